@@ -1,0 +1,37 @@
+# Entry points for a bare machine with Node.js and npm: Deno is installed locally from the
+# npm package `deno` (pinned) when no `deno` is on PATH.
+DENO_VERSION := 2.9.6
+TOOLS := .tools
+LOCAL_DENO := $(TOOLS)/node_modules/.bin/deno
+DENO := $(shell command -v deno 2>/dev/null || echo $(LOCAL_DENO))
+
+.PHONY: reproduce test bench check fmt lint deno clean-store
+
+reproduce: deno
+	$(DENO) task reproduce
+
+test: deno
+	$(DENO) task test
+
+bench: deno
+	$(DENO) task bench
+
+check: deno
+	$(DENO) task amr check --profile smoke
+
+fmt: deno
+	$(DENO) fmt
+
+lint: deno
+	$(DENO) lint
+
+deno: $(if $(filter $(LOCAL_DENO),$(DENO)),$(LOCAL_DENO),)
+
+$(LOCAL_DENO):
+	mkdir -p $(TOOLS)
+	cd $(TOOLS) && npm install --no-audit --no-fund --no-save --prefix . deno@$(DENO_VERSION)
+	@test -x $(LOCAL_DENO) || (echo "Deno install failed: $(LOCAL_DENO) missing" >&2; exit 1)
+	$(LOCAL_DENO) --version
+
+clean-store:
+	rm -rf artifacts/store artifacts/results
