@@ -1,0 +1,182 @@
+/**
+ * The command-line interface: reproduce, status, dag, verify, gc (plus project commands).
+ */
+import { Command, Option } from "@commander-js/extra-typings";
+import { CodeHasher } from "./code_hash.ts";
+import { buildGraph, type Graph } from "./dag.ts";
+import { type DagFormat, formatDag } from "./dag_format.ts";
+import { collectGarbage } from "./gc.ts";
+import type { Project, Target, TargetOptions } from "./project.ts";
+import { publishResults } from "./results.ts";
+import { type RunReport, runGraph } from "./runner.ts";
+import { readState, recordState } from "./state.ts";
+import { graphStatus } from "./status.ts";
+import { Store } from "./store.ts";
+import { verifyStore } from "./verify.ts";
+
+/** Options shared by commands that select a target. */
+interface TargetFlags {
+  dataset?: string;
+  dataDir?: string;
+  profile: string;
+}
+
+function targetOptions(p: Project) {
+  return [
+    new Option("--dataset <name>", "dataset name (see `data list`)"),
+    new Option("--data-dir <path>", "your own data: interactions.csv|tsv + features.npy"),
+    new Option("--profile <name>", "run profile").choices(p.profiles).default("default"),
+  ] as const;
+}
+
+function toTargetOptions(f: TargetFlags): TargetOptions {
+  if (f.dataset && f.dataDir) throw new Error("give either --dataset or --data-dir, not both");
+  return { dataset: f.dataset, dataDir: f.dataDir, profile: f.profile };
+}
+
+async function load(p: Project, f: TargetFlags): Promise<{ target: Target; graph: Graph; store: Store; hasher: CodeHasher }> {
+  const target = await p.resolveTarget(toTargetOptions(f));
+  const graph = buildGraph(target.nodes);
+  const store = new Store(p.artifactsRoot);
+  const hasher = await CodeHasher.load([p.entry], p.root);
+  return { target, graph, store, hasher };
+}
+
+/** Builds the CLI for a project. */
+export function buildCli(p: Project): Command {
+  const program = new Command(p.name)
+    .description("Reproduce AMR (Tang et al., IEEE TKDE) end to end, with a content-addressed cache.")
+    .showHelpAfterError()
+    .configureOutput({ outputError: (s, write) => write(s) });
+  const [dataset, dataDir, profile] = targetOptions(p);
+
+  program.command("reproduce")
+    .description("run every stage the tables and figures need; reuse cached entries")
+    .addOption(dataset).addOption(dataDir).addOption(profile)
+    .option("--jobs <n>", "stages run in parallel (Workers)", (v) => positiveInt(v, "--jobs"), 1)
+    .option("--force [stages...]", "rerun all stages, or only the named node ids or stage names")
+    .option("--dry-run", "show what would run, run nothing")
+    .action(async (f) => {
+      const { target, graph, store, hasher } = await load(p, f);
+      const abort = new AbortController();
+      let interrupts = 0;
+      const onSigint = () => {
+        if (++interrupts > 1) Deno.exit(130);
+        console.error("interrupt: stopping; finished stages stay cached (Ctrl-C again to quit now)");
+        abort.abort(new Error("interrupted"));
+      };
+      Deno.addSignalListener("SIGINT", onSigint);
+      try {
+        const report = await runGraph(graph, null, {
+          store,
+          hasher,
+          runtime: await p.runtime(),
+          jobs: f.jobs,
+          force: f.force === true ? true : Array.isArray(f.force) ? f.force : false,
+          dryRun: f.dryRun ?? false,
+          signal: abort.signal,
+        });
+        if (!f.dryRun) {
+          const keys: Record<string, string> = {};
+          for (const o of report.outcomes) if (o.key) keys[o.id] = o.key;
+          await recordState(p.artifactsRoot, target.name, keys);
+          await publishResults(graph, report, store, target.resultsDir, { target: target.name, ...target.meta, runtime: await p.runtime() });
+        }
+        printReport(report, f.dryRun ?? false, target);
+      } finally {
+        Deno.removeSignalListener("SIGINT", onSigint);
+      }
+    });
+
+  program.command("status")
+    .description("each stage fresh or stale, and why")
+    .addOption(dataset).addOption(dataDir).addOption(profile)
+    .option("--json", "machine-readable output")
+    .action(async (f) => {
+      const { target, graph, store, hasher } = await load(p, f);
+      const state = await readState(p.artifactsRoot, target.name);
+      const statuses = await graphStatus(graph, { store, hasher, runtime: await p.runtime(), state });
+      if (f.json) {
+        console.log(JSON.stringify({ target: target.name, nodes: statuses }, null, 2));
+        return;
+      }
+      console.log(`target ${target.name}`);
+      for (const s of statuses) {
+        console.log(`  ${s.state === "fresh" ? "fresh" : "STALE"}  ${s.id}${s.key ? `  ${s.key.slice(0, 12)}` : ""}`);
+        for (const r of s.reasons) console.log(`         - ${r}`);
+      }
+      const stale = statuses.filter((s) => s.state === "stale").length;
+      console.log(stale === 0 ? "everything is up to date" : `${stale} of ${statuses.length} stages stale`);
+    });
+
+  program.command("dag")
+    .description("print the stage graph")
+    .addOption(dataset).addOption(dataDir).addOption(profile)
+    .addOption(new Option("--format <f>", "output format").choices(["mermaid", "dot"] as const).default("mermaid" as const))
+    .action(async (f) => {
+      const target = await p.resolveTarget(toTargetOptions(f));
+      console.log(formatDag(buildGraph(target.nodes), f.format as DagFormat));
+    });
+
+  program.command("verify")
+    .description("re-hash every stored output against its manifest")
+    .option("--json", "machine-readable output")
+    .action(async (f) => {
+      const report = await verifyStore(new Store(p.artifactsRoot));
+      if (f.json) console.log(JSON.stringify(report, null, 2));
+      else {
+        for (const pr of report.problems) {
+          console.error(`${pr.problem}: ${pr.file}${pr.expected ? ` (expected ${pr.expected}, got ${pr.actual})` : pr.actual ? ` (${pr.actual})` : ""}`);
+        }
+        console.log(`verified ${report.entries} entries, ${report.files} files, ${(report.bytes / 1e6).toFixed(1)} MB: ${report.problems.length} problem(s)`);
+      }
+      if (report.problems.length > 0) Deno.exitCode = 1;
+    });
+
+  program.command("gc")
+    .description("remove store entries no recorded result uses, and leftovers of crashed runs")
+    .option("--dry-run", "list what would be removed")
+    .action(async (f) => {
+      const r = await collectGarbage(new Store(p.artifactsRoot), { dryRun: f.dryRun ?? false });
+      for (const k of r.removed) console.log(`${f.dryRun ? "would remove" : "removed"} ${k}`);
+      console.log(`kept ${r.kept} entries, ${f.dryRun ? "would remove" : "removed"} ${r.removed.length}, cleaned ${r.temporaries} temporary folder(s)`);
+    });
+
+  p.extend?.(program);
+  return program;
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} expects a positive integer, got "${v}"`);
+  return n;
+}
+
+function printReport(report: RunReport, dryRun: boolean, target: Target): void {
+  const ran = report.outcomes.filter((o) => o.status === "ran");
+  const cached = report.outcomes.filter((o) => o.status === "cached");
+  const would = report.outcomes.filter((o) => o.status === "would-run");
+  console.log(`target ${target.name}`);
+  const width = Math.max(...report.outcomes.map((o) => o.id.length), 4);
+  for (const o of report.outcomes) {
+    const what = o.status === "ran" ? `ran     ${o.seconds.toFixed(1).padStart(7)} s` : o.status === "cached" ? "cached" : `would run (${o.reason})`;
+    console.log(`  ${o.id.padEnd(width)}  ${what}`);
+  }
+  if (dryRun) console.log(`dry run: ${would.length} would run, ${cached.length} cached`);
+  else {
+    console.log(`${ran.length} ran, ${cached.length} cached; total ${report.seconds.toFixed(1)} s`);
+    console.log(`results: ${target.resultsDir}`);
+  }
+}
+
+/** Runs the CLI; prints errors without a stack trace unless AMR_DEBUG is set. */
+export async function main(p: Project, args: string[]): Promise<void> {
+  try {
+    await buildCli(p).parseAsync(args, { from: "user" });
+  } catch (e) {
+    const err = e as Error;
+    console.error(`error: ${err.message}`);
+    if (Deno.env.get("AMR_DEBUG")) console.error(err.stack);
+    Deno.exitCode = Deno.exitCode || 1;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What the engine needs from a project: where its artifacts live, how to turn a dataset and a
+ * profile into a graph, and the runtime facts that change results. The engine knows nothing else.
+ */
+import type { Command } from "@commander-js/extra-typings";
+import type { NodeSpec } from "./graph.ts";
+import type { RuntimeFacts } from "./keys.ts";
+
+/** A resolved target: a named graph and where its results go. */
+export interface Target {
+  /** Stable name, e.g. "synthetic-pinterest/default" (names its state file). */
+  name: string;
+  nodes: NodeSpec[];
+  /** Folder for the human-facing outputs and `provenance.json`. */
+  resultsDir: string;
+  /** Extra facts written into `provenance.json` (dataset, profile, ...). */
+  meta: Record<string, unknown>;
+}
+
+/** Options that select a target. */
+export interface TargetOptions {
+  dataset?: string;
+  dataDir?: string;
+  profile: string;
+}
+
+/** The project behind the CLI. */
+export interface Project {
+  /** Tool name shown in help. */
+  name: string;
+  /** Repository root (module paths in fingerprints are relative to it). */
+  root: string;
+  /** Artifacts root (holds `store/`, `state/`, `results/`). */
+  artifactsRoot: string;
+  /** Module URL whose import graph covers every stage (for `deno info`). */
+  entry: string;
+  /** Profiles offered by `--profile`. */
+  profiles: string[];
+  /** Default dataset name. */
+  defaultDataset: string;
+  /** Runtime facts for cache keys. */
+  runtime(): Promise<RuntimeFacts>;
+  /** Builds the graph for a dataset and profile. */
+  resolveTarget(opts: TargetOptions): Promise<Target>;
+  /** Adds project commands (e.g. `data`) to the CLI. */
+  extend?(program: Command): void;
+}

@@ -1,0 +1,65 @@
+/**
+ * Helpers for engine tests: a toy graph, a temporary store and a runner with quiet output.
+ */
+import type { NodeSpec } from "../../pipeline/graph.ts";
+import { buildGraph, type Graph } from "../../pipeline/dag.ts";
+import { CodeHasher } from "../../pipeline/code_hash.ts";
+import { type RunOptions, type RunReport, runGraph } from "../../pipeline/runner.ts";
+import { Store } from "../../pipeline/store.ts";
+import { silentProgress } from "../../pipeline/progress.ts";
+import type { RuntimeFacts } from "../../pipeline/keys.ts";
+import { scale, source, sum } from "./toy_stages.ts";
+
+/** Repository root. */
+export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Runtime facts used by tests. */
+export const RUNTIME: RuntimeFacts = { base: { deno: "test" }, needs: {} };
+
+/** The toy graph source -> scale -> sum with the given params. */
+export function toyNodes(opts: { n?: number; factor?: number; crash?: boolean; delayMs?: number } = {}): NodeSpec[] {
+  return [
+    { id: "source", stage: source, params: { n: opts.n ?? 5, delayMs: opts.delayMs ?? 0 }, inputs: {}, seed: 1 },
+    {
+      id: "scale",
+      stage: scale,
+      params: { factor: opts.factor ?? 2, crash: opts.crash ?? false },
+      inputs: { numbers: { node: "source", output: "numbers.txt" } },
+      seed: 2,
+      publish: { "scaled.txt": "tables/scaled.txt" },
+    },
+    { id: "sum", stage: sum, params: {}, inputs: { scaled: { node: "scale", output: "scaled.txt" } }, seed: 3 },
+  ];
+}
+
+/** A fresh store in a temporary folder. */
+export async function tempStore(): Promise<Store> {
+  return new Store(await Deno.makeTempDir({ prefix: "amr-store-" }));
+}
+
+let sharedHasher: CodeHasher | null = null;
+
+/** A code hasher over the toy stages (loaded once). */
+export async function toyHasher(): Promise<CodeHasher> {
+  sharedHasher ??= await CodeHasher.load([new URL("./toy_stages.ts", import.meta.url).href], ROOT);
+  return sharedHasher;
+}
+
+/** Runs a graph quietly. */
+export async function run(graph: Graph, store: Store, extra: Partial<RunOptions> = {}): Promise<RunReport> {
+  return await runGraph(graph, null, {
+    store,
+    hasher: await toyHasher(),
+    runtime: RUNTIME,
+    log: () => {},
+    progress: () => silentProgress,
+    ...extra,
+  });
+}
+
+/** Status of each node in a report, by id. */
+export function statuses(report: RunReport): Record<string, string> {
+  return Object.fromEntries(report.outcomes.map((o) => [o.id, o.status]));
+}
+
+export { buildGraph };

@@ -1,0 +1,61 @@
+/**
+ * Tiny stages for engine tests: a source of numbers, a scaler and a summer.
+ */
+import { z } from "zod";
+import { join } from "node:path";
+import { defineStage } from "../../pipeline/stage.ts";
+
+/** Counts how often each stage ran in this process (tests read it). */
+export const runs: Record<string, number> = {};
+
+function bump(name: string): void {
+  runs[name] = (runs[name] ?? 0) + 1;
+}
+
+/** Writes `n` random integers (one per line). */
+export const source = defineStage({
+  name: "toy-source",
+  module: import.meta.url,
+  params: z.object({ n: z.number().int().positive().default(5), delayMs: z.number().default(0) }),
+  inputs: [],
+  outputs: ["numbers.txt"],
+  async run({ params, outDir, rng }) {
+    bump("toy-source");
+    const start = Date.now();
+    const xs = Array.from({ length: params.n }, () => rng.int(100));
+    if (params.delayMs) await new Promise((r) => setTimeout(r, params.delayMs));
+    await Deno.writeTextFile(join(outDir, "numbers.txt"), xs.join("\n") + "\n");
+    return { start, end: Date.now() };
+  },
+});
+
+/** Multiplies each number by `factor`; fails half-way when `crash` is set. */
+export const scale = defineStage({
+  name: "toy-scale",
+  module: import.meta.url,
+  params: z.object({ factor: z.number(), crash: z.boolean().default(false) }),
+  inputs: ["numbers"],
+  outputs: ["scaled.txt", "sub/info.json"],
+  async run({ params, inputs, outDir }) {
+    bump("toy-scale");
+    const xs = (await Deno.readTextFile(inputs.numbers)).trim().split("\n").map(Number);
+    await Deno.writeTextFile(join(outDir, "scaled.txt"), xs.map((x) => x * params.factor).join("\n"));
+    if (params.crash) throw new Error("simulated crash after a partial write");
+    await Deno.writeTextFile(join(outDir, "sub/info.json"), JSON.stringify({ count: xs.length }));
+    return { count: xs.length };
+  },
+});
+
+/** Sums the scaled numbers. */
+export const sum = defineStage({
+  name: "toy-sum",
+  module: import.meta.url,
+  params: z.object({}),
+  inputs: ["scaled"],
+  outputs: ["sum.json"],
+  async run({ inputs, outDir }) {
+    bump("toy-sum");
+    const xs = (await Deno.readTextFile(inputs.scaled)).trim().split("\n").map(Number);
+    await Deno.writeTextFile(join(outDir, "sum.json"), JSON.stringify({ sum: xs.reduce((a, b) => a + b, 0) }));
+  },
+});
