@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { pairedTTest, relativeImprovement } from "../../models/significance.ts";
+
+function assertClose(actual: number, expected: number, tol: number, msg = ""): void {
+  assert.ok(Math.abs(actual - expected) <= tol, `${msg} ${actual} != ${expected} (tol ${tol})`);
+}
+
+// Student's sleep data (Cushny & Peebles 1905; Student 1908; R's `sleep` data set): extra hours
+// of sleep of 10 patients under drug 1 and drug 2. Expected values from
+// scipy 1.17.1 `scipy.stats.ttest_rel(drug2, drug1)`: t = 4.062127683382037,
+// p = 0.002832890197384273; R's `t.test(extra ~ group, data = sleep, paired = TRUE)` prints
+// t = -4.0621, df = 9, p-value = 0.002833, mean difference -1.58 (drug 1 minus drug 2).
+const drug1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0];
+const drug2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4];
+
+Deno.test("pairedTTest: Student's sleep data matches scipy and R", () => {
+  const r = pairedTTest(drug2, drug1);
+  assert.equal(r.n, 10);
+  assert.equal(r.df, 9);
+  assertClose(r.meanDiff, 1.58, 1e-12, "mean difference");
+  assertClose(r.t, 4.062127683382037, 1e-9, "t");
+  assertClose(r.p, 0.002832890197384273, 1e-9, "p");
+  const back = pairedTTest(drug1, drug2);
+  assertClose(back.t, -4.062127683382037, 1e-9, "t reversed");
+  assertClose(back.p, r.p, 1e-15, "two-sided p is symmetric");
+});
+
+Deno.test("pairedTTest: a non-significant case (scipy ttest_rel)", () => {
+  // scipy.stats.ttest_rel(a, b) -> t = 0.14843352234823076, p = 0.8878012524205836.
+  const a = new Float64Array([0.1, 0.0, 1.0, 0.0, 1.0, 0.631]);
+  const b = new Float64Array([0.0, 0.0, 1.0, 1.0, 0.0, 0.5]);
+  const r = pairedTTest(a, b);
+  assertClose(r.t, 0.14843352234823076, 1e-9, "t");
+  assertClose(r.p, 0.8878012524205836, 1e-8, "p"); // jStat ibeta: ~1e-9 accuracy
+});
+
+Deno.test("pairedTTest: zero variance, tiny samples, bad input", () => {
+  const same = pairedTTest([1, 0, 1], [1, 0, 1]);
+  assert.equal(same.t, 0);
+  assert.equal(same.p, 1);
+  const shifted = pairedTTest([2, 1, 2], [1, 0, 1]);
+  assert.equal(shifted.t, Infinity);
+  assert.equal(shifted.p, 0);
+  assert.equal(shifted.meanDiff, 1);
+  assert.equal(pairedTTest([1, 0], [2, 1]).t, -Infinity);
+  const one = pairedTTest([1], [0]);
+  assert.ok(Number.isNaN(one.p) && Number.isNaN(one.t));
+  assert.throws(() => pairedTTest([1, 2], [1]), /lengths differ/);
+  assert.throws(() => pairedTTest([1, NaN], [1, 2]), /NaN at index 1/);
+});
+
+Deno.test("pairedTTest: huge t keeps a tiny but positive p", () => {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    a.push(1 + (i % 7) * 0.01);
+    b.push((i % 5) * 0.01);
+  }
+  const r = pairedTTest(a, b);
+  assert.ok(r.t > 100);
+  assert.ok(r.p >= 0 && r.p < 1e-100, `p = ${r.p}`);
+});
+
+Deno.test("relativeImprovement: mean of per-metric relative gains, zero-base guard", () => {
+  // (0.2 - 0.1)/0.1 = 1, (0.3 - 0.2)/0.2 = 0.5 -> 0.75
+  assertClose(relativeImprovement([0.2, 0.3], [0.1, 0.2]), 0.75, 1e-12);
+  // Paper Table 2, Pinterest, AMR over VBPR: six metrics -> 7.70% in the paper.
+  const amr = [0.1392, 0.2033, 0.2697, 0.1026, 0.1230, 0.1398];
+  const vbpr = [0.1352, 0.1829, 0.2347, 0.1005, 0.1157, 0.1287];
+  assertClose(relativeImprovement(amr, vbpr), 0.0770, 5e-4, "paper RI");
+  // base = ours = 0 counts as 0; base = 0 < ours is left out; nothing usable -> NaN.
+  assertClose(relativeImprovement([0, 0.2], [0, 0.1]), 0.5, 1e-12);
+  assertClose(relativeImprovement([0.1, 0.2], [0, 0.1]), 1, 1e-12);
+  assert.ok(Number.isNaN(relativeImprovement([0.1], [0])));
+  assert.throws(() => relativeImprovement([1], [1, 2]), /lengths differ/);
+});
