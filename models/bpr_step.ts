@@ -1,0 +1,389 @@
+/**
+ * One mini-batch of BPR (paper eq. 3) or AMR (eq. 7): explicit gradients and their Adagrad update.
+ *
+ * Objective over the batch rows (authors' `VBPR.py`):
+ *
+ *   sum_r softplus(-(y_ui - y_uj)) + lambda * sum_r softplus(-(y'_ui - y'_uj))
+ *   + l1 * ||p_u||^2 + l2 * (||z_i||^2 + ||z_j||^2) + l3 * ||E||^2,
+ *
+ * with `z_i = q_i + E c_i` (eq. 4; `q_i` alone for MF, `E c_i` alone for DUIF, and for eq. 2
+ * `||q_i||^2 + ||E c_i||^2` and `l1 * (||p_u||^2 + ||h_u||^2)`), and `y'` the scores on the
+ * perturbed features `c_i + Delta_i` (Delta a constant: stop-gradient).
+ *
+ * The only dense work is two (three with a materialised adversary) XNNPACK products per batch:
+ * the forward `[C_U ; E] E^T` over the batch's distinct items U (its extra K rows give `E E^T`
+ * for the closed-form adversary) and the E gradient `L [C_U ; E ; Delta_U]`, with
+ * `L = [A^T | M + 2 l3 I | B^T]`. Here A holds each item's summed dloss/d(E c_i), B its
+ * dloss/d(E Delta_i) and `M = sum_i (eps/n_i) B_i g_i^T`, the closed form of `sum_i B_i Delta_i^T`.
+ *
+ * @module
+ */
+import type { Rng } from "../pipeline/rng.ts";
+import { adagradAccumulator, adagradDense, adagradRows } from "./adagrad.ts";
+import { closedFormPerturbation, materialisedPerturbation, type Perturbation } from "./adversary.ts";
+import { gatherRows } from "./item_latent.ts";
+import { matMul, transpose } from "./matmul.ts";
+import { slotMap, uniqueSlots } from "./slots.ts";
+import {
+  type AdversaryConfig,
+  type FeatureMatrix,
+  type ModelKind,
+  modelSpec,
+  type Triples,
+  type Weights,
+} from "./types.ts";
+
+/** How the `grad` adversary is computed: K x K closed form (default) or D-wide reference. */
+export type AdversaryPath = "closed" | "materialised";
+
+/** Reusable scratch of a training run (avoids reallocating per batch). */
+export interface StepWorkspace {
+  /** Slot map over users. */
+  userSlot: Int32Array;
+  /** Slot map over items. */
+  itemSlot: Int32Array;
+  /** Row buffer for the dense products (grows on demand). */
+  rows: Float32Array;
+  /** E^T buffer, D x K. */
+  et: Float32Array;
+}
+
+/** Scratch for a model with `nUsers` users and `nItems` items. */
+export function createStepWorkspace(nUsers: number, nItems: number): StepWorkspace {
+  return {
+    userSlot: slotMap(nUsers),
+    itemSlot: slotMap(nItems),
+    rows: new Float32Array(0),
+    et: new Float32Array(0),
+  };
+}
+
+/** What one batch needs besides the weights and the triples. */
+export interface StepOptions {
+  /** Model kind (fixes which parameters exist and how they are regularised). */
+  model: ModelKind;
+  /** Item features (required when the model has E). */
+  features: FeatureMatrix | null;
+  /** L2 weights [l1, l2, l3]. */
+  regs: readonly [number, number, number];
+  /** Adversary (models with E only); absent for plain BPR. */
+  adversary?: AdversaryConfig;
+  /** `closed` (default) or `materialised` (reference) for the `grad` adversary. */
+  adversaryPath?: AdversaryPath;
+  /** Noise source of the `rand` adversary. */
+  rng?: Rng;
+  /** Scratch to reuse; allocated per call when absent. */
+  workspace?: StepWorkspace;
+}
+
+/** Loss terms and gradients of one batch, per distinct user and item. */
+export interface BatchGradients {
+  /** Clean BPR loss summed over the batch. */
+  loss: number;
+  /** BPR loss on perturbed features summed over the batch (unweighted; 0 without adversary). */
+  advLoss: number;
+  /** Regularisation term. */
+  regLoss: number;
+  /** Distinct users of the batch. */
+  users: Int32Array;
+  /** Gradient rows of P for `users`, users.length x K (duplicates summed). */
+  gP: Float32Array;
+  /** Gradient rows of H for `users` (eq. 2 model), else null. */
+  gH: Float32Array | null;
+  /** Distinct items of the batch (positives and negatives). */
+  items: Int32Array;
+  /** Gradient rows of Q for `items`, else null. */
+  gQ: Float32Array | null;
+  /** Dense gradient of E (K x D), else null. */
+  gE: Float32Array | null;
+  /** The perturbations used, row-aligned with `items` (null without adversary). */
+  perturbation: Perturbation | null;
+}
+
+function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
+
+function growRows(ws: StepWorkspace, size: number): Float32Array {
+  if (ws.rows.length < size) ws.rows = new Float32Array(size);
+  return ws.rows;
+}
+
+/** Number of items a weight set covers (from Q, else from the features). */
+function itemCount(w: Weights, features: FeatureMatrix | null): number {
+  if (w.Q) return w.Q.length / w.k;
+  if (features) return features.rows;
+  throw new Error("cannot tell the number of items: no Q and no features");
+}
+
+/** Loss and explicit gradients of one batch of triples at the current weights. */
+export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): BatchGradients {
+  const spec = modelSpec(opts.model);
+  const k = w.k;
+  const [l1, l2, l3] = opts.regs;
+  const P = w.P;
+  const Q = spec.hasQ ? w.Q : null;
+  const H = spec.hasH ? w.H ?? null : null;
+  if (spec.hasQ && !Q) throw new Error(`${opts.model}: weights lack Q`);
+  if (spec.hasH && !H) throw new Error(`${opts.model}: weights lack H`);
+  const V = H ?? P; // user vector multiplying E c_i
+  const adv = opts.adversary ?? null;
+  if (adv && !spec.hasE) throw new Error(`${opts.model} has no features to perturb`);
+  if (opts.model === "amr" && !adv) throw new Error("amr needs an adversary");
+  const closed = adv !== null && adv.kind === "grad" && (opts.adversaryPath ?? "closed") === "closed";
+  const ws = opts.workspace ?? createStepWorkspace(P.length / k, itemCount(w, opts.features));
+
+  const nB = batch.users.length;
+  const us = uniqueSlots([batch.users], ws.userSlot);
+  const is = uniqueSlots([batch.pos, batch.neg], ws.itemSlot);
+  const users = us.uniq;
+  const items = is.uniq;
+  const uSlot = us.slots[0];
+  const [iSlot, jSlot] = is.slots;
+  const nU = users.length;
+  const nI = items.length;
+
+  // Forward: x = E c for the distinct items; the K extra rows [E] give E E^T (closed form).
+  let x: Float32Array | null = null;
+  let eet: Float32Array | null = null;
+  let rows: Float32Array | null = null;
+  let d = 0;
+  let nE = 0;
+  if (spec.hasE) {
+    const f = opts.features;
+    const E = w.E;
+    if (!f || !E) throw new Error(`${opts.model} needs features and E`);
+    d = w.dim;
+    if (f.dim !== d) throw new RangeError(`features have dim ${f.dim}, weights ${d}`);
+    nE = closed || l3 !== 0 ? k : 0;
+    const nDelta = adv && !closed ? nI : 0;
+    rows = growRows(ws, (nI + nE + nDelta) * d);
+    gatherRows(f, items, rows);
+    if (nE > 0) rows.set(E, nI * d);
+    if (ws.et.length !== k * d) ws.et = new Float32Array(k * d);
+    transpose(E, k, d, ws.et);
+    const out = matMul(rows, ws.et, nI + (closed ? k : 0), d, k);
+    x = out.subarray(0, nI * k);
+    if (closed) eet = out.subarray(nI * k);
+  }
+
+  // Clean scores and dloss/d(y_ui - y_uj).
+  const s = new Float64Array(nB);
+  const margin = new Float64Array(nB);
+  let loss = 0;
+  for (let r = 0; r < nB; r++) {
+    const pu = batch.users[r] * k;
+    let y = 0;
+    if (Q) {
+      const qi = batch.pos[r] * k;
+      const qj = batch.neg[r] * k;
+      for (let c = 0; c < k; c++) y += P[pu + c] * (Q[qi + c] - Q[qj + c]);
+    }
+    if (x) {
+      const xi = iSlot[r] * k;
+      const xj = jSlot[r] * k;
+      for (let c = 0; c < k; c++) y += V[pu + c] * (x[xi + c] - x[xj + c]);
+    }
+    margin[r] = y;
+    s[r] = -1 / (1 + Math.exp(y));
+    loss += softplus(-y);
+  }
+
+  // Adversary: g_i = sum over the item's rows of +-s_r v_u, then Delta and E Delta.
+  let pert: Perturbation | null = null;
+  let g: Float64Array | null = null;
+  const sAdv = new Float64Array(nB);
+  let advLoss = 0;
+  if (adv && rows) {
+    if (adv.kind !== "rand") {
+      g = new Float64Array(nI * k);
+      for (let r = 0; r < nB; r++) {
+        const vu = batch.users[r] * k;
+        const gi = iSlot[r] * k;
+        const gj = jSlot[r] * k;
+        const sr = s[r];
+        for (let c = 0; c < k; c++) {
+          const v = sr * V[vu + c];
+          g[gi + c] += v;
+          g[gj + c] -= v;
+        }
+      }
+    }
+    pert = eet && g
+      ? closedFormPerturbation(g, eet, { n: nI, k, eps: adv.eps })
+      : materialisedPerturbation(adv.kind, g, {
+        n: nI,
+        k,
+        dim: d,
+        eps: adv.eps,
+        E: w.E!,
+        Et: ws.et,
+        rng: opts.rng,
+        out: rows.subarray((nI + nE) * d, (2 * nI + nE) * d),
+      });
+    const e = pert.latent;
+    for (let r = 0; r < nB; r++) {
+      const vu = batch.users[r] * k;
+      const ei = iSlot[r] * k;
+      const ej = jSlot[r] * k;
+      let y = margin[r];
+      for (let c = 0; c < k; c++) y += V[vu + c] * (e[ei + c] - e[ej + c]);
+      sAdv[r] = -adv.lambda / (1 + Math.exp(y));
+      advLoss += softplus(-y);
+    }
+  }
+
+  // Gradients per distinct user and item.
+  const gP = new Float32Array(nU * k);
+  const gH = H ? new Float32Array(nU * k) : null;
+  const gQ = Q ? new Float32Array(nI * k) : null;
+  const A = x ? new Float32Array(nI * k) : null; // dloss/d(E c_i)
+  const Bm = pert ? new Float32Array(nI * k) : null; // dloss/d(E Delta_i)
+  const e = pert ? pert.latent : null;
+  let regLoss = 0;
+  for (let r = 0; r < nB; r++) {
+    const pu = batch.users[r] * k;
+    const gu = uSlot[r] * k;
+    const si = iSlot[r] * k;
+    const sj = jSlot[r] * k;
+    const qi = batch.pos[r] * k;
+    const qj = batch.neg[r] * k;
+    const c1 = s[r] + sAdv[r];
+    const ca = sAdv[r];
+    for (let c = 0; c < k; c++) {
+      const p = P[pu + c];
+      const v = V[pu + c];
+      let gp = 2 * l1 * p;
+      regLoss += l1 * p * p;
+      if (gH && H) {
+        const h = H[pu + c];
+        gH[gu + c] += 2 * l1 * h;
+        regLoss += l1 * h * h;
+      }
+      const q1 = Q ? Q[qi + c] : 0;
+      const q2 = Q ? Q[qj + c] : 0;
+      const x1 = x ? x[si + c] : 0;
+      const x2 = x ? x[sj + c] : 0;
+      if (gQ) {
+        gp += c1 * (q1 - q2);
+        gQ[si + c] += c1 * p;
+        gQ[sj + c] -= c1 * p;
+      }
+      if (A) {
+        let dv = c1 * (x1 - x2);
+        if (e && Bm) {
+          dv += ca * (e[si + c] - e[sj + c]);
+          Bm[si + c] += ca * v;
+          Bm[sj + c] -= ca * v;
+        }
+        if (gH) gH[gu + c] += dv;
+        else gp += dv;
+        A[si + c] += c1 * v;
+        A[sj + c] -= c1 * v;
+      }
+      gP[gu + c] += gp;
+      // Item regularisation, once per batch row (as the authors' gather-based loss).
+      if (H) {
+        if (gQ) {
+          gQ[si + c] += 2 * l2 * q1;
+          gQ[sj + c] += 2 * l2 * q2;
+        }
+        if (A) {
+          A[si + c] += 2 * l2 * x1;
+          A[sj + c] += 2 * l2 * x2;
+        }
+        regLoss += l2 * (q1 * q1 + q2 * q2 + x1 * x1 + x2 * x2);
+      } else {
+        const z1 = q1 + x1;
+        const z2 = q2 + x2;
+        if (gQ) {
+          gQ[si + c] += 2 * l2 * z1;
+          gQ[sj + c] += 2 * l2 * z2;
+        }
+        if (A) {
+          A[si + c] += 2 * l2 * z1;
+          A[sj + c] += 2 * l2 * z2;
+        }
+        regLoss += l2 * (z1 * z1 + z2 * z2);
+      }
+    }
+  }
+
+  let gE: Float32Array | null = null;
+  if (A && rows && w.E) {
+    const nDelta = pert && pert.delta ? nI : 0;
+    const R = nI + nE + nDelta;
+    const L = new Float32Array(k * R);
+    for (let t = 0; t < nI; t++) {
+      for (let a = 0; a < k; a++) L[a * R + t] = A[t * k + a];
+    }
+    if (nE > 0) {
+      // M + 2 l3 I, with M = sum_i scale_i B_i g_i^T (closed form of sum_i B_i Delta_i^T).
+      const M = new Float64Array(k * k);
+      if (pert && pert.scale && g && Bm) {
+        for (let t = 0; t < nI; t++) {
+          const sc = pert.scale[t];
+          for (let a = 0; a < k; a++) {
+            const ba = sc * Bm[t * k + a];
+            if (ba === 0) continue;
+            for (let b = 0; b < k; b++) M[a * k + b] += ba * g[t * k + b];
+          }
+        }
+      }
+      for (let a = 0; a < k; a++) {
+        M[a * k + a] += 2 * l3;
+        for (let b = 0; b < k; b++) L[a * R + nI + b] = M[a * k + b];
+      }
+      let sq = 0;
+      for (let t = 0; t < w.E.length; t++) sq += w.E[t] * w.E[t];
+      regLoss += l3 * sq;
+    }
+    if (nDelta > 0 && Bm) {
+      for (let t = 0; t < nI; t++) {
+        for (let a = 0; a < k; a++) L[a * R + nI + nE + t] = Bm[t * k + a];
+      }
+    }
+    gE = matMul(L, rows, k, R, d);
+  }
+
+  return { loss, advLoss, regLoss, users, gP, gH, items, gQ, gE, perturbation: pert };
+}
+
+/** Adagrad accumulators for every parameter of a weight set. */
+export interface OptimizerState {
+  /** Accumulator of P. */
+  P: Float32Array;
+  /** Accumulator of Q (null when absent). */
+  Q: Float32Array | null;
+  /** Accumulator of E (null when absent). */
+  E: Float32Array | null;
+  /** Accumulator of H (null when absent). */
+  H: Float32Array | null;
+}
+
+/** Fresh accumulators (TF1 initial value 0.1) for the parameters of `w`. */
+export function createOptimizerState(w: Weights): OptimizerState {
+  return {
+    P: adagradAccumulator(w.P.length),
+    Q: w.Q ? adagradAccumulator(w.Q.length) : null,
+    E: w.E ? adagradAccumulator(w.E.length) : null,
+    H: w.H ? adagradAccumulator(w.H.length) : null,
+  };
+}
+
+/**
+ * Applies one batch's gradients in place with separate Adagrad optimisers: P and H with
+ * `lr[0]`, Q with `lr[1]` (sparse rows), E with `lr[2]` (dense).
+ */
+export function applyGradients(
+  w: Weights,
+  grads: BatchGradients,
+  opts: { state: OptimizerState; lr: readonly [number, number, number] },
+): void {
+  const { state, lr } = opts;
+  const k = w.k;
+  adagradRows(w.P, state.P, grads.users, grads.gP, { k, lr: lr[0] });
+  if (grads.gH && w.H && state.H) adagradRows(w.H, state.H, grads.users, grads.gH, { k, lr: lr[0] });
+  if (grads.gQ && w.Q && state.Q) adagradRows(w.Q, state.Q, grads.items, grads.gQ, { k, lr: lr[1] });
+  if (grads.gE && w.E && state.E) adagradDense(w.E, state.E, grads.gE, lr[2]);
+}
