@@ -7,9 +7,8 @@ import { buildGraph, type Graph } from "./dag.ts";
 import { type DagFormat, formatDag } from "./dag_format.ts";
 import { collectGarbage } from "./gc.ts";
 import type { Project, Target, TargetOptions } from "./project.ts";
-import { publishResults } from "./results.ts";
-import { type RunReport, runGraph } from "./runner.ts";
-import { readState, recordState } from "./state.ts";
+import { printReport, reproduceTarget } from "./reproduce.ts";
+import { readState } from "./state.ts";
 import { graphStatus } from "./status.ts";
 import { Store } from "./store.ts";
 import { verifyStore } from "./verify.ts";
@@ -57,35 +56,17 @@ export function buildCli(p: Project): Command {
     .option("--force [stages...]", "rerun all stages, or only the named node ids or stage names")
     .option("--dry-run", "show what would run, run nothing")
     .action(async (f) => {
-      const { target, graph, store, hasher } = await load(p, f);
-      const abort = new AbortController();
-      let interrupts = 0;
-      const onSigint = () => {
-        if (++interrupts > 1) Deno.exit(130);
-        console.error("interrupt: stopping; finished stages stay cached (Ctrl-C again to quit now)");
-        abort.abort(new Error("interrupted"));
-      };
-      Deno.addSignalListener("SIGINT", onSigint);
-      try {
-        const report = await runGraph(graph, null, {
-          store,
-          hasher,
-          runtime: await p.runtime(),
+      const target = await p.resolveTarget(toTargetOptions(f));
+      const dryRun = f.dryRun ?? false;
+      const report = await withInterrupt((signal) =>
+        reproduceTarget(p, target, {
           jobs: f.jobs,
           force: f.force === true ? true : Array.isArray(f.force) ? f.force : false,
-          dryRun: f.dryRun ?? false,
-          signal: abort.signal,
-        });
-        if (!f.dryRun) {
-          const keys: Record<string, string> = {};
-          for (const o of report.outcomes) if (o.key) keys[o.id] = o.key;
-          await recordState(p.artifactsRoot, target.name, keys);
-          await publishResults(graph, report, store, target.resultsDir, { target: target.name, ...target.meta, runtime: await p.runtime() });
-        }
-        printReport(report, f.dryRun ?? false, target);
-      } finally {
-        Deno.removeSignalListener("SIGINT", onSigint);
-      }
+          dryRun,
+          signal,
+        })
+      );
+      printReport(report, target, dryRun);
     });
 
   program.command("status")
@@ -152,20 +133,23 @@ function positiveInt(v: string, flag: string): number {
   return n;
 }
 
-function printReport(report: RunReport, dryRun: boolean, target: Target): void {
-  const ran = report.outcomes.filter((o) => o.status === "ran");
-  const cached = report.outcomes.filter((o) => o.status === "cached");
-  const would = report.outcomes.filter((o) => o.status === "would-run");
-  console.log(`target ${target.name}`);
-  const width = Math.max(...report.outcomes.map((o) => o.id.length), 4);
-  for (const o of report.outcomes) {
-    const what = o.status === "ran" ? `ran     ${o.seconds.toFixed(1).padStart(7)} s` : o.status === "cached" ? "cached" : `would run (${o.reason})`;
-    console.log(`  ${o.id.padEnd(width)}  ${what}`);
-  }
-  if (dryRun) console.log(`dry run: ${would.length} would run, ${cached.length} cached`);
-  else {
-    console.log(`${ran.length} ran, ${cached.length} cached; total ${report.seconds.toFixed(1)} s`);
-    console.log(`results: ${target.resultsDir}`);
+/**
+ * Runs `fn` with an abort signal tied to Ctrl-C: the first interrupt stops the run cleanly
+ * (finished stages stay cached, no half entry is left), a second one exits at once.
+ */
+export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) Deno.exit(130);
+    console.error("interrupt: stopping; finished stages stay cached (Ctrl-C again to quit now)");
+    abort.abort(new Error("interrupted"));
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    return await fn(abort.signal);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
   }
 }
 
