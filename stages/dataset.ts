@@ -22,7 +22,6 @@
  * Data-dir datasets: `interactions.csv` or `interactions.tsv` and `features.npy` are validated
  * (bad lines give errors naming file and line) and written in the canonical form.
  */
-import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import type { Rng } from "../pipeline/rng.ts";
 import type { Progress } from "../pipeline/progress.ts";
