@@ -31,30 +31,24 @@ export interface Perturbation {
 }
 
 /**
- * Closed-form `grad` perturbation from the item gradients `g` (n x K) and `eet = E E^T` (K x K).
+ * Closed-form `grad` perturbation from the item gradients `g` (n x K) and `eet = E E^T` (K x K):
+ * one n x K x K product, then per item `n_i = sqrt(g_i . (E E^T) g_i)`.
  */
 export function closedFormPerturbation(
-  g: Float64Array,
+  g: Float32Array,
   eet: Float32Array,
   opts: { n: number; k: number; eps: number },
 ): Perturbation {
   const { n, k, eps } = opts;
-  const latent = new Float32Array(n * k);
+  const latent = matMul(g, eet, n, k, k); // rows (E E^T) g_i (E E^T is symmetric)
   const scale = new Float64Array(n);
-  const w = new Float64Array(k);
   for (let t = 0; t < n; t++) {
-    const gb = t * k;
+    const base = t * k;
     let sq = 0;
-    for (let a = 0; a < k; a++) {
-      let acc = 0;
-      const row = a * k;
-      for (let b = 0; b < k; b++) acc += eet[row + b] * g[gb + b];
-      w[a] = acc;
-      sq += acc * g[gb + a];
-    }
+    for (let a = 0; a < k; a++) sq += latent[base + a] * g[base + a];
     const s = eps / Math.sqrt(Math.max(sq, L2_NORMALIZE_FLOOR));
     scale[t] = s;
-    for (let a = 0; a < k; a++) latent[gb + a] = s * w[a];
+    for (let a = 0; a < k; a++) latent[base + a] *= s;
   }
   return { latent, scale, delta: null };
 }
@@ -85,7 +79,7 @@ export interface MaterialiseOptions {
  */
 export function materialisedPerturbation(
   kind: AdversaryKind,
-  g: Float64Array | null,
+  g: Float32Array | null,
   opts: MaterialiseOptions,
 ): Perturbation {
   const { n, k, dim, eps } = opts;
@@ -97,7 +91,7 @@ export function materialisedPerturbation(
     for (let t = 0; t < n * dim; t++) delta[t] = rng.normal();
   } else {
     if (g === null) throw new Error(`${kind} perturbation needs item gradients`);
-    const grad = matMul(Float32Array.from(g.subarray(0, n * k)), opts.E, n, k, dim);
+    const grad = matMul(g, opts.E, n, k, dim);
     delta = opts.out ?? grad;
     if (delta !== grad) delta.set(grad);
   }

@@ -116,6 +116,16 @@ function itemCount(w: Weights, features: FeatureMatrix | null): number {
   throw new Error("cannot tell the number of items: no Q and no features");
 }
 
+/** `(diag(scale) B)^T` for B n x K: the K x n left operand of M. */
+function transposeScaled(B: Float32Array, scale: Float64Array, n: number, k: number): Float32Array {
+  const out = new Float32Array(k * n);
+  for (let t = 0; t < n; t++) {
+    const s = scale[t];
+    for (let a = 0; a < k; a++) out[a * n + t] = s * B[t * k + a];
+  }
+  return out;
+}
+
 /** Loss and explicit gradients of one batch of triples at the current weights. */
 export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): BatchGradients {
   const spec = modelSpec(opts.model);
@@ -191,12 +201,12 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
 
   // Adversary: g_i = sum over the item's rows of +-s_r v_u, then Delta and E Delta.
   let pert: Perturbation | null = null;
-  let g: Float64Array | null = null;
+  let g: Float32Array | null = null;
   const sAdv = new Float64Array(nB);
   let advLoss = 0;
   if (adv && rows) {
     if (adv.kind !== "rand") {
-      g = new Float64Array(nI * k);
+      g = new Float32Array(nI * k);
       for (let r = 0; r < nB; r++) {
         const vu = batch.users[r] * k;
         const gi = iSlot[r] * k;
@@ -319,17 +329,9 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
     }
     if (nE > 0) {
       // M + 2 l3 I, with M = sum_i scale_i B_i g_i^T (closed form of sum_i B_i Delta_i^T).
-      const M = new Float64Array(k * k);
-      if (pert && pert.scale && g && Bm) {
-        for (let t = 0; t < nI; t++) {
-          const sc = pert.scale[t];
-          for (let a = 0; a < k; a++) {
-            const ba = sc * Bm[t * k + a];
-            if (ba === 0) continue;
-            for (let b = 0; b < k; b++) M[a * k + b] += ba * g[t * k + b];
-          }
-        }
-      }
+      const M = pert && pert.scale && g && Bm
+        ? matMul(transposeScaled(Bm, pert.scale, nI, k), g, k, nI, k)
+        : new Float32Array(k * k);
       for (let a = 0; a < k; a++) {
         M[a * k + a] += 2 * l3;
         for (let b = 0; b < k; b++) L[a * R + nI + b] = M[a * k + b];

@@ -67,8 +67,8 @@ export function itemLossGradients(
   return g;
 }
 
-function gatherG(g: Float64Array, items: Int32Array, k: number): Float64Array {
-  const out = new Float64Array(items.length * k);
+function gatherG(g: Float64Array, items: Int32Array, k: number): Float32Array {
+  const out = new Float32Array(items.length * k);
   for (let r = 0; r < items.length; r++) out.set(g.subarray(items[r] * k, items[r] * k + k), r * k);
   return out;
 }
