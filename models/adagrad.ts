@@ -17,7 +17,12 @@ export function adagradAccumulator(size: number): Float32Array {
 }
 
 /** Dense step: updates every value of `w` in place from gradient `g`. */
-export function adagradDense(w: Float32Array, acc: Float32Array, g: Float32Array, lr: number): void {
+export function adagradDense(
+  w: Float32Array,
+  acc: Float32Array,
+  g: Float32Array,
+  lr: number,
+): void {
   for (let t = 0; t < g.length; t++) {
     const gt = g[t];
     const a = acc[t] + gt * gt;

@@ -20,7 +20,11 @@
  */
 import type { Rng } from "../pipeline/rng.ts";
 import { adagradAccumulator, adagradDense, adagradRows } from "./adagrad.ts";
-import { closedFormPerturbation, materialisedPerturbation, type Perturbation } from "./adversary.ts";
+import {
+  closedFormPerturbation,
+  materialisedPerturbation,
+  type Perturbation,
+} from "./adversary.ts";
 import { gatherRows } from "./item_latent.ts";
 import { matMul, transpose } from "./matmul.ts";
 import { slotMap, uniqueSlots } from "./slots.ts";
@@ -140,7 +144,8 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
   const adv = opts.adversary ?? null;
   if (adv && !spec.hasE) throw new Error(`${opts.model} has no features to perturb`);
   if (opts.model === "amr" && !adv) throw new Error("amr needs an adversary");
-  const closed = adv !== null && adv.kind === "grad" && (opts.adversaryPath ?? "closed") === "closed";
+  const closed = adv !== null && adv.kind === "grad" &&
+    (opts.adversaryPath ?? "closed") === "closed";
   const ws = opts.workspace ?? createStepWorkspace(P.length / k, itemCount(w, opts.features));
 
   const nB = batch.users.length;
@@ -385,7 +390,11 @@ export function applyGradients(
   const { state, lr } = opts;
   const k = w.k;
   adagradRows(w.P, state.P, grads.users, grads.gP, { k, lr: lr[0] });
-  if (grads.gH && w.H && state.H) adagradRows(w.H, state.H, grads.users, grads.gH, { k, lr: lr[0] });
-  if (grads.gQ && w.Q && state.Q) adagradRows(w.Q, state.Q, grads.items, grads.gQ, { k, lr: lr[1] });
+  if (grads.gH && w.H && state.H) {
+    adagradRows(w.H, state.H, grads.users, grads.gH, { k, lr: lr[0] });
+  }
+  if (grads.gQ && w.Q && state.Q) {
+    adagradRows(w.Q, state.Q, grads.items, grads.gQ, { k, lr: lr[1] });
+  }
   if (grads.gE && w.E && state.E) adagradDense(w.E, state.E, grads.gE, lr[2]);
 }

@@ -38,7 +38,9 @@ function copyOrDraw(
   draw: () => Float32Array,
 ): Float32Array {
   if (!from) return draw();
-  if (from.length !== size) throw new RangeError(`init ${name}: ${from.length} values, expected ${size}`);
+  if (from.length !== size) {
+    throw new RangeError(`init ${name}: ${from.length} values, expected ${size}`);
+  }
   return from.slice();
 }
 
@@ -55,7 +57,9 @@ export function initWeights(
   if (from && from.k !== k) throw new RangeError(`init: K ${from.k} != ${k}`);
   const spec = modelSpec(model);
   const dim = spec.hasE ? shape.dim : 0;
-  if (spec.hasE && from?.E && from.dim !== dim) throw new RangeError(`init: D ${from.dim} != ${dim}`);
+  if (spec.hasE && from?.E && from.dim !== dim) {
+    throw new RangeError(`init: D ${from.dim} != ${dim}`);
+  }
   const draw = (label: string, n: number) => () => truncatedNormal(n, std, rng.fork(label));
   const w: Weights = {
     P: copyOrDraw(from?.P, shape.nUsers * k, "P", draw("P", shape.nUsers * k)),

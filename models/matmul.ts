@@ -15,13 +15,18 @@ import { backendFacts } from "./tf_backend.ts";
  * Only the first `m*k` / `k*n` values of the operands are read (workspace buffers may be longer).
  * Requires `await initTf()` beforehand.
  */
-export function matMul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array {
+export function matMul(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+): Float32Array {
   backendFacts();
   if (a.length < m * k || b.length < k * n) {
     throw new RangeError(`matMul: operands shorter than ${m}x${k} and ${k}x${n}`);
   }
-  if (m === 0 || n === 0) return new Float32Array(m * n);
-  if (k === 0) return new Float32Array(m * n);
+  if (m === 0 || n === 0 || k === 0) return new Float32Array(m * n);
   const ta = tf.tensor2d(a.subarray(0, m * k), [m, k]);
   const tb = tf.tensor2d(b.subarray(0, k * n), [k, n]);
   const tc = tf.matMul(ta, tb);

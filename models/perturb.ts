@@ -55,7 +55,7 @@ export function itemLossGradients(
     const xi = iSlot[r] * k;
     const xj = jSlot[r] * k;
     let y = 0;
-    if (Q) for (let c = 0; c < k; c++) y += w.P[pu + c] * (Q[i * k + c] - Q[j * k + c]);
+    if (Q) { for (let c = 0; c < k; c++) y += w.P[pu + c] * (Q[i * k + c] - Q[j * k + c]); }
     for (let c = 0; c < k; c++) y += V[pu + c] * (x[xi + c] - x[xj + c]);
     const s = -1 / (1 + Math.exp(y));
     for (let c = 0; c < k; c++) {

@@ -36,7 +36,9 @@ export function coldItems(data: TrainSet): Uint8Array {
 /** Builds the positive lists and cold flags used by the negative sampler. */
 export function buildTrainIndex(data: TrainSet): TrainIndex {
   const { nUsers, nItems, users, items } = data;
-  if (users.length !== items.length) throw new RangeError("TrainSet: users and items differ in length");
+  if (users.length !== items.length) {
+    throw new RangeError("TrainSet: users and items differ in length");
+  }
   const counts = new Int32Array(nUsers + 1);
   for (let t = 0; t < users.length; t++) {
     const u = users[t];

@@ -81,8 +81,8 @@ export function scoreItems(
     const pu = users[r] * k;
     const it = slot[r] * k;
     let y = 0;
-    if (q) for (let c = 0; c < k; c++) y += w.P[pu + c] * q[it + c];
-    if (x) for (let c = 0; c < k; c++) y += V[pu + c] * x[it + c];
+    if (q) { for (let c = 0; c < k; c++) y += w.P[pu + c] * q[it + c]; }
+    if (x) { for (let c = 0; c < k; c++) y += V[pu + c] * x[it + c]; }
     out[r] = y;
   }
   return out;

@@ -24,8 +24,8 @@ import {
   type AdversaryConfig,
   type FeatureMatrix,
   type Hyper,
-  modelSpec,
   type ModelKind,
+  modelSpec,
   type TrainSet,
   type Weights,
 } from "./types.ts";

@@ -4,7 +4,13 @@
  * differences, and small assertions.
  */
 import { Rng } from "../../pipeline/rng.ts";
-import { type FeatureMatrix, type ModelKind, modelSpec, type Triples, type Weights } from "../../models/types.ts";
+import {
+  type FeatureMatrix,
+  type ModelKind,
+  modelSpec,
+  type Triples,
+  type Weights,
+} from "../../models/types.ts";
 
 export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
   if (!cond) throw new Error(msg);
@@ -86,7 +92,9 @@ export class Reference {
     if (!E) return out;
     for (let a = 0; a < k; a++) {
       let acc = 0;
-      for (let c = 0; c < dim; c++) acc += E[a * dim + c] * (this.f.data[i * dim + c] + (delta ? delta[c] : 0));
+      for (let c = 0; c < dim; c++) {
+        acc += E[a * dim + c] * (this.f.data[i * dim + c] + (delta ? delta[c] : 0));
+      }
       out[a] = acc;
     }
     return out;
@@ -128,7 +136,9 @@ export class Reference {
     }
     for (const gi of G.values()) {
       const norm = Math.sqrt(Math.max(gi.reduce((a, v) => a + v * v, 0), 1e-12));
-      for (let c = 0; c < dim; c++) gi[c] = kind === "grad" ? (eps * gi[c]) / norm : eps * Math.sign(gi[c]);
+      for (let c = 0; c < dim; c++) {
+        gi[c] = kind === "grad" ? (eps * gi[c]) / norm : eps * Math.sign(gi[c]);
+      }
     }
     return G;
   }
@@ -150,7 +160,9 @@ export class Reference {
       const j = batch.neg[r];
       loss += softplus(-(this.score(u, i) - this.score(u, j)));
       if (opts.deltas) {
-        advLoss += softplus(-(this.score(u, i, opts.deltas.get(i)) - this.score(u, j, opts.deltas.get(j))));
+        advLoss += softplus(
+          -(this.score(u, i, opts.deltas.get(i)) - this.score(u, j, opts.deltas.get(j))),
+        );
       }
       for (let c = 0; c < k; c++) {
         regLoss += l1 * P[u * k + c] ** 2;
@@ -164,7 +176,7 @@ export class Reference {
         }
       }
     }
-    if (E) for (let t = 0; t < E.length; t++) regLoss += l3 * E[t] ** 2;
+    if (E) { for (let t = 0; t < E.length; t++) regLoss += l3 * E[t] ** 2; }
     return { loss, advLoss, regLoss, total: loss + (opts.lambda ?? 0) * advLoss + regLoss };
   }
 }

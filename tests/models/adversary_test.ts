@@ -5,8 +5,8 @@
  */
 import {
   applyGradients,
-  bprGradients,
   type BatchGradients,
+  bprGradients,
   createOptimizerState,
   type StepOptions,
 } from "../../models/bpr_step.ts";
@@ -15,7 +15,15 @@ import { matMul, transpose } from "../../models/matmul.ts";
 import { initTf } from "../../models/tf_backend.ts";
 import type { FeatureMatrix, Triples, Weights } from "../../models/types.ts";
 import { Rng } from "../../pipeline/rng.ts";
-import { assert, assertClose, assertSame, randn, Reference, tinyProblem, toFloat64 } from "./_reference.ts";
+import {
+  assert,
+  assertClose,
+  assertSame,
+  randn,
+  Reference,
+  tinyProblem,
+  toFloat64,
+} from "./_reference.ts";
 
 await initTf();
 
@@ -58,7 +66,10 @@ function deltaNorms(g: BatchGradients, dim: number): number[] {
 
 function step(w: Weights, opts: StepOptions, batch: Triples): Weights {
   const next = cloneWeights(w);
-  applyGradients(next, bprGradients(next, batch, opts), { state: createOptimizerState(next), lr: [0.05, 0.05, 0.05] });
+  applyGradients(next, bprGradients(next, batch, opts), {
+    state: createOptimizerState(next),
+    lr: [0.05, 0.05, 0.05],
+  });
   return next;
 }
 
@@ -69,7 +80,11 @@ Deno.test("closed form equals the materialised reference: perturbed scores, grad
   const closed = bprGradients(w, batch, { ...base, adversary, adversaryPath: "closed" });
   const mat = bprGradients(w, batch, { ...base, adversary, adversaryPath: "materialised" });
   assertSame(closed.items, mat.items, "items");
-  assertClose(closed.perturbation!.latent, mat.perturbation!.latent, { rtol: 1e-4, atol: 1e-6, msg: "E Delta" });
+  assertClose(closed.perturbation!.latent, mat.perturbation!.latent, {
+    rtol: 1e-4,
+    atol: 1e-6,
+    msg: "E Delta",
+  });
   assertClose([closed.advLoss], [mat.advLoss], { rtol: 1e-6, msg: "adv loss" });
   assertClose(closed.gP, mat.gP, { rtol: 1e-4, atol: 1e-6, msg: "gP" });
   assertClose(closed.gQ!, mat.gQ!, { rtol: 1e-4, atol: 1e-6, msg: "gQ" });
@@ -86,7 +101,12 @@ Deno.test("closed form equals the materialised reference: perturbed scores, grad
 Deno.test("closed-form Delta has norm eps and comes from the batch-summed gradient", () => {
   const { w, features, batch } = tinyProblem("amr", { seed: 21, dim: 9 });
   const eps = 0.4;
-  const grads = bprGradients(w, batch, { model: "amr", features, regs: [0, 0, 0], adversary: { kind: "grad", eps, lambda: 1 } });
+  const grads = bprGradients(w, batch, {
+    model: "amr",
+    features,
+    regs: [0, 0, 0],
+    adversary: { kind: "grad", eps, lambda: 1 },
+  });
   const p = grads.perturbation!;
   const ref = new Reference("amr", toFloat64(w), features);
   const refDelta = ref.deltas(batch, "grad", eps);
@@ -101,12 +121,19 @@ Deno.test("closed-form Delta has norm eps and comes from the batch-summed gradie
   }
   // A per-row perturbation (from row 0 alone) differs from the summed one for item 2.
   const single = ref.deltas(
-    { users: batch.users.subarray(0, 1), pos: batch.pos.subarray(0, 1), neg: batch.neg.subarray(0, 1) },
+    {
+      users: batch.users.subarray(0, 1),
+      pos: batch.pos.subarray(0, 1),
+      neg: batch.neg.subarray(0, 1),
+    },
     "grad",
     eps,
   ).get(2)!;
   const summed = refDelta.get(2)!;
-  assert(single.some((v, c) => Math.abs(v - summed[c]) > 1e-3), "summed and per-row Delta should differ");
+  assert(
+    single.some((v, c) => Math.abs(v - summed[c]) > 1e-3),
+    "summed and per-row Delta should differ",
+  );
 });
 
 Deno.test("adversarial loss >= clean loss on the batch (grad, sign)", () => {

@@ -1,6 +1,12 @@
 /** Negative sampling, epochs and batching. */
 import { adagradDense, adagradRows } from "../../models/adagrad.ts";
-import { batchStarts, buildTrainIndex, coldItems, isPositive, sampleEpoch } from "../../models/sampler.ts";
+import {
+  batchStarts,
+  buildTrainIndex,
+  coldItems,
+  isPositive,
+  sampleEpoch,
+} from "../../models/sampler.ts";
 import type { TrainSet } from "../../models/types.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { assert, assertClose, assertSame } from "./_reference.ts";
@@ -44,7 +50,12 @@ Deno.test("negatives are never a positive of the user nor a cold item; every pai
 });
 
 Deno.test("a user with every warm item as positive is an error, not an endless loop", () => {
-  const data: TrainSet = { nUsers: 1, nItems: 3, users: Int32Array.from([0, 0]), items: Int32Array.from([0, 1]) };
+  const data: TrainSet = {
+    nUsers: 1,
+    nItems: 3,
+    users: Int32Array.from([0, 0]),
+    items: Int32Array.from([0, 1]),
+  };
   let msg = "";
   try {
     sampleEpoch(data, buildTrainIndex(data), new Rng(1));

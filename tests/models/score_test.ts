@@ -19,15 +19,22 @@ for (const model of ["mf-bpr", "duif", "vbpr", "vbpr-eq2"] as ModelKind[]) {
     assertClose(scoreItems(w, features, USERS, ITEMS), want, { rtol: 1e-5, atol: 1e-6 });
     const cold = new Uint8Array(8);
     cold[7] = 1;
-    assertClose(scoreItems(w, features, USERS, ITEMS, { coldItems: cold, coldMode: "official" }), want, {
-      rtol: 1e-5,
-      atol: 1e-6,
-    });
+    assertClose(
+      scoreItems(w, features, USERS, ITEMS, { coldItems: cold, coldMode: "official" }),
+      want,
+      {
+        rtol: 1e-5,
+        atol: 1e-6,
+      },
+    );
     const zeroQ = { ...toFloat64(w) };
     if (zeroQ.Q) zeroQ.Q.fill(0, 7 * w.k, 8 * w.k);
     const refZero = new Reference(model, zeroQ, features);
     const wantZero = Array.from(USERS, (u, t) => refZero.score(u, ITEMS[t]));
-    assertClose(scoreItems(w, features, USERS, ITEMS, { coldItems: cold }), wantZero, { rtol: 1e-5, atol: 1e-6 });
+    assertClose(scoreItems(w, features, USERS, ITEMS, { coldItems: cold }), wantZero, {
+      rtol: 1e-5,
+      atol: 1e-6,
+    });
   });
 }
 
@@ -52,7 +59,11 @@ Deno.test("test-time perturbation: rows match the reference adversary; latents s
       const refD = ref.deltas(batch, kind, eps);
       for (const i of items) {
         const want = refD.get(i) ?? new Float64Array(w.dim); // item 3 is in no triple: no perturbation
-        assertClose(rows.data.subarray(i * w.dim, (i + 1) * w.dim), want, { rtol: 1e-4, atol: 1e-6, msg: `${kind} ${i}` });
+        assertClose(rows.data.subarray(i * w.dim, (i + 1) * w.dim), want, {
+          rtol: 1e-4,
+          atol: 1e-6,
+          msg: `${kind} ${i}`,
+        });
       }
     } else {
       for (const i of items) {

@@ -6,7 +6,13 @@ import type { FeatureMatrix, Hyper, ModelKind, TrainSet, Weights } from "../../m
 import { Rng } from "../../pipeline/rng.ts";
 import { assert, assertSame, randn } from "./_reference.ts";
 
-const SMALL: Hyper = { k: 8, batchSize: 4, lr: [0.05, 0.05, 0.05], regs: [1e-3, 1e-3, 1e-4], initStd: 0.01 };
+const SMALL: Hyper = {
+  k: 8,
+  batchSize: 4,
+  lr: [0.05, 0.05, 0.05],
+  regs: [1e-3, 1e-3, 1e-4],
+  initStd: 0.01,
+};
 
 Deno.test("the last partial batch is used: every user's row moves in one epoch", async () => {
   // 10 users with one pair each; batches of 4 leave a last batch of 2.
@@ -28,7 +34,10 @@ Deno.test("the last partial batch is used: every user's row moves in one epoch",
   });
   assert(stats!.triples === 10 && stats!.batches === 3, JSON.stringify(stats));
   for (let u = 0; u < 10; u++) {
-    assert(w.P.subarray(u * 8, u * 8 + 8).some((v, c) => v !== init.P[u * 8 + c]), `user ${u} untouched`);
+    assert(
+      w.P.subarray(u * 8, u * 8 + 8).some((v, c) => v !== init.P[u * 8 + c]),
+      `user ${u} untouched`,
+    );
   }
 });
 
@@ -54,13 +63,20 @@ function synthetic(seed: number) {
   const users: number[] = [];
   const items: number[] = [];
   for (let u = 0; u < nUsers; u++) {
-    const ranked = Array.from({ length: nWarm }, (_, i) => i).sort((a, b) => taste(u, b, z) - taste(u, a, z));
+    const ranked = Array.from({ length: nWarm }, (_, i) => i).sort((a, b) =>
+      taste(u, b, z) - taste(u, a, z)
+    );
     for (const i of ranked.slice(0, 8)) {
       users.push(u);
       items.push(i);
     }
   }
-  const data: TrainSet = { nUsers, nItems, users: Int32Array.from(users), items: Int32Array.from(items) };
+  const data: TrainSet = {
+    nUsers,
+    nItems,
+    users: Int32Array.from(users),
+    items: Int32Array.from(items),
+  };
   return { data, features, taste: (u: number, i: number) => taste(u, i, z), nWarm };
 }
 
@@ -73,7 +89,10 @@ function coldAuc(w: Weights, s: ReturnType<typeof synthetic>): number {
   for (let u = 0; u < data.nUsers; u++) {
     const ranked = [...coldList].sort((a, b) => s.taste(u, b) - s.taste(u, a));
     const users = new Int32Array(ranked.length).fill(u);
-    const scores = scoreItems(w, features, users, Int32Array.from(ranked), { coldItems: cold, coldMode: "zero" });
+    const scores = scoreItems(w, features, users, Int32Array.from(ranked), {
+      coldItems: cold,
+      coldMode: "zero",
+    });
     let good = 0;
     let pairs = 0;
     for (let a = 0; a < 10; a++) {
@@ -89,14 +108,22 @@ function coldAuc(w: Weights, s: ReturnType<typeof synthetic>): number {
 
 Deno.test("training lowers the loss; VBPR beats MF-BPR on cold items; AMR(lambda=0) == VBPR", async () => {
   const s = synthetic(17);
-  const hp: Hyper = { k: 16, batchSize: 64, lr: [0.05, 0.05, 0.02], regs: [1e-3, 1e-3, 0], initStd: 0.01 };
+  const hp: Hyper = {
+    k: 16,
+    batchSize: 64,
+    lr: [0.05, 0.05, 0.02],
+    regs: [1e-3, 1e-3, 0],
+    initStd: 0.01,
+  };
   const run = async (model: ModelKind, opts: { init?: Weights; lambda?: number } = {}) => {
     const losses: number[] = [];
     const w = await train(model, s.data, model === "mf-bpr" ? null : s.features, hp, {
       rng: new Rng(5),
       epochs: 25,
       init: opts.init,
-      adversary: opts.lambda === undefined ? undefined : { kind: "grad", eps: 0.5, lambda: opts.lambda },
+      adversary: opts.lambda === undefined
+        ? undefined
+        : { kind: "grad", eps: 0.5, lambda: opts.lambda },
       onEpoch: (_e, st) => {
         losses.push(st.loss);
       },
@@ -105,7 +132,9 @@ Deno.test("training lowers the loss; VBPR beats MF-BPR on cold items; AMR(lambda
   };
   const mf = await run("mf-bpr");
   const vbpr = await run("vbpr", { init: mf.w });
-  for (const r of [mf, vbpr]) assert(r.losses.at(-1)! < 0.7 * r.losses[0], `loss ${r.losses[0]} -> ${r.losses.at(-1)}`);
+  for (const r of [mf, vbpr]) {
+    assert(r.losses.at(-1)! < 0.7 * r.losses[0], `loss ${r.losses[0]} -> ${r.losses.at(-1)}`);
+  }
   // VBPR started from MF's P and Q (the first epoch's loss is already low).
   assert(vbpr.losses[0] < mf.losses[0], `vbpr first loss ${vbpr.losses[0]} vs mf ${mf.losses[0]}`);
   const aucMf = coldAuc(mf.w, s);
@@ -135,7 +164,11 @@ Deno.test("training lowers the loss; VBPR beats MF-BPR on cold items; AMR(lambda
 Deno.test("init chain copies weights and never aliases the caller's arrays", async () => {
   const s = synthetic(3);
   const mf = await train("mf-bpr", s.data, null, SMALL, { rng: new Rng(2), epochs: 1 });
-  const vbpr = await train("vbpr", s.data, s.features, SMALL, { rng: new Rng(2), epochs: 0, init: mf });
+  const vbpr = await train("vbpr", s.data, s.features, SMALL, {
+    rng: new Rng(2),
+    epochs: 0,
+    init: mf,
+  });
   assertSame(vbpr.P, mf.P);
   assertSame(vbpr.Q!, mf.Q!);
   assert(vbpr.P !== mf.P && vbpr.E !== null && vbpr.E.length === SMALL.k * s.features.dim);
