@@ -180,3 +180,28 @@ Deno.test("init chain copies weights and never aliases the caller's arrays", asy
   });
   assertSame(amr.E!, vbpr.E!);
 });
+
+Deno.test("training leaves no tensors behind and stops on abort", async () => {
+  const tf = await import("@tensorflow/tfjs");
+  const s = synthetic(4);
+  const before = tf.memory().numTensors;
+  const ctl = new AbortController();
+  let epochs = 0;
+  let error = "";
+  try {
+    await train("amr", s.data, s.features, SMALL, {
+      rng: new Rng(1),
+      epochs: 5,
+      adversary: { kind: "sign", eps: 0.1, lambda: 1 },
+      signal: ctl.signal,
+      onEpoch: () => {
+        epochs++;
+        ctl.abort();
+      },
+    });
+  } catch (e) {
+    error = (e as Error).name;
+  }
+  assert(epochs === 1 && error === "AbortError", `epochs ${epochs}, error ${error}`);
+  assert(tf.memory().numTensors === before, `tensors ${before} -> ${tf.memory().numTensors}`);
+});
