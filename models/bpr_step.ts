@@ -130,6 +130,49 @@ function transposeScaled(B: Float32Array, scale: Float64Array, n: number, k: num
   return out;
 }
 
+/**
+ * The E gradient `L [C_U ; E ; Delta_U]` in one product, `rows` holding those blocks (E only when
+ * `nE = K`, Delta only when materialised) and `L = [A^T | M + 2 l3 I | B^T]`, where
+ * `M = sum_i scale_i B_i g_i^T` is the closed form of `sum_i B_i Delta_i^T`.
+ */
+function featureGradient(
+  rows: Float32Array,
+  p: {
+    A: Float32Array;
+    B: Float32Array | null;
+    g: Float32Array | null;
+    pert: Perturbation | null;
+    nI: number;
+    nE: number;
+    k: number;
+    d: number;
+    l3: number;
+  },
+): Float32Array {
+  const { A, B, g, pert, nI, nE, k, d, l3 } = p;
+  const nDelta = pert?.delta ? nI : 0;
+  const R = nI + nE + nDelta;
+  const L = new Float32Array(k * R);
+  for (let t = 0; t < nI; t++) {
+    for (let a = 0; a < k; a++) L[a * R + t] = A[t * k + a];
+  }
+  if (nE > 0) {
+    const M = pert?.scale && g && B
+      ? matMul(transposeScaled(B, pert.scale, nI, k), g, k, nI, k)
+      : new Float32Array(k * k);
+    for (let a = 0; a < k; a++) {
+      M[a * k + a] += 2 * l3;
+      for (let b = 0; b < k; b++) L[a * R + nI + b] = M[a * k + b];
+    }
+  }
+  if (nDelta > 0 && B) {
+    for (let t = 0; t < nI; t++) {
+      for (let a = 0; a < k; a++) L[a * R + nI + nE + t] = B[t * k + a];
+    }
+  }
+  return matMul(L, rows, k, R, d);
+}
+
 /** Loss and explicit gradients of one batch of triples at the current weights. */
 export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): BatchGradients {
   const spec = modelSpec(opts.model);
@@ -326,31 +369,12 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
 
   let gE: Float32Array | null = null;
   if (A && rows && w.E) {
-    const nDelta = pert && pert.delta ? nI : 0;
-    const R = nI + nE + nDelta;
-    const L = new Float32Array(k * R);
-    for (let t = 0; t < nI; t++) {
-      for (let a = 0; a < k; a++) L[a * R + t] = A[t * k + a];
-    }
-    if (nE > 0) {
-      // M + 2 l3 I, with M = sum_i scale_i B_i g_i^T (closed form of sum_i B_i Delta_i^T).
-      const M = pert && pert.scale && g && Bm
-        ? matMul(transposeScaled(Bm, pert.scale, nI, k), g, k, nI, k)
-        : new Float32Array(k * k);
-      for (let a = 0; a < k; a++) {
-        M[a * k + a] += 2 * l3;
-        for (let b = 0; b < k; b++) L[a * R + nI + b] = M[a * k + b];
-      }
+    gE = featureGradient(rows, { A, B: Bm, g, pert, nI, nE, k, d, l3 });
+    if (l3 !== 0) {
       let sq = 0;
       for (let t = 0; t < w.E.length; t++) sq += w.E[t] * w.E[t];
       regLoss += l3 * sq;
     }
-    if (nDelta > 0 && Bm) {
-      for (let t = 0; t < nI; t++) {
-        for (let a = 0; a < k; a++) L[a * R + nI + nE + t] = Bm[t * k + a];
-      }
-    }
-    gE = matMul(L, rows, k, R, d);
   }
 
   return { loss, advLoss, regLoss, users, gP, gH, items, gQ, gE, perturbation: pert };
