@@ -1,0 +1,40 @@
+/**
+ * Stage `amr`: Adversarial Multimedia Recommendation (paper eq. 7-12): VBPR's eq. 4 trained on
+ * the clean BPR loss plus `lambda` times the BPR loss on features perturbed by the adversary
+ * (`grad`: eps times the normalised loss gradient; `rand`: Gaussian noise of the same radius;
+ * `sign`: FGSM), initialised from a trained VBPR's P, Q and E (inputs `init_P`, `init_Q`,
+ * `init_E`). `lambda = 0` gives VBPR exactly. `tunedStage` (`amr-tuned`) also reads a `hyper`
+ * input. Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`.
+ */
+import { defineStage } from "../pipeline/stage.ts";
+import { amrParamsSchema, type BprModelSpec, bprInputs, bprOutputs, runBprStage } from "./lib/bpr_stage.ts";
+
+const spec: BprModelSpec = {
+  kind: () => "amr",
+  visual: true,
+  init: ["P", "Q", "E"],
+  weights: ["P", "Q", "E"],
+  hyperInput: false,
+};
+
+/** AMR started from a trained VBPR. */
+export const stage = defineStage({
+  name: "amr",
+  module: import.meta.url,
+  params: amrParamsSchema,
+  inputs: bprInputs(spec),
+  outputs: bprOutputs(spec.weights),
+  runtime: ["tfjs"],
+  run: (ctx) => runBprStage(ctx, spec),
+});
+
+/** AMR with `override` fields (lr, regs, eps, lambda, epochs) from a `hyper` input. */
+export const tunedStage = defineStage({
+  name: "amr-tuned",
+  module: import.meta.url,
+  params: amrParamsSchema,
+  inputs: bprInputs({ ...spec, hyperInput: true }),
+  outputs: bprOutputs(spec.weights),
+  runtime: ["tfjs"],
+  run: (ctx) => runBprStage(ctx, { ...spec, hyperInput: true }),
+});

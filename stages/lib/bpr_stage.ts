@@ -1,0 +1,286 @@
+/**
+ * Shared body of the BPR-trained model stages (MF-BPR, DUIF, VBPR, AMR): parameter schema,
+ * input/output names, and the run that loads the phase's data, trains with `models/train.ts`,
+ * evaluates on the phase's target at epoch 0, every `evalEvery` epochs and at the last epoch,
+ * and writes `scores.npy`, `curve.csv`, `train_summary.json` and one `.npy` per weight matrix.
+ *
+ * Inputs (by name): `train`, `validation`, `target`, `negatives`, `item_map` (see
+ * `train_inputs.ts`); `features` for visual models; `init_P`, `init_Q`, `init_E` for models
+ * started from another model's weights (Algorithm 1: MF -> VBPR -> AMR); `hyper` (a
+ * `chosen.json`) for the `-tuned` variants, whose `override` param names the fields taken from it.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { StageContext } from "../../pipeline/stage.ts";
+import { train } from "../../models/train.ts";
+import { initWeights } from "../../models/init.ts";
+import { coldItems } from "../../models/sampler.ts";
+import { initTf } from "../../models/tf_backend.ts";
+import type { AdversaryConfig, FeatureMatrix, Hyper, ModelKind, Weights } from "../../models/types.ts";
+import { factorScorer, quickMetrics, scoringFactors, targetScores } from "./eval_scores.ts";
+import { loadFeatures, loadPhaseData, type PhaseData } from "./train_inputs.ts";
+import { loadWeights, saveWeights, type WeightName, weightFile } from "./weights_io.ts";
+import { bestCurveRow, type CurveRow, curveCsv, writeJson, writeScores } from "./model_outputs.ts";
+import { readChosen } from "./chosen.ts";
+
+const triple = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
+
+/** Parameters of every BPR-trained model stage. */
+export const bprParamsSchema = z.object({
+  /** `final` (train on all of train.npy, evaluate on test) or `tune` (validation). */
+  phase: z.enum(["final", "tune"]).default("final"),
+  epochs: z.number().int().min(1),
+  /** Evaluate on the phase's target every this many epochs (and at epoch 0 and the last). */
+  evalEvery: z.number().int().min(1),
+  /** Adagrad learning rates [P (and H), Q, E]. */
+  lr: triple,
+  /** L2 weights [l1 on p_u, l2 on item vectors, l3 on E] (authors' run.sh). */
+  regs: triple,
+  /** Embedding size K. */
+  k: z.number().int().min(1),
+  batchSize: z.number().int().min(1),
+  /** Std of the truncated-normal initialisation (authors: 0.01). */
+  initStd: z.number().positive().default(0.01),
+  /** Cold-start test items: zero ID embedding (paper) or the authors' random one. */
+  coldMode: z.enum(["zero", "official"]).default("zero"),
+  /** Where the hyper-parameters come from (profile's `source`). */
+  source: z.string().min(1),
+  /** Fields replaced by the `hyper` input (`-tuned` variants only). */
+  override: z.array(z.enum(["epochs", "lr", "regs", "eps", "lambda"])).default([]),
+}).strict();
+
+/** VBPR: plus the score form (paper eq. 4, or the original eq. 2). */
+export const vbprParamsSchema = bprParamsSchema.extend({
+  form: z.enum(["eq4", "eq2"]).default("eq4"),
+}).strict();
+
+/** AMR: plus its adversary (paper eq. 7-12). */
+export const amrParamsSchema = bprParamsSchema.extend({
+  eps: z.number().min(0),
+  lambda: z.number().min(0),
+  adversary: z.enum(["grad", "rand", "sign"]).default("grad"),
+}).strict();
+
+/** Parameters as the shared run sees them (the union of the three schemas). */
+export type TrainParams = z.infer<typeof bprParamsSchema> & {
+  form?: "eq4" | "eq2";
+  eps?: number;
+  lambda?: number;
+  adversary?: "grad" | "rand" | "sign";
+};
+
+/** Inputs every model stage reads (the phase's data). */
+export const PHASE_INPUTS: readonly string[] = ["train", "validation", "target", "negatives", "item_map"];
+
+/** Outputs every model stage writes besides its weights. */
+export const MODEL_OUTPUTS: readonly string[] = ["scores.npy", "curve.csv", "train_summary.json"];
+
+/** What distinguishes one BPR model stage from another. */
+export interface BprModelSpec {
+  /** Model kind, possibly depending on params (VBPR's form). */
+  kind: (p: TrainParams) => ModelKind;
+  /** Reads `features`. */
+  visual: boolean;
+  /** Weight matrices read from `init_<name>` inputs. */
+  init: readonly WeightName[];
+  /** Weight matrices written (declared outputs; absent ones are written empty). */
+  weights: readonly WeightName[];
+  /** Reads a `hyper` input (`chosen.json`). */
+  hyperInput: boolean;
+}
+
+/** The input names of a model stage. */
+export function bprInputs(spec: Pick<BprModelSpec, "visual" | "init" | "hyperInput">): string[] {
+  return [
+    ...PHASE_INPUTS,
+    ...(spec.visual ? ["features"] : []),
+    ...spec.init.map((n) => `init_${n}`),
+    ...(spec.hyperInput ? ["hyper"] : []),
+  ];
+}
+
+/** The output names of a model stage. */
+export function bprOutputs(weights: readonly WeightName[]): string[] {
+  return [...MODEL_OUTPUTS, ...weights.map(weightFile)];
+}
+
+/** Hyper-parameters after applying the `hyper` input. */
+interface Resolved {
+  epochs: number;
+  lr: [number, number, number];
+  regs: [number, number, number];
+  eps?: number;
+  lambda?: number;
+  source: string;
+}
+
+async function resolveHyper(p: TrainParams, hyperPath: string | undefined): Promise<Resolved> {
+  const out: Resolved = {
+    epochs: p.epochs,
+    lr: [...p.lr],
+    regs: [...p.regs],
+    eps: p.eps,
+    lambda: p.lambda,
+    source: p.source,
+  };
+  if (p.override.length === 0) return out;
+  if (!hyperPath) throw new Error(`params.override is set but the stage has no "hyper" input`);
+  const chosen = await readChosen(hyperPath);
+  for (const field of p.override) {
+    const v = chosen.values[field];
+    if (v === undefined) throw new Error(`${hyperPath}: values.${field} is missing (override)`);
+    if (field === "lr" || field === "regs") out[field] = [...(v as [number, number, number])];
+    else out[field] = v as number;
+  }
+  out.source = `${chosen.source} (${p.override.join(", ")})`;
+  return out;
+}
+
+/** Evaluation of a weight set on the phase's target: the score rows and HR/NDCG@10. */
+function evaluator(
+  data: PhaseData,
+  features: FeatureMatrix | null,
+  coldMode: "zero" | "official",
+): (w: Weights) => { scores: Float32Array; hr10: number; ndcg10: number } {
+  const cold = coldItems(data.train);
+  return (w) => {
+    const f = scoringFactors(w, features, { coldItems: cold, coldMode });
+    const scores = targetScores(factorScorer(f), data.target);
+    const m = quickMetrics(scores, data.target.n, 10);
+    return { scores, hr10: m.hr, ndcg10: m.ndcg };
+  };
+}
+
+/**
+ * Runs a BPR model stage (see the module comment).
+ *
+ * @param ctx stage context
+ * @param spec the model's kind, inputs and weight outputs
+ * @returns the manifest summary
+ */
+export async function runBprStage(
+  ctx: StageContext<TrainParams>,
+  spec: BprModelSpec,
+): Promise<Record<string, unknown>> {
+  const p = ctx.params;
+  const kind = spec.kind(p);
+  const hp = await resolveHyper(p, ctx.inputs.hyper);
+  const data = await loadPhaseData({
+    train: ctx.inputs.train,
+    validation: ctx.inputs.validation,
+    target: ctx.inputs.target,
+    negatives: ctx.inputs.negatives,
+    itemMap: ctx.inputs.item_map,
+  }, p.phase);
+  const features = spec.visual ? await loadFeatures(ctx.inputs.features, data.train.nItems) : null;
+  if (features) await initTf();
+  let init: Weights | undefined;
+  if (spec.init.length > 0) {
+    const paths: Partial<Record<WeightName, string>> = {};
+    for (const n of spec.init) paths[n] = ctx.inputs[`init_${n}`];
+    init = await loadWeights(paths);
+  }
+  const hyper: Hyper = {
+    k: p.k,
+    batchSize: p.batchSize,
+    lr: hp.lr,
+    regs: hp.regs,
+    initStd: p.initStd,
+  };
+  let adversary: AdversaryConfig | undefined;
+  if (kind === "amr") {
+    adversary = { kind: p.adversary ?? "grad", eps: hp.eps ?? 0, lambda: hp.lambda ?? 0 };
+  }
+  const evaluate = evaluator(data, features, p.coldMode);
+  const start = initWeights(kind, {
+    nUsers: data.train.nUsers,
+    nItems: data.train.nItems,
+    dim: features?.dim ?? 0,
+  }, { k: p.k, std: p.initStd, rng: ctx.rng.fork("init"), from: init });
+  const first = evaluate(start);
+  const curve: CurveRow[] = [{ epoch: 0, loss: null, hr10: first.hr10, ndcg10: first.ndcg10 }];
+  const epochMs: number[] = [];
+  let scores = first.scores;
+  let lastLoss = NaN;
+  let evalMs = 0;
+  ctx.progress.start(hp.epochs, `${kind} ${p.phase}`);
+  const t0 = performance.now();
+  const weights = await train(kind, data.train, features, hyper, {
+    rng: ctx.rng,
+    epochs: hp.epochs,
+    init,
+    adversary,
+    signal: ctx.signal,
+    onEpoch(epoch, stats, w) {
+      epochMs.push(stats.ms);
+      lastLoss = stats.loss;
+      const row: CurveRow = { epoch, loss: stats.loss, hr10: null, ndcg10: null };
+      if (epoch % p.evalEvery === 0 || epoch === hp.epochs) {
+        const te = performance.now();
+        const r = evaluate(w);
+        evalMs += performance.now() - te;
+        scores = r.scores;
+        row.hr10 = r.hr10;
+        row.ndcg10 = r.ndcg10;
+      }
+      curve.push(row);
+      const last = [...curve].reverse().find((c) => c.ndcg10 !== null)!;
+      ctx.progress.update(epoch, { loss: stats.loss, ndcg10: last.ndcg10! });
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  ctx.progress.stop();
+  await writeScores(`${ctx.outDir}/scores.npy`, scores, { users: data.target.users, n: data.target.n });
+  await Deno.writeTextFile(`${ctx.outDir}/curve.csv`, curveCsv(curve));
+  await saveWeights(ctx.outDir, weights, { declared: spec.weights });
+  const best = bestCurveRow(curve)!;
+  const last = curve[curve.length - 1];
+  const summary = {
+    model: kind,
+    phase: p.phase,
+    epochs: hp.epochs,
+    seconds,
+    evalSeconds: evalMs / 1000,
+    finalLoss: lastLoss,
+    meanEpochMs: epochMs.reduce((a, b) => a + b, 0) / Math.max(1, epochMs.length),
+    epochMs: epochMs.map((v) => Math.round(v * 10) / 10),
+    hyper: {
+      k: p.k,
+      batchSize: p.batchSize,
+      lr: hp.lr,
+      regs: hp.regs,
+      initStd: p.initStd,
+      ...(adversary ? { eps: adversary.eps, lambda: adversary.lambda, adversary: adversary.kind } : {}),
+      ...(p.form ? { form: p.form } : {}),
+    },
+    source: hp.source,
+    coldMode: p.coldMode,
+    init: spec.init.length > 0 ? `copied ${spec.init.join(", ")} from the init inputs` : "random",
+    trainPairs: data.train.users.length,
+    removedValidationPairs: data.removedPairs,
+    evaluatedUsers: data.target.evaluated,
+    users: data.target.users,
+    negatives: data.target.n,
+    final: { epoch: last.epoch, hr10: last.hr10, ndcg10: last.ndcg10 },
+    best: { epoch: best.epoch, hr10: best.hr10, ndcg10: best.ndcg10 },
+  };
+  await writeJson(`${ctx.outDir}/train_summary.json`, summary);
+  ctx.log(
+    `${kind} ${p.phase}: ${hp.epochs} epochs in ${seconds.toFixed(1)} s ` +
+      `(${summary.meanEpochMs.toFixed(1)} ms/epoch), HR@10 ${last.hr10?.toFixed(4)} ` +
+      `NDCG@10 ${last.ndcg10?.toFixed(4)}`,
+  );
+  return {
+    model: kind,
+    phase: p.phase,
+    epochs: hp.epochs,
+    seconds: Math.round(seconds * 10) / 10,
+    meanEpochMs: Math.round(summary.meanEpochMs * 10) / 10,
+    finalLoss: lastLoss,
+    hr10: last.hr10,
+    ndcg10: last.ndcg10,
+    bestEpoch: best.epoch,
+    source: hp.source,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * `chosen.json`: the hyper-parameters a tuning selection picked (paper sec. 4.1.4), read by
+ * later tuning nodes and by the final model nodes as an input file (its values are only known
+ * at run time). A training stage named `<model>-tuned` takes it as input `hyper` and replaces
+ * the fields listed in its `override` param with `values`, recording `source`.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+const triple = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
+
+/** Hyper-parameters a selection can fix. */
+export const chosenValuesSchema = z.object({
+  /** Best epoch by validation NDCG@10 (the final run trains this many epochs). */
+  epochs: z.number().int().min(1),
+  /** Adagrad learning rates [P, Q, E]. */
+  lr: triple,
+  /** L2 weights [l1, l2, l3]. */
+  regs: triple,
+  /** AMR perturbation radius. */
+  eps: z.number().min(0).optional(),
+  /** AMR adversarial weight. */
+  lambda: z.number().min(0).optional(),
+}).strict();
+
+/** Validation result of one grid point. */
+export const gridResultSchema = z.object({
+  /** Node id of the tuning run, e.g. `tune-vbpr@lr=0.01,l2=0.001`. */
+  label: z.string(),
+  /** Hyper-parameters the run used. */
+  values: chosenValuesSchema,
+  /** The grid coordinates varied in this selection, e.g. `{ lr: 0.01, l2: 0.001 }`. */
+  point: z.record(z.string(), z.number()),
+  /** Epoch with the best validation NDCG@10. */
+  bestEpoch: z.number().int().min(0),
+  /** Validation NDCG@10 at that epoch. */
+  ndcg10: z.number(),
+  /** Validation HR@10 at that epoch. */
+  hr10: z.number(),
+}).strict();
+
+/** The whole `chosen.json`. */
+export const chosenSchema = z.object({
+  /** Model tuned (mf-bpr, duif, vbpr, amr). */
+  model: z.string(),
+  /** Selection criterion. */
+  metric: z.literal("validation ndcg@10"),
+  /** Recorded as the hyper-parameters' source by the nodes that use them. */
+  source: z.string(),
+  /** The chosen values (the best run's, epochs = its best epoch). */
+  values: chosenValuesSchema,
+  /** The best run. */
+  best: gridResultSchema,
+  /** Every grid point's validation result, in grid order. */
+  grid: z.array(gridResultSchema),
+  /** Grid coordinates whose chosen value is the smallest or largest tried (widen the grid). */
+  onEdge: z.array(z.string()),
+}).strict();
+
+/** Parsed `chosen.json`. */
+export type Chosen = z.infer<typeof chosenSchema>;
+/** The values of a `chosen.json`. */
+export type ChosenValues = z.infer<typeof chosenValuesSchema>;
+/** A field a training node may take from `chosen.json`. */
+export type OverrideField = "epochs" | "lr" | "regs" | "eps" | "lambda";
+
+/**
+ * Reads and validates a `chosen.json`.
+ *
+ * @throws Error naming the file and field
+ */
+export async function readChosen(path: string): Promise<Chosen> {
+  const parsed = chosenSchema.safeParse(JSON.parse(await Deno.readTextFile(path)));
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`${path}: field "${i.path.join(".")}": ${i.message}`);
+  }
+  return parsed.data;
+}

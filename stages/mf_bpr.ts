@@ -1,0 +1,35 @@
+/**
+ * Stage `mf-bpr`: matrix factorisation `p_u . q_i` trained with BPR (paper sec. 4.1.3).
+ * `tunedStage` (`mf-bpr-tuned`) also reads a `hyper` input (`chosen.json` of a tuning
+ * selection). Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `Q.npy`.
+ */
+import { defineStage } from "../pipeline/stage.ts";
+import { type BprModelSpec, bprInputs, bprOutputs, bprParamsSchema, runBprStage } from "./lib/bpr_stage.ts";
+
+const spec: BprModelSpec = {
+  kind: () => "mf-bpr",
+  visual: false,
+  init: [],
+  weights: ["P", "Q"],
+  hyperInput: false,
+};
+
+/** MF-BPR with hyper-parameters from its params. */
+export const stage = defineStage({
+  name: "mf-bpr",
+  module: import.meta.url,
+  params: bprParamsSchema,
+  inputs: bprInputs(spec),
+  outputs: bprOutputs(spec.weights),
+  run: (ctx) => runBprStage(ctx, spec),
+});
+
+/** MF-BPR whose params' `override` fields come from a `hyper` input (`chosen.json`). */
+export const tunedStage = defineStage({
+  name: "mf-bpr-tuned",
+  module: import.meta.url,
+  params: bprParamsSchema,
+  inputs: bprInputs({ ...spec, hyperInput: true }),
+  outputs: bprOutputs(spec.weights),
+  run: (ctx) => runBprStage(ctx, { ...spec, hyperInput: true }),
+});

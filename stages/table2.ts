@@ -1,0 +1,232 @@
+/**
+ * Stage `table2`: the paper's Table 2 (HR@5/10/20, NDCG@5/10/20, RI of AMR over each method,
+ * stars from a paired t-test over users) for POP, MF-eALS, MF-BPR, DUIF, VBPR and AMR, over all
+ * test users and separately over users whose test item is cold or warm.
+ *
+ * Inputs: each method's `metrics.npy` of its `evaluate` node (`pop`, `mf_eals`, `mf_bpr`,
+ * `duif`, `vbpr`, `amr`) and one `cold.npy`. Users whose row is NaN in any method (no target)
+ * are left out. Ranks are not needed: they are rebuilt from the metrics, censored at 20, which
+ * gives the same metrics at every cutoff.
+ *
+ * Outputs: `table2.csv`, `table2.md` (ours, then the paper's values for the paper dataset named
+ * by `paper`, then ours minus the paper's), `table2.tex`, `table2_cold.md`, `table2_warm.md`
+ * (with AMR's gain over VBPR beside the paper's sec. 4.2 figures), `table2.json` (all values,
+ * RI, p-values, stars, user counts).
+ */
+import { z } from "zod";
+import { defineStage } from "../pipeline/stage.ts";
+import { readNpy } from "../pipeline/npy.ts";
+import { metricNames, PAPER_CUTOFFS, type UserMetrics } from "../models/metrics.ts";
+import { buildTable2, type MethodEvaluation, type Table2, table2PValues } from "./lib/table2.ts";
+import { type Cell, toCsv, toLatex, toMarkdown } from "./lib/tables.ts";
+import { writeJson } from "./lib/model_outputs.ts";
+import paperTable2 from "../configs/paper/table2.json" with { type: "json" };
+
+/** Row label and input name of each method, in the paper's row order. */
+export const TABLE2_METHODS: readonly { name: string; input: string; paperKey: string }[] = [
+  { name: "POP", input: "pop", paperKey: "pop" },
+  { name: "MF-eALS", input: "mf_eals", paperKey: "mf-eals" },
+  { name: "MF-BPR", input: "mf_bpr", paperKey: "mf-bpr" },
+  { name: "DUIF", input: "duif", paperKey: "duif" },
+  { name: "VBPR", input: "vbpr", paperKey: "vbpr" },
+  { name: "AMR", input: "amr", paperKey: "amr" },
+];
+
+/**
+ * Per-user metrics from a `metrics.npy` matrix (`[users, 6]`, Table 2 order) restricted to
+ * `keep` users. Ranks are rebuilt from NDCG@20 (exact below 20, 20 otherwise).
+ */
+export function userMetricsFromMatrix(m: Float32Array, keep: readonly number[]): UserMetrics {
+  const cutoffs = [...PAPER_CUTOFFS];
+  const cols = 2 * cutoffs.length;
+  const hr = cutoffs.map(() => new Float64Array(keep.length));
+  const ndcg = cutoffs.map(() => new Float64Array(keep.length));
+  const ranks = new Int32Array(keep.length);
+  const maxCut = Math.max(...cutoffs);
+  keep.forEach((u, r) => {
+    for (let c = 0; c < cutoffs.length; c++) {
+      hr[c][r] = m[u * cols + c];
+      ndcg[c][r] = m[u * cols + cutoffs.length + c];
+    }
+    const g = ndcg[cutoffs.length - 1][r];
+    ranks[r] = g > 0 ? Math.round(Math.exp(Math.LN2 / g) - 2) : maxCut;
+  });
+  return { cutoffs, ranks, hr, ndcg };
+}
+
+interface PaperRow {
+  values: number[];
+  ri?: number;
+}
+
+function paperRows(paper: string | null): Record<string, PaperRow> | null {
+  if (paper === null) return null;
+  const ds = (paperTable2.datasets as Record<string, Record<string, PaperRow>>)[paper];
+  return ds ?? null;
+}
+
+function pct(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "n/a";
+  return `${(100 * v).toFixed(2)}%`;
+}
+
+function signed(v: number): string {
+  if (!Number.isFinite(v)) return "n/a";
+  return `${v >= 0 ? "+" : ""}${v.toFixed(4)}`;
+}
+
+/** AMR's relative gain over VBPR on one metric of a built table. */
+function gainOverVbpr(t: Table2, metric: string): number {
+  const k = t.metrics.indexOf(metric);
+  const a = t.values[t.methods.indexOf("AMR")][k];
+  const v = t.values[t.methods.indexOf("VBPR")][k];
+  return v > 0 ? (a - v) / v : NaN;
+}
+
+function tableSection(t: Table2): string {
+  const p = table2PValues(t);
+  return toMarkdown(t) + "\n" +
+    toMarkdown({ header: p.header, rows: p.rows as Cell[][], caption: p.caption });
+}
+
+/** The table2 stage. */
+export const stage = defineStage({
+  name: "table2",
+  module: import.meta.url,
+  params: z.object({
+    /** Our dataset's name (captions). */
+    dataset: z.string(),
+    /** Paper column to compare with (`configs/paper/table2.json`), or null. */
+    paper: z.enum(["pinterest", "amazon"]).nullable().default(null),
+  }).strict(),
+  inputs: [...TABLE2_METHODS.map((m) => m.input), "cold"],
+  outputs: ["table2.csv", "table2.md", "table2.tex", "table2_cold.md", "table2_warm.md", "table2.json"],
+  async run(ctx): Promise<Record<string, unknown>> {
+    const { dataset, paper } = ctx.params;
+    const names = metricNames(PAPER_CUTOFFS);
+    const matrices: Float32Array[] = [];
+    let users = -1;
+    for (const m of TABLE2_METHODS) {
+      const arr = await readNpy(ctx.inputs[m.input], {
+        dtype: "float32",
+        shape: [users < 0 ? null : users, names.length],
+      });
+      users = arr.shape[0];
+      matrices.push(arr.data as Float32Array);
+    }
+    const coldAll = (await readNpy(ctx.inputs.cold, { dtype: "uint8", shape: [users] })).data;
+    const keep: number[] = [];
+    for (let u = 0; u < users; u++) {
+      if (matrices.every((m) => !Number.isNaN(m[u * names.length]))) keep.push(u);
+    }
+    const coldMask = Uint8Array.from(keep, (u) => coldAll[u]);
+    const methods: MethodEvaluation[] = TABLE2_METHODS.map((m, k) => ({
+      name: m.name,
+      perUser: userMetricsFromMatrix(matrices[k], keep),
+    }));
+    const build = (subset: "overall" | "cold" | "warm") =>
+      buildTable2(methods, {
+        subset,
+        coldMask,
+        caption: `Table 2 (ours, ${dataset}${subset === "overall" ? "" : `, ${subset} test items`}): ` +
+          `top-N performance, * = AMR better than every baseline (paired t-test, p < 0.05)`,
+      });
+    const overall = build("overall");
+    const cold = build("cold");
+    const warm = build("warm");
+    const ref = paperRows(paper);
+
+    let md = `# Table 2: ${dataset}\n\n${tableSection(overall)}`;
+    let diff: Record<string, number[]> | null = null;
+    if (ref) {
+      const rows: Cell[][] = TABLE2_METHODS.map((m) => {
+        const r = ref[m.paperKey];
+        return [m.name, ...r.values.map((v) => v.toFixed(4)), r.ri === undefined ? "-" : pct(r.ri)];
+      });
+      md += "\n" + toMarkdown({
+        header: overall.header,
+        rows,
+        caption: `Paper's Table 2 (${paper}), ${paperTable2.source}`,
+        align: overall.align,
+      });
+      diff = {};
+      const diffRows: Cell[][] = TABLE2_METHODS.map((m, k) => {
+        const d = overall.values[k].map((v, j) => v - ref[m.paperKey].values[j]);
+        diff![m.name] = d;
+        const ri = overall.ri[k];
+        const pri = ref[m.paperKey].ri;
+        return [
+          m.name,
+          ...d.map(signed),
+          ri === null || pri === undefined ? "-" : `${signed(100 * (ri - pri))} pp`,
+        ];
+      });
+      md += "\n" + toMarkdown({
+        header: overall.header,
+        rows: diffRows,
+        caption: `Ours minus paper (${paper}); RI in percentage points`,
+        align: overall.align,
+      });
+    }
+    const paperCw = paper === "pinterest" ? paperTable2.coldWarm.pinterest : null;
+    const gains = {
+      cold: { "hr@10": gainOverVbpr(cold, "hr@10"), "ndcg@10": gainOverVbpr(cold, "ndcg@10") },
+      warm: { "hr@10": gainOverVbpr(warm, "hr@10"), "ndcg@10": gainOverVbpr(warm, "ndcg@10") },
+    };
+    const subsetMd = (t: Table2, which: "cold" | "warm") => {
+      let s = `# Table 2, ${which} test items: ${dataset}\n\n`;
+      s += t.users === 0 ? `No test user has a ${which} test item.\n` : tableSection(t);
+      const g = gains[which];
+      s += `\nAMR over VBPR on ${which} items (${t.users} users): HR@10 ${pct(g["hr@10"])}, ` +
+        `NDCG@10 ${pct(g["ndcg@10"])}`;
+      if (paperCw) {
+        const pg = paperCw[which];
+        s += `; paper (Pinterest, sec. 4.2): HR@10 ${pct(pg["hr@10"])}, NDCG@10 ${pct(pg["ndcg@10"])}`;
+      }
+      return s + "\n";
+    };
+    await Deno.writeTextFile(`${ctx.outDir}/table2.csv`, toCsv({
+      header: [...overall.header, "users"],
+      rows: TABLE2_METHODS.map((m, k) => [
+        m.name,
+        ...overall.values[k],
+        overall.ri[k] ?? "",
+        overall.users,
+      ]),
+    }));
+    await Deno.writeTextFile(`${ctx.outDir}/table2.md`, md);
+    await Deno.writeTextFile(`${ctx.outDir}/table2.tex`, toLatex({ ...overall, label: "tab:table2" }));
+    await Deno.writeTextFile(`${ctx.outDir}/table2_cold.md`, subsetMd(cold, "cold"));
+    await Deno.writeTextFile(`${ctx.outDir}/table2_warm.md`, subsetMd(warm, "warm"));
+    const asJson = (t: Table2) => ({
+      users: t.users,
+      methods: t.methods,
+      metrics: t.metrics,
+      values: t.values,
+      ri: t.ri,
+      pValues: t.pValues,
+      significant: t.significant,
+    });
+    await writeJson(`${ctx.outDir}/table2.json`, {
+      dataset,
+      paperDataset: paper,
+      usersTotal: users,
+      usersEvaluated: keep.length,
+      alpha: overall.alpha,
+      overall: asJson(overall),
+      cold: asJson(cold),
+      warm: asJson(warm),
+      amrOverVbpr: gains,
+      paper: ref ? { values: ref, coldWarm: paperCw } : null,
+      oursMinusPaper: diff,
+    });
+    const amr = overall.values[overall.methods.indexOf("AMR")];
+    return {
+      users: keep.length,
+      coldUsers: cold.users,
+      amrNdcg10: amr[names.indexOf("ndcg@10")],
+      riOverVbpr: overall.ri[overall.methods.indexOf("VBPR")],
+      coldGainHr10: gains.cold["hr@10"],
+    };
+  },
+});

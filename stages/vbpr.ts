@@ -1,0 +1,55 @@
+/**
+ * Stage `vbpr`: VBPR (paper eq. 4, `p_u . (q_i + E c_i)`, or with `form: "eq2"` the original
+ * `p_u . q_i + h_u . E c_i`), trained with BPR and initialised with MF-BPR's P and Q
+ * (Algorithm 1; inputs `init_P`, `init_Q`), E (and H) drawn at random.
+ *
+ * Variants: `tunedStage` (`vbpr-tuned`) also reads a `hyper` input (`chosen.json`);
+ * `continuedStage` (`vbpr-continued`) starts from a VBPR's own P, Q and E (input `init_E` too),
+ * the baseline curve beside AMR in Figure 3. Outputs: `scores.npy`, `curve.csv`,
+ * `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`, `H.npy` (`[0, K]` for eq. 4).
+ */
+import { defineStage } from "../pipeline/stage.ts";
+import { type BprModelSpec, bprInputs, bprOutputs, runBprStage, vbprParamsSchema } from "./lib/bpr_stage.ts";
+
+const spec: BprModelSpec = {
+  kind: (p) => (p.form === "eq2" ? "vbpr-eq2" : "vbpr"),
+  visual: true,
+  init: ["P", "Q"],
+  weights: ["P", "Q", "E", "H"],
+  hyperInput: false,
+};
+
+/** VBPR started from MF-BPR's P and Q. */
+export const stage = defineStage({
+  name: "vbpr",
+  module: import.meta.url,
+  params: vbprParamsSchema,
+  inputs: bprInputs(spec),
+  outputs: bprOutputs(spec.weights),
+  runtime: ["tfjs"],
+  run: (ctx) => runBprStage(ctx, spec),
+});
+
+/** VBPR started from MF-BPR's P and Q, with `override` fields from a `hyper` input. */
+export const tunedStage = defineStage({
+  name: "vbpr-tuned",
+  module: import.meta.url,
+  params: vbprParamsSchema,
+  inputs: bprInputs({ ...spec, hyperInput: true }),
+  outputs: bprOutputs(spec.weights),
+  runtime: ["tfjs"],
+  run: (ctx) => runBprStage(ctx, { ...spec, hyperInput: true }),
+});
+
+const continued: BprModelSpec = { ...spec, init: ["P", "Q", "E"] };
+
+/** VBPR continued from a trained VBPR's P, Q and E (Figure 3's baseline beside AMR). */
+export const continuedStage = defineStage({
+  name: "vbpr-continued",
+  module: import.meta.url,
+  params: vbprParamsSchema,
+  inputs: bprInputs(continued),
+  outputs: bprOutputs(continued.weights),
+  runtime: ["tfjs"],
+  run: (ctx) => runBprStage(ctx, continued),
+});
