@@ -1,0 +1,146 @@
+/**
+ * Metric expectations: a small JSON file of expected values with tolerances, checked against
+ * the metrics a run produced. Generic: metric names are opaque strings such as
+ * `table2.amr.ndcg@10`.
+ *
+ * File format (`configs/expected/*.json`):
+ * `{ "metrics": { "<name>": { "value": 0.123, "abs": 0.005, "rel": 0.05 } } }`.
+ * A metric passes when |got - value| <= max(abs, rel * |value|) (either tolerance may be
+ * omitted; with neither, the match must be exact).
+ *
+ * @module
+ */
+
+import { z } from "zod";
+
+/** One expected metric. */
+export const ExpectedMetricSchema = z.object({
+  value: z.number(),
+  abs: z.number().nonnegative().optional(),
+  rel: z.number().nonnegative().optional(),
+}).strict();
+
+/** An expectations file. */
+export const ExpectationsSchema = z.object({
+  metrics: z.record(z.string().min(1), ExpectedMetricSchema),
+}).strict();
+
+/** One expected metric (value and tolerances). */
+export type ExpectedMetric = z.infer<typeof ExpectedMetricSchema>;
+
+/** Parsed expectations file. */
+export type Expectations = z.infer<typeof ExpectationsSchema>;
+
+/** A metric outside its tolerance, or missing from the run. */
+export interface Violation {
+  /** Metric name. */
+  readonly name: string;
+  /** Expected value. */
+  readonly expected: number;
+  /** Produced value; null when the run did not produce the metric. */
+  readonly got: number | null;
+  /** Allowed absolute deviation, max(abs, rel * |expected|). */
+  readonly tolerance: number;
+  /** "missing", "out of tolerance" or "not finite". */
+  readonly reason: "missing" | "out of tolerance" | "not finite";
+}
+
+/** Tolerances written by {@link updateExpectations}. */
+export interface ToleranceOptions {
+  /** Absolute tolerance. */
+  readonly abs?: number;
+  /** Relative tolerance (fraction of the value). */
+  readonly rel?: number;
+}
+
+/**
+ * Parses and validates an expectations file's text.
+ *
+ * @param text JSON text
+ * @throws Error (with zod's message) when the text is not a valid expectations file
+ */
+export function parseExpectations(text: string): Expectations {
+  const parsed = ExpectationsSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new Error(`invalid expectations file: ${parsed.error.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The allowed absolute deviation of one expected metric.
+ *
+ * @param m expected metric
+ */
+export function toleranceOf(m: ExpectedMetric): number {
+  return Math.max(m.abs ?? 0, (m.rel ?? 0) * Math.abs(m.value));
+}
+
+/**
+ * Compares produced metrics with the expectations; metrics produced but not expected are
+ * ignored.
+ *
+ * @param expected parsed expectations
+ * @param got produced metrics by name
+ * @returns violations in the expectations' order (empty when all pass)
+ */
+export function checkMetrics(
+  expected: Expectations,
+  got: Readonly<Record<string, number>>,
+): Violation[] {
+  const out: Violation[] = [];
+  for (const [name, m] of Object.entries(expected.metrics)) {
+    const tolerance = toleranceOf(m);
+    const base = { name, expected: m.value, tolerance };
+    if (!Object.hasOwn(got, name)) {
+      out.push({ ...base, got: null, reason: "missing" });
+      continue;
+    }
+    const v = got[name];
+    if (!Number.isFinite(v)) {
+      out.push({ ...base, got: v, reason: "not finite" });
+    } else if (Math.abs(v - m.value) > tolerance * (1 + 1e-12)) {
+      out.push({ ...base, got: v, reason: "out of tolerance" });
+    }
+  }
+  return out;
+}
+
+/**
+ * A new expectations file from produced metrics, every metric with the same tolerances, names
+ * sorted so that diffs stay small.
+ *
+ * @param got produced metrics by name (non-finite values are rejected)
+ * @param tolerances absolute and/or relative tolerance to write
+ * @returns the file's text (JSON, 2-space indent, trailing newline)
+ * @throws RangeError when a value is not finite or a tolerance is negative
+ */
+export function updateExpectations(
+  got: Readonly<Record<string, number>>,
+  tolerances: ToleranceOptions,
+): string {
+  for (const t of [tolerances.abs, tolerances.rel]) {
+    if (t !== undefined && !(t >= 0)) throw new RangeError(`invalid tolerance ${t}`);
+  }
+  const metrics: Record<string, ExpectedMetric> = {};
+  for (const name of Object.keys(got).sort()) {
+    const value = got[name];
+    if (!Number.isFinite(value)) throw new RangeError(`metric ${name} is not finite: ${value}`);
+    metrics[name] = {
+      value,
+      ...(tolerances.abs === undefined ? {} : { abs: tolerances.abs }),
+      ...(tolerances.rel === undefined ? {} : { rel: tolerances.rel }),
+    };
+  }
+  return `${JSON.stringify({ metrics }, null, 2)}\n`;
+}
+
+/**
+ * One line per violation, for a CLI.
+ *
+ * @param v violation
+ */
+export function formatViolation(v: Violation): string {
+  if (v.reason === "missing") return `${v.name}: missing (expected ${v.expected})`;
+  return `${v.name}: got ${v.got}, expected ${v.expected} ± ${v.tolerance} (${v.reason})`;
+}
