@@ -36,7 +36,7 @@ export interface EpochStats {
   loss: number;
   /** Mean BPR loss per triple on perturbed features (0 without adversary). */
   advLoss: number;
-  /** Mean regularisation term per batch. */
+  /** Regularisation terms of the epoch's batches, per triple (objective = loss + lambda * advLoss + regLoss). */
   regLoss: number;
   /** Triples used (= training pairs). */
   triples: number;
@@ -73,6 +73,8 @@ export async function train(
   opts: TrainOptions,
 ): Promise<Weights> {
   const spec = modelSpec(model);
+  if (model === "amr" && !opts.adversary) throw new Error("amr needs an adversary");
+  if (opts.adversary && !spec.hasE) throw new Error(`${model} has no features to perturb`);
   if (spec.hasE) {
     if (!features) throw new Error(`${model} needs item features`);
     if (features.rows !== data.nItems) {
@@ -119,7 +121,7 @@ export async function train(
     const stats: EpochStats = {
       loss: loss / Math.max(n, 1),
       advLoss: advLoss / Math.max(n, 1),
-      regLoss: regLoss / Math.max(starts.length, 1),
+      regLoss: regLoss / Math.max(n, 1),
       triples: n,
       batches: starts.length,
       ms: performance.now() - t0,
