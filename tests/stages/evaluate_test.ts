@@ -1,0 +1,103 @@
+/**
+ * Tests of stages/evaluate.ts: hand-worked ranks and metrics with ties, users without a
+ * target, and the cold/warm split; and the stage's files.
+ */
+import assert from "node:assert/strict";
+import { readNpy, writeNpy } from "../../pipeline/npy.ts";
+import { Rng } from "../../pipeline/rng.ts";
+import { silentProgress } from "../../pipeline/progress.ts";
+import { evaluateScores, stage } from "../../stages/evaluate.ts";
+import { writePairs } from "../../stages/lib/interactions.ts";
+
+// 4 users, 3 negatives each. Row: [target score, negatives...].
+const SCORES = new Float32Array([
+  // user 0: target beats all -> rank 0
+  0.9, 0.1, 0.2, 0.3,
+  // user 1: one tie and one higher -> rank 2 (ties count against the model)
+  0.5, 0.5, 0.7, 0.1,
+  // user 2: no target (-1): NaN row
+  NaN, NaN, NaN, NaN,
+  // user 3: all negatives higher -> rank 3
+  0.0, 0.1, 0.2, 0.3,
+]);
+const TARGET = new Int32Array([4, 5, -1, 6]);
+// Training items: 4 and 6 appear, 5 does not (cold).
+const TRAIN_ITEMS = new Int32Array([4, 6, 7, 4]);
+
+Deno.test("evaluateScores: ranks with ties against the model, NaN rows skipped", () => {
+  const ev = evaluateScores(SCORES, TARGET, TRAIN_ITEMS);
+  assert.deepEqual([...ev.ranks], [0, 2, -1, 3]);
+  assert.deepEqual([...ev.cold], [0, 1, 0, 0]);
+  const row = (u: number) => [...ev.metrics.subarray(u * 6, u * 6 + 6)];
+  const g = (r: number) => Math.fround(Math.LN2 / Math.log(r + 2));
+  // hr@5, hr@10, hr@20, ndcg@5, ndcg@10, ndcg@20
+  assert.deepEqual(row(0), [1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(row(1), [1, 1, 1, g(2), g(2), g(2)]);
+  assert.ok(row(2).every(Number.isNaN));
+  assert.deepEqual(row(3), [1, 1, 1, g(3), g(3), g(3)]);
+});
+
+Deno.test("evaluateScores: overall, cold and warm means with user counts", () => {
+  const ev = evaluateScores(SCORES, TARGET, TRAIN_ITEMS);
+  assert.equal(ev.summary.overall.users, 3);
+  assert.equal(ev.summary.cold.users, 1);
+  assert.equal(ev.summary.warm.users, 2);
+  const ln2 = Math.LN2;
+  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
+  close(ev.summary.overall.values["ndcg@10"], (1 + ln2 / Math.log(4) + ln2 / Math.log(5)) / 3);
+  close(ev.summary.cold.values["ndcg@10"], ln2 / Math.log(4));
+  close(ev.summary.warm.values["ndcg@10"], (1 + ln2 / Math.log(5)) / 2);
+  close(ev.summary.warm.values["hr@5"], 1);
+});
+
+Deno.test("evaluateScores: a rank past 20 gives zero at every cutoff", () => {
+  const n = 25;
+  const scores = new Float32Array(1 + n).fill(1);
+  scores[0] = 0.5; // all 25 negatives higher
+  const ev = evaluateScores(scores, new Int32Array([0]), new Int32Array([0]));
+  assert.equal(ev.ranks[0], 25);
+  assert.deepEqual([...ev.metrics], [0, 0, 0, 0, 0, 0]);
+});
+
+Deno.test("evaluate stage: writes ranks, metrics, cold flags and summary; tune drops validation pairs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "amr_eval_" });
+  try {
+    await writeNpy(`${dir}/scores.npy`, { dtype: "float32", shape: [4, 4], data: SCORES });
+    await writeNpy(`${dir}/target.npy`, { dtype: "int32", shape: [4], data: TARGET });
+    // User 0's only pair with item 4 is its validation pair; user 3 has item 6.
+    await writePairs(`${dir}/train.npy`, {
+      users: new Int32Array([0, 3, 1]),
+      items: new Int32Array([4, 6, 7]),
+    });
+    const run = async (phase: "final" | "tune") => {
+      const out = `${dir}/${phase}`;
+      await Deno.mkdir(out);
+      await stage.run({
+        params: stage.params.parse({ phase, model: "x" }),
+        inputs: { scores: `${dir}/scores.npy`, target: `${dir}/target.npy`, train: `${dir}/train.npy` },
+        outDir: out,
+        rng: new Rng(1),
+        progress: silentProgress,
+        signal: new AbortController().signal,
+        log: () => {},
+      });
+      return out;
+    };
+    const fin = await run("final");
+    const ranks = await readNpy(`${fin}/ranks.npy`);
+    assert.deepEqual(ranks.shape, [4]);
+    assert.deepEqual([...ranks.data], [0, 2, -1, 3]);
+    const metrics = await readNpy(`${fin}/metrics.npy`);
+    assert.deepEqual(metrics.shape, [4, 6]);
+    assert.deepEqual([...(await readNpy(`${fin}/cold.npy`)).data], [0, 1, 0, 0]);
+    const summary = JSON.parse(await Deno.readTextFile(`${fin}/summary.json`));
+    assert.equal(summary.overall.users, 3);
+    assert.equal(summary.cold.users, 1);
+    // In the tune phase each user's target (validation) pair leaves training: items 4 and 6
+    // were only those users' own target pairs, so they become cold; user 2 has no target.
+    const tune = await run("tune");
+    assert.deepEqual([...(await readNpy(`${tune}/cold.npy`)).data], [1, 1, 0, 1]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

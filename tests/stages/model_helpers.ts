@@ -1,0 +1,50 @@
+/**
+ * Test helpers for the model stages: the smoke dataset's data nodes and the smoke profile's
+ * model nodes, run without the engine (see data_helpers.ts).
+ */
+import { join } from "node:path";
+import type { NodeSpec } from "../../pipeline/graph.ts";
+import { loadDatasetConfig, type DatasetConfig } from "../../stages/lib/dataset_config.ts";
+import { loadProfile, type Profile } from "../../stages/lib/profile_config.ts";
+import { modelNodes } from "../../stages/plan_models.ts";
+import { type Outputs, runData, runNode } from "./data_helpers.ts";
+
+const CONFIGS = new URL("../../configs", import.meta.url).pathname;
+
+/** The smoke dataset and profile, with their data already run under `root`. */
+export interface SmokeSetup {
+  /** Temporary folder holding every node's outputs. */
+  root: string;
+  dataset: DatasetConfig;
+  profile: Profile;
+  /** Output paths by node id and output name. */
+  outputs: Outputs;
+  /** The smoke profile's model nodes by id. */
+  nodes: Map<string, NodeSpec>;
+}
+
+/** Runs the smoke data nodes in a fresh temporary folder. */
+export async function smokeSetup(): Promise<SmokeSetup> {
+  const root = await Deno.makeTempDir({ prefix: "amr_models_" });
+  const dataset = await loadDatasetConfig("smoke", join(CONFIGS, "datasets"));
+  const profile = await loadProfile(CONFIGS, "smoke");
+  const outputs = await runData(dataset, root, { seed: profile.seed, negatives: profile.negatives });
+  const nodes = new Map(modelNodes(dataset, profile).map((n) => [n.id, n]));
+  return { root, dataset, profile, outputs, nodes };
+}
+
+/** Runs `node` (possibly modified) against the setup's outputs; returns its output paths. */
+export async function runModelNode(
+  s: SmokeSetup,
+  node: NodeSpec,
+): Promise<Record<string, string>> {
+  await runNode(node, s.outputs, s.root);
+  return s.outputs[node.id];
+}
+
+/** Reads a float32 `.npy` file's bytes after the header, for exact comparisons. */
+export async function npyBody(path: string): Promise<Uint8Array> {
+  const bytes = await Deno.readFile(path);
+  const headerLen = new DataView(bytes.buffer).getUint16(8, true);
+  return bytes.subarray(10 + headerLen);
+}

@@ -1,0 +1,152 @@
+/**
+ * Tests of the model stages on the smoke dataset: every stage runs in seconds and writes
+ * outputs of the right shapes; VBPR starts from MF-BPR's weights; AMR with lambda = 0 gives the
+ * same scores as VBPR continued from the same weights with the same seed; the tune phase
+ * trains without the validation pairs and evaluates on validation.
+ */
+import assert from "node:assert/strict";
+import { readNpy } from "../../pipeline/npy.ts";
+import { continuedStage } from "../../stages/vbpr.ts";
+import { parseCurveCsv } from "../../stages/lib/model_outputs.ts";
+import { phaseInputs } from "../../stages/plan_models.ts";
+import { npyBody, runModelNode, type SmokeSetup, smokeSetup } from "./model_helpers.ts";
+
+let setup: SmokeSetup | null = null;
+async function shared(): Promise<SmokeSetup> {
+  setup ??= await smokeSetup();
+  return setup;
+}
+
+const MODELS = ["pop", "mf-eals", "mf-bpr", "duif", "vbpr", "amr"];
+const WEIGHTS: Record<string, [string, number[]][]> = {
+  "pop": [["popularity.npy", [-2]]],
+  "mf-eals": [["P.npy", [-1, 16]], ["Q.npy", [-2, 16]]],
+  "mf-bpr": [["P.npy", [-1, 16]], ["Q.npy", [-2, 16]]],
+  "duif": [["P.npy", [-1, 16]], ["E.npy", [16, 64]]],
+  "vbpr": [["P.npy", [-1, 16]], ["Q.npy", [-2, 16]], ["E.npy", [16, 64]], ["H.npy", [0, 16]]],
+  "amr": [["P.npy", [-1, 16]], ["Q.npy", [-2, 16]], ["E.npy", [16, 64]]],
+};
+
+Deno.test("model stages: each runs on the smoke data and writes the declared shapes", async () => {
+  const s = await shared();
+  const users = (await readNpy(s.outputs.split["test.npy"])).shape[0];
+  const items = (await readNpy(s.outputs.features["features.npy"])).shape[0];
+  for (const id of MODELS) {
+    const t0 = performance.now();
+    const out = await runModelNode(s, s.nodes.get(id)!);
+    assert.ok(performance.now() - t0 < 10_000, `${id} took too long`);
+    const scores = await readNpy(out["scores.npy"]);
+    assert.deepEqual(scores.shape, [users, 1 + s.profile.negatives], id);
+    assert.ok(!(scores.data as Float32Array).some(Number.isNaN), `${id}: NaN score`);
+    for (const [file, shape] of WEIGHTS[id]) {
+      const arr = await readNpy(out[file]);
+      const want = shape.map((d) => (d === -1 ? users : d === -2 ? items : d));
+      assert.deepEqual(arr.shape, want, `${id} ${file}`);
+    }
+    const curve = parseCurveCsv(await Deno.readTextFile(out["curve.csv"]));
+    assert.equal(curve[0].epoch, 0);
+    const summary = JSON.parse(await Deno.readTextFile(out["train_summary.json"]));
+    assert.equal(summary.users, users);
+    if (id === "mf-bpr" || id === "duif" || id === "vbpr" || id === "amr") {
+      const epochs = s.profile.models[id].epochs;
+      assert.equal(curve.length, epochs + 1);
+      const evaluated = curve.filter((r) => r.ndcg10 !== null).map((r) => r.epoch);
+      assert.deepEqual(evaluated, [0, 5, 10]); // smoke: evalEvery 5, 10 epochs
+      assert.equal(summary.epochMs.length, epochs);
+      assert.equal(summary.source, s.profile.models[id].source);
+      assert.deepEqual(summary.hyper.lr, s.profile.models[id].lr);
+    }
+  }
+});
+
+Deno.test("vbpr: starts from MF-BPR's P and Q (zero learning rates keep them)", async () => {
+  const s = await shared();
+  if (!s.outputs["mf-bpr"]) await runModelNode(s, s.nodes.get("mf-bpr")!);
+  const node = s.nodes.get("vbpr")!;
+  const frozen = {
+    ...node,
+    id: "vbpr-frozen",
+    params: { ...(node.params as object), lr: [0, 0, 0], epochs: 2, evalEvery: 1 },
+  };
+  const out = await runModelNode(s, frozen);
+  for (const m of ["P.npy", "Q.npy"]) {
+    assert.deepEqual(await npyBody(out[m]), await npyBody(s.outputs["mf-bpr"][m]), m);
+  }
+});
+
+Deno.test("amr: lambda = 0 gives the scores of VBPR continued with the same seed", async () => {
+  const s = await shared();
+  if (!s.outputs.vbpr) {
+    if (!s.outputs["mf-bpr"]) await runModelNode(s, s.nodes.get("mf-bpr")!);
+    await runModelNode(s, s.nodes.get("vbpr")!);
+  }
+  const amr = s.nodes.get("amr")!;
+  const base = amr.params as Record<string, unknown>;
+  const zero = await runModelNode(s, {
+    ...amr,
+    id: "amr-lambda0",
+    params: { ...base, lambda: 0, epochs: 4, evalEvery: 2 },
+  });
+  const { eps: _e, lambda: _l, adversary: _a, ...rest } = base;
+  const vbprParams = { ...rest, epochs: 4, evalEvery: 2 };
+  const continued = await runModelNode(s, {
+    id: "vbpr-continued",
+    stage: continuedStage,
+    params: { ...vbprParams, form: "eq4" },
+    inputs: amr.inputs,
+    seed: amr.seed,
+  });
+  assert.deepEqual(await npyBody(zero["scores.npy"]), await npyBody(continued["scores.npy"]));
+  // ...and lambda = 1 does move away from it.
+  const adv = await runModelNode(s, {
+    ...amr,
+    id: "amr-lambda1",
+    params: { ...base, lambda: 1, epochs: 4, evalEvery: 2 },
+  });
+  assert.notDeepEqual(await npyBody(adv["scores.npy"]), await npyBody(continued["scores.npy"]));
+});
+
+Deno.test("mf-bpr tune phase: trains without validation pairs, NaN rows for users without one", async () => {
+  const s = await shared();
+  const node = s.nodes.get("mf-bpr")!;
+  const out = await runModelNode(s, {
+    ...node,
+    id: "mf-bpr-tune",
+    params: { ...(node.params as object), phase: "tune", epochs: 2, evalEvery: 1 },
+    inputs: phaseInputs("tune"),
+  });
+  const validation = (await readNpy(s.outputs.split["validation.npy"])).data as Int32Array;
+  const withValidation = validation.filter((v) => v >= 0).length;
+  const summary = JSON.parse(await Deno.readTextFile(out["train_summary.json"]));
+  assert.equal(summary.evaluatedUsers, withValidation);
+  assert.ok(summary.removedValidationPairs >= withValidation);
+  const train = (await readNpy(s.outputs.split["train.npy"])).shape[0];
+  assert.equal(summary.trainPairs, train - summary.removedValidationPairs);
+  const scores = (await readNpy(out["scores.npy"])).data as Float32Array;
+  const width = 1 + s.profile.negatives;
+  for (let u = 0; u < validation.length; u++) {
+    assert.equal(Number.isNaN(scores[u * width]), validation[u] < 0, `user ${u}`);
+  }
+});
+
+Deno.test("model stages: a miswired tune node (test as target) fails loudly", async () => {
+  const s = await shared();
+  const node = s.nodes.get("mf-bpr")!;
+  await assert.rejects(
+    () =>
+      runModelNode(s, {
+        ...node,
+        id: "mf-bpr-miswired",
+        params: { ...(node.params as object), phase: "tune", epochs: 1 },
+      }),
+    /target must be validation/,
+  );
+});
+
+Deno.test({
+  name: "model stages: clean up",
+  fn: async () => {
+    if (setup) await Deno.remove(setup.root, { recursive: true });
+    setup = null;
+  },
+});
