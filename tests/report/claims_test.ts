@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { CLAIMS, evaluateClaims } from "../../stages/lib/report/claims.ts";
+import type { ClaimResult } from "../../stages/lib/report/claims.ts";
+import type { Table2Input } from "../../stages/lib/report/input.ts";
+import { paperValues } from "../../stages/lib/report/paper_values.ts";
+
+function table(amr: number, vbpr: number, pAmrVbpr: number | null = null): Table2Input {
+  return {
+    users: 100,
+    ours: "AMR",
+    methods: ["POP", "MF-BPR", "VBPR", "AMR"],
+    metrics: ["hr@10", "ndcg@10"],
+    values: [[0.06, 0.03], [0.15, 0.1], [vbpr, vbpr / 2], [amr, amr / 2]],
+    pValues: [[0.001, 0.001], [0.001, 0.001], [pAmrVbpr, pAmrVbpr], [null, null]],
+  };
+}
+
+function byId(results: ClaimResult[], id: string): ClaimResult {
+  const r = results.find((c) => c.id === id);
+  assert.ok(r, `no claim ${id}`);
+  return r;
+}
+
+Deno.test("claims: nothing produced gives 'not measured' for every claim", () => {
+  const results = evaluateClaims({});
+  assert.equal(results.length, CLAIMS.length);
+  for (const r of results) assert.equal(r.status, "not measured", r.id);
+});
+
+Deno.test("claims: AMR > VBPR holds only when higher and p < 0.05", () => {
+  const ok = evaluateClaims({ table2: { overall: table(0.2, 0.18, 0.003) } });
+  const c = byId(ok, "order.amr>vbpr.hr@10");
+  assert.equal(c.status, "holds");
+  assert.equal(c.statistic, "AMR 0.2000 vs VBPR 0.1800, p = 0.003 (paired t-test, alpha 0.05)");
+  const ns = byId(
+    evaluateClaims({ table2: { overall: table(0.2, 0.18, 0.2) } }),
+    "order.amr>vbpr.hr@10",
+  );
+  assert.equal(ns.status, "does not hold");
+  assert.match(ns.statistic, /higher but not significant/);
+  const lower = byId(
+    evaluateClaims({ table2: { overall: table(0.17, 0.18) } }),
+    "order.amr>vbpr.ndcg@10",
+  );
+  assert.equal(lower.status, "does not hold");
+  assert.equal(lower.statistic, "AMR 0.0850 vs VBPR 0.0900");
+  // Baseline orderings have no p-value and hold on the means.
+  assert.equal(byId(ok, "order.vbpr>mf-bpr.hr@10").status, "holds");
+  assert.equal(byId(ok, "order.mf-bpr>pop.ndcg@10").status, "holds");
+});
+
+Deno.test("claims: the paper's numbers are quoted beside ours", () => {
+  const r = byId(
+    evaluateClaims({ table2: { overall: table(0.2, 0.18) } }, { paper: paperValues("pinterest") }),
+    "order.amr>vbpr.ndcg@10",
+  );
+  assert.equal(r.paper, "0.1230 vs 0.1157");
+});
+
+Deno.test("claims: cold gain vs warm gain", () => {
+  const results = evaluateClaims({
+    table2: { cold: table(0.15, 0.1), warm: table(0.21, 0.2) },
+  });
+  const c = byId(results, "coldwarm.hr@10");
+  assert.equal(c.status, "holds");
+  assert.equal(c.statistic, "AMR over VBPR: cold +50.0% vs warm +5.0%");
+  const reversed = evaluateClaims({
+    table2: { cold: table(0.21, 0.2), warm: table(0.15, 0.1) },
+  });
+  assert.equal(byId(reversed, "coldwarm.ndcg@10").status, "does not hold");
+  assert.equal(
+    byId(evaluateClaims({ table2: { cold: table(1, 1) } }), "coldwarm.hr@10").status,
+    "not measured",
+  );
+});
+
+Deno.test("claims: Table 3 robustness per eps and growth of the drop", () => {
+  const results = evaluateClaims({
+    table3: { eps: [0.05, 0.1, 0.2], vbpr: [-0.04, -0.12, -0.3], amr: [-0.05, -0.06, -0.05] },
+  }, { paper: paperValues("pinterest") });
+  const at005 = byId(results, "robust.eps=0.05");
+  assert.equal(at005.status, "does not hold");
+  assert.equal(at005.statistic, "AMR -5.0% vs VBPR -4.0% (relative NDCG@10 change)");
+  assert.equal(at005.paper, "AMR -2.6% vs VBPR -4.2%");
+  assert.equal(byId(results, "robust.eps=0.1").status, "holds");
+  assert.equal(byId(results, "robust.eps=0.2").status, "holds");
+  assert.equal(byId(results, "table3.grows.vbpr").status, "holds");
+  const amr = byId(results, "table3.grows.amr");
+  assert.equal(amr.status, "does not hold");
+  assert.equal(amr.statistic, "drop 5.0% at ε=0.05 → 6.0% at ε=0.1 → 5.0% at ε=0.2");
+  // An eps we did not measure.
+  const partial = evaluateClaims({ table3: { eps: [0.1], vbpr: [-0.1], amr: [-0.05] } });
+  assert.equal(byId(partial, "robust.eps=0.2").status, "not measured");
+  assert.equal(byId(partial, "table3.grows.vbpr").status, "not measured");
+});
+
+Deno.test("claims: grad hurts VBPR more than rand at every common eps", () => {
+  const points = [
+    { kind: "rand" as const, eps: 0.1, hr10: 0.18, ndcg10: 0.11 },
+    { kind: "grad" as const, eps: 0.1, hr10: 0.12, ndcg10: 0.07 },
+    { kind: "rand" as const, eps: 0.2, hr10: 0.17, ndcg10: 0.1 },
+    { kind: "grad" as const, eps: 0.2, hr10: 0.1, ndcg10: 0.05 },
+    { kind: "grad" as const, eps: 0.5, hr10: 0.05, ndcg10: 0.02 },
+  ];
+  const clean = { hr10: 0.183, ndcg10: 0.116 };
+  const r = byId(evaluateClaims({ figures: { figure4: { points, clean } } }), "fig4.grad>rand");
+  assert.equal(r.status, "holds");
+  assert.equal(
+    r.statistic,
+    "grad below rand at 2 of 2 ε (grad vs rand NDCG@10: ε=0.1: 0.0700 vs 0.1100; " +
+      "ε=0.2: 0.0500 vs 0.1000)",
+  );
+  const flipped = points.map((p) => ({ ...p, ndcg10: p.kind === "grad" ? 0.2 : p.ndcg10 }));
+  assert.equal(
+    byId(evaluateClaims({ figures: { figure4: { points: flipped, clean } } }), "fig4.grad>rand")
+      .status,
+    "does not hold",
+  );
+});

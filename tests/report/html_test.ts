@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { buildReportHtml, escapeHtml, scopeSvgIds } from "../../stages/lib/report/html.ts";
+import type { ReportInput } from "../../stages/lib/report/html.ts";
+import { buildReportMarkdown } from "../../stages/lib/report/markdown.ts";
+import { REPORT_ITEM_IDS } from "../../stages/lib/report/input.ts";
+import type { Table2Input } from "../../stages/lib/report/input.ts";
+import { buildTable2 } from "../../stages/lib/table2.ts";
+import { metricsFromRanks } from "../../models/metrics.ts";
+import { fakeReportInput } from "./_fixture.ts";
+
+const MINIMAL: ReportInput = {
+  title: "Empty <run>",
+  dataset: "synthetic",
+  createdAt: "2025-01-01T00:00:00Z",
+  run: { profile: "smoke" },
+  environment: { deno: "2.9.6" },
+};
+
+/** The HTML between `<section id="ID"` and the next `</section>`. */
+function section(html: string, id: string): string {
+  const start = html.indexOf(`<section id="${id}"`);
+  assert.ok(start >= 0, `no section ${id}`);
+  return html.slice(start, html.indexOf("</section>", start));
+}
+
+Deno.test("html: every item has its id; figures are inline SVG with text; no external URL", async () => {
+  const html = await buildReportHtml(fakeReportInput());
+  for (const id of REPORT_ITEM_IDS) {
+    const s = section(html, id);
+    assert.ok(!s.includes("not produced in this run"), `${id} marked missing`);
+    if (id.startsWith("figure")) {
+      assert.match(s, /<svg[\s\S]*<text[\s\S]*<\/svg>/, `${id} has no SVG text`);
+    } else {
+      assert.match(s, /<table>/);
+    }
+  }
+  for (const id of ["claims", "provenance", "environment", "table2-cold", "table2-warm"]) {
+    assert.ok(html.includes(`id="${id}"`), id);
+  }
+  // Self-contained: nothing is fetched (SVG namespaces are identifiers, not requests).
+  assert.doesNotMatch(html, /\bsrc=|<link|@import|url\((['"]?)https?:|href="https?:/);
+  // Figure ids are unique across the inline SVGs.
+  const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  assert.equal(new Set(ids).size, ids.length);
+});
+
+Deno.test("html: Tables 1-3 show ours beside the paper with differences", async () => {
+  const html = await buildReportHtml(fakeReportInput());
+  const t1 = section(html, "table1");
+  assert.match(t1, /<td>Users<\/td><td class="num">3,226<\/td><td class="num">3,226<\/td>/);
+  const t2 = section(html, "table2");
+  // AMR's HR@10: ours 0.2030 starred, paper 0.2033 starred, difference -0.0003.
+  assert.ok(t2.includes('0.2030*<span class="paper">paper 0.2033* (-0.0003)</span>'));
+  assert.ok(t2.includes("p = 0.003"));
+  assert.ok(t2.includes("+74.0% HR@10"), "cold/warm paper sentence");
+  const t3 = section(html, "table3");
+  assert.ok(t3.includes('<td class="num">-11.9%</td>'), "paper VBPR at 0.1");
+  assert.ok(t3.includes("BPR loss on training triples"), "note shown");
+  const claims = section(html, "claims");
+  assert.match(claims, /class="status holds">holds</);
+  assert.ok(section(html, "provenance").includes("train_amr"));
+});
+
+Deno.test("html: missing items render as 'not produced in this run', text is escaped", async () => {
+  const html = await buildReportHtml(MINIMAL);
+  for (const id of REPORT_ITEM_IDS) {
+    assert.ok(section(html, id).includes("not produced in this run"), id);
+  }
+  assert.ok(html.includes("<title>Empty &lt;run&gt;</title>"));
+  assert.ok(html.includes("0 hold, 0 do not hold, 14 not measured"));
+  assert.equal(
+    escapeHtml(`<a href="x">&'</a>`),
+    "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;",
+  );
+});
+
+Deno.test("html: a partly produced Table 2 marks only the missing subsets", async () => {
+  const full = fakeReportInput();
+  const html = await buildReportHtml({ ...MINIMAL, table2: { overall: full.table2!.overall } });
+  const t2 = section(html, "table2");
+  assert.ok(t2.includes("Table 2 (cold): not produced in this run"));
+  assert.ok(t2.includes("Table 2 (warm): not produced in this run"));
+  assert.ok(!t2.includes("Table 2 (overall): not produced"));
+});
+
+Deno.test("scopeSvgIds prefixes ids and their references", () => {
+  const svg = `<?xml version="1.0"?><svg><clipPath id="clip1"/><g clip-path="url(#clip1)"/>` +
+    `<use href="#clip1"/></svg>`;
+  assert.equal(
+    scopeSvgIds(svg, "f3-"),
+    `<svg><clipPath id="f3-clip1"/><g clip-path="url(#f3-clip1)"/><use href="#f3-clip1"/></svg>`,
+  );
+});
+
+Deno.test("Table2Input accepts buildTable2's output as it is", async () => {
+  const perUser = (ranks: number[]) => metricsFromRanks(Int32Array.from(ranks));
+  const t: Table2Input = buildTable2([
+    { name: "VBPR", perUser: perUser([3, 12, 30, 1, 7, 50]) },
+    { name: "AMR", perUser: perUser([1, 8, 25, 0, 4, 40]) },
+  ]);
+  const html = await buildReportHtml({ ...MINIMAL, table2: { overall: t } });
+  assert.ok(section(html, "table2").includes("<td>AMR</td>"));
+});
+
+Deno.test("markdown: same content, figures as relative links, missing items marked", () => {
+  const md = buildReportMarkdown(fakeReportInput());
+  assert.ok(md.startsWith("# AMR reproduction: Pinterest\n"));
+  assert.ok(md.includes("| Users | 3,226 | 3,226 | +0 |"));
+  assert.ok(md.includes("0.2030* (paper 0.2033*, -0.0003)"));
+  assert.ok(md.includes("![Figure 3: Training curves](figures/figure3.png)"));
+  assert.ok(md.includes("[SVG](figures/figure3.svg)"));
+  assert.ok(md.includes("| AMR outperforms VBPR on NDCG@10 | Table 2 | holds |"));
+  for (const id of REPORT_ITEM_IDS) assert.ok(md.includes(`<a id="${id}"></a>`), id);
+  const empty = buildReportMarkdown(MINIMAL, {
+    figureLinks: { figure3: { svg: "x/f3.svg" } },
+  });
+  assert.equal(empty.match(/^> \*\*.*: not produced in this run/gm)?.length, 8);
+  const linked = buildReportMarkdown({ ...MINIMAL, figures: fakeReportInput().figures }, {
+    figureLinks: { figure3: { svg: "x/f3.svg" } },
+  });
+  assert.ok(linked.includes("](x/f3.svg)"));
+});
