@@ -7,11 +7,12 @@ import type { DatasetConfig } from "./lib/dataset_config.ts";
 import type { Profile } from "./lib/profile_config.ts";
 import { dataNodes } from "./plan_data.ts";
 import { modelNodes } from "./plan_models.ts";
+import { tuneNodes } from "./plan_tune.ts";
 
 /** Builds every node for a dataset under a profile. */
 export function planNodes(dataset: DatasetConfig, profile: Profile): NodeSpec[] {
-  return [
-    ...dataNodes(dataset, { seed: profile.seed, negatives: profile.negatives }),
-    ...modelNodes(dataset, profile),
-  ];
+  const data = dataNodes(dataset, { seed: profile.seed, negatives: profile.negatives });
+  if (!profile.tune) return [...data, ...modelNodes(dataset, profile)];
+  const tune = tuneNodes(profile);
+  return [...data, ...tune.nodes, ...modelNodes(dataset, profile, { tuned: tune.tuned })];
 }
