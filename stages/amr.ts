@@ -7,7 +7,13 @@
  * input. Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`.
  */
 import { defineStage } from "../pipeline/stage.ts";
-import { amrParamsSchema, type BprModelSpec, bprInputs, bprOutputs, runBprStage } from "./lib/bpr_stage.ts";
+import {
+  amrParamsSchema,
+  bprInputs,
+  type BprModelSpec,
+  bprOutputs,
+  runBprStage,
+} from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
   kind: () => "amr",

@@ -4,7 +4,13 @@
  * Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `E.npy`.
  */
 import { defineStage } from "../pipeline/stage.ts";
-import { type BprModelSpec, bprInputs, bprOutputs, bprParamsSchema, runBprStage } from "./lib/bpr_stage.ts";
+import {
+  bprInputs,
+  type BprModelSpec,
+  bprOutputs,
+  bprParamsSchema,
+  runBprStage,
+} from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
   kind: () => "duif",

@@ -16,7 +16,7 @@ import { coldItems } from "../models/sampler.ts";
 import type { Weights } from "../models/types.ts";
 import { factorScorer, quickMetrics, scoringFactors, targetScores } from "./lib/eval_scores.ts";
 import { loadPhaseData } from "./lib/train_inputs.ts";
-import { type CurveRow, curveCsv, writeJson, writeScores } from "./lib/model_outputs.ts";
+import { curveCsv, type CurveRow, writeJson, writeScores } from "./lib/model_outputs.ts";
 import { PHASE_INPUTS } from "./lib/bpr_stage.ts";
 import { saveWeights } from "./lib/weights_io.ts";
 

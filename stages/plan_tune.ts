@@ -20,7 +20,13 @@ import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
 import type { Profile } from "./lib/profile_config.ts";
 import type { OverrideField } from "./lib/chosen.ts";
 import { nodeSeed } from "./plan_data.ts";
-import { bprParams, initInputs, phaseInputs, type TunableModel, type TunedSource } from "./plan_models.ts";
+import {
+  bprParams,
+  initInputs,
+  phaseInputs,
+  type TunableModel,
+  type TunedSource,
+} from "./plan_models.ts";
 import { stage as mfStage, tunedStage as mfTuned } from "./mf_bpr.ts";
 import { stage as duifStage } from "./duif.ts";
 import { stage as vbprStage, tunedStage as vbprTuned } from "./vbpr.ts";
@@ -56,7 +62,10 @@ function selectNode(
   }
   const inputs: Record<string, InputRef> = {};
   for (let k = 0; k < MAX_GRID_RUNS; k++) {
-    inputs[runSlot(k)] = { node: runs[k < runs.length ? k : 0].label, output: "train_summary.json" };
+    inputs[runSlot(k)] = {
+      node: runs[k < runs.length ? k : 0].label,
+      output: "train_summary.json",
+    };
   }
   return { id, stage: selectStage, params: { model, runs }, inputs, seed };
 }
@@ -122,7 +131,10 @@ export function tuneNodes(profile: Profile): TunePlan {
   nodes.push({
     id: "tune-vbpr@chosen",
     stage: vbprTuned,
-    params: { ...bprParams(profile, m.vbpr, { ...common, override: retrain }), form: profile.vbprForm },
+    params: {
+      ...bprParams(profile, m.vbpr, { ...common, override: retrain }),
+      form: profile.vbprForm,
+    },
     inputs: {
       ...data,
       ...features,
@@ -164,7 +176,10 @@ export function tuneNodes(profile: Profile): TunePlan {
     }
     return runs;
   };
-  const epsRuns = amrRuns("eps", tune.eps, "select-vbpr", ["lr", "regs"], { eps: m.amr.eps, lambda: 1 });
+  const epsRuns = amrRuns("eps", tune.eps, "select-vbpr", ["lr", "regs"], {
+    eps: m.amr.eps,
+    lambda: 1,
+  });
   nodes.push(selectNode("select-amr-eps", "amr", epsRuns, seed("select-amr-eps")));
   const lambdaRuns = amrRuns("lambda", tune.lambda, "select-amr-eps", ["lr", "regs", "eps"], {
     eps: m.amr.eps,

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { writeNpy } from "../pipeline/npy.ts";
-import { popularityScores, popScoresFor } from "../models/pop.ts";
+import { popScoresFor, popularityScores } from "../models/pop.ts";
 import { quickMetrics, targetScores } from "./lib/eval_scores.ts";
 import { loadPhaseData } from "./lib/train_inputs.ts";
 import { curveCsv, writeJson, writeScores } from "./lib/model_outputs.ts";
@@ -37,12 +37,19 @@ export const stage = defineStage({
     const scores = targetScores((_users, items) => popScoresFor(pop, items), data.target);
     const m = quickMetrics(scores, data.target.n, 10);
     const seconds = (performance.now() - t0) / 1000;
-    await writeScores(`${ctx.outDir}/scores.npy`, scores, { users: data.target.users, n: data.target.n });
+    await writeScores(`${ctx.outDir}/scores.npy`, scores, {
+      users: data.target.users,
+      n: data.target.n,
+    });
     await Deno.writeTextFile(
       `${ctx.outDir}/curve.csv`,
       curveCsv([{ epoch: 0, loss: null, hr10: m.hr, ndcg10: m.ndcg }]),
     );
-    await writeNpy(`${ctx.outDir}/popularity.npy`, { dtype: "float32", shape: [pop.length], data: pop });
+    await writeNpy(`${ctx.outDir}/popularity.npy`, {
+      dtype: "float32",
+      shape: [pop.length],
+      data: pop,
+    });
     const summary = {
       model: "pop",
       phase: ctx.params.phase,

@@ -100,7 +100,14 @@ export const stage = defineStage({
     paper: z.enum(["pinterest", "amazon"]).nullable().default(null),
   }).strict(),
   inputs: [...TABLE2_METHODS.map((m) => m.input), "cold"],
-  outputs: ["table2.csv", "table2.md", "table2.tex", "table2_cold.md", "table2_warm.md", "table2.json"],
+  outputs: [
+    "table2.csv",
+    "table2.md",
+    "table2.tex",
+    "table2_cold.md",
+    "table2_warm.md",
+    "table2.json",
+  ],
   async run(ctx): Promise<Record<string, unknown>> {
     const { dataset, paper } = ctx.params;
     const names = metricNames(PAPER_CUTOFFS);
@@ -128,7 +135,8 @@ export const stage = defineStage({
       buildTable2(methods, {
         subset,
         coldMask,
-        caption: `Table 2 (ours, ${dataset}${subset === "overall" ? "" : `, ${subset} test items`}): ` +
+        caption:
+          `Table 2 (ours, ${dataset}${subset === "overall" ? "" : `, ${subset} test items`}): ` +
           `top-N performance, * = AMR better than every baseline (paired t-test, p < 0.05)`,
       });
     const overall = build("overall");
@@ -181,21 +189,29 @@ export const stage = defineStage({
         `NDCG@10 ${pct(g["ndcg@10"])}`;
       if (paperCw) {
         const pg = paperCw[which];
-        s += `; paper (Pinterest, sec. 4.2): HR@10 ${pct(pg["hr@10"])}, NDCG@10 ${pct(pg["ndcg@10"])}`;
+        s += `; paper (Pinterest, sec. 4.2): HR@10 ${pct(pg["hr@10"])}, NDCG@10 ${
+          pct(pg["ndcg@10"])
+        }`;
       }
       return s + "\n";
     };
-    await Deno.writeTextFile(`${ctx.outDir}/table2.csv`, toCsv({
-      header: [...overall.header, "users"],
-      rows: TABLE2_METHODS.map((m, k) => [
-        m.name,
-        ...overall.values[k],
-        overall.ri[k] ?? "",
-        overall.users,
-      ]),
-    }));
+    await Deno.writeTextFile(
+      `${ctx.outDir}/table2.csv`,
+      toCsv({
+        header: [...overall.header, "users"],
+        rows: TABLE2_METHODS.map((m, k) => [
+          m.name,
+          ...overall.values[k],
+          overall.ri[k] ?? "",
+          overall.users,
+        ]),
+      }),
+    );
     await Deno.writeTextFile(`${ctx.outDir}/table2.md`, md);
-    await Deno.writeTextFile(`${ctx.outDir}/table2.tex`, toLatex({ ...overall, label: "tab:table2" }));
+    await Deno.writeTextFile(
+      `${ctx.outDir}/table2.tex`,
+      toLatex({ ...overall, label: "tab:table2" }),
+    );
     await Deno.writeTextFile(`${ctx.outDir}/table2_cold.md`, subsetMd(cold, "cold"));
     await Deno.writeTextFile(`${ctx.outDir}/table2_warm.md`, subsetMd(warm, "warm"));
     const asJson = (t: Table2) => ({

@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
-import { type Chosen, chosenValuesSchema, type ChosenValues } from "./lib/chosen.ts";
+import { type Chosen, type ChosenValues, chosenValuesSchema } from "./lib/chosen.ts";
 import { writeJson } from "./lib/model_outputs.ts";
 
 /** Input slots of a selection (the largest grid it can take). */
@@ -60,10 +60,12 @@ export const stage = defineStage({
     /** Model tuned. */
     model: z.string(),
     /** Grid runs in slot order: node id and the coordinates varied. */
-    runs: z.array(z.object({
-      label: z.string(),
-      point: z.record(z.string(), z.number()),
-    }).strict()).min(1).max(MAX_GRID_RUNS),
+    runs: z.array(
+      z.object({
+        label: z.string(),
+        point: z.record(z.string(), z.number()),
+      }).strict(),
+    ).min(1).max(MAX_GRID_RUNS),
   }).strict(),
   inputs: Array.from({ length: MAX_GRID_RUNS }, (_, k) => runSlot(k)),
   outputs: ["chosen.json"],
@@ -111,7 +113,9 @@ export const stage = defineStage({
     };
     await writeJson(`${ctx.outDir}/chosen.json`, chosen);
     ctx.log(
-      `${model}: best ${b.label} (epoch ${b.bestEpoch}, validation NDCG@10 ${b.ndcg10.toFixed(4)})` +
+      `${model}: best ${b.label} (epoch ${b.bestEpoch}, validation NDCG@10 ${
+        b.ndcg10.toFixed(4)
+      })` +
         (onEdge.length ? `; on the grid edge: ${onEdge.join(", ")}` : ""),
     );
     return { model, best: b.label, epoch: b.bestEpoch, ndcg10: b.ndcg10, onEdge };

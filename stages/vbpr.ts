@@ -9,7 +9,13 @@
  * `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`, `H.npy` (`[0, K]` for eq. 4).
  */
 import { defineStage } from "../pipeline/stage.ts";
-import { type BprModelSpec, bprInputs, bprOutputs, runBprStage, vbprParamsSchema } from "./lib/bpr_stage.ts";
+import {
+  bprInputs,
+  type BprModelSpec,
+  bprOutputs,
+  runBprStage,
+  vbprParamsSchema,
+} from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
   kind: (p) => (p.form === "eq2" ? "vbpr-eq2" : "vbpr"),

@@ -15,7 +15,9 @@ async function reproduce(artifacts: string): Promise<string> {
   }).output();
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) {
-    throw new Error(`reproduce failed (${out.code}):\n${text}\n${new TextDecoder().decode(out.stderr)}`);
+    throw new Error(
+      `reproduce failed (${out.code}):\n${text}\n${new TextDecoder().decode(out.stderr)}`,
+    );
   }
   return text;
 }
@@ -33,7 +35,9 @@ Deno.test("e2e: smoke reproduce writes Tables 1 and 2, then everything is cached
       csv.slice(1).map((l) => l.split(",")[0]),
       ["POP", "MF-eALS", "MF-BPR", "DUIF", "VBPR", "AMR"],
     );
-    for (const f of ["table2.md", "table2.tex", "table2_cold.md", "table2_warm.md", "table2.json"]) {
+    for (
+      const f of ["table2.md", "table2.tex", "table2_cold.md", "table2_warm.md", "table2.json"]
+    ) {
       await Deno.stat(`${tables}/${f}`);
     }
     const second = await reproduce(artifacts);

@@ -17,11 +17,17 @@ import { train } from "../../models/train.ts";
 import { initWeights } from "../../models/init.ts";
 import { coldItems } from "../../models/sampler.ts";
 import { initTf } from "../../models/tf_backend.ts";
-import type { AdversaryConfig, FeatureMatrix, Hyper, ModelKind, Weights } from "../../models/types.ts";
+import type {
+  AdversaryConfig,
+  FeatureMatrix,
+  Hyper,
+  ModelKind,
+  Weights,
+} from "../../models/types.ts";
 import { factorScorer, quickMetrics, scoringFactors, targetScores } from "./eval_scores.ts";
 import { loadFeatures, loadPhaseData, type PhaseData } from "./train_inputs.ts";
-import { loadWeights, saveWeights, type WeightName, weightFile } from "./weights_io.ts";
-import { bestCurveRow, type CurveRow, curveCsv, writeJson, writeScores } from "./model_outputs.ts";
+import { loadWeights, saveWeights, weightFile, type WeightName } from "./weights_io.ts";
+import { bestCurveRow, curveCsv, type CurveRow, writeJson, writeScores } from "./model_outputs.ts";
 import { readChosen } from "./chosen.ts";
 
 const triple = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
@@ -71,7 +77,13 @@ export type TrainParams = z.infer<typeof bprParamsSchema> & {
 };
 
 /** Inputs every model stage reads (the phase's data). */
-export const PHASE_INPUTS: readonly string[] = ["train", "validation", "target", "negatives", "item_map"];
+export const PHASE_INPUTS: readonly string[] = [
+  "train",
+  "validation",
+  "target",
+  "negatives",
+  "item_map",
+];
 
 /** Outputs every model stage writes besides its weights. */
 export const MODEL_OUTPUTS: readonly string[] = ["scores.npy", "curve.csv", "train_summary.json"];
@@ -231,7 +243,10 @@ export async function runBprStage(
   });
   const seconds = (performance.now() - t0) / 1000;
   ctx.progress.stop();
-  await writeScores(`${ctx.outDir}/scores.npy`, scores, { users: data.target.users, n: data.target.n });
+  await writeScores(`${ctx.outDir}/scores.npy`, scores, {
+    users: data.target.users,
+    n: data.target.n,
+  });
   await Deno.writeTextFile(`${ctx.outDir}/curve.csv`, curveCsv(curve));
   await saveWeights(ctx.outDir, weights, { declared: spec.weights });
   const best = bestCurveRow(curve)!;
@@ -251,7 +266,9 @@ export async function runBprStage(
       lr: hp.lr,
       regs: hp.regs,
       initStd: p.initStd,
-      ...(adversary ? { eps: adversary.eps, lambda: adversary.lambda, adversary: adversary.kind } : {}),
+      ...(adversary
+        ? { eps: adversary.eps, lambda: adversary.lambda, adversary: adversary.kind }
+        : {}),
       ...(p.form ? { form: p.form } : {}),
     },
     source: hp.source,

@@ -49,9 +49,16 @@ export function parseCurveCsv(text: string, source = "curve.csv"): CurveRow[] {
   }
   return lines.slice(1).map((line, k) => {
     const cells = line.split(",");
-    if (cells.length !== 4) throw new Error(`${source}:${k + 2}: expected 4 cells, found ${cells.length}`);
+    if (cells.length !== 4) {
+      throw new Error(`${source}:${k + 2}: expected 4 cells, found ${cells.length}`);
+    }
     const num = (s: string): number | null => (s === "" ? null : Number(s));
-    return { epoch: Number(cells[0]), loss: num(cells[1]), hr10: num(cells[2]), ndcg10: num(cells[3]) };
+    return {
+      epoch: Number(cells[0]),
+      loss: num(cells[1]),
+      hr10: num(cells[2]),
+      ndcg10: num(cells[3]),
+    };
   });
 }
 

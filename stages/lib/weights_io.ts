@@ -89,7 +89,9 @@ export async function loadWeights(paths: WeightPaths): Promise<Weights> {
   if (!paths.P) throw new Error("loadWeights: P.npy is required");
   const p = await readNpy(paths.P, { dtype: "float32", shape: [null, null] });
   const k = p.shape[1];
-  const read = async (name: WeightName): Promise<{ data: Float32Array; shape: number[] } | null> => {
+  const read = async (
+    name: WeightName,
+  ): Promise<{ data: Float32Array; shape: number[] } | null> => {
     const path = paths[name];
     if (!path) return null;
     const arr = await readNpy(path, { dtype: "float32", shape: [null, null] });

@@ -8,7 +8,12 @@ import { Rng } from "../../pipeline/rng.ts";
 import { scoreItems } from "../../models/score.ts";
 import { initTf } from "../../models/tf_backend.ts";
 import type { FeatureMatrix, Weights } from "../../models/types.ts";
-import { factorScorer, quickMetrics, scoringFactors, targetScores } from "../../stages/lib/eval_scores.ts";
+import {
+  factorScorer,
+  quickMetrics,
+  scoringFactors,
+  targetScores,
+} from "../../stages/lib/eval_scores.ts";
 import type { EvalTarget } from "../../stages/lib/train_inputs.ts";
 import { loadWeights, saveWeights } from "../../stages/lib/weights_io.ts";
 
@@ -58,12 +63,18 @@ Deno.test("scoring factors give scoreItems' scores for MF, DUIF, VBPR eq. 4 and 
     const w = model(kind, rng);
     for (const coldMode of ["zero", "official"] as const) {
       const fast = targetScores(
-        factorScorer(scoringFactors(w, kind === "mf" ? null : features, { coldItems: cold, coldMode })),
+        factorScorer(
+          scoringFactors(w, kind === "mf" ? null : features, { coldItems: cold, coldMode }),
+        ),
         t,
         { chunkUsers: 3 },
       );
       const ref = targetScores(
-        (users, items) => scoreItems(w, kind === "mf" ? null : features, users, items, { coldItems: cold, coldMode }),
+        (users, items) =>
+          scoreItems(w, kind === "mf" ? null : features, users, items, {
+            coldItems: cold,
+            coldMode,
+          }),
         t,
       );
       for (let x = 0; x < ref.length; x++) {
@@ -71,7 +82,10 @@ Deno.test("scoring factors give scoreItems' scores for MF, DUIF, VBPR eq. 4 and 
           assert.ok(Number.isNaN(fast[x]), `${kind} ${coldMode} ${x}`);
           continue;
         }
-        assert.ok(Math.abs(fast[x] - ref[x]) <= 1e-5 * (1 + Math.abs(ref[x])), `${kind} ${coldMode} ${x}`);
+        assert.ok(
+          Math.abs(fast[x] - ref[x]) <= 1e-5 * (1 + Math.abs(ref[x])),
+          `${kind} ${coldMode} ${x}`,
+        );
       }
       // Row layout: the NaN row of the user without a target.
       assert.ok(fast.subarray(3 * 6, 4 * 6).every(Number.isNaN));
@@ -100,7 +114,12 @@ Deno.test("weights_io: round trip; an absent H is written as [0, K] and read bac
     const w = model("eq4", rng);
     const written = await saveWeights(dir, w, { declared: ["P", "Q", "E", "H"] });
     assert.deepEqual(written, ["P", "Q", "E"]);
-    const back = await loadWeights({ P: `${dir}/P.npy`, Q: `${dir}/Q.npy`, E: `${dir}/E.npy`, H: `${dir}/H.npy` });
+    const back = await loadWeights({
+      P: `${dir}/P.npy`,
+      Q: `${dir}/Q.npy`,
+      E: `${dir}/E.npy`,
+      H: `${dir}/H.npy`,
+    });
     assert.deepEqual(back.P, w.P);
     assert.deepEqual(back.Q, w.Q);
     assert.deepEqual(back.E, w.E);

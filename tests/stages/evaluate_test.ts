@@ -12,13 +12,25 @@ import { writePairs } from "../../stages/lib/interactions.ts";
 // 4 users, 3 negatives each. Row: [target score, negatives...].
 const SCORES = new Float32Array([
   // user 0: target beats all -> rank 0
-  0.9, 0.1, 0.2, 0.3,
+  0.9,
+  0.1,
+  0.2,
+  0.3,
   // user 1: one tie and one higher -> rank 2 (ties count against the model)
-  0.5, 0.5, 0.7, 0.1,
+  0.5,
+  0.5,
+  0.7,
+  0.1,
   // user 2: no target (-1): NaN row
-  NaN, NaN, NaN, NaN,
+  NaN,
+  NaN,
+  NaN,
+  NaN,
   // user 3: all negatives higher -> rank 3
-  0.0, 0.1, 0.2, 0.3,
+  0.0,
+  0.1,
+  0.2,
+  0.3,
 ]);
 const TARGET = new Int32Array([4, 5, -1, 6]);
 // Training items: 4 and 6 appear, 5 does not (cold).
@@ -74,7 +86,11 @@ Deno.test("evaluate stage: writes ranks, metrics, cold flags and summary; tune d
       await Deno.mkdir(out);
       await stage.run({
         params: stage.params.parse({ phase, model: "x" }),
-        inputs: { scores: `${dir}/scores.npy`, target: `${dir}/target.npy`, train: `${dir}/train.npy` },
+        inputs: {
+          scores: `${dir}/scores.npy`,
+          target: `${dir}/target.npy`,
+          train: `${dir}/train.npy`,
+        },
         outDir: out,
         rng: new Rng(1),
         progress: silentProgress,

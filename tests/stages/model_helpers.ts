@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import type { NodeSpec } from "../../pipeline/graph.ts";
-import { loadDatasetConfig, type DatasetConfig } from "../../stages/lib/dataset_config.ts";
+import { type DatasetConfig, loadDatasetConfig } from "../../stages/lib/dataset_config.ts";
 import { loadProfile, type Profile } from "../../stages/lib/profile_config.ts";
 import { modelNodes } from "../../stages/plan_models.ts";
 import { type Outputs, runData, runNode } from "./data_helpers.ts";
@@ -28,7 +28,10 @@ export async function smokeSetup(): Promise<SmokeSetup> {
   const root = await Deno.makeTempDir({ prefix: "amr_models_" });
   const dataset = await loadDatasetConfig("smoke", join(CONFIGS, "datasets"));
   const profile = await loadProfile(CONFIGS, "smoke");
-  const outputs = await runData(dataset, root, { seed: profile.seed, negatives: profile.negatives });
+  const outputs = await runData(dataset, root, {
+    seed: profile.seed,
+    negatives: profile.negatives,
+  });
   const nodes = new Map(modelNodes(dataset, profile).map((n) => [n.id, n]));
   return { root, dataset, profile, outputs, nodes };
 }

@@ -49,7 +49,11 @@ Deno.test("table2 stage: six rows, means over users with a target, cold/warm and
       inputs[m.input] = path;
     }
     inputs.cold = `${dir}/cold.npy`;
-    await writeNpy(inputs.cold, { dtype: "uint8", shape: [5], data: Uint8Array.from([1, 1, 0, 0, 0]) });
+    await writeNpy(inputs.cold, {
+      dtype: "uint8",
+      shape: [5],
+      data: Uint8Array.from([1, 1, 0, 0, 0]),
+    });
     const out = `${dir}/out`;
     await Deno.mkdir(out);
     await stage.run({

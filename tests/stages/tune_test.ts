@@ -36,11 +36,20 @@ Deno.test("tuning: grids, selections and final models wired through chosen.json"
         amr: { ...smoke.models.amr, epochs: 4 },
         "mf-eals": { ...smoke.models["mf-eals"], iterations: 2 },
       },
-      tune: { epochs: 4, evalEvery: 2, lr: [0.01, 0.05], l2: [0, 0.0001], eps: [0.1, 1], lambda: [0.1, 1] },
+      tune: {
+        epochs: 4,
+        evalEvery: 2,
+        lr: [0.01, 0.05],
+        l2: [0, 0.0001],
+        eps: [0.1, 1],
+        lambda: [0.1, 1],
+      },
     });
     const graph = buildGraph(planNodes(dataset, profile));
     const ids = graph.order.map((n) => n.id);
-    for (const id of ["select-mf-bpr", "select-duif", "select-vbpr", "select-amr-eps", "select-amr"]) {
+    for (
+      const id of ["select-mf-bpr", "select-duif", "select-vbpr", "select-amr-eps", "select-amr"]
+    ) {
       assert.ok(ids.includes(id), id);
     }
     assert.ok(ids.includes("tune-vbpr@lr=0.05,l2=0.0001"));
@@ -61,7 +70,9 @@ Deno.test("tuning: grids, selections and final models wired through chosen.json"
     assert.equal(vbpr.values.epochs, Math.max(1, run.best.epoch));
 
     // The eps grid used VBPR's chosen lr and regs; the final AMR uses select-amr's values.
-    const epsRun = JSON.parse(await Deno.readTextFile(outputs["tune-amr@eps=1"]["train_summary.json"]));
+    const epsRun = JSON.parse(
+      await Deno.readTextFile(outputs["tune-amr@eps=1"]["train_summary.json"]),
+    );
     assert.deepEqual(epsRun.hyper.lr, vbpr.values.lr);
     assert.equal(epsRun.hyper.lambda, 1);
     const amrChoice = await readChosen(outputs["select-amr"]["chosen.json"]);
