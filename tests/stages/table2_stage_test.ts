@@ -13,9 +13,9 @@ const g = (r: number) => Math.LN2 / Math.log(r + 2);
 /** A metrics row for a rank (Table 2 column order). */
 function row(rank: number | null): number[] {
   if (rank === null) return Array(6).fill(NaN);
-  return [5, 10, 20].map((c) => (rank < c ? 1 : 0)).concat(
-    [5, 10, 20].map((c) => (rank < c ? g(rank) : 0)),
-  );
+  const hr: number[] = [5, 10, 20].map((c) => (rank < c ? 1 : 0));
+  const ndcg: number[] = [5, 10, 20].map((c) => (rank < c ? g(rank) : 0));
+  return [...hr, ...ndcg];
 }
 
 Deno.test("userMetricsFromMatrix: ranks rebuilt from NDCG@20, censored at 20", () => {
