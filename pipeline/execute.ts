@@ -4,6 +4,7 @@
 import type { Stage } from "./stage.ts";
 import type { Progress, ProgressInfo } from "./progress.ts";
 import { Rng } from "./rng.ts";
+import type { Manifest } from "./manifest.ts";
 
 /** What a run needs, in a form that can cross to a Worker. */
 export interface ExecRequest {
@@ -15,6 +16,8 @@ export interface ExecRequest {
   inputs: Record<string, string>;
   outDir: string;
   seed: number;
+  /** Manifests of the inputs' producing entries (stages with `inputManifests: true`). */
+  inputManifests?: Record<string, Manifest>;
 }
 
 /** Side channels of a run. */
@@ -32,6 +35,15 @@ export type WorkerMessage =
   | { type: "log"; message: string }
   | { type: "done"; summary: Record<string, unknown> | null }
   | { type: "error"; message: string; stack?: string };
+
+/** Freezes an object graph in place (manifests handed to a stage are read-only). */
+export function deepFreeze<T>(v: T): T {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v as Record<string, unknown>)) deepFreeze(x);
+  }
+  return v;
+}
 
 /** Finds the export name under which a module exports `stage`. */
 export async function exportNameOf(stage: Stage): Promise<string> {
@@ -55,6 +67,7 @@ export async function executeHere(
     progress: hooks.progress,
     signal: hooks.signal,
     log: hooks.log,
+    ...(req.inputManifests ? { inputManifests: deepFreeze(req.inputManifests) } : {}),
   });
   return summary ?? null;
 }

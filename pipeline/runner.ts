@@ -173,6 +173,7 @@ export async function runGraph(
       inputs,
       outDir,
       seed: node.seed,
+      ...(node.stage.inputManifests ? { inputManifests: await inputManifestsOf(nk) } : {}),
     };
     try {
       return parallel ? await executeInWorker(req, hooks) : await executeHere(node.stage, req, hooks);
@@ -181,6 +182,17 @@ export async function runGraph(
     } finally {
       progress.stop();
     }
+  }
+
+  /** The manifest of each input's producing entry, by input name. */
+  async function inputManifestsOf(nk: NodeKey): Promise<Record<string, Manifest>> {
+    const out: Record<string, Manifest> = {};
+    for (const [name, rec] of Object.entries(nk.inputs)) {
+      const m = await opts.store.readManifest(rec.key);
+      if (!m) throw new Error(`input "${name}": no manifest for entry ${rec.key}`);
+      out[name] = m;
+    }
+    return out;
   }
 
   for (const node of nodes) {

@@ -9,6 +9,7 @@
 import type { z } from "zod";
 import type { Rng } from "./rng.ts";
 import type { Progress } from "./progress.ts";
+import type { Manifest } from "./manifest.ts";
 
 /** Files a stage reads: input name -> absolute path of an upstream output file. */
 export type StageInputs = Record<string, string>;
@@ -29,6 +30,13 @@ export interface StageContext<P> {
   signal: AbortSignal;
   /** Free-form log line, prefixed with the node id. */
   log: (message: string) => void;
+  /**
+   * The manifests of the store entries that produced the inputs, by input name (read-only);
+   * set only for stages that declare `inputManifests: true` (e.g. a report's provenance).
+   * They are not part of the cache key: a rerun upstream that writes identical bytes keeps the
+   * old manifests here.
+   */
+  inputManifests?: Readonly<Record<string, Readonly<Manifest>>>;
 }
 
 /** Facts of the runtime that change a stage's results and therefore its cache key. */
@@ -48,6 +56,8 @@ export interface Stage<S extends z.ZodType = z.ZodType> {
   outputs: readonly string[];
   /** Runtime facts the stage depends on beyond Deno itself. */
   runtime?: readonly RuntimeNeed[];
+  /** When true, `run` receives `inputManifests` (the upstream entries' manifests). */
+  inputManifests?: boolean;
   /** Does the work. Optional return value is recorded in the manifest as `summary`. */
   run(ctx: StageContext<z.infer<S>>): Promise<Record<string, unknown> | void>;
 }

@@ -2,7 +2,7 @@
  * Worker entry point: runs one stage request and reports progress, logs and the result.
  */
 /// <reference lib="deno.worker" />
-import type { ExecRequest, WorkerMessage } from "./execute.ts";
+import { deepFreeze, type ExecRequest, type WorkerMessage } from "./execute.ts";
 import type { Stage } from "./stage.ts";
 import { Rng } from "./rng.ts";
 
@@ -27,6 +27,7 @@ self.onmessage = async (ev: MessageEvent<ExecRequest>) => {
       },
       signal: new AbortController().signal,
       log: (message) => send({ type: "log", message }),
+      ...(req.inputManifests ? { inputManifests: deepFreeze(req.inputManifests) } : {}),
     });
     send({ type: "done", summary: summary ?? null });
   } catch (e) {
