@@ -2,15 +2,25 @@
  * TensorFlow.js with the WASM backend (SIMD, XNNPACK) under Deno, initialised once.
  *
  * Only the dense feature products run in tfjs (see models/matmul.ts); everything else is plain
- * typed-array code. Multi-threading is switched off (GUIDE sec. 6: the thread pool needs
- * work-arounds under Deno), so the backend runs one thread.
+ * typed-array code. XNNPACK's matMul runs on `threads` threads (models/wasm_threads.ts explains
+ * how pthreads are made to work under Deno): the count comes from `initTf({ threads })`, else
+ * the `AMR_THREADS` environment variable, else the cores available, capped at
+ * {@link MAX_WASM_THREADS}. When threads cannot start, one line on stderr says why and the
+ * backend runs single-threaded SIMD. Thread count does not change results: XNNPACK splits a
+ * product by output tiles, each summed in the same order (tests/models/wasm_threads_test.ts).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+import { getThreadsCount, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+import { MAX_WASM_THREADS, probeWorkers, withPoolWorkers } from "./wasm_threads.ts";
 
-/** Facts about the numerical backend, recorded in cache keys and manifests. */
+export { MAX_WASM_THREADS };
+
+/** Environment variable with the requested number of WASM threads. */
+export const THREADS_ENV = "AMR_THREADS";
+
+/** Facts about the numerical backend, recorded in manifests. */
 export interface BackendFacts {
   /** Version of `@tensorflow/tfjs`. */
   tfjsVersion: string;
@@ -20,14 +30,57 @@ export interface BackendFacts {
   threads: number;
   /** Whether the SIMD build of the WASM module is in use. */
   simd: boolean;
+  /** Why fewer threads than requested run (absent when the request was met). */
+  fallback?: string;
+}
+
+/** Options of {@link initTf}. */
+export interface TfOptions {
+  /** Threads for XNNPACK; default {@link requestedThreads}. */
+  threads?: number;
 }
 
 let ready: Promise<BackendFacts> | null = null;
+let readyThreads = 0;
 let facts: BackendFacts | null = null;
 
-/** Initialises tfjs on the single-threaded SIMD WASM backend (idempotent) and returns its facts. */
-export function initTf(): Promise<BackendFacts> {
-  if (ready === null) ready = setUp();
+/**
+ * The thread count asked for: `AMR_THREADS` when set (an integer >= 1), else the cores available
+ * (`navigator.hardwareConcurrency`), capped at {@link MAX_WASM_THREADS}.
+ */
+export function requestedThreads(): number {
+  const env = Deno.env.get(THREADS_ENV);
+  if (env !== undefined && env !== "") return parseThreads(env, THREADS_ENV);
+  return Math.min(MAX_WASM_THREADS, Math.max(1, navigator.hardwareConcurrency || 1));
+}
+
+/** Parses a thread count (1 .. {@link MAX_WASM_THREADS}); `source` names it in the error. */
+export function parseThreads(value: string, source: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+    throw new RangeError(`${source}: expected an integer 1..${MAX_WASM_THREADS}, got "${value}"`);
+  }
+  return n;
+}
+
+/**
+ * Initialises tfjs on the SIMD WASM backend with the requested threads (idempotent) and returns
+ * its facts. A second call asking for a different thread count fails: the pool is fixed once
+ * the backend has started.
+ */
+export function initTf(opts: TfOptions = {}): Promise<BackendFacts> {
+  const threads = opts.threads ?? requestedThreads();
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_WASM_THREADS)) {
+    return Promise.reject(new RangeError(`initTf: threads must be 1..${MAX_WASM_THREADS}`));
+  }
+  if (ready === null) {
+    readyThreads = threads;
+    ready = setUp(threads);
+  } else if (threads !== readyThreads) {
+    return Promise.reject(
+      new Error(`initTf: already started with ${readyThreads} thread(s), asked for ${threads}`),
+    );
+  }
   return ready;
 }
 
@@ -37,15 +90,45 @@ export function backendFacts(): BackendFacts {
   return facts;
 }
 
-async function setUp(): Promise<BackendFacts> {
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  if (!(await tf.setBackend("wasm"))) throw new Error("tf_backend: WASM backend failed to start");
-  await tf.ready();
+/** The one line printed when threads were requested but cannot run. */
+export function fallbackLine(threads: number, reason: string): string {
+  return `tf_backend: ${threads} WASM threads unavailable (${reason}); ` +
+    `running single-threaded SIMD`;
+}
+
+async function setUp(threads: number): Promise<BackendFacts> {
+  let fallback: string | undefined;
+  if (threads > 1) {
+    fallback = (await probeWorkers()) ?? undefined;
+    if (fallback === undefined) {
+      try {
+        await startWasm(threads);
+      } catch (e) {
+        fallback = `start failed: ${(e as Error)?.message ?? e}`;
+      }
+    }
+  }
+  if (threads === 1 || fallback !== undefined) {
+    if (fallback !== undefined) console.error(fallbackLine(threads, fallback));
+    await startWasm(1);
+  }
   facts = {
     tfjsVersion: tf.version.tfjs,
     backend: tf.getBackend(),
     threads: getThreadsCount(),
     simd: Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
+    ...(fallback !== undefined ? { fallback } : {}),
   };
   return facts;
+}
+
+async function startWasm(threads: number): Promise<void> {
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", threads > 1);
+  setThreadsCount(threads);
+  const start = async (): Promise<void> => {
+    if (!(await tf.setBackend("wasm"))) throw new Error("tf_backend: WASM backend failed to start");
+    await tf.ready();
+  };
+  if (threads > 1) await withPoolWorkers(threads, start);
+  else await start();
 }
