@@ -18,6 +18,7 @@ interface TargetFlags {
   dataset?: string;
   dataDir?: string;
   profile: string;
+  init?: string;
 }
 
 function targetOptions(p: Project) {
@@ -25,12 +26,13 @@ function targetOptions(p: Project) {
     new Option("--dataset <name>", "dataset name (see `data list`)"),
     new Option("--data-dir <path>", "your own data: interactions.csv|tsv + features.npy"),
     new Option("--profile <name>", "run profile").choices(p.profiles).default("default"),
+    new Option("--init <source>", "starting weights of the final model (project-defined, e.g. official-vbpr)"),
   ] as const;
 }
 
 function toTargetOptions(f: TargetFlags): TargetOptions {
   if (f.dataset && f.dataDir) throw new Error("give either --dataset or --data-dir, not both");
-  return { dataset: f.dataset, dataDir: f.dataDir, profile: f.profile };
+  return { dataset: f.dataset, dataDir: f.dataDir, profile: f.profile, init: f.init };
 }
 
 async function load(p: Project, f: TargetFlags): Promise<{ target: Target; graph: Graph; store: Store; hasher: CodeHasher }> {
@@ -47,11 +49,11 @@ export function buildCli(p: Project): Command {
     .description("Reproduce AMR (Tang et al., IEEE TKDE) end to end, with a content-addressed cache.")
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
-  const [dataset, dataDir, profile] = targetOptions(p);
+  const [dataset, dataDir, profile, init] = targetOptions(p);
 
   program.command("reproduce")
     .description("run every stage the tables and figures need; reuse cached entries")
-    .addOption(dataset).addOption(dataDir).addOption(profile)
+    .addOption(dataset).addOption(dataDir).addOption(profile).addOption(init)
     .option("--jobs <n>", "stages run in parallel (Workers)", (v) => positiveInt(v, "--jobs"), 1)
     .option("--force [stages...]", "rerun all stages, or only the named node ids or stage names")
     .option("--dry-run", "show what would run, run nothing")
@@ -71,7 +73,7 @@ export function buildCli(p: Project): Command {
 
   program.command("status")
     .description("each stage fresh or stale, and why")
-    .addOption(dataset).addOption(dataDir).addOption(profile)
+    .addOption(dataset).addOption(dataDir).addOption(profile).addOption(init)
     .option("--json", "machine-readable output")
     .action(async (f) => {
       const { target, graph, store, hasher } = await load(p, f);
@@ -92,7 +94,7 @@ export function buildCli(p: Project): Command {
 
   program.command("dag")
     .description("print the stage graph")
-    .addOption(dataset).addOption(dataDir).addOption(profile)
+    .addOption(dataset).addOption(dataDir).addOption(profile).addOption(init)
     .addOption(new Option("--format <f>", "output format").choices(["mermaid", "dot"] as const).default("mermaid" as const))
     .action(async (f) => {
       const target = await p.resolveTarget(toTargetOptions(f));

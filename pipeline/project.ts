@@ -22,6 +22,8 @@ export interface TargetOptions {
   dataset?: string;
   dataDir?: string;
   profile: string;
+  /** Project-defined starting point of the final model (e.g. `official-vbpr`); default none. */
+  init?: string;
 }
 
 /** The project behind the CLI. */

@@ -9,6 +9,7 @@ import { withInterrupt } from "../pipeline/cli.ts";
 import { Store } from "../pipeline/store.ts";
 import { loadDatasetConfig } from "./lib/dataset_config.ts";
 import { project } from "./project.ts";
+import { registerRealDataCommands } from "./real_data_commands.ts";
 
 /** Data node ids that `data generate` builds. */
 const DATA_NODES = ["features", "negatives", "table1"];
@@ -33,10 +34,12 @@ export function registerDataCommands(program: Command, ctx: DataCommandContext):
       const c = await loadDatasetConfig(name, dir);
       const shape = c.kind === "synthetic"
         ? `synthetic: ${c.users} users, ${c.items} items, ~${c.interactions} interactions, D=${c.dim}, >=${c.minPerUser}/user`
-        : `data-dir: ${c.dir}`;
+        : `${c.kind}: ${c.dir}`;
       console.log(`${name.padEnd(22)} ${shape}`);
     }
   });
+
+  registerRealDataCommands(data, { artifactsRoot: project.artifactsRoot });
 
   data.command("generate").description("build the data stages (dataset, filter, split, negatives, features)")
     .addOption(dataset()).addOption(dataDir()).addOption(profile())

@@ -56,6 +56,9 @@ export const stage = defineStage({
   async run(ctx): Promise<DatasetSummary> {
     const cfg = ctx.params;
     if (cfg.kind === "data-dir") return await importDataDir(cfg, ctx.outDir, ctx.log);
+    if (cfg.kind === "authors-split") {
+      throw new Error(`dataset ${cfg.name}: authors-split datasets are read by stages/authors_import.ts`);
+    }
     return await generateSynthetic(cfg, ctx.rng, ctx.outDir, {
       progress: ctx.progress,
       signal: ctx.signal,

@@ -10,6 +10,7 @@ import { stage as splitStage } from "./split.ts";
 import { stage as negativesStage } from "./negatives.ts";
 import { stage as featuresStage } from "./features.ts";
 import { stage as table1Stage } from "./table1.ts";
+import { authorsDataNodes } from "./plan_authors.ts";
 
 /** Options for `dataNodes`. */
 export interface DataNodeOptions {
@@ -32,9 +33,13 @@ export function paperDatasetOf(name: string): "pinterest" | "amazon" | null {
 }
 
 /** The data nodes for one dataset: ids "dataset", "filter-users", "split", "negatives",
- * "features", "table1"; Table 1 is published to `tables/table1.csv` and `tables/table1.md`. */
+ * "features", "table1"; Table 1 is published to `tables/table1.csv` and `tables/table1.md`.
+ * A pre-split (`authors-split`) dataset gets the same ids from `plan_authors.ts`. */
 export function dataNodes(dataset: DatasetConfig, opts: DataNodeOptions): NodeSpec[] {
   const seed = (id: string): number => nodeSeed(opts.seed, id);
+  if (dataset.kind === "authors-split") {
+    return authorsDataNodes(dataset, { seedOf: seed, paper: paperDatasetOf(dataset.name) });
+  }
   return [
     { id: "dataset", stage: datasetStage, params: dataset, inputs: {}, seed: seed("dataset") },
     {

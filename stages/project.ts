@@ -9,12 +9,16 @@ import { loadDatasetConfig, parseDatasetConfig, type DatasetConfig } from "./lib
 import { loadProfile } from "./lib/profile_config.ts";
 import { planNodes } from "./plan.ts";
 import { registerDataCommands } from "./data_commands.ts";
+import { authorsDir, withExternalHashes } from "./lib/external_data.ts";
+import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan_init.ts";
+import { WEIGHTS_FILE } from "./lib/authors_files.ts";
+import { externalFileHash } from "../pipeline/external_files.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const CONFIGS = join(ROOT, "configs");
 
 /** Profiles shipped in `configs/profiles/`. */
-export const PROFILES = ["smoke", "default", "paper"];
+export const PROFILES = ["smoke", "default", "paper", "ci-real"];
 
 /** Default dataset (synthetic, generated in the authors' file format). */
 export const DEFAULT_DATASET = "synthetic-pinterest";
@@ -38,25 +42,52 @@ export async function runtimeFacts(): Promise<RuntimeFacts> {
   };
 }
 
-/** Resolves `--dataset` / `--data-dir` to a dataset config. */
+/** Resolves `--dataset` / `--data-dir` to a dataset config; external files' SHA-256 go into
+ * its `hashes` (so their content, not only their path, is part of the cache key). */
 export async function resolveDataset(opts: { dataset?: string; dataDir?: string }): Promise<DatasetConfig> {
   if (opts.dataDir) {
     const dir = opts.dataDir.startsWith("/") ? opts.dataDir : join(Deno.cwd(), opts.dataDir);
     const name = `dir-${dir.split("/").filter(Boolean).pop()}`;
-    return parseDatasetConfig({ kind: "data-dir", name, dir, minPerUser: 2 }, `--data-dir ${dir}`);
+    const cfg = parseDatasetConfig({ kind: "data-dir", name, dir, minPerUser: 2 }, `--data-dir ${dir}`);
+    return await withExternalHashes(cfg, artifactsRoot());
   }
-  return await loadDatasetConfig(opts.dataset ?? DEFAULT_DATASET, join(CONFIGS, "datasets"));
+  const cfg = await loadDatasetConfig(opts.dataset ?? DEFAULT_DATASET, join(CONFIGS, "datasets"));
+  return await withExternalHashes(cfg, artifactsRoot());
+}
+
+function parseInit(init: string | undefined): AmrInit {
+  if (init === undefined) return "vbpr";
+  if (!(AMR_INITS as readonly string[]).includes(init)) {
+    throw new Error(`--init: expected one of ${AMR_INITS.join(", ")}, got "${init}"`);
+  }
+  return init as AmrInit;
 }
 
 /** Builds the target for a dataset and profile. */
 export async function resolveTarget(opts: TargetOptions): Promise<Target> {
   const dataset = await resolveDataset(opts);
   const profile = await loadProfile(CONFIGS, opts.profile);
+  const init = parseInit(opts.init);
+  let nodes = planNodes(dataset, profile);
+  if (init === "official-vbpr") {
+    if (dataset.kind !== "authors-split") {
+      throw new Error(`--init official-vbpr needs an authors-split dataset (with ${WEIGHTS_FILE}); ${dataset.name} is ${dataset.kind}`);
+    }
+    const path = join(authorsDir(dataset.dir, artifactsRoot()), WEIGHTS_FILE);
+    let sha256: string;
+    try {
+      sha256 = await externalFileHash(path, artifactsRoot());
+    } catch {
+      throw new Error(`--init official-vbpr: ${path} not found (fetch it with "deno task amr data fetch pinterest")`);
+    }
+    nodes = withOfficialInit(nodes, { path, sha256 }, { seed: profile.seed, k: profile.k });
+  }
+  const suffix = init === "vbpr" ? "" : `+${init}`;
   return {
-    name: `${dataset.name}--${profile.name}`,
-    nodes: planNodes(dataset, profile),
-    resultsDir: join(artifactsRoot(), "results", dataset.name, profile.name),
-    meta: { dataset: dataset.name, profile: profile.name, seed: profile.seed },
+    name: `${dataset.name}--${profile.name}${suffix}`,
+    nodes,
+    resultsDir: join(artifactsRoot(), "results", dataset.name, `${profile.name}${suffix}`),
+    meta: { dataset: dataset.name, profile: profile.name, seed: profile.seed, init },
   };
 }
 

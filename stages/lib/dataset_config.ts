@@ -1,6 +1,6 @@
 /**
  * Dataset configurations (`configs/datasets/<name>.json`): a synthetic generator's shape
- * parameters, or a user directory with interactions and features.
+ * parameters, a user directory with interactions and features, or the authors' pre-split files.
  */
 import { z } from "zod";
 
@@ -61,18 +61,43 @@ export const dataDirConfigSchema = z.object({
   dir: z.string().min(1),
   /** Minimum interactions per user kept by filter_users. */
   minPerUser: int(1),
+  /** SHA-256 of each file read from `dir` (filled in when the target is resolved, so that a
+   * changed file changes the stage's cache key). */
+  hashes: z.record(z.string(), z.string()).optional(),
+}).strict();
+
+/**
+ * The authors' pre-split layout (duxy-me/AMR `data/pinterest`): `pos.txt` (training pairs),
+ * `neg.txt` (row u: test item then the fixed negatives), `f_resnet.npy` (features), and
+ * optionally `weights/best-vbpr.npy`. No filtering or splitting is done.
+ */
+export const authorsSplitConfigSchema = z.object({
+  kind: z.literal("authors-split"),
+  /** Dataset name. */
+  name: z.string().min(1),
+  /** Directory holding the files: absolute, or relative to `<artifacts>/data/`. */
+  dir: z.string().min(1),
+  /** Negatives per `neg.txt` row (999 in the authors' file). */
+  negatives: int(1).default(999),
+  /** Features file name inside `dir`. */
+  features: z.string().min(1).default("f_resnet.npy"),
+  /** SHA-256 of each file read from `dir` (filled in when the target is resolved). */
+  hashes: z.record(z.string(), z.string()).optional(),
 }).strict();
 
 /** Any dataset configuration. */
 export const datasetConfigSchema = z.discriminatedUnion("kind", [
   syntheticConfigSchema,
   dataDirConfigSchema,
+  authorsSplitConfigSchema,
 ]);
 
 /** A synthetic dataset configuration (defaults applied). */
 export type SyntheticConfig = z.infer<typeof syntheticConfigSchema>;
 /** A data-dir dataset configuration. */
 export type DataDirConfig = z.infer<typeof dataDirConfigSchema>;
+/** An authors-split dataset configuration (defaults applied). */
+export type AuthorsSplitConfig = z.infer<typeof authorsSplitConfigSchema>;
 /** Any dataset configuration (defaults applied). */
 export type DatasetConfig = z.infer<typeof datasetConfigSchema>;
 
