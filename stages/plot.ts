@@ -1,0 +1,118 @@
+/**
+ * Stage `plot`: the paper's Figures 3-7 as Vega-Lite specs (kept as `figures/figureN.vl.json`),
+ * rendered offline to `figures/figureN.svg` and `figures/figureN.png` (`lib/figures/`), plus
+ * `figures/figure_data.json`, the plotted data in one file (the report reads it).
+ *
+ * - Figure 3: test HR@10 / NDCG@10 every `evalEvery` epochs of AMR (`amr_curve`) and of VBPR
+ *   continued from the same VBPR weights (`vbpr_curve`), MF-BPR's level (`mf_summary`) as a line.
+ * - Figure 4: `perturb-test`'s `figure4.json`.
+ * - Figure 5: `rank_change_vbpr`, `rank_change_amr`.
+ * - Figures 6 and 7: the `sweep` stage's `sweep.json` over eps (`sweep_eps`) and lambda
+ *   (`sweep_lambda`).
+ */
+import { z } from "zod";
+import { defineStage } from "../pipeline/stage.ts";
+import { readNpy } from "../pipeline/npy.ts";
+import { parseCurveCsv, writeJson } from "./lib/model_outputs.ts";
+import { FIGURE_IDS, type FigureData, figureSpec } from "./lib/figures/specs.ts";
+import { renderSpec } from "./lib/figures/render.ts";
+import {
+  curvePoints,
+  epsPoints,
+  lambdaPoints,
+  perturbationPoints,
+  rankChangeEntries,
+  summaryLevel,
+} from "./lib/figures/data.ts";
+
+/** Output files of the plot stage. */
+export const PLOT_OUTPUTS: readonly string[] = [
+  ...FIGURE_IDS.flatMap((
+    id,
+  ) => [`figures/${id}.vl.json`, `figures/${id}.svg`, `figures/${id}.png`]),
+  "figures/figure_data.json",
+];
+
+async function readJson(path: string): Promise<unknown> {
+  return JSON.parse(await Deno.readTextFile(path));
+}
+
+async function readChanges(path: string): Promise<Float32Array> {
+  return (await readNpy(path, { dtype: "float32", shape: [null] })).data as Float32Array;
+}
+
+/** The plot stage. */
+export const stage = defineStage({
+  name: "plot",
+  module: import.meta.url,
+  params: z.object({
+    /** Dataset name, shown in each figure's subtitle. */
+    dataset: z.string(),
+    /** Epochs between evaluations in Figure 3. */
+    evalEvery: z.number().int().min(1),
+    /** Figure 5's eps. */
+    rankEps: z.number().min(0).default(0.1),
+    /** PNG zoom. */
+    pngScale: z.number().positive().default(2),
+  }).strict(),
+  inputs: [
+    "amr_curve",
+    "vbpr_curve",
+    "mf_summary",
+    "figure4",
+    "rank_change_vbpr",
+    "rank_change_amr",
+    "sweep_eps",
+    "sweep_lambda",
+  ],
+  outputs: PLOT_OUTPUTS,
+  async run(ctx): Promise<Record<string, unknown>> {
+    const inp = ctx.inputs;
+    const p = ctx.params;
+    const curve = async (path: string) => parseCurveCsv(await Deno.readTextFile(path), path);
+    const data: FigureData = {
+      figure3: {
+        curves: [
+          ...curvePoints("AMR", await curve(inp.amr_curve)),
+          ...curvePoints("VBPR", await curve(inp.vbpr_curve)),
+        ],
+        mfLevel: summaryLevel(await readJson(inp.mf_summary), inp.mf_summary),
+      },
+      figure4: perturbationPoints(
+        await readJson(inp.figure4) as Parameters<typeof perturbationPoints>[0],
+      ),
+      figure5: {
+        rankChanges: [
+          ...rankChangeEntries("VBPR", await readChanges(inp.rank_change_vbpr)),
+          ...rankChangeEntries("AMR", await readChanges(inp.rank_change_amr)),
+        ],
+      },
+      figure6: {
+        points: epsPoints(await readJson(inp.sweep_eps) as Parameters<typeof epsPoints>[0]),
+      },
+      figure7: {
+        points: lambdaPoints(
+          await readJson(inp.sweep_lambda) as Parameters<typeof lambdaPoints>[0],
+        ),
+      },
+    };
+    await writeJson(`${ctx.outDir}/figures/figure_data.json`, data);
+    const titles: Partial<Record<string, string>> = {
+      figure3: `Fig. 3: Testing performance of VBPR and AMR per ${p.evalEvery} epochs`,
+      figure5: `Fig. 5: Rank change of the test item under perturbation (ε = ${p.rankEps})`,
+    };
+    ctx.progress.start(FIGURE_IDS.length, "plot");
+    const sizes: Record<string, number> = {};
+    for (const [k, id] of FIGURE_IDS.entries()) {
+      const spec = figureSpec(id, data, { dataset: p.dataset, title: titles[id] })!;
+      await writeJson(`${ctx.outDir}/figures/${id}.vl.json`, spec);
+      const { svg, png } = await renderSpec(spec, { scale: p.pngScale });
+      await Deno.writeTextFile(`${ctx.outDir}/figures/${id}.svg`, svg);
+      await Deno.writeFile(`${ctx.outDir}/figures/${id}.png`, png);
+      sizes[id] = png.length;
+      ctx.progress.update(k + 1);
+    }
+    ctx.progress.stop();
+    return { figures: FIGURE_IDS.length, pngBytes: sizes };
+  },
+});
