@@ -1,0 +1,90 @@
+/**
+ * The flat metric map of a run (`metrics.json`), what `amr check` compares with
+ * `configs/expected/<dataset>-<profile>.json`. Names:
+ *
+ * - `table1.<stat>` (users, items, interactions, sparsity, coldTestShare, coldTestItemShare)
+ * - `table2.<method>.<metric>` over all test users (method keys `pop`, `mf-eals`, `mf-bpr`,
+ *   `duif`, `vbpr`, `amr`; metrics `hr@5` ... `ndcg@20`), `table2.<method>.ri`
+ * - `table3.<model>.eps=<e>` (relative NDCG@10 change)
+ * - `figure3.<model>.final.<metric>` (last evaluated epoch of AMR and continued VBPR)
+ * - `figure4.<kind>.eps=<e>.<metric>`, `figure5.<model>.mean`, `figure5.<model>.worse`
+ * - `figure6.eps=<v>.<metric>`, `figure7.lambda=<v>.<metric>`
+ *
+ * Metrics that are not finite (e.g. an RI over an empty subset) are left out.
+ *
+ * @module
+ */
+import type { ReportInput } from "./input.ts";
+import { methodKey } from "./format.ts";
+
+/**
+ * The metric map of a report input.
+ *
+ * @param input report input
+ * @returns metric name to value, names sorted
+ */
+export function reportMetrics(input: ReportInput): Record<string, number> {
+  const out: Record<string, number> = {};
+  const put = (name: string, v: number | null | undefined) => {
+    if (typeof v === "number" && Number.isFinite(v)) out[name] = v;
+  };
+  const t1 = input.table1;
+  if (t1) {
+    for (
+      const k of [
+        "users",
+        "items",
+        "interactions",
+        "sparsity",
+        "coldTestShare",
+        "coldTestItemShare",
+      ] as const
+    ) {
+      put(`table1.${k}`, t1[k]);
+    }
+  }
+  const t2 = input.table2?.overall;
+  if (t2) {
+    t2.methods.forEach((m, r) => {
+      const key = methodKey(m);
+      t2.metrics.forEach((metric, c) => put(`table2.${key}.${metric}`, t2.values[r][c]));
+      put(`table2.${key}.ri`, t2.ri?.[r]);
+    });
+  }
+  const t3 = input.table3;
+  if (t3) {
+    t3.eps.forEach((e, k) => {
+      put(`table3.vbpr.eps=${e}`, t3.vbpr[k]);
+      put(`table3.amr.eps=${e}`, t3.amr[k]);
+    });
+  }
+  const f = input.figures;
+  if (f?.figure3) {
+    for (const model of new Set(f.figure3.curves.map((c) => c.model))) {
+      const pts = f.figure3.curves.filter((c) => c.model === model);
+      const last = pts.reduce((a, b) => (b.epoch > a.epoch ? b : a));
+      put(`figure3.${methodKey(model)}.final.hr@10`, last.hr10);
+      put(`figure3.${methodKey(model)}.final.ndcg@10`, last.ndcg10);
+    }
+  }
+  for (const p of f?.figure4?.points ?? []) {
+    put(`figure4.${p.kind}.eps=${p.eps}.hr@10`, p.hr10);
+    put(`figure4.${p.kind}.eps=${p.eps}.ndcg@10`, p.ndcg10);
+  }
+  if (f?.figure5) {
+    for (const model of new Set(f.figure5.rankChanges.map((r) => r.model))) {
+      const xs = f.figure5.rankChanges.filter((r) => r.model === model).map((r) => r.change);
+      put(`figure5.${methodKey(model)}.mean`, xs.reduce((a, b) => a + b, 0) / xs.length);
+      put(`figure5.${methodKey(model)}.worse`, xs.filter((x) => x > 0).length / xs.length);
+    }
+  }
+  for (const p of f?.figure6?.points ?? []) {
+    put(`figure6.eps=${p.eps}.hr@10`, p.hr10);
+    put(`figure6.eps=${p.eps}.ndcg@10`, p.ndcg10);
+  }
+  for (const p of f?.figure7?.points ?? []) {
+    put(`figure7.lambda=${p.lambda}.hr@10`, p.hr10);
+    put(`figure7.lambda=${p.lambda}.ndcg@10`, p.ndcg10);
+  }
+  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
+}

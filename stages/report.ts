@@ -1,0 +1,133 @@
+/**
+ * Stage `report`: the run report as one self-contained HTML file (`report.html`: inline CSS,
+ * inline SVG figures, no external URL, opens offline) and a Markdown summary (`report.md`,
+ * figures linked as `figures/figureN.png`), with Tables 1-3 and Figures 3-7 beside the paper's
+ * values from `configs/paper/`, the claims checklist, the provenance of each item (node, store
+ * key, params, seed, duration, from the manifests of the entries behind it) and the environment.
+ * Also writes `metrics.json`, the flat metric map `amr check` compares with the expectations.
+ *
+ * Inputs: `table1`, `table2`, `table3` (JSON), `figure_data` and `svg_figure3` ..
+ * `svg_figure7` (plot stage), and, for provenance only, the `train_summary.json` of `amr`,
+ * `vbpr`, `vbpr_continued`, `mf_bpr`, and the two sweeps' `sweep.json`.
+ */
+import { z } from "zod";
+import { cpus, totalmem } from "node:os";
+import { defineStage } from "../pipeline/stage.ts";
+import { FIGURE_IDS, type FigureData, type FigureId } from "./lib/figures/specs.ts";
+import { buildReportHtml } from "./lib/report/html.ts";
+import { buildReportMarkdown } from "./lib/report/markdown.ts";
+import { assembleReportInput, provenanceOf } from "./lib/report/assemble.ts";
+import { reportMetrics } from "./lib/report/metrics.ts";
+import { writeJson } from "./lib/model_outputs.ts";
+import { ADVERSARY_NOTE } from "./lib/robustness.ts";
+import type { ReportItemId } from "./lib/report/input.ts";
+import denoJson from "../deno.json" with { type: "json" };
+
+/** Input name of a figure's SVG. */
+function svgInput(id: FigureId): string {
+  return `svg_${id}`;
+}
+
+/** Which inputs' entries stand behind each report item. */
+const PROVENANCE: Record<ReportItemId, readonly string[]> = {
+  table1: ["table1"],
+  table2: ["table2", "mf_bpr", "vbpr", "amr"],
+  table3: ["table3", "vbpr", "amr"],
+  figure3: [svgInput("figure3"), "amr", "vbpr_continued", "mf_bpr"],
+  figure4: [svgInput("figure4"), "table3", "vbpr"],
+  figure5: [svgInput("figure5"), "table3", "vbpr", "amr"],
+  figure6: [svgInput("figure6"), "sweep_eps"],
+  figure7: [svgInput("figure7"), "sweep_lambda"],
+};
+
+function packageVersions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(denoJson.imports as Record<string, string>)) {
+    if (name.includes("/") && !name.startsWith("@")) continue;
+    out[name] = spec.replace(/^npm:/, "");
+  }
+  return out;
+}
+
+function environment(runtime: Record<string, string>): Record<string, string> {
+  const cpu = cpus();
+  return {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+    cpu: `${cpu.length} x ${cpu[0]?.model ?? "unknown"}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    ...Object.fromEntries(Object.entries(runtime).map(([k, v]) => [`runtime ${k}`, v])),
+    ...Object.fromEntries(Object.entries(packageVersions()).map(([k, v]) => [`package ${k}`, v])),
+  };
+}
+
+/** The report stage. */
+export const stage = defineStage({
+  name: "report",
+  module: import.meta.url,
+  params: z.object({
+    /** Report title. */
+    title: z.string(),
+    /** Dataset name of the run. */
+    dataset: z.string(),
+    /** Paper dataset compared against (null: none). */
+    paperDataset: z.string().nullable(),
+    /** Run metadata shown under the title (profile, seed, ...). */
+    run: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  }).strict(),
+  inputs: [
+    "table1",
+    "table2",
+    "table3",
+    "figure_data",
+    ...FIGURE_IDS.map(svgInput),
+    "amr",
+    "vbpr",
+    "vbpr_continued",
+    "mf_bpr",
+    "sweep_eps",
+    "sweep_lambda",
+  ],
+  outputs: ["report.html", "report.md", "metrics.json"],
+  inputManifests: true,
+  async run(ctx): Promise<Record<string, unknown>> {
+    const p = ctx.params;
+    const read = async (name: string) => JSON.parse(await Deno.readTextFile(ctx.inputs[name]));
+    const manifests = ctx.inputManifests ?? {};
+    const amrManifest = manifests.amr;
+    const input = assembleReportInput({
+      table1: await read("table1"),
+      table2: await read("table2"),
+      table3: await read("table3"),
+      figureData: await read("figure_data") as FigureData,
+    }, {
+      title: `AMR reproduction: ${p.dataset}`,
+      dataset: p.dataset,
+      paperDataset: p.paperDataset,
+      createdAt: new Date().toISOString(),
+      run: p.run,
+      environment: environment(amrManifest?.runtime ?? {}),
+      provenance: provenanceOf(manifests, PROVENANCE, ["sweep_eps", "sweep_lambda"]),
+      notes: {
+        table3: ADVERSARY_NOTE,
+        figure4: ADVERSARY_NOTE,
+        figure5: ADVERSARY_NOTE,
+        figure3: "AMR and VBPR both start from the same trained VBPR weights; VBPR is simply " +
+          "trained on (lambda = 0) for as many epochs as AMR.",
+        figure6:
+          "Each point is an AMR run started from the trained VBPR, other hyper-parameters fixed.",
+        figure7:
+          "Each point is an AMR run started from the trained VBPR, other hyper-parameters fixed.",
+      },
+    });
+    const svgs: Partial<Record<FigureId, string>> = {};
+    for (const id of FIGURE_IDS) svgs[id] = await Deno.readTextFile(ctx.inputs[svgInput(id)]);
+    await Deno.writeTextFile(`${ctx.outDir}/report.html`, await buildReportHtml(input, { svgs }));
+    await Deno.writeTextFile(`${ctx.outDir}/report.md`, buildReportMarkdown(input));
+    const metrics = reportMetrics(input);
+    await writeJson(`${ctx.outDir}/metrics.json`, metrics);
+    return { metrics: Object.keys(metrics).length };
+  },
+});
