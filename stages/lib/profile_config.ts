@@ -45,6 +45,35 @@ export const tuneSchema = z.object({
   lambda: z.array(z.number().positive()).min(1),
 }).strict();
 
+/**
+ * Settings of the robustness and hyper-parameter figures (paper sec. 4.3-4.4): Table 3 and
+ * Figures 4-5 (test-time perturbations) and the AMR sweeps of Figures 6 (eps) and 7 (lambda).
+ */
+export const figuresSchema = z.object({
+  /** Table 3's perturbation radii (paper: 0.05, 0.1, 0.2). */
+  tableEps: z.array(z.number().positive()).min(1),
+  /** Figure 4's radii (paper: 0.01 .. 0.5). */
+  perturbEps: z.array(z.number().positive()).min(1),
+  /** Figure 5's radius (paper: 0.1). */
+  rankEps: z.number().positive(),
+  /** Figure 6: AMR's eps values (lambda fixed at AMR's). */
+  sweepEps: z.array(z.number().positive()).min(1).max(16),
+  /** Figure 7: AMR's lambda values (eps fixed at AMR's). */
+  sweepLambda: z.array(z.number().positive()).min(1).max(16),
+  /** Epochs of each sweep run, started from the trained VBPR (AMR's own epochs: reuse AMR). */
+  sweepEpochs: z.number().int().min(1),
+}).strict();
+
+/** Figure settings of a profile that does not give any (the paper's axes, short sweeps). */
+export const DEFAULT_FIGURES: z.infer<typeof figuresSchema> = {
+  tableEps: [0.05, 0.1, 0.2],
+  perturbEps: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+  rankEps: 0.1,
+  sweepEps: [0.01, 0.1, 1, 10],
+  sweepLambda: [0.01, 0.1, 1, 10],
+  sweepEpochs: 20,
+};
+
 /** A run profile. */
 export const profileSchema = z.object({
   name: z.string().min(1),
@@ -71,12 +100,16 @@ export const profileSchema = z.object({
   }).strict(),
   /** When set, hyper-parameters are tuned on validation and the chosen values used. */
   tune: tuneSchema.nullable().default(null),
+  /** Table 3 and Figures 3-7 settings. */
+  figures: figuresSchema.default(DEFAULT_FIGURES),
 }).strict();
 
 /** A validated profile. */
 export type Profile = z.infer<typeof profileSchema>;
 /** Settings of one BPR model. */
 export type BprModelConfig = z.infer<typeof bprModelSchema>;
+/** Settings of the figures. */
+export type FiguresConfig = z.infer<typeof figuresSchema>;
 /** Settings of AMR. */
 export type AmrModelConfig = z.infer<typeof amrModelSchema>;
 
