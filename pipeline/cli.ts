@@ -12,6 +12,7 @@ import { readState } from "./state.ts";
 import { graphStatus } from "./status.ts";
 import { Store } from "./store.ts";
 import { verifyStore } from "./verify.ts";
+import { printCheck, runCheck } from "./check_command.ts";
 
 /** Options shared by commands that select a target. */
 interface TargetFlags {
@@ -123,6 +124,17 @@ export function buildCli(p: Project): Command {
       const r = await collectGarbage(new Store(p.artifactsRoot), { dryRun: f.dryRun ?? false });
       for (const k of r.removed) console.log(`${f.dryRun ? "would remove" : "removed"} ${k}`);
       console.log(`kept ${r.kept} entries, ${f.dryRun ? "would remove" : "removed"} ${r.removed.length}, cleaned ${r.temporaries} temporary folder(s)`);
+    });
+
+  program.command("check")
+    .description("compare the last run's metrics with configs/expected/<dataset>-<profile>.json")
+    .addOption(dataset).addOption(dataDir).addOption(profile).addOption(init)
+    .option("--update", "rewrite the expectations from the produced metrics (prints what changed)")
+    .option("--expected <file>", "another expectations file")
+    .action(async (f) => {
+      const target = await p.resolveTarget(toTargetOptions(f));
+      const outcome = await runCheck(p, target, { update: f.update ?? false, file: f.expected });
+      Deno.exitCode = printCheck(outcome, f.update ?? false) || Deno.exitCode || 0;
     });
 
   p.extend?.(program);

@@ -5,6 +5,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { NodeSpec } from "./graph.ts";
 import type { RuntimeFacts } from "./keys.ts";
+import type { ToleranceOptions } from "./check.ts";
 
 /** A resolved target: a named graph and where its results go. */
 export interface Target {
@@ -26,6 +27,16 @@ export interface TargetOptions {
   init?: string;
 }
 
+/** What a project provides for the `check` command. */
+export interface CheckSupport {
+  /** The metrics of the target's last run (e.g. read from its published results). */
+  metrics(target: Target): Promise<Record<string, number>>;
+  /** The expectations file of a target. */
+  expectationsFile(target: Target): string;
+  /** Tolerances `check --update` writes for a metric new to the file. */
+  tolerance(name: string): ToleranceOptions;
+}
+
 /** The project behind the CLI. */
 export interface Project {
   /** Tool name shown in help. */
@@ -44,6 +55,8 @@ export interface Project {
   runtime(): Promise<RuntimeFacts>;
   /** Builds the graph for a dataset and profile. */
   resolveTarget(opts: TargetOptions): Promise<Target>;
+  /** Metrics and expectations for `check` (absent: the command reports it is unsupported). */
+  check?: CheckSupport;
   /** Adds project commands (e.g. `data`) to the CLI. */
   extend?(program: Command): void;
 }

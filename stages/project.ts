@@ -13,6 +13,7 @@ import { authorsDir, withExternalHashes } from "./lib/external_data.ts";
 import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan_init.ts";
 import { WEIGHTS_FILE } from "./lib/authors_files.ts";
 import { externalFileHash } from "../pipeline/external_files.ts";
+import { checkSupport } from "./lib/check_support.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const CONFIGS = join(ROOT, "configs");
@@ -101,6 +102,7 @@ export const project: Project = {
   defaultDataset: DEFAULT_DATASET,
   runtime: runtimeFacts,
   resolveTarget,
+  check: checkSupport(CONFIGS),
   extend(program: Command) {
     registerDataCommands(program, { configDir: CONFIGS, resolveTarget });
   },

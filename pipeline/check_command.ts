@@ -1,0 +1,126 @@
+/**
+ * `check`: compares the metrics a target's last run produced with its expectations file
+ * (`check.ts`), or with `--update` rewrites that file from the produced metrics and prints
+ * what changed. The project supplies the metrics, the file's path and the tolerances.
+ */
+import {
+  checkMetrics,
+  type Expectations,
+  type ExpectedMetric,
+  formatViolation,
+  parseExpectations,
+  type ToleranceOptions,
+  type Violation,
+} from "./check.ts";
+import type { CheckSupport, Project, Target } from "./project.ts";
+
+/** Outcome of {@link runCheck}. */
+export interface CheckOutcome {
+  /** Expectations file used. */
+  file: string;
+  /** Metrics compared (check) or written (update). */
+  metrics: number;
+  /** Violations (check only). */
+  violations: Violation[];
+  /** Lines describing the changes (update only). */
+  changes: string[];
+}
+
+function support(p: Project): CheckSupport {
+  if (!p.check) throw new Error(`project ${p.name} does not support "check"`);
+  return p.check;
+}
+
+async function readExpectations(file: string): Promise<Expectations | null> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+  try {
+    return parseExpectations(text);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * New expectations from produced metrics: a metric already expected keeps its tolerances, a
+ * new one gets the project's; returns the file's text and one line per change.
+ */
+export function mergeExpectations(
+  old: Expectations | null,
+  got: Readonly<Record<string, number>>,
+  tolerance: (name: string) => ToleranceOptions,
+): { text: string; changes: string[] } {
+  const metrics: Record<string, ExpectedMetric> = {};
+  const changes: string[] = [];
+  for (const name of Object.keys(got).sort()) {
+    const value = got[name];
+    if (!Number.isFinite(value)) throw new RangeError(`metric ${name} is not finite: ${value}`);
+    const before = old?.metrics[name];
+    const tol = before ? { abs: before.abs, rel: before.rel } : tolerance(name);
+    metrics[name] = {
+      value,
+      ...(tol.abs === undefined ? {} : { abs: tol.abs }),
+      ...(tol.rel === undefined ? {} : { rel: tol.rel }),
+    };
+    if (!before) changes.push(`+ ${name}: ${value}`);
+    else if (before.value !== value) changes.push(`~ ${name}: ${before.value} -> ${value}`);
+  }
+  for (const name of Object.keys(old?.metrics ?? {})) {
+    if (!Object.hasOwn(got, name)) changes.push(`- ${name} (no longer produced)`);
+  }
+  return { text: `${JSON.stringify({ metrics }, null, 2)}\n`, changes };
+}
+
+/**
+ * Checks (or with `update` rewrites) a target's expectations.
+ *
+ * @param p the project (must provide `check`)
+ * @param target the resolved target
+ * @param opts `update`: rewrite the file; `file`: another expectations file
+ */
+export async function runCheck(
+  p: Project,
+  target: Target,
+  opts: { update?: boolean; file?: string } = {},
+): Promise<CheckOutcome> {
+  const s = support(p);
+  const file = opts.file ?? s.expectationsFile(target);
+  const got = await s.metrics(target);
+  const old = await readExpectations(file);
+  if (opts.update) {
+    const { text, changes } = mergeExpectations(old, got, (n) => s.tolerance(n));
+    await Deno.mkdir(file.replace(/\/[^/]*$/, ""), { recursive: true });
+    await Deno.writeTextFile(file, text);
+    return { file, metrics: Object.keys(got).length, violations: [], changes };
+  }
+  if (old === null) {
+    throw new Error(`${file} not found: create it with "check --update" after a reproduce`);
+  }
+  return {
+    file,
+    metrics: Object.keys(old.metrics).length,
+    violations: checkMetrics(old, got),
+    changes: [],
+  };
+}
+
+/** Prints an outcome; returns the exit code (1 when a metric is out of tolerance). */
+export function printCheck(o: CheckOutcome, update: boolean): number {
+  if (update) {
+    for (const c of o.changes) console.log(c);
+    console.log(`${o.file}: wrote ${o.metrics} metrics, ${o.changes.length} change(s)`);
+    return 0;
+  }
+  for (const v of o.violations) console.error(formatViolation(v));
+  if (o.violations.length > 0) {
+    console.error(`${o.violations.length} of ${o.metrics} metrics violate ${o.file}`);
+    return 1;
+  }
+  console.log(`all ${o.metrics} metrics within tolerance of ${o.file}`);
+  return 0;
+}
