@@ -24,7 +24,13 @@ for (const jobs of [1, 2]) {
     const key = (id: string) => report.outcomes.find((o) => o.id === id)!.key!;
     const seen = JSON.parse(await Deno.readTextFile(store.outputPath(key("prov"), "seen.json")));
     assert.deepEqual(seen, {
-      scaled: { node: "scale", stage: "toy-scale", key: key("scale"), params: { factor: 2, crash: false }, writable: false },
+      scaled: {
+        node: "scale",
+        stage: "toy-scale",
+        key: key("scale"),
+        params: { factor: 2, crash: false },
+        writable: false,
+      },
       total: { node: "sum", stage: "toy-sum", key: key("sum"), params: {}, writable: false },
     });
   });
@@ -32,11 +38,17 @@ for (const jobs of [1, 2]) {
 
 Deno.test("inputManifests: stages that do not ask get none", async () => {
   let got: unknown = "unset";
-  const probe = { ...source, run: async (ctx: Parameters<typeof source.run>[0]) => {
-    got = ctx.inputManifests;
-    await source.run(ctx);
-  } };
+  const probe = {
+    ...source,
+    run: async (ctx: Parameters<typeof source.run>[0]) => {
+      got = ctx.inputManifests;
+      await source.run(ctx);
+    },
+  };
   const store = await tempStore();
-  await run(buildGraph([{ id: "source", stage: probe, params: { n: 2 }, inputs: {}, seed: 1 }]), store);
+  await run(
+    buildGraph([{ id: "source", stage: probe, params: { n: 2 }, inputs: {}, seed: 1 }]),
+    store,
+  );
   assert.equal(got, undefined);
 });
