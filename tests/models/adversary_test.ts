@@ -73,30 +73,33 @@ function step(w: Weights, opts: StepOptions, batch: Triples): Weights {
   return next;
 }
 
-Deno.test("closed form equals the materialised reference: perturbed scores, gradients, updates", () => {
-  const { w, features, batch } = midProblem(3);
-  const base = { model: "amr" as const, features, regs: [0.1, 0.01, 0.001] as const };
-  const adversary = { kind: "grad" as const, eps: 0.3, lambda: 1 };
-  const closed = bprGradients(w, batch, { ...base, adversary, adversaryPath: "closed" });
-  const mat = bprGradients(w, batch, { ...base, adversary, adversaryPath: "materialised" });
-  assertSame(closed.items, mat.items, "items");
-  assertClose(closed.perturbation!.latent, mat.perturbation!.latent, {
-    rtol: 1e-4,
-    atol: 1e-6,
-    msg: "E Delta",
+// l3 = 0 is the authors' setting (E enters the E-gradient product through M alone).
+for (const l3 of [0.001, 0]) {
+  Deno.test(`closed form equals the materialised reference (l3 = ${l3}): scores, gradients, updates`, () => {
+    const { w, features, batch } = midProblem(3);
+    const base = { model: "amr" as const, features, regs: [0.1, 0.01, l3] as const };
+    const adversary = { kind: "grad" as const, eps: 0.3, lambda: 1 };
+    const closed = bprGradients(w, batch, { ...base, adversary, adversaryPath: "closed" });
+    const mat = bprGradients(w, batch, { ...base, adversary, adversaryPath: "materialised" });
+    assertSame(closed.items, mat.items, "items");
+    assertClose(closed.perturbation!.latent, mat.perturbation!.latent, {
+      rtol: 1e-4,
+      atol: 1e-6,
+      msg: "E Delta",
+    });
+    assertClose([closed.advLoss], [mat.advLoss], { rtol: 1e-6, msg: "adv loss" });
+    assertClose(closed.gP, mat.gP, { rtol: 1e-4, atol: 1e-6, msg: "gP" });
+    assertClose(closed.gQ!, mat.gQ!, { rtol: 1e-4, atol: 1e-6, msg: "gQ" });
+    assertClose(closed.gE!, mat.gE!, { rtol: 1e-4, atol: 1e-6, msg: "gE" });
+    // Delta rows have norm eps; the closed-form Delta, scale_i E^T g_i, is the same vector.
+    for (const n of deltaNorms(mat, w.dim)) assertClose([n], [0.3], { rtol: 1e-5 });
+    const a = step(w, { ...base, adversary, adversaryPath: "closed" }, batch);
+    const b = step(w, { ...base, adversary, adversaryPath: "materialised" }, batch);
+    assertClose(a.P, b.P, { rtol: 1e-5, atol: 1e-7, msg: "updated P" });
+    assertClose(a.Q!, b.Q!, { rtol: 1e-5, atol: 1e-7, msg: "updated Q" });
+    assertClose(a.E!, b.E!, { rtol: 1e-5, atol: 1e-7, msg: "updated E" });
   });
-  assertClose([closed.advLoss], [mat.advLoss], { rtol: 1e-6, msg: "adv loss" });
-  assertClose(closed.gP, mat.gP, { rtol: 1e-4, atol: 1e-6, msg: "gP" });
-  assertClose(closed.gQ!, mat.gQ!, { rtol: 1e-4, atol: 1e-6, msg: "gQ" });
-  assertClose(closed.gE!, mat.gE!, { rtol: 1e-4, atol: 1e-6, msg: "gE" });
-  // Delta rows have norm eps; the closed-form Delta, scale_i E^T g_i, is the same vector.
-  for (const n of deltaNorms(mat, w.dim)) assertClose([n], [0.3], { rtol: 1e-5 });
-  const a = step(w, { ...base, adversary, adversaryPath: "closed" }, batch);
-  const b = step(w, { ...base, adversary, adversaryPath: "materialised" }, batch);
-  assertClose(a.P, b.P, { rtol: 1e-5, atol: 1e-7, msg: "updated P" });
-  assertClose(a.Q!, b.Q!, { rtol: 1e-5, atol: 1e-7, msg: "updated Q" });
-  assertClose(a.E!, b.E!, { rtol: 1e-5, atol: 1e-7, msg: "updated E" });
-});
+}
 
 Deno.test("closed-form Delta has norm eps and comes from the batch-summed gradient", () => {
   const { w, features, batch } = tinyProblem("amr", { seed: 21, dim: 9 });
