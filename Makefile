@@ -17,7 +17,7 @@ bench: deno
 	$(DENO) task bench
 
 check: deno
-	$(DENO) task amr check --profile smoke
+	$(DENO) task amr check --dataset smoke --profile smoke
 
 fmt: deno
 	$(DENO) fmt
