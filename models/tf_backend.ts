@@ -13,12 +13,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
-import { MAX_WASM_THREADS, probeWorkers, withPoolWorkers } from "./wasm_threads.ts";
-
-export { MAX_WASM_THREADS };
-
-/** Environment variable with the requested number of WASM threads. */
-export const THREADS_ENV = "AMR_THREADS";
+import { MAX_WASM_THREADS, requestedThreads } from "./threads.ts";
+import { probeWorkers, withPoolWorkers } from "./wasm_threads.ts";
 
 /** Facts about the numerical backend, recorded in manifests. */
 export interface BackendFacts {
@@ -43,25 +39,6 @@ export interface TfOptions {
 let ready: Promise<BackendFacts> | null = null;
 let readyThreads = 0;
 let facts: BackendFacts | null = null;
-
-/**
- * The thread count asked for: `AMR_THREADS` when set (an integer >= 1), else the cores available
- * (`navigator.hardwareConcurrency`), capped at {@link MAX_WASM_THREADS}.
- */
-export function requestedThreads(): number {
-  const env = Deno.env.get(THREADS_ENV);
-  if (env !== undefined && env !== "") return parseThreads(env, THREADS_ENV);
-  return Math.min(MAX_WASM_THREADS, Math.max(1, navigator.hardwareConcurrency || 1));
-}
-
-/** Parses a thread count (1 .. {@link MAX_WASM_THREADS}); `source` names it in the error. */
-export function parseThreads(value: string, source: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
-    throw new RangeError(`${source}: expected an integer 1..${MAX_WASM_THREADS}, got "${value}"`);
-  }
-  return n;
-}
 
 /**
  * Initialises tfjs on the SIMD WASM backend with the requested threads (idempotent) and returns

@@ -27,12 +27,10 @@ import { EventEmitter } from "node:events";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import workerThreads from "node:worker_threads";
+import { MAX_WASM_THREADS } from "./threads.ts";
 
 /** Path of the pthread worker script. */
 const WORKER_PATH = fileURLToPath(new URL("./wasm_thread_worker.ts", import.meta.url));
-
-/** Emscripten's preallocated pthread workers; more threads than that are refused. */
-export const MAX_WASM_THREADS = 8;
 
 const NodeWorker = workerThreads.Worker;
 type RealWorker = InstanceType<typeof NodeWorker>;

@@ -58,7 +58,13 @@ export function buildCli(p: Project): Command {
     .option("--jobs <n>", "stages run in parallel (Workers)", (v) => positiveInt(v, "--jobs"), 1)
     .option("--force [stages...]", "rerun all stages, or only the named node ids or stage names")
     .option("--dry-run", "show what would run, run nothing")
+    .option("--threads <n>", "threads per stage for numeric kernels (default: the cores)", (v) =>
+      positiveInt(v, "--threads"))
     .action(async (f) => {
+      if (f.threads !== undefined) {
+        if (!p.threadsEnv) throw new Error("--threads: this project has no threaded kernels");
+        Deno.env.set(p.threadsEnv, String(f.threads));
+      }
       const target = await p.resolveTarget(toTargetOptions(f));
       const dryRun = f.dryRun ?? false;
       const report = await withInterrupt((signal) =>

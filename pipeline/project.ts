@@ -59,4 +59,10 @@ export interface Project {
   check?: CheckSupport;
   /** Adds project commands (e.g. `data`) to the CLI. */
   extend?(program: Command): void;
+  /**
+   * Environment variable through which `reproduce --threads N` reaches the stages (threads of
+   * the numeric kernels per stage; not in cache keys, so they must not change results).
+   * Absent: no `--threads` option.
+   */
+  threadsEnv?: string;
 }

@@ -13,6 +13,7 @@ import { authorsDir, withExternalHashes } from "./lib/external_data.ts";
 import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan_init.ts";
 import { WEIGHTS_FILE } from "./lib/authors_files.ts";
 import { externalFileHash } from "../pipeline/external_files.ts";
+import { THREADS_ENV } from "../models/threads.ts";
 import { checkSupport } from "./lib/check_support.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -35,11 +36,14 @@ async function tfjsVersion(): Promise<string> {
   return cfg.imports["@tensorflow/tfjs"]?.match(/@(\d[^/]*)$/)?.[1] ?? "unknown";
 }
 
-/** Runtime facts that change numerical results. */
+/**
+ * Runtime facts that change numerical results. The WASM thread count is not one of them:
+ * results are bit-identical for any count (tests/models/wasm_threads_test.ts).
+ */
 export async function runtimeFacts(): Promise<RuntimeFacts> {
   return {
     base: { deno: Deno.version.deno },
-    needs: { tfjs: { version: await tfjsVersion(), backend: "wasm", threads: "1" } },
+    needs: { tfjs: { version: await tfjsVersion(), backend: "wasm" } },
   };
 }
 
@@ -101,6 +105,7 @@ export const project: Project = {
   profiles: PROFILES,
   defaultDataset: DEFAULT_DATASET,
   runtime: runtimeFacts,
+  threadsEnv: THREADS_ENV,
   resolveTarget,
   check: checkSupport(CONFIGS),
   extend(program: Command) {

@@ -4,7 +4,8 @@
  * thread with one log line when threads cannot run. Each case is a fresh child process
  * (tests/models/_threads_child.ts), since the thread pool is fixed once tfjs has started.
  */
-import { fallbackLine, MAX_WASM_THREADS, parseThreads } from "../../models/tf_backend.ts";
+import { fallbackLine } from "../../models/tf_backend.ts";
+import { MAX_WASM_THREADS, parseThreads } from "../../models/threads.ts";
 import assert from "node:assert/strict";
 
 const CHILD = new URL("./_threads_child.ts", import.meta.url).pathname;
