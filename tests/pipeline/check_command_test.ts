@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { mergeExpectations } from "../../pipeline/check_command.ts";
+import { checkMetrics, parseExpectations } from "../../pipeline/check.ts";
+
+Deno.test("check --update keeps a metric's tolerances, adds new ones, lists every change", () => {
+  const old = parseExpectations(JSON.stringify({
+    metrics: {
+      "a.kept": { value: 1, abs: 0.5 },
+      "b.moved": { value: 2, rel: 0.1 },
+      "c.gone": { value: 3, abs: 0 },
+    },
+  }));
+  const got = { "a.kept": 1, "b.moved": 2.5, "d.new": 0.25 };
+  const { text, changes } = mergeExpectations(old, got, () => ({ abs: 0.004 }));
+  assert.deepEqual(changes, [
+    "~ b.moved: 2 -> 2.5",
+    "+ d.new: 0.25",
+    "- c.gone (no longer produced)",
+  ]);
+  const next = parseExpectations(text);
+  assert.deepEqual(next.metrics, {
+    "a.kept": { value: 1, abs: 0.5 },
+    "b.moved": { value: 2.5, rel: 0.1 },
+    "d.new": { value: 0.25, abs: 0.004 },
+  });
+  assert.deepEqual(checkMetrics(next, got), []);
+  assert.throws(() => mergeExpectations(null, { x: NaN }, () => ({})), /not finite/);
+});
