@@ -1,0 +1,266 @@
+/**
+ * One benchmark process of `deno task bench` (bench/main.ts): tfjs on the threads `AMR_THREADS`
+ * asks for, random data at Pinterest or Amazon scale, and every timing that depends on the
+ * thread count. Prints one JSON line ({@link ChildReport}); writes the evaluation scores of the
+ * first 2,000 users (1,000 candidates each) after the AMR epochs to `--scores FILE` (float32) so
+ * the parent can compare thread counts.
+ *
+ *   AMR_THREADS=2 deno run -A bench/child.ts --scale pinterest --reps 5 --scores /tmp/s.f32
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import {
+  type AdversaryPath,
+  applyGradients,
+  bprGradients,
+  createOptimizerState,
+  createStepWorkspace,
+} from "../models/bpr_step.ts";
+import { initWeights } from "../models/init.ts";
+import { matMul } from "../models/matmul.ts";
+import { buildTrainIndex, sampleEpoch, sliceTriples } from "../models/sampler.ts";
+import { initTf } from "../models/tf_backend.ts";
+import { train } from "../models/train.ts";
+import {
+  type AdversaryConfig,
+  DEFAULT_HYPER,
+  type FeatureMatrix,
+  type ModelKind,
+  type TrainSet,
+} from "../models/types.ts";
+import { Rng } from "../pipeline/rng.ts";
+import { factorScorer, scoringFactors, targetScores } from "../stages/lib/eval_scores.ts";
+
+/** Shapes of a benchmark scale (paper Table 1 after the leave-one-out split). */
+export interface Scale {
+  /** Name shown in the report. */
+  name: "pinterest" | "amazon";
+  /** Users. */
+  users: number;
+  /** Items. */
+  items: number;
+  /** Training pairs (interactions minus one test and one validation item per user). */
+  pairs: number;
+  /** Feature dimension. */
+  dim: number;
+}
+
+/** The two scales. */
+export const SCALES: Record<Scale["name"], Scale> = {
+  pinterest: { name: "pinterest", users: 3226, items: 4998, pairs: 6618, dim: 2048 },
+  amazon: { name: "amazon", users: 83337, items: 299555, pairs: 540275, dim: 2048 },
+};
+
+/** Training configurations timed per epoch. */
+export const EPOCH_RUNS: {
+  label: string;
+  model: ModelKind;
+  adversary?: AdversaryConfig;
+  path?: AdversaryPath;
+}[] = [
+  { label: "mf-bpr", model: "mf-bpr" },
+  { label: "vbpr", model: "vbpr" },
+  { label: "amr", model: "amr", adversary: { kind: "grad", eps: 0.1, lambda: 1 } },
+  {
+    label: "amr-materialised",
+    model: "amr",
+    adversary: { kind: "grad", eps: 0.1, lambda: 1 },
+    path: "materialised",
+  },
+];
+
+/** What one child measures (times in ms unless named `s`). */
+export interface ChildReport {
+  /** Scale name. */
+  scale: string;
+  /** Threads XNNPACK ran on. */
+  threads: number;
+  /** Why threads fell back, if they did. */
+  fallback?: string;
+  /** Shape and samples of the peak matMul, GFLOP/s per rep. */
+  peak: { shape: string; gflops: number[] };
+  /** One full step (gradients + Adagrad) per model: ms per rep and dense FLOPs per step. */
+  step: Record<string, { ms: number[]; flop: number }>;
+  /** Seconds per epoch per configuration. */
+  epochS: Record<string, number[]>;
+  /** Seconds of one full evaluation (item factors + every user against 1,000 candidates). */
+  evalS: number[];
+  /** Peak resident set of this process, MB. */
+  peakRssMB: number;
+  /** Size of the WASM heap at the end, MB (the feature matrix never enters it). */
+  wasmHeapMB: number;
+}
+
+function arg(name: string, fallback: string): string {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Deno.args[i + 1] : fallback;
+}
+
+/** Random training pairs (skewed towards low item ids, the last 5% of items cold) and features. */
+function randomData(s: Scale, rng: Rng): { data: TrainSet; features: FeatureMatrix } {
+  const users = new Int32Array(s.pairs);
+  const items = new Int32Array(s.pairs);
+  const warm = Math.floor(s.items * 0.95);
+  for (let t = 0; t < s.pairs; t++) {
+    users[t] = t < s.users ? t : rng.int(s.users);
+    items[t] = Math.floor(warm * rng.random() ** 1.5);
+  }
+  const data = new Float32Array(s.items * s.dim);
+  for (let t = 0; t < data.length; t++) data[t] = rng.random();
+  return {
+    data: { nUsers: s.users, nItems: s.items, users, items },
+    features: { rows: s.items, dim: s.dim, data },
+  };
+}
+
+/** Dense FLOPs of one step with `n` distinct items (the XNNPACK products only). */
+export function stepFlops(
+  run: { model: ModelKind; path?: AdversaryPath },
+  n: number,
+  k: number,
+  d: number,
+): number {
+  if (run.model === "mf-bpr") return 0;
+  if (run.model !== "amr") return 4 * n * d * k; // forward + E gradient
+  // Forward, G = g E, E Delta, and the E gradient over 2n rows.
+  if (run.path === "materialised") return 10 * n * d * k;
+  return 4 * (n + k) * d * k + 4 * n * k * k; // [C; E] both ways, (E E^T) g and M
+}
+
+function peakMatMul(reps: number): { shape: string; gflops: number[] } {
+  const m = 1024, k = 2048, n = 1024;
+  const rng = new Rng(1);
+  const a = new Float32Array(m * k).map(() => rng.random());
+  const b = new Float32Array(k * n).map(() => rng.random());
+  matMul(a, b, m, k, n);
+  const gflops: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    matMul(a, b, m, k, n);
+    gflops.push((2 * m * k * n) / ((performance.now() - t0) * 1e6));
+  }
+  return { shape: `[${m}x${k}]x[${k}x${n}]`, gflops };
+}
+
+function timeSteps(
+  input: { data: TrainSet; features: FeatureMatrix },
+  reps: number,
+): Record<string, { ms: number[]; flop: number }> {
+  const rng = new Rng(2);
+  const index = buildTrainIndex(input.data);
+  const triples = sampleEpoch(input.data, index, rng);
+  const ws = createStepWorkspace(input.data.nUsers, input.data.nItems);
+  const out: Record<string, { ms: number[]; flop: number }> = {};
+  const runs = EPOCH_RUNS.filter((r) => r.model !== "mf-bpr");
+  const weights = runs.map((r) =>
+    initWeights(r.model, {
+      nUsers: input.data.nUsers,
+      nItems: input.data.nItems,
+      dim: input.features.dim,
+    }, { k: DEFAULT_HYPER.k, std: 0.01, rng: new Rng(3) })
+  );
+  const states = weights.map((w) => createOptimizerState(w));
+  for (const r of runs) out[r.label] = { ms: [], flop: 0 };
+  const batches = Math.floor(triples.users.length / DEFAULT_HYPER.batchSize);
+  for (let rep = 0; rep <= reps; rep++) {
+    const start = (rep % batches) * DEFAULT_HYPER.batchSize;
+    const batch = sliceTriples(triples, start, start + DEFAULT_HYPER.batchSize);
+    runs.forEach((r, t) => {
+      const t0 = performance.now();
+      const g = bprGradients(weights[t], batch, {
+        model: r.model,
+        features: input.features,
+        regs: DEFAULT_HYPER.regs,
+        adversary: r.adversary,
+        adversaryPath: r.path,
+        rng,
+        workspace: ws,
+      });
+      applyGradients(weights[t], g, { state: states[t], lr: DEFAULT_HYPER.lr });
+      const ms = performance.now() - t0;
+      if (rep === 0) return; // warm-up
+      out[r.label].ms.push(ms);
+      out[r.label].flop = stepFlops(r, g.items.length, DEFAULT_HYPER.k, input.features.dim);
+    });
+  }
+  return out;
+}
+
+/** Peak resident set (VmHWM) of this process in MB. */
+function peakRssMB(): number {
+  const status = Deno.readTextFileSync("/proc/self/status");
+  const m = status.match(/VmHWM:\s+(\d+) kB/);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function main(): Promise<void> {
+  const scale = SCALES[arg("scale", "pinterest") as Scale["name"]];
+  if (!scale) throw new Error(`--scale: pinterest or amazon`);
+  const reps = Number(arg("reps", "5"));
+  const epochReps = Number(arg("epochs", scale.name === "amazon" ? "1" : "3"));
+  const scoresPath = arg("scores", "");
+  const facts = await initTf();
+  const peak = peakMatMul(Math.max(3, reps));
+  const input = randomData(scale, new Rng(7));
+  const step = timeSteps(input, reps * 4);
+  const epochS: Record<string, number[]> = {};
+  let amrWeights = null;
+  for (const r of EPOCH_RUNS) {
+    epochS[r.label] = [];
+    const warm = scale.name === "amazon" ? 0 : 1;
+    const w = await train(
+      r.model,
+      input.data,
+      r.model === "mf-bpr" ? null : input.features,
+      DEFAULT_HYPER,
+      {
+        rng: new Rng(1),
+        epochs: warm + epochReps,
+        adversary: r.adversary,
+        adversaryPath: r.path,
+        onEpoch: (e, s) => {
+          if (e > warm) epochS[r.label].push(s.ms / 1000);
+        },
+      },
+    );
+    if (r.label === "amr") amrWeights = w;
+  }
+  // Full evaluation: every user against 1 target + 999 negatives.
+  const rng = new Rng(11);
+  const n = 999;
+  const target = {
+    users: scale.users,
+    items: new Int32Array(scale.users).map(() => rng.int(scale.items)),
+    n,
+    negatives: new Int32Array(scale.users * n).map(() => rng.int(scale.items)),
+    evaluated: scale.users,
+  };
+  const evalS: number[] = [];
+  let scores: Float32Array | null = null;
+  for (let r = 0; r < (scale.name === "amazon" ? 1 : reps); r++) {
+    const t0 = performance.now();
+    scores = targetScores(factorScorer(scoringFactors(amrWeights!, input.features)), target);
+    evalS.push((performance.now() - t0) / 1000);
+  }
+  if (scoresPath && scores) {
+    const kept = scores.subarray(0, Math.min(scores.length, 2000 * (1 + n))); // first 2,000 users
+    await Deno.writeFile(scoresPath, new Uint8Array(kept.buffer, 0, kept.byteLength));
+  }
+  // deno-lint-ignore no-explicit-any
+  const heap = (tf.backend() as any).wasm?.HEAPU8?.buffer?.byteLength ?? NaN;
+  const report: ChildReport = {
+    scale: scale.name,
+    threads: facts.threads,
+    ...(facts.fallback ? { fallback: facts.fallback } : {}),
+    peak,
+    step,
+    epochS,
+    evalS,
+    peakRssMB: peakRssMB(),
+    wasmHeapMB: heap / 2 ** 20,
+  };
+  console.log(JSON.stringify(report));
+}
+
+if (import.meta.main) await main();
