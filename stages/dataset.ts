@@ -6,7 +6,9 @@
  * Synthetic generator (deterministic given the stage's rng):
  * - Items get a Zipf popularity weight (random rank), a visual topic and a collaborative
  *   (non-visual) topic, drawn independently.
- * - Each user has a few favourite visual topics and a few favourite collaborative topics.
+ * - Each user has a few favourite visual topics and a few favourite collaborative topics
+ *   (with `topicNesting: "nested"`, collaborative topics are boards inside visual topics and
+ *   each favourite board lies in the matching favourite visual topic).
  *   An interaction is, with probability `popularityShare`, a popularity-weighted draw over all
  *   items; otherwise a popularity-weighted draw inside one favourite topic, visual with
  *   probability `visualShare` and collaborative otherwise. So the visual topic of an item (which
@@ -131,6 +133,12 @@ function distinct(rng: Rng, n: number, k: number): Int32Array {
   return out;
 }
 
+/** A random board (collaborative topic) of visual topic `v`: `c = v + V * j` with `c < C`. */
+function boardOf(v: number, rng: Rng, nVisual: number, nCollab: number): number {
+  const boards = Math.floor((nCollab - 1 - v) / nVisual) + 1;
+  return v + nVisual * rng.int(boards);
+}
+
 /** Interactions per active user: >= min, summing exactly to `total`. */
 function activityCounts(cfg: SyntheticConfig, rng: Rng): Int32Array {
   const { users, interactions: total, minPerUser: min, activitySpread: s } = cfg;
@@ -182,9 +190,18 @@ export async function generateSynthetic(
   for (let i = 0; i < nItems; i++) weight[i] = Math.pow(rank[i] + 1, -cfg.zipf);
   const visualTopic = new Int32Array(nItems);
   const collabTopic = new Int32Array(nItems);
+  const nested = cfg.topicNesting === "nested";
+  if (nested && cfg.collabTopics < cfg.visualTopics) {
+    throw new Error(
+      `dataset ${cfg.name}: topicNesting "nested" needs collabTopics (${cfg.collabTopics}) >= ` +
+        `visualTopics (${cfg.visualTopics})`,
+    );
+  }
   for (let i = 0; i < nItems; i++) {
     visualTopic[i] = itemRng.int(cfg.visualTopics);
-    collabTopic[i] = itemRng.int(cfg.collabTopics);
+    collabTopic[i] = nested
+      ? boardOf(visualTopic[i], itemRng, cfg.visualTopics, cfg.collabTopics)
+      : itemRng.int(cfg.collabTopics);
   }
   const byVisual = buildGroupSampler(visualTopic, cfg.visualTopics, weight);
   const byCollab = buildGroupSampler(collabTopic, cfg.collabTopics, weight);
@@ -213,7 +230,9 @@ export async function generateSynthetic(
   const tpu = cfg.topicsPerUser;
   for (let u = 0; u < nUsers; u++) {
     const favVisual = distinct(pairRng, cfg.visualTopics, tpu);
-    const favCollab = distinct(pairRng, cfg.collabTopics, tpu);
+    const favCollab = nested
+      ? favVisual.map((v) => boardOf(v, pairRng, cfg.visualTopics, cfg.collabTopics))
+      : distinct(pairRng, cfg.collabTopics, tpu);
     const first = k;
     for (let j = 0; j < counts[u]; j++) {
       let item = -1;

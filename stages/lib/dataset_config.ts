@@ -36,6 +36,16 @@ export const syntheticConfigSchema = z.object({
   visualLatentDim: int(1).default(16),
   /** Probability that an interaction is driven by visual taste rather than collaborative taste. */
   visualShare: z.number().min(0).max(1).default(0.6),
+  /**
+   * How collaborative topics relate to visual ones. `independent` (default): an item's
+   * collaborative topic is drawn independently of its visual topic, and a user's favourite
+   * collaborative topics independently of her visual ones. `nested`: collaborative topics are
+   * "boards" inside visual topics (board `c` belongs to visual topic `c % visualTopics`, so
+   * `collabTopics >= visualTopics`); an item's board lies in its visual topic and a user's k-th
+   * favourite board in her k-th favourite visual topic, so the items a user takes are tightly
+   * clustered (strong item-item co-occurrence, as pins of one board) and visually coherent.
+   */
+  topicNesting: z.enum(["independent", "nested"]).default("independent"),
   /** Favourite topics per user (for each of the two tastes). */
   topicsPerUser: int(1).default(2),
   /** Probability that an interaction ignores taste and follows popularity only. */

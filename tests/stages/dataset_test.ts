@@ -64,6 +64,25 @@ Deno.test("synthetic dataset is deterministic, seed-dependent, nonnegative and s
   }
 });
 
+Deno.test("nested topics: deterministic, boards need collabTopics >= visualTopics", async () => {
+  const smoke = await loadDatasetConfig("smoke");
+  const nested = { ...smoke, topicNesting: "nested", collabTopics: 24 };
+  const a = await runDataset(nested, 7);
+  const b = await runDataset(nested, 7);
+  const flat = await runDataset(smoke, 7);
+  try {
+    const h = await sha256(`${a.dir}/interactions.csv`);
+    assert(h === (await sha256(`${b.dir}/interactions.csv`)), "same seed differs");
+    assert(h !== (await sha256(`${flat.dir}/interactions.csv`)), "nesting changes nothing");
+  } finally {
+    for (const r of [a, b, flat]) await Deno.remove(r.dir, { recursive: true });
+  }
+  await assertRejects(
+    () => runDataset({ ...smoke, topicNesting: "nested", collabTopics: 4 }, 7),
+    "collabTopics (4) >= visualTopics (8)",
+  );
+});
+
 Deno.test("data-dir dataset is validated and copied; bad lines name file and line", async () => {
   const src = await Deno.makeTempDir();
   try {
