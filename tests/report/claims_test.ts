@@ -117,3 +117,12 @@ Deno.test("claims: grad hurts VBPR more than rand at every common eps", () => {
     "does not hold",
   );
 });
+
+Deno.test("claims: VBPR at 0 on cold items gives 'not measured' saying why", () => {
+  const r = byId(
+    evaluateClaims({ table2: { cold: table(0.006, 0), warm: table(0.03, 0.028) } }),
+    "coldwarm.hr@10",
+  );
+  assert.equal(r.status, "not measured");
+  assert.match(r.statistic, /VBPR's HR@10 is 0 on cold \(AMR 0\.0060\)/);
+});

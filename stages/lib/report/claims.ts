@@ -225,7 +225,15 @@ function evalColdWarm(rule: ColdWarmClaim, input: ClaimsInput, opts: ClaimsOptio
   const paper = pc !== undefined && pw !== undefined
     ? `cold ${fmtPct(pc, { signed: true })} vs warm ${fmtPct(pw, { signed: true })}`
     : undefined;
-  const v: Verdict = cold === undefined || warm === undefined
+  const zeroBase = (t: Table2Input | undefined) => valueOf(t, "vbpr", rule.metric) === 0;
+  const v: Verdict = zeroBase(input.table2?.cold) || zeroBase(input.table2?.warm)
+    ? {
+      status: "not measured",
+      statistic: `VBPR's ${metricTitle(rule.metric)} is 0 on cold (AMR ` +
+        `${fmt(valueOf(input.table2?.cold, "amr", rule.metric) ?? NaN)}) or warm items: ` +
+        "relative gain undefined",
+    }
+    : cold === undefined || warm === undefined
     ? NOT_MEASURED("Table 2 on cold and warm users")
     : {
       status: cold > warm ? "holds" : "does not hold",
