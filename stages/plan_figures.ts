@@ -2,8 +2,9 @@
  * The robustness, hyper-parameter, figure and report part of the graph (paper sec. 4.3-4.4),
  * on top of the model nodes of `plan_models.ts`:
  *
- * - `vbpr-continued`: plain VBPR trained on from `vbpr`'s P, Q and E for AMR's epochs, the
- *   baseline curve beside AMR in Figure 3 (both start from the same weights).
+ * - `vbpr-continued`: plain VBPR trained on from `vbpr`'s P, Q and E for AMR's epochs with
+ *   AMR's learning rates and L2 weights (AMR with lambda = 0), the baseline curve beside AMR in
+ *   Figure 3 (both start from the same weights).
  * - `perturb-test`: Table 3, Figure 4 and Figure 5 data (test-time perturbations of `vbpr` and
  *   `amr`).
  * - Sweeps: one AMR run from `vbpr`'s weights plus its `eval-` node per grid point
@@ -59,8 +60,11 @@ export function figureNodes(
   nodes.push({
     id: "vbpr-continued",
     stage: continuedStage,
+    // AMR's optimiser settings without the adversary (AMR with lambda = 0 is VBPR), so the two
+    // curves differ only by the adversarial term.
     params: {
-      ...bprParams(profile, m.vbpr, { phase: "final", epochs: m.amr.epochs }),
+      ...bprParams(profile, m.amr, { phase: "final", epochs: m.amr.epochs }),
+      source: `AMR's lr and regs without the adversary (${m.amr.source})`,
       form: profile.vbprForm,
     },
     inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]) },

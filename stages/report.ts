@@ -114,8 +114,9 @@ export const stage = defineStage({
         table3: ADVERSARY_NOTE,
         figure4: ADVERSARY_NOTE,
         figure5: ADVERSARY_NOTE,
-        figure3: "AMR and VBPR both start from the same trained VBPR weights; VBPR is simply " +
-          "trained on (lambda = 0) for as many epochs as AMR.",
+        figure3: "AMR and VBPR both start from the same trained VBPR weights; VBPR is trained " +
+          "on with AMR's learning rates and L2 weights but no adversary (lambda = 0) for as " +
+          "many epochs as AMR.",
         figure6:
           "Each point is an AMR run started from the trained VBPR, other hyper-parameters fixed.",
         figure7:

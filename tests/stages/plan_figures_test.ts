@@ -28,6 +28,7 @@ Deno.test("Figure 3: vbpr-continued starts from vbpr's weights and trains for AM
   }
   const p = c.params as Record<string, unknown>;
   assert.equal(p.epochs, smoke.models.amr.epochs);
+  assert.deepEqual([p.lr, p.regs], [smoke.models.amr.lr, smoke.models.amr.regs]);
   assert.equal(p.evalEvery, smoke.evalEvery);
   assert.equal("lambda" in p, false, "continued VBPR is plain VBPR");
   const plot = g.get("plot")!;
