@@ -78,8 +78,11 @@ export interface ChildReport {
   threads: number;
   /** Why threads fell back, if they did. */
   fallback?: string;
-  /** Shape and samples of the peak matMul, GFLOP/s per rep. */
-  peak: { shape: string; gflops: number[] };
+  /**
+   * Shape and samples of the peak matMul, GFLOP/s per rep, and the CPU cores the process
+   * obtained meanwhile (CPU seconds per wall second: below the thread count on a busy machine).
+   */
+  peak: { shape: string; gflops: number[]; cores: number };
   /** One full step (gradients + Adagrad) per model: ms per rep and dense FLOPs per step. */
   step: Record<string, { ms: number[]; flop: number }>;
   /** Seconds per epoch per configuration. */
@@ -128,19 +131,28 @@ export function stepFlops(
   return 4 * (n + k) * d * k + 4 * n * k * k; // [C; E] both ways, (E E^T) g and M
 }
 
-function peakMatMul(reps: number): { shape: string; gflops: number[] } {
+/** CPU seconds (user + system, all threads) this process has used. */
+function cpuSeconds(): number {
+  const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+function peakMatMul(reps: number): { shape: string; gflops: number[]; cores: number } {
   const m = 1024, k = 2048, n = 1024;
   const rng = new Rng(1);
   const a = new Float32Array(m * k).map(() => rng.random());
   const b = new Float32Array(k * n).map(() => rng.random());
   matMul(a, b, m, k, n);
   const gflops: number[] = [];
+  const cpu0 = cpuSeconds();
+  const wall0 = performance.now();
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
     matMul(a, b, m, k, n);
     gflops.push((2 * m * k * n) / ((performance.now() - t0) * 1e6));
   }
-  return { shape: `[${m}x${k}]x[${k}x${n}]`, gflops };
+  const cores = (cpuSeconds() - cpu0) / ((performance.now() - wall0) / 1000);
+  return { shape: `[${m}x${k}]x[${k}x${n}]`, gflops, cores };
 }
 
 function timeSteps(

@@ -169,6 +169,7 @@ function mergeReports(rs: ChildReport[]): ChildReport {
   const out: ChildReport = structuredClone(rs[0]);
   for (const r of rs.slice(1)) {
     out.peak.gflops.push(...r.peak.gflops);
+    out.peak.cores = Math.min(out.peak.cores, r.peak.cores);
     for (const [m, st] of Object.entries(r.step)) out.step[m].ms.push(...st.ms);
     for (const [m, xs] of Object.entries(r.epochS)) out.epochS[m].push(...xs);
     out.evalS.push(...r.evalS);
@@ -194,6 +195,13 @@ function scaleFigures(one: ChildReport, many: ChildReport, n: number, diff: numb
       stat: stat(one.peak.gflops),
     });
     f.push({ name: `matMul peak ${many.peak.shape}, ${n} threads`, unit: "GFLOP/s", stat: peakN });
+    for (const [label, r] of [["1 thread", one], [`${n} threads`, many]] as const) {
+      f.push({
+        name: `CPU cores obtained during the ${label} matMul (CPU s per wall s, lowest run)`,
+        unit: "cores",
+        stat: single(r.peak.cores),
+      });
+    }
   }
   for (const m of ["vbpr", "amr"]) {
     const st = many.step[m];
