@@ -5,9 +5,9 @@
  * Emscripten's own worker script ships only as a string that assigns the read-only `location`
  * and loads the glue from a `blob:` URL, neither of which works under Deno (GUIDE sec. 6). This
  * module speaks the same small message protocol instead: `probe` (a start-up check, see
- * `probeWorkers`), `load` (shared memory and compiled
- * module in, `loaded` out), `run` (enter a pthread's start routine), `cancel` and
- * `processProxyingQueue`. The glue is the package's own `wasm-out` build, imported as a module.
+ * `probeWorkers`), `load` (shared memory and compiled module in, `loaded` out), `run` (enter a
+ * pthread's start routine), `cancel` and `processProxyingQueue`. The glue is the package's own
+ * `wasm-out` build, imported as a module.
  *
  * @module
  */
