@@ -1,7 +1,8 @@
+import { authorsPosPath, missingSharedReason } from "../shared_data.ts";
 import { readAuthorsNeg, readAuthorsPos } from "../../loaders/authors_split.ts";
 import { assert, assertArrayEquals, assertEquals, assertRejects, makeTempDir } from "./helpers.ts";
 
-const REAL_POS = new URL("../../../shared/data/amr-pinterest/pos.txt", import.meta.url).pathname;
+const REAL_POS = authorsPosPath() ?? "";
 
 async function tempFile(text: string): Promise<string> {
   const dir = await makeTempDir("authors_split_");
@@ -17,7 +18,7 @@ function negRow(u: number, n = 999, numItems = 4998): string {
   return ids.join(" ");
 }
 
-Deno.test("readAuthorsPos: the authors' real pos.txt (6,618 lines, 84 duplicated pairs)", async () => {
+Deno.test({ name: "readAuthorsPos: the authors' real pos.txt (6,618 lines, 84 duplicated pairs)", ignore: missingSharedReason() !== null }, async () => {
   const pos = await readAuthorsPos(REAL_POS, { numUsers: 3226, numItems: 4998 });
   assertEquals(pos.lines, 6618);
   // `sort pos.txt | uniq -d | wc -l` = 84 pairs; one of them ("3095 2372") occurs 5 times,

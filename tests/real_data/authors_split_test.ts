@@ -1,3 +1,4 @@
+import { missingSharedReason } from "../shared_data.ts";
 /**
  * The pre-split (`authors-split`) dataset end to end through the CLI, on the authors' real
  * `pos.txt` (6,618 lines, 3,226 users, 4,998 items) with a generated `neg.txt` (999 negatives)
@@ -14,7 +15,7 @@ import {
   writeAuthorsFolder,
 } from "./helpers.ts";
 
-Deno.test("authors-split: reproduce on the authors' pos.txt, cache, and rerun when neg.txt changes", async () => {
+Deno.test({ name: "authors-split: reproduce on the authors' pos.txt, cache, and rerun when neg.txt changes", ignore: missingSharedReason() !== null }, async () => {
   const tmp = await Deno.makeTempDir({ prefix: "amr-authors-" });
   const dir = join(tmp, "pinterest");
   const users = await writeAuthorsFolder(dir, { dim: 64 });

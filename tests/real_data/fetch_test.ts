@@ -1,3 +1,4 @@
+import { missingSharedReason } from "../shared_data.ts";
 /**
  * `data fetch pinterest` against a local HTTP server on 127.0.0.1 that serves the authors'
  * repository layout (the real `pos.txt`, a generated `neg.txt` and features, the pickled
@@ -85,7 +86,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-Deno.test("data fetch pinterest: local server, resume, checksum mismatch, server down", async (t) => {
+Deno.test({ name: "data fetch pinterest: local server, resume, checksum mismatch, server down", ignore: missingSharedReason() !== null }, async (t) => {
   const tmp = await Deno.makeTempDir({ prefix: "amr-fetch-" });
   const art = join(tmp, "artifacts");
   const served: Served = { files: await repoFiles(tmp), cut: new Set(), log: [] };

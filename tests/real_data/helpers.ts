@@ -6,12 +6,13 @@
 import { join } from "node:path";
 import { writeNpy } from "../../pipeline/npy.ts";
 import { Rng } from "../../pipeline/rng.ts";
+import { authorsPosPath } from "../shared_data.ts";
 
 /** Repository root. */
 export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
-/** The authors' unchanged `pos.txt` (6,618 lines). */
-export const AUTHORS_POS = "/work/shared/data/amr-pinterest/pos.txt";
+/** The authors' unchanged `pos.txt` (6,618 lines), from `../shared` beside the checkout. */
+export const AUTHORS_POS = authorsPosPath() ?? "shared/data/amr-pinterest/pos.txt (missing)";
 
 /** Pinterest's item count (rows of `f_resnet.npy`). */
 export const PINTEREST_ITEMS = 4998;

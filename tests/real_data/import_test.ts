@@ -1,3 +1,4 @@
+import { missingSharedReason } from "../shared_data.ts";
 /**
  * Successful imports and content-keyed external files: `data import pinterest --from DIR` (the
  * authors' real pos.txt), `data import amazon` (McAuley's `.b` + ratings: items without an image
@@ -20,7 +21,7 @@ import {
   writeTinyAuthors,
 } from "./helpers.ts";
 
-Deno.test("data import pinterest --from DIR copies validated files and records their hashes", async () => {
+Deno.test({ name: "data import pinterest --from DIR copies validated files and records their hashes", ignore: missingSharedReason() !== null }, async () => {
   const tmp = await Deno.makeTempDir({ prefix: "amr-import-" });
   const from = join(tmp, "from");
   await writeAuthorsFolder(from, { dim: 8 });
