@@ -15,7 +15,7 @@ import { trainEals } from "../models/eals.ts";
 import { coldItems } from "../models/sampler.ts";
 import type { Weights } from "../models/types.ts";
 import { factorScorer, quickMetrics, scoringFactors, targetScores } from "./lib/eval_scores.ts";
-import { loadPhaseData } from "./lib/train_inputs.ts";
+import { loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
 import { curveCsv, type CurveRow, writeJson, writeScores } from "./lib/model_outputs.ts";
 import { PHASE_INPUTS } from "./lib/bpr_stage.ts";
 import { saveWeights } from "./lib/weights_io.ts";
@@ -41,13 +41,7 @@ export const stage = defineStage({
   outputs: ["scores.npy", "curve.csv", "train_summary.json", "P.npy", "Q.npy"],
   async run(ctx): Promise<Record<string, unknown>> {
     const p = ctx.params;
-    const data = await loadPhaseData({
-      train: ctx.inputs.train,
-      validation: ctx.inputs.validation,
-      target: ctx.inputs.target,
-      negatives: ctx.inputs.negatives,
-      itemMap: ctx.inputs.item_map,
-    }, p.phase);
+    const data = await loadPhaseData(phaseFiles(ctx.inputs), p.phase);
     const { nUsers, nItems } = data.train;
     const cold = coldItems(data.train);
     const evaluate = (w: Weights) => {

@@ -33,7 +33,7 @@ import {
   relativeChange,
   targetRanks,
 } from "./lib/robustness.ts";
-import { loadFeatures, loadPhaseData } from "./lib/train_inputs.ts";
+import { loadFeatures, loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
 import { loadWeights } from "./lib/weights_io.ts";
 import { writeJson } from "./lib/model_outputs.ts";
 import {
@@ -112,13 +112,7 @@ export const stage = defineStage({
     const p = ctx.params;
     const inp = ctx.inputs;
     await initTf();
-    const data = await loadPhaseData({
-      train: inp.train,
-      validation: inp.validation,
-      target: inp.target,
-      negatives: inp.negatives,
-      itemMap: inp.item_map,
-    }, "final");
+    const data = await loadPhaseData(phaseFiles(inp), "final");
     const features = await loadFeatures(inp.features, data.train.nItems);
     const cold = coldItems(data.train);
     const model = (w: Weights): AttackedModel => ({

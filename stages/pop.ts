@@ -10,7 +10,7 @@ import { defineStage } from "../pipeline/stage.ts";
 import { writeNpy } from "../pipeline/npy.ts";
 import { popScoresFor, popularityScores } from "../models/pop.ts";
 import { quickMetrics, targetScores } from "./lib/eval_scores.ts";
-import { loadPhaseData } from "./lib/train_inputs.ts";
+import { loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
 import { curveCsv, writeJson, writeScores } from "./lib/model_outputs.ts";
 import { PHASE_INPUTS } from "./lib/bpr_stage.ts";
 
@@ -26,13 +26,7 @@ export const stage = defineStage({
   outputs: ["scores.npy", "curve.csv", "train_summary.json", "popularity.npy"],
   async run(ctx): Promise<Record<string, unknown>> {
     const t0 = performance.now();
-    const data = await loadPhaseData({
-      train: ctx.inputs.train,
-      validation: ctx.inputs.validation,
-      target: ctx.inputs.target,
-      negatives: ctx.inputs.negatives,
-      itemMap: ctx.inputs.item_map,
-    }, ctx.params.phase);
+    const data = await loadPhaseData(phaseFiles(ctx.inputs), ctx.params.phase);
     const pop = popularityScores(data.train.items, data.train.nItems);
     const scores = targetScores((_users, items) => popScoresFor(pop, items), data.target);
     const m = quickMetrics(scores, data.target.n, 10);

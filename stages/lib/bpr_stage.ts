@@ -25,7 +25,7 @@ import type {
   Weights,
 } from "../../models/types.ts";
 import { factorScorer, quickMetrics, scoringFactors, targetScores } from "./eval_scores.ts";
-import { loadFeatures, loadPhaseData, type PhaseData } from "./train_inputs.ts";
+import { loadFeatures, loadPhaseData, phaseFiles, type PhaseData } from "./train_inputs.ts";
 import { loadWeights, saveWeights, weightFile, type WeightName } from "./weights_io.ts";
 import { bestCurveRow, curveCsv, type CurveRow, writeJson, writeScores } from "./model_outputs.ts";
 import { readChosen } from "./chosen.ts";
@@ -178,13 +178,7 @@ export async function runBprStage(
   const p = ctx.params;
   const kind = spec.kind(p);
   const hp = await resolveHyper(p, ctx.inputs.hyper);
-  const data = await loadPhaseData({
-    train: ctx.inputs.train,
-    validation: ctx.inputs.validation,
-    target: ctx.inputs.target,
-    negatives: ctx.inputs.negatives,
-    itemMap: ctx.inputs.item_map,
-  }, p.phase);
+  const data = await loadPhaseData(phaseFiles(ctx.inputs), p.phase);
   const features = spec.visual ? await loadFeatures(ctx.inputs.features, data.train.nItems) : null;
   if (features) await initTf();
   let init: Weights | undefined;

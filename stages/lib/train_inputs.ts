@@ -35,6 +35,20 @@ export interface PhaseFiles {
   itemMap: string;
 }
 
+/**
+ * The phase files from a stage's inputs wired by `phaseInputs` (names `train`, `validation`,
+ * `target`, `negatives`, `item_map`).
+ */
+export function phaseFiles(inputs: Readonly<Record<string, string>>): PhaseFiles {
+  return {
+    train: inputs.train,
+    validation: inputs.validation,
+    target: inputs.target,
+    negatives: inputs.negatives,
+    itemMap: inputs.item_map,
+  };
+}
+
 /** Each user's target item and stored negatives. */
 export interface EvalTarget {
   /** Number of users (rows). */
