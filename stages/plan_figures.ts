@@ -4,7 +4,8 @@
  *
  * - `vbpr-continued`: plain VBPR trained on from `vbpr`'s P, Q and E for AMR's epochs with
  *   AMR's learning rates and L2 weights (AMR with lambda = 0), the baseline curve beside AMR in
- *   Figure 3 (both start from the same weights).
+ *   Figure 3 (both start from the same weights), and `eval-vbpr-continued` (stage `evaluate`),
+ *   whose per-user metrics the report tests AMR against (the lambda = 0 control).
  * - `perturb-test`: Table 3, Figure 4 and Figure 5 data (test-time perturbations of `vbpr` and
  *   `amr`).
  * - Sweeps: one AMR run from `vbpr`'s weights plus its `eval-` node per grid point
@@ -69,6 +70,18 @@ export function figureNodes(
     },
     inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]) },
     seed: seed("vbpr-continued"),
+  });
+
+  nodes.push({
+    id: "eval-vbpr-continued",
+    stage: evaluateStage,
+    params: { phase: "final", model: "vbpr-continued" },
+    inputs: {
+      scores: { node: "vbpr-continued", output: "scores.npy" },
+      target: data.target,
+      train: data.train,
+    },
+    seed: seed("eval-vbpr-continued"),
   });
 
   nodes.push({
@@ -233,6 +246,10 @@ export function figureNodes(
       mf_bpr: { node: "mf-bpr", output: "train_summary.json" },
       sweep_eps: { node: "sweep-eps", output: "sweep.json" },
       sweep_lambda: { node: "sweep-lambda", output: "sweep.json" },
+      amr_metrics: { node: "eval-amr", output: "metrics.npy" },
+      vbpr_metrics: { node: "eval-vbpr", output: "metrics.npy" },
+      vbpr_continued_metrics: { node: "eval-vbpr-continued", output: "metrics.npy" },
+      cold: { node: "eval-amr", output: "cold.npy" },
     },
     seed: seed("report"),
     publish: {

@@ -7,8 +7,11 @@
  * Also writes `metrics.json`, the flat metric map `amr check` compares with the expectations.
  *
  * Inputs: `table1`, `table2`, `table3` (JSON), `figure_data` and `svg_figure3` ..
- * `svg_figure7` (plot stage), and, for provenance only, the `train_summary.json` of `amr`,
- * `vbpr`, `vbpr_continued`, `mf_bpr`, and the two sweeps' `sweep.json`.
+ * `svg_figure7` (plot stage); the per-user `metrics.npy` of `eval-amr`, `eval-vbpr` and
+ * `eval-vbpr-continued` (`amr_metrics`, `vbpr_metrics`, `vbpr_continued_metrics`) and
+ * `eval-amr`'s `cold.npy` (`cold`), for the lambda = 0 control beside Table 2 and its claims;
+ * and, for provenance and the control's epochs, the `train_summary.json` of `amr`, `vbpr`,
+ * `vbpr_continued`, `mf_bpr`, and the two sweeps' `sweep.json`.
  */
 import { z } from "zod";
 import { cpus, totalmem } from "node:os";
@@ -18,6 +21,10 @@ import { buildReportHtml } from "./lib/report/html.ts";
 import { buildReportMarkdown } from "./lib/report/markdown.ts";
 import { assembleReportInput, provenanceOf } from "./lib/report/assemble.ts";
 import { reportMetrics } from "./lib/report/metrics.ts";
+import { buildControl, controlEpochs } from "./lib/report/control.ts";
+import type { ControlSet } from "./lib/report/input.ts";
+import { readNpy } from "../pipeline/npy.ts";
+import { metricNames, PAPER_CUTOFFS } from "../models/metrics.ts";
 import { writeJson } from "./lib/model_outputs.ts";
 import { ADVERSARY_NOTE } from "./lib/robustness.ts";
 import type { ReportItemId } from "./lib/report/input.ts";
@@ -31,7 +38,16 @@ function svgInput(id: FigureId): string {
 /** Which inputs' entries stand behind each report item. */
 const PROVENANCE: Record<ReportItemId, readonly string[]> = {
   table1: ["table1"],
-  table2: ["table2", "mf_bpr", "vbpr", "amr"],
+  table2: [
+    "table2",
+    "mf_bpr",
+    "vbpr",
+    "amr",
+    "vbpr_continued",
+    "amr_metrics",
+    "vbpr_metrics",
+    "vbpr_continued_metrics",
+  ],
   table3: ["table3", "vbpr", "amr"],
   figure3: [svgInput("figure3"), "amr", "vbpr_continued", "mf_bpr"],
   figure4: [svgInput("figure4"), "table3", "vbpr"],
@@ -39,6 +55,34 @@ const PROVENANCE: Record<ReportItemId, readonly string[]> = {
   figure6: [svgInput("figure6"), "sweep_eps"],
   figure7: [svgInput("figure7"), "sweep_lambda"],
 };
+
+/** Input names of the per-user metric matrices of the control. */
+const CONTROL_INPUTS = {
+  amr: "amr_metrics",
+  continued: "vbpr_continued_metrics",
+  vbpr: "vbpr_metrics",
+} as const;
+
+/** Reads the three evaluations and the cold flags into the lambda = 0 control. */
+async function readControl(
+  inputs: Readonly<Record<string, string>>,
+  manifests: Parameters<typeof controlEpochs>[0],
+): Promise<ControlSet> {
+  const cold = await readNpy(inputs.cold, { dtype: "uint8", shape: [null] });
+  const users = cold.shape[0];
+  const width = metricNames(PAPER_CUTOFFS).length;
+  const read = async (name: string) =>
+    (await readNpy(inputs[name], { dtype: "float32", shape: [users, width] })).data as Float32Array;
+  return buildControl(
+    {
+      amr: await read(CONTROL_INPUTS.amr),
+      continued: await read(CONTROL_INPUTS.continued),
+      vbpr: await read(CONTROL_INPUTS.vbpr),
+    },
+    cold.data as Uint8Array,
+    { epochs: controlEpochs(manifests) },
+  );
+}
 
 function packageVersions(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -89,6 +133,8 @@ export const stage = defineStage({
     "mf_bpr",
     "sweep_eps",
     "sweep_lambda",
+    ...Object.values(CONTROL_INPUTS),
+    "cold",
   ],
   outputs: ["report.html", "report.md", "metrics.json"],
   inputManifests: true,
@@ -102,6 +148,7 @@ export const stage = defineStage({
       table2: await read("table2"),
       table3: await read("table3"),
       figureData: await read("figure_data") as FigureData,
+      control: await readControl(ctx.inputs, manifests),
     }, {
       title: `AMR reproduction: ${p.dataset}`,
       dataset: p.dataset,

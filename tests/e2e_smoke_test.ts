@@ -1,7 +1,7 @@
 /**
  * End to end: `amr reproduce --profile smoke --dataset smoke` from an empty store writes
- * Tables 1-3, Figures 3-7 (Vega-Lite, SVG, PNG), their data, the HTML and Markdown report and
- * `metrics.json`; `amr check` passes against `configs/expected/smoke-smoke.json` and fails,
+ * Tables 1-3, Figures 3-7 (Vega-Lite, SVG, PNG), their data, the HTML and Markdown report (with
+ * the lambda = 0 control beside Table 2) and `metrics.json`; `amr check` passes against `configs/expected/smoke-smoke.json` and fails,
  * naming the metric, against a copy with one value moved out of tolerance; the real report
  * renders in headless Chromium with every item (skipped without Chromium); a second run finds
  * every stage cached.
@@ -90,7 +90,22 @@ Deno.test({
           c.model === model && c.epoch === 0
         );
       assert.deepEqual({ ...start("AMR"), model: "" }, { ...start("VBPR"), model: "" });
-      assert.match(await Deno.readTextFile(`${results}/report.md`), /## Claims checklist/);
+      const md = await Deno.readTextFile(`${results}/report.md`);
+      assert.match(md, /## Claims checklist/);
+      // The lambda = 0 control: its evaluation, the table under Table 2, claims, metrics.
+      assert.match(first, /eval-vbpr-continued\s+ran/);
+      assert.match(md, /### AMR vs VBPR trained on without the adversary \(λ = 0 control\)/);
+      assert.match(md, /\| VBPR-continued \(λ = 0\) \| [\d.]+ \(p = /);
+      assert.match(
+        md,
+        /\| AMR outperforms VBPR trained on for the same epochs .* on HR@10 \| Fig\. 3 \| (holds|does not hold) \| AMR [\d.]+ vs VBPR-continued [\d.]+, p /,
+      );
+      const metrics = JSON.parse(await Deno.readTextFile(`${results}/metrics.json`));
+      for (const subset of ["overall", "cold", "warm"]) {
+        for (const metric of ["hr@10", "ndcg@10"]) {
+          assert.equal(typeof metrics[`control.vbpr-continued.${subset}.${metric}`], "number");
+        }
+      }
 
       // check: passes, then fails naming a metric edited out of tolerance.
       const ok = await amr(artifacts, ["check", ...TARGET]);

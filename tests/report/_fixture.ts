@@ -1,5 +1,5 @@
 /** Fake but complete report input for the report tests (numbers near the paper's Pinterest). */
-import type { ReportInput, Table2Input } from "../../stages/lib/report/input.ts";
+import type { ControlTable, ReportInput, Table2Input } from "../../stages/lib/report/input.ts";
 import type { CurvePoint, PerturbationPoint, RankChange } from "../../stages/lib/figures/specs.ts";
 
 const METRICS = ["hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"];
@@ -37,6 +37,18 @@ function scaled(factor: number): number[][] {
     [0.1390, 0.2030, 0.2700, 0.1030, 0.1230, 0.1400],
   ];
   return base.map((row, r) => row.map((v) => (r === 5 ? v * factor : v)));
+}
+
+function control(users: number, amr: number[], continued: number[], vbpr: number[]): ControlTable {
+  return {
+    users,
+    metrics: ["hr@10", "ndcg@10"],
+    amr,
+    continued,
+    vbpr,
+    pContinued: [0.012, 0.021],
+    pVbpr: [0.003, 0.003],
+  };
 }
 
 function rng(seed: number): () => number {
@@ -96,6 +108,13 @@ export function fakeReportInput(): ReportInput {
       overall: table2(scaled(1), 3226),
       cold: table2(scaled(1.5), 1000),
       warm: table2(scaled(1.05), 2226),
+    },
+    control: {
+      overall: control(3226, [0.203, 0.123], [0.19, 0.117], [0.183, 0.116]),
+      cold: control(1000, [0.3, 0.18], [0.27, 0.16], [0.25, 0.15]),
+      warm: control(2226, [0.19, 0.115], [0.185, 0.112], [0.18, 0.11]),
+      alpha: 0.05,
+      epochs: { vbpr: 2000, amr: 2000, continued: 2000 },
     },
     table3: { eps: [0.05, 0.1, 0.2], vbpr: [-0.05, -0.12, -0.3], amr: [-0.03, -0.06, -0.18] },
     figures: {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { CLAIMS, evaluateClaims } from "../../stages/lib/report/claims.ts";
+import { CLAIMS, evaluateClaims, verdictText } from "../../stages/lib/report/claims.ts";
 import type { ClaimResult } from "../../stages/lib/report/claims.ts";
-import type { Table2Input } from "../../stages/lib/report/input.ts";
+import type { ControlTable, Table2Input } from "../../stages/lib/report/input.ts";
 import { paperValues } from "../../stages/lib/report/paper_values.ts";
 
 function table(amr: number, vbpr: number, pAmrVbpr: number | null = null): Table2Input {
@@ -80,14 +80,19 @@ Deno.test("claims: Table 3 robustness per eps and growth of the drop", () => {
   }, { paper: paperValues("pinterest") });
   const at005 = byId(results, "robust.eps=0.05");
   assert.equal(at005.status, "does not hold");
-  assert.equal(at005.statistic, "AMR -5.0% vs VBPR -4.0% (relative NDCG@10 change)");
+  assert.equal(at005.statistic, "AMR -5.00% vs VBPR -4.00% (relative NDCG@10 change)");
+  assert.equal(at005.qualifier, undefined);
   assert.equal(at005.paper, "AMR -2.6% vs VBPR -4.2%");
   assert.equal(byId(results, "robust.eps=0.1").status, "holds");
   assert.equal(byId(results, "robust.eps=0.2").status, "holds");
   assert.equal(byId(results, "table3.grows.vbpr").status, "holds");
   const amr = byId(results, "table3.grows.amr");
   assert.equal(amr.status, "does not hold");
-  assert.equal(amr.statistic, "drop 5.0% at ε=0.05 → 6.0% at ε=0.1 → 5.0% at ε=0.2");
+  assert.equal(amr.statistic, "drop 5.00% at ε=0.05 → 6.00% at ε=0.1 → 5.00% at ε=0.2");
+  assert.equal(
+    byId(results, "table3.grows.vbpr").paper,
+    "drop 4.2% at ε=0.05 → 11.9% at ε=0.1 → 31.8% at ε=0.2",
+  );
   // An eps we did not measure.
   const partial = evaluateClaims({ table3: { eps: [0.1], vbpr: [-0.1], amr: [-0.05] } });
   assert.equal(byId(partial, "robust.eps=0.2").status, "not measured");
@@ -125,4 +130,70 @@ Deno.test("claims: VBPR at 0 on cold items gives 'not measured' saying why", () 
   );
   assert.equal(r.status, "not measured");
   assert.match(r.statistic, /VBPR's HR@10 is 0 on cold \(AMR 0\.0060\)/);
+});
+
+Deno.test("claims: close Table 3 drops print two decimals and say the difference is < 0.1 pt", () => {
+  // -1.52% vs -1.48% printed "-1.5% vs -1.5%" with one decimal; AMR's drop is larger here.
+  const close = evaluateClaims({
+    table3: { eps: [0.05, 0.1, 0.2], vbpr: [-0.0152, -0.1, -0.2], amr: [-0.0148, -0.05, -0.2004] },
+  });
+  const r = byId(close, "robust.eps=0.05");
+  assert.equal(r.status, "holds");
+  assert.equal(r.statistic, "AMR -1.48% vs VBPR -1.52% (relative NDCG@10 change)");
+  assert.equal(r.qualifier, "difference < 0.1 pt");
+  assert.equal(verdictText(r), "holds (difference < 0.1 pt)");
+  const wide = byId(close, "robust.eps=0.1");
+  assert.equal(verdictText(wide), "holds");
+  const tinyLoss = byId(close, "robust.eps=0.2");
+  assert.equal(verdictText(tinyLoss), "does not hold (difference < 0.1 pt)");
+  assert.equal(tinyLoss.statistic, "AMR -20.04% vs VBPR -20.00% (relative NDCG@10 change)");
+});
+
+function control(amr: number, continued: number, p: number | null): ControlTable {
+  return {
+    users: 100,
+    metrics: ["hr@10", "ndcg@10"],
+    amr: [amr, amr / 2],
+    continued: [continued, continued / 2],
+    vbpr: [0.1, 0.05],
+    pContinued: [p, p],
+    pVbpr: [0.001, 0.001],
+  };
+}
+
+Deno.test("claims: AMR vs the lambda = 0 control holds only when higher and p < 0.05", () => {
+  const ids = CLAIMS.filter((c) => c.rule.kind === "control").map((c) => c.id);
+  assert.deepEqual(ids, ["control.amr>vbpr-continued.hr@10", "control.amr>vbpr-continued.ndcg@10"]);
+  const text = byId(evaluateClaims({}), ids[0]);
+  assert.equal(
+    text.text,
+    "AMR outperforms VBPR trained on for the same epochs with the same optimiser and no " +
+      "adversary (lambda = 0 control) on HR@10",
+  );
+  assert.equal(text.status, "not measured");
+  const ok = byId(evaluateClaims({ control: { overall: control(0.2, 0.18, 0.003) } }), ids[0]);
+  assert.equal(ok.status, "holds");
+  assert.equal(
+    ok.statistic,
+    "AMR 0.2000 vs VBPR-continued 0.1800, p = 0.003 (paired t-test, alpha 0.05)",
+  );
+  const ns = byId(evaluateClaims({ control: { overall: control(0.2, 0.18, 0.2) } }), ids[1]);
+  assert.equal(ns.status, "does not hold");
+  assert.match(
+    ns.statistic,
+    /AMR 0\.1000 vs VBPR-continued 0\.0900, p = 0\.2 .*higher but not significant/,
+  );
+  const lower = byId(evaluateClaims({ control: { overall: control(0.17, 0.18, 0.001) } }), ids[0]);
+  assert.equal(lower.status, "does not hold");
+  assert.doesNotMatch(lower.statistic, /higher/);
+  const tiny = byId(evaluateClaims({ control: { overall: control(0.2, 0.18, 1e-6) } }), ids[0]);
+  assert.match(tiny.statistic, /, p < 1e-4 \(paired t-test/);
+  const noP = byId(evaluateClaims({ control: { overall: control(0.2, 0.18, null) } }), ids[0]);
+  assert.equal(noP.status, "does not hold");
+  assert.match(noP.statistic, /p undefined/);
+  // Only cold/warm produced: the claim is about all users.
+  assert.equal(
+    byId(evaluateClaims({ control: { cold: control(0.2, 0.1, 0.001) } }), ids[0]).status,
+    "not measured",
+  );
 });

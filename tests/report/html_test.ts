@@ -34,7 +34,16 @@ Deno.test("html: every item has its id; figures are inline SVG with text; no ext
       assert.match(s, /<table>/);
     }
   }
-  for (const id of ["claims", "provenance", "environment", "table2-cold", "table2-warm"]) {
+  for (
+    const id of [
+      "claims",
+      "provenance",
+      "environment",
+      "table2-cold",
+      "table2-warm",
+      "table2-control",
+    ]
+  ) {
     assert.ok(html.includes(`id="${id}"`), id);
   }
   // Self-contained: nothing is fetched (SVG namespaces are identifiers, not requests).
@@ -58,6 +67,10 @@ Deno.test("html: Tables 1-3 show ours beside the paper with differences", async 
   assert.ok(t3.includes("BPR loss on training triples"), "note shown");
   const claims = section(html, "claims");
   assert.match(claims, /class="status holds">holds</);
+  assert.match(
+    claims,
+    /data-claim="control\.amr&gt;vbpr-continued\.hr@10">.*class="status holds">holds<\/td><td>AMR 0\.2030 vs VBPR-continued 0\.1900, p = 0\.012 \(paired t-test, alpha 0\.05\)</,
+  );
   assert.ok(section(html, "provenance").includes("train_amr"));
 });
 
@@ -67,7 +80,8 @@ Deno.test("html: missing items render as 'not produced in this run', text is esc
     assert.ok(section(html, id).includes("not produced in this run"), id);
   }
   assert.ok(html.includes("<title>Empty &lt;run&gt;</title>"));
-  assert.ok(html.includes("0 hold, 0 do not hold, 14 not measured"));
+  assert.ok(html.includes("0 hold, 0 do not hold, 16 not measured"));
+  assert.ok(section(html, "table2").includes("(λ = 0 control): not produced in this run"));
   assert.equal(
     escapeHtml(`<a href="x">&'</a>`),
     "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;",
@@ -81,6 +95,22 @@ Deno.test("html: a partly produced Table 2 marks only the missing subsets", asyn
   assert.ok(t2.includes("Table 2 (cold): not produced in this run"));
   assert.ok(t2.includes("Table 2 (warm): not produced in this run"));
   assert.ok(!t2.includes("Table 2 (overall): not produced"));
+});
+
+Deno.test("html: the lambda = 0 control sits under Table 2 with p-values and why it matters", async () => {
+  const html = await buildReportHtml(fakeReportInput());
+  const t2 = section(html, "table2");
+  const at = t2.indexOf('<div id="table2-control">');
+  assert.ok(at > t2.indexOf('<div id="table2-warm">'), "control after Table 2's subsets");
+  const c = t2.slice(at);
+  assert.ok(c.includes("<th>HR@10 overall (n = 3,226)</th>"));
+  assert.ok(c.includes("<th>NDCG@10 warm (n = 2,226)</th>"));
+  assert.ok(c.includes('<td>AMR</td><td class="num">0.2030</td><td class="num">0.3000</td>'));
+  assert.ok(c.includes('<td class="num">0.1900 (p = 0.012)</td>'), "AMR vs VBPR-continued p");
+  assert.ok(c.includes('<td class="num">0.1830 (p = 0.003)</td>'), "AMR vs VBPR p");
+  assert.ok(c.includes("<td>VBPR-continued (λ = 0)</td>"));
+  assert.ok(c.includes("AMR trains more epochs than VBPR in Table 2"));
+  assert.ok(c.includes("trains 2000 more (4000 in all)"));
 });
 
 Deno.test("scopeSvgIds prefixes ids and their references", () => {
@@ -110,11 +140,18 @@ Deno.test("markdown: same content, figures as relative links, missing items mark
   assert.ok(md.includes("![Figure 3: Training curves](figures/figure3.png)"));
   assert.ok(md.includes("[SVG](figures/figure3.svg)"));
   assert.ok(md.includes("| AMR outperforms VBPR on NDCG@10 | Table 2 | holds |"));
+  assert.ok(md.includes("### AMR vs VBPR trained on without the adversary (λ = 0 control)"));
+  assert.ok(md.includes("| VBPR-continued (λ = 0) | 0.1900 (p = 0.012) | 0.2700 (p = 0.012) |"));
+  assert.ok(md.includes("AMR trains more epochs than VBPR in Table 2"));
+  assert.match(
+    md,
+    /\| AMR outperforms VBPR trained on for the same epochs .* on NDCG@10 \| Fig\. 3 \| holds \| AMR 0\.1230 vs VBPR-continued 0\.1170, p = 0\.021/,
+  );
   for (const id of REPORT_ITEM_IDS) assert.ok(md.includes(`<a id="${id}"></a>`), id);
   const empty = buildReportMarkdown(MINIMAL, {
     figureLinks: { figure3: { svg: "x/f3.svg" } },
   });
-  assert.equal(empty.match(/^> \*\*.*: not produced in this run/gm)?.length, 8);
+  assert.equal(empty.match(/^> \*\*.*: not produced in this run/gm)?.length, 9);
   const linked = buildReportMarkdown({ ...MINIMAL, figures: fakeReportInput().figures }, {
     figureLinks: { figure3: { svg: "x/f3.svg" } },
   });

@@ -7,6 +7,7 @@ import { loadDatasetConfig } from "../../stages/lib/dataset_config.ts";
 import { loadProfile, type Profile } from "../../stages/lib/profile_config.ts";
 import { planNodes } from "../../stages/plan.ts";
 import { continuedStage } from "../../stages/vbpr.ts";
+import { stage as evaluateStage } from "../../stages/evaluate.ts";
 
 const CONFIGS = new URL("../../configs", import.meta.url).pathname;
 const dataset = await loadDatasetConfig("smoke", join(CONFIGS, "datasets"));
@@ -35,6 +36,27 @@ Deno.test("Figure 3: vbpr-continued starts from vbpr's weights and trains for AM
   assert.deepEqual(plot.inputs.amr_curve, { node: "amr", output: "curve.csv" });
   assert.deepEqual(plot.inputs.vbpr_curve, { node: "vbpr-continued", output: "curve.csv" });
   assert.deepEqual(plot.inputs.mf_summary, { node: "eval-mf-bpr", output: "summary.json" });
+});
+
+Deno.test("lambda = 0 control: eval-vbpr-continued evaluates it like eval-amr; the report reads both", () => {
+  const g = byId(smoke);
+  const ev = g.get("eval-vbpr-continued")!;
+  const amrEval = g.get("eval-amr")!;
+  assert.equal(ev.stage, evaluateStage);
+  assert.equal(amrEval.stage, evaluateStage);
+  assert.deepEqual(ev.params, { phase: "final", model: "vbpr-continued" });
+  assert.deepEqual(ev.inputs.scores, { node: "vbpr-continued", output: "scores.npy" });
+  // Same users, targets and cold flags as AMR's evaluation.
+  assert.deepEqual(ev.inputs.target, amrEval.inputs.target);
+  assert.deepEqual(ev.inputs.train, amrEval.inputs.train);
+  const report = g.get("report")!;
+  assert.deepEqual(report.inputs.vbpr_continued_metrics, {
+    node: "eval-vbpr-continued",
+    output: "metrics.npy",
+  });
+  assert.deepEqual(report.inputs.amr_metrics, { node: "eval-amr", output: "metrics.npy" });
+  assert.deepEqual(report.inputs.vbpr_metrics, { node: "eval-vbpr", output: "metrics.npy" });
+  assert.deepEqual(report.inputs.cold, { node: "eval-amr", output: "cold.npy" });
 });
 
 Deno.test("sweeps: one AMR run per grid point from vbpr's weights, shared point built once", () => {
@@ -86,7 +108,16 @@ Deno.test("changing AMR's eps changes only AMR and what depends on it", () => {
     assert.ok(changed.has(id), `${id} should rerun`);
   }
   for (
-    const id of ["mf-bpr", "vbpr", "vbpr-continued", "duif", "eval-vbpr", "table1", "sweep-eps"]
+    const id of [
+      "mf-bpr",
+      "vbpr",
+      "vbpr-continued",
+      "eval-vbpr-continued",
+      "duif",
+      "eval-vbpr",
+      "table1",
+      "sweep-eps",
+    ]
   ) {
     assert.ok(!changed.has(id), `${id} should stay cached`);
   }

@@ -9,6 +9,7 @@
 import type { Manifest } from "../../../pipeline/manifest.ts";
 import type { FigureData } from "../figures/specs.ts";
 import type {
+  ControlSet,
   ProvenanceEntry,
   ReportInput,
   ReportItemId,
@@ -26,10 +27,12 @@ export interface ReportFiles {
   table3: unknown;
   /** `figure_data.json` of the plot stage. */
   figureData: FigureData;
+  /** The lambda = 0 control, built from the evaluations' `metrics.npy` (`control.ts`). */
+  control?: ControlSet;
 }
 
 /** What a report shows besides the results. */
-export type ReportMeta = Omit<ReportInput, "table1" | "table2" | "table3" | "figures">;
+export type ReportMeta = Omit<ReportInput, "table1" | "table2" | "table3" | "figures" | "control">;
 
 function record(v: unknown, what: string): Record<string, unknown> {
   if (v === null || typeof v !== "object") throw new Error(`${what}: expected an object`);
@@ -88,6 +91,7 @@ export function assembleReportInput(files: ReportFiles, meta: ReportMeta): Repor
       amr: nums(t3.amr, "table3.json: amr"),
     },
     figures: files.figureData,
+    ...(files.control === undefined ? {} : { control: files.control }),
   };
 }
 

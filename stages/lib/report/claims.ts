@@ -13,7 +13,7 @@
 import type { ReportInput, Table2Input, Table3Input } from "./input.ts";
 import type { PaperValues } from "./paper_values.ts";
 import type { PerturbationPoint } from "../figures/specs.ts";
-import { fmt, fmtP, fmtPct, methodKey, metricTitle } from "./format.ts";
+import { fmt, fmtPClause, fmtPct, methodKey, metricTitle } from "./format.ts";
 
 /** Verdict of one claim. */
 export type ClaimStatus = "holds" | "does not hold" | "not measured";
@@ -57,8 +57,24 @@ export interface DropGrowsClaim {
   readonly model: "vbpr" | "amr";
 }
 
+/**
+ * AMR beats VBPR trained on from the same weights for the same epochs with the same optimiser
+ * and no adversary (lambda = 0), on a metric over all test users, with a paired t-test.
+ */
+export interface ControlClaim {
+  readonly kind: "control";
+  /** Metric key, e.g. "hr@10". */
+  readonly metric: string;
+}
+
 /** The rule of a claim. */
-export type ClaimRule = OrderClaim | ColdWarmClaim | RobustClaim | GradVsRandClaim | DropGrowsClaim;
+export type ClaimRule =
+  | OrderClaim
+  | ColdWarmClaim
+  | RobustClaim
+  | GradVsRandClaim
+  | DropGrowsClaim
+  | ControlClaim;
 
 /** One claim of the paper. */
 export interface ClaimDefinition {
@@ -80,10 +96,22 @@ export interface ClaimResult extends ClaimDefinition {
   readonly statistic: string;
   /** The paper's numbers for the same statement, when it reports them. */
   readonly paper?: string;
+  /** A note on the verdict, e.g. "difference < 0.1 pt" when the margin is tiny. */
+  readonly qualifier?: string;
+}
+
+/**
+ * The verdict as shown in the checklist: the status, then the qualifier in parentheses, e.g.
+ * "holds (difference < 0.1 pt)".
+ *
+ * @param c an evaluated claim
+ */
+export function verdictText(c: Pick<ClaimResult, "status" | "qualifier">): string {
+  return c.qualifier === undefined ? c.status : `${c.status} (${c.qualifier})`;
 }
 
 /** Our results the claims read (parts of {@link ReportInput}). */
-export type ClaimsInput = Pick<ReportInput, "table2" | "table3" | "figures">;
+export type ClaimsInput = Pick<ReportInput, "table2" | "table3" | "figures" | "control">;
 
 /** Options of {@link evaluateClaims}. */
 export interface ClaimsOptions {
@@ -132,6 +160,13 @@ export const CLAIMS: readonly ClaimDefinition[] = [
     source: "Sec. 4.2",
     rule: { kind: "coldWarm", metric } as const,
   })),
+  ...["hr@10", "ndcg@10"].map((metric) => ({
+    id: `control.amr>vbpr-continued.${metric}`,
+    text: "AMR outperforms VBPR trained on for the same epochs with the same optimiser and no " +
+      `adversary (lambda = 0 control) on ${metricTitle(metric)}`,
+    source: "Fig. 3",
+    rule: { kind: "control", metric } as const,
+  })),
   ...[0.05, 0.1, 0.2].map((eps) => ({
     id: `robust.eps=${eps}`,
     text: `Under the adversarial perturbation with ε = ${eps}, AMR's relative NDCG@10 drop is ` +
@@ -175,7 +210,13 @@ function paperValue(paper: PaperValues | undefined, method: string, metric: stri
   return k < 0 || row === undefined ? undefined : row.values[k];
 }
 
-type Verdict = { status: ClaimStatus; statistic: string; paper?: string };
+type Verdict = { status: ClaimStatus; statistic: string; paper?: string; qualifier?: string };
+
+/** Table 3 changes in the claims: two decimals, so that close drops can be told apart. */
+const T3_DIGITS = 2;
+
+/** Below this absolute difference of two relative changes (0.1 pt) a verdict is qualified. */
+const TINY_DIFF = 0.001;
 
 const NOT_MEASURED = (what: string): Verdict => ({
   status: "not measured",
@@ -201,7 +242,7 @@ function evalOrder(rule: OrderClaim, input: ClaimsInput, opts: ClaimsOptions): V
     const p = table.pValues[rowOf(table, rule.worse)]?.[table.metrics.indexOf(rule.metric)];
     if (p !== null && p !== undefined && Number.isFinite(p)) {
       const alpha = opts.alpha ?? table.alpha ?? 0.05;
-      statistic += `, p = ${fmtP(p)} (paired t-test, alpha ${alpha})`;
+      statistic += `, ${fmtPClause(p)} (paired t-test, alpha ${alpha})`;
       significant = p < alpha;
     }
   }
@@ -261,10 +302,11 @@ function evalRobust(rule: RobustClaim, input: ClaimsInput, opts: ClaimsOptions):
   } else {
     const amrDrop = -t.amr[k];
     const vbprDrop = -t.vbpr[k];
+    const pct = (x: number) => fmtPct(x, { signed: true, digits: T3_DIGITS });
     v = {
       status: amrDrop < vbprDrop ? "holds" : "does not hold",
-      statistic: `AMR ${fmtPct(t.amr[k], { signed: true })} vs VBPR ` +
-        `${fmtPct(t.vbpr[k], { signed: true })} (relative NDCG@10 change)`,
+      statistic: `AMR ${pct(t.amr[k])} vs VBPR ${pct(t.vbpr[k])} (relative NDCG@10 change)`,
+      ...(Math.abs(amrDrop - vbprDrop) < TINY_DIFF ? { qualifier: "difference < 0.1 pt" } : {}),
     };
   }
   return paper === undefined ? v : { ...v, paper };
@@ -291,33 +333,57 @@ function evalGradVsRand(rule: GradVsRandClaim, input: ClaimsInput): Verdict {
 }
 
 function evalDropGrows(rule: DropGrowsClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
-  const describe = (eps: readonly number[], change: readonly number[]) => {
+  const describe = (eps: readonly number[], change: readonly number[], digits: number) => {
     const order = eps.map((_, k) => k).sort((x, y) => eps[x] - eps[y]);
     return {
       order,
-      text: order.map((k) => `${fmtPct(-change[k])} at ε=${eps[k]}`).join(" → "),
+      text: order.map((k) => `${fmtPct(-change[k], { digits })} at ε=${eps[k]}`).join(" → "),
     };
   };
   const p = opts.paper?.table3;
-  const paper = p === undefined ? undefined : `drop ${describe(p.eps, p[rule.model]).text}`;
+  const paper = p === undefined ? undefined : `drop ${describe(p.eps, p[rule.model], 1).text}`;
   const t = input.table3;
   let v: Verdict;
   if (t === undefined || t.eps.length < 2) {
     v = NOT_MEASURED("Table 3 at two or more ε");
   } else {
-    const { order, text } = describe(t.eps, t[rule.model]);
+    const { order, text } = describe(t.eps, t[rule.model], T3_DIGITS);
     const drops = order.map((k) => -t[rule.model][k]);
     const grows = drops.every((d, k) => k === 0 || d > drops[k - 1]);
-    v = { status: grows ? "holds" : "does not hold", statistic: `drop ${text}` };
+    const tiny = drops.some((d, k) => k > 0 && Math.abs(d - drops[k - 1]) < TINY_DIFF);
+    v = {
+      status: grows ? "holds" : "does not hold",
+      statistic: `drop ${text}`,
+      ...(tiny ? { qualifier: "difference < 0.1 pt" } : {}),
+    };
   }
   return paper === undefined ? v : { ...v, paper };
+}
+
+function evalControl(rule: ControlClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
+  const t = input.control?.overall;
+  const k = t === undefined ? -1 : t.metrics.indexOf(rule.metric);
+  if (t === undefined || k < 0 || !Number.isFinite(t.amr[k]) || !Number.isFinite(t.continued[k])) {
+    return NOT_MEASURED(`VBPR-continued's evaluation (${metricTitle(rule.metric)})`);
+  }
+  const a = t.amr[k];
+  const c = t.continued[k];
+  let statistic = `AMR ${fmt(a)} vs VBPR-continued ${fmt(c)}`;
+  const p = t.pContinued[k];
+  const alpha = opts.alpha ?? input.control?.alpha ?? 0.05;
+  const significant = p !== null && Number.isFinite(p) && p < alpha;
+  statistic += p === null || !Number.isFinite(p)
+    ? ", p undefined (paired t-test)"
+    : `, ${fmtPClause(p)} (paired t-test, alpha ${alpha})`;
+  if (a > c && !significant) statistic += "; higher but not significant";
+  return { status: a > c && significant ? "holds" : "does not hold", statistic };
 }
 
 /**
  * Evaluates every claim of {@link CLAIMS} (or the given ones) on our results.
  *
- * @param input our Table 2 (overall, cold, warm), Table 3 and Figure 4 data; absent parts make
- *   the claims that need them "not measured"
+ * @param input our Table 2 (overall, cold, warm), the lambda = 0 control, Table 3 and Figure 4
+ *   data; absent parts make the claims that need them "not measured"
  * @param opts the paper's values to quote, significance level, claims to evaluate
  */
 export function evaluateClaims(
@@ -342,6 +408,9 @@ export function evaluateClaims(
         break;
       case "dropGrows":
         verdict = evalDropGrows(rule, input, opts);
+        break;
+      case "control":
+        verdict = evalControl(rule, input, opts);
         break;
     }
     return { ...claim, ...verdict };

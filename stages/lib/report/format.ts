@@ -53,6 +53,16 @@ export function fmtP(p: number | null | undefined): string {
 }
 
 /**
+ * A p-value as a clause: "p = 0.003", or "p < 1e-4" below 1e-4.
+ *
+ * @param p p-value
+ */
+export function fmtPClause(p: number | null | undefined): string {
+  const s = fmtP(p);
+  return s.startsWith("<") ? `p ${s}` : `p = ${s}`;
+}
+
+/**
  * A duration in ms as "850 ms", "12.3 s" or "4 min 5 s".
  *
  * @param ms milliseconds

@@ -4,7 +4,8 @@
  * are rendered from data; a claims checklist, per-item provenance and the environment follow.
  * An item missing from the input is shown as "not produced in this run", never left out.
  * Every item has a stable `id` (`table1` ... `table3`, `figure3` ... `figure7`, `claims`,
- * `provenance`, `environment`).
+ * `provenance`, `environment`); the lambda = 0 control sits in Table 2's section
+ * (`table2-control`).
  *
  * @module
  */
@@ -17,6 +18,8 @@ import { FONT_FAMILY, specToSvg } from "../figures/render.ts";
 import { fmtDuration } from "./format.ts";
 import {
   coldWarmPaperNote,
+  controlNote,
+  controlRows,
   FIGURE_CAPTIONS,
   ITEM_TITLES,
   reportClaims,
@@ -27,6 +30,7 @@ import {
 } from "./sections.ts";
 import type { TextTable } from "./sections.ts";
 import type { ClaimResult } from "./claims.ts";
+import { verdictText } from "./claims.ts";
 
 export type { ReportInput } from "./input.ts";
 
@@ -174,7 +178,17 @@ function table2Section(input: ReportInput, paper: PaperValues): string {
       note === undefined ? "" : `<p class="note">${escapeHtml(note)}</p>`
     }</div>`;
   });
-  return itemSection("table2", input, set === undefined ? missing("Table 2") : parts.join("\n"));
+  const body = set === undefined ? missing("Table 2") : parts.join("\n");
+  return itemSection("table2", input, `${body}\n${controlHtml(input)}`);
+}
+
+/** The lambda = 0 control (AMR vs VBPR-continued vs VBPR) under Table 2. */
+function controlHtml(input: ReportInput): string {
+  const c = input.control;
+  const inner = c === undefined || c.overall === undefined
+    ? missing(ITEM_TITLES.control)
+    : `<p class="note">${escapeHtml(controlNote(c))}</p>${tableHtml(controlRows(c))}`;
+  return `<div id="table2-control"><h3>${escapeHtml(ITEM_TITLES.control)}</h3>${inner}</div>`;
 }
 
 async function figureSection(
@@ -201,7 +215,7 @@ function claimsHtml(claims: ClaimResult[]): string {
   const rows = claims.map((c) =>
     `<tr data-claim="${escapeHtml(c.id)}"><td>${escapeHtml(c.text)}</td><td>${
       escapeHtml(c.source)
-    }</td><td class="status ${c.status.replace(/ /g, "-")}">${escapeHtml(c.status)}</td><td>${
+    }</td><td class="status ${c.status.replace(/ /g, "-")}">${escapeHtml(verdictText(c))}</td><td>${
       escapeHtml(c.statistic)
     }</td><td>${escapeHtml(c.paper ?? "–")}</td></tr>`
   ).join("\n");

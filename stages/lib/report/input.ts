@@ -70,6 +70,52 @@ export interface Table3Input {
   readonly amr: readonly number[];
 }
 
+/**
+ * One subset (all, cold or warm test users) of the lambda = 0 control: AMR, VBPR trained on
+ * from the same weights for AMR's epochs with AMR's optimiser and no adversary
+ * ("VBPR-continued"), and the VBPR of Table 2, on the same users.
+ */
+export interface ControlTable {
+  /** Users covered. */
+  readonly users: number;
+  /** Metric keys in column order, e.g. `hr@10`, `ndcg@10`. */
+  readonly metrics: readonly string[];
+  /** AMR's means, per metric. */
+  readonly amr: readonly number[];
+  /** VBPR-continued's means, per metric. */
+  readonly continued: readonly number[];
+  /** VBPR's (Table 2) means, per metric. */
+  readonly vbpr: readonly number[];
+  /** Paired t-test p-values of AMR against VBPR-continued, per metric (null: undefined). */
+  readonly pContinued: readonly (number | null)[];
+  /** Paired t-test p-values of AMR against VBPR, per metric (null: undefined). */
+  readonly pVbpr: readonly (number | null)[];
+}
+
+/** Epochs behind the control comparison (from the training nodes' parameters). */
+export interface ControlEpochs {
+  /** VBPR's epochs (Table 2's VBPR; AMR and VBPR-continued start from its weights). */
+  readonly vbpr: number;
+  /** AMR's epochs on top of VBPR's. */
+  readonly amr: number;
+  /** VBPR-continued's epochs on top of VBPR's. */
+  readonly continued: number;
+}
+
+/** The lambda = 0 control over all, cold and warm test users. */
+export interface ControlSet {
+  /** All test users. */
+  readonly overall?: ControlTable;
+  /** Users whose test item is cold. */
+  readonly cold?: ControlTable;
+  /** Users whose test item is warm. */
+  readonly warm?: ControlTable;
+  /** Significance level (default 0.05). */
+  readonly alpha?: number;
+  /** Epochs of the three runs, when known. */
+  readonly epochs?: ControlEpochs;
+}
+
 /** Identifiers of the report's items, also their HTML `id`s. */
 export const REPORT_ITEM_IDS = [
   "table1",
@@ -119,6 +165,8 @@ export interface ReportInput {
   readonly table1?: Table1Input;
   /** Table 2 (overall, cold, warm). */
   readonly table2?: Table2Set;
+  /** AMR vs VBPR-continued (lambda = 0 control) vs VBPR, shown beside Table 2. */
+  readonly control?: ControlSet;
   /** Table 3. */
   readonly table3?: Table3Input;
   /** Data of Figures 3-7. */

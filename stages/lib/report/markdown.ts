@@ -1,6 +1,7 @@
 /**
  * The run report as a Markdown summary: the same content as `html.ts` (Tables 1-3 beside the
- * paper's values, the claims checklist, provenance, environment), with figures as relative
+ * paper's values, the lambda = 0 control under Table 2, the claims checklist, provenance,
+ * environment), with figures as relative
  * links to their SVG/PNG files. A missing item reads "not produced in this run".
  *
  * @module
@@ -13,6 +14,8 @@ import type { FigureId } from "../figures/specs.ts";
 import { fmtDuration } from "./format.ts";
 import {
   coldWarmPaperNote,
+  controlNote,
+  controlRows,
   FIGURE_CAPTIONS,
   ITEM_TITLES,
   reportClaims,
@@ -22,6 +25,7 @@ import {
   table3Rows,
 } from "./sections.ts";
 import type { TextTable } from "./sections.ts";
+import { verdictText } from "./claims.ts";
 
 /** Where a figure's files are, relative to the Markdown file. */
 export interface FigureLinks {
@@ -99,6 +103,15 @@ function section(id: ReportItemId, input: ReportInput, body: string): string {
   ].join("\n");
 }
 
+/** The lambda = 0 control (AMR vs VBPR-continued vs VBPR) under Table 2. */
+function controlMd(input: ReportInput): string {
+  const c = input.control;
+  const body = c === undefined || c.overall === undefined
+    ? missing(ITEM_TITLES.control)
+    : `${controlNote(c)}\n\n${mdTable(controlRows(c))}`;
+  return `### ${ITEM_TITLES.control}\n\n${body}`;
+}
+
 /**
  * Builds the Markdown summary of a report.
  *
@@ -120,7 +133,7 @@ export function buildReportMarkdown(input: ReportInput, opts: MarkdownOptions = 
   out.push('<a id="claims"></a>', "", "## Claims checklist", "");
   out.push(mdTable({
     header: ["Claim", "Source", "Verdict", "Ours", "Paper"],
-    rows: claims.map((c) => [c.text, c.source, c.status, c.statistic, c.paper ?? "–"]),
+    rows: claims.map((c) => [c.text, c.source, verdictText(c), c.statistic, c.paper ?? "–"]),
   }, 99));
   out.push("");
 
@@ -146,10 +159,8 @@ export function buildReportMarkdown(input: ReportInput, opts: MarkdownOptions = 
     if (note !== undefined) t2.push("", `_${note}_`);
     t2.push("");
   }
-  out.push(
-    section("table2", input, input.table2 === undefined ? missing("Table 2") : t2.join("\n")),
-    "",
-  );
+  const t2Body = input.table2 === undefined ? `${missing("Table 2")}\n` : t2.join("\n");
+  out.push(section("table2", input, `${t2Body}\n${controlMd(input)}`), "");
 
   out.push(
     section(

@@ -5,6 +5,9 @@
  * - `table1.<stat>` (users, items, interactions, sparsity, coldTestShare, coldTestItemShare)
  * - `table2.<method>.<metric>` over all test users (method keys `pop`, `mf-eals`, `mf-bpr`,
  *   `duif`, `vbpr`, `amr`; metrics `hr@5` ... `ndcg@20`), `table2.<method>.ri`
+ * - `control.vbpr-continued.<subset>.<metric>`: VBPR trained on from VBPR's weights for AMR's
+ *   epochs with AMR's optimiser and no adversary (lambda = 0 control); subsets `overall`,
+ *   `cold`, `warm`; metrics `hr@10`, `ndcg@10`
  * - `table3.<model>.eps=<e>` (relative NDCG@10 change)
  * - `figure3.<model>.final.<metric>` (last evaluated epoch of AMR and continued VBPR)
  * - `figure4.<kind>.eps=<e>.<metric>`, `figure5.<model>.mean`, `figure5.<model>.worse`
@@ -49,6 +52,12 @@ export function reportMetrics(input: ReportInput): Record<string, number> {
       const key = methodKey(m);
       t2.metrics.forEach((metric, c) => put(`table2.${key}.${metric}`, t2.values[r][c]));
       put(`table2.${key}.ri`, t2.ri?.[r]);
+    });
+  }
+  for (const subset of ["overall", "cold", "warm"] as const) {
+    const c = input.control?.[subset];
+    c?.metrics.forEach((metric, k) => {
+      put(`control.vbpr-continued.${subset}.${metric}`, c.continued[k]);
     });
   }
   const t3 = input.table3;

@@ -1,0 +1,101 @@
+/** The lambda = 0 control (`stages/lib/report/control.ts`) and its `metrics.json` entries. */
+import assert from "node:assert/strict";
+import { buildControl, controlEpochs } from "../../stages/lib/report/control.ts";
+import { reportMetrics } from "../../stages/lib/report/metrics.ts";
+import { pairedTTest } from "../../models/significance.ts";
+import type { Manifest } from "../../pipeline/manifest.ts";
+import { fakeReportInput } from "./_fixture.ts";
+
+/** A `[users, 6]` metrics matrix (hr@5, hr@10, hr@20, ndcg@5, ndcg@10, ndcg@20) from HR@10 and
+ * NDCG@10 per user (other columns copied); null = no target (NaN row). */
+function matrix(rows: ([number, number] | null)[]): Float32Array {
+  const out = new Float32Array(rows.length * 6).fill(NaN);
+  rows.forEach((r, u) => {
+    if (r === null) return;
+    const [hr, ndcg] = r;
+    out.set([hr, hr, hr, ndcg, ndcg, ndcg], u * 6);
+  });
+  return out;
+}
+
+Deno.test("control: means and paired t-tests over all, cold and warm users; no-target rows left out", () => {
+  const amr = matrix([[1, 0.5], [1, 0.63], [0, 0], [1, 1], null, [1, 0.5]]);
+  const continued = matrix([[0, 0], [1, 0.5], [0, 0], [1, 0.63], [1, 1], [0, 0]]);
+  const vbpr = matrix([[0, 0], [0, 0], [1, 0.5], [1, 0.5], [1, 1], [0, 0]]);
+  const cold = Uint8Array.from([1, 0, 1, 0, 0, 1]);
+  const c = buildControl({ amr, continued, vbpr }, cold, {
+    epochs: { vbpr: 60, amr: 150, continued: 150 },
+  });
+  assert.equal(c.alpha, 0.05);
+  assert.deepEqual(c.epochs, { vbpr: 60, amr: 150, continued: 150 });
+  assert.deepEqual([c.overall!.users, c.cold!.users, c.warm!.users], [5, 3, 2]);
+  assert.deepEqual(c.overall!.metrics, ["hr@10", "ndcg@10"]);
+  assert.deepEqual(c.overall!.amr.map((v) => +v.toFixed(6)), [0.8, +(2.63 / 5).toFixed(6)]);
+  assert.equal(c.overall!.continued[0], 0.4);
+  assert.equal(c.cold!.vbpr[0], 1 / 3);
+  const users = [0, 1, 2, 3, 5];
+  const hr = (m: Float32Array) => users.map((u) => m[u * 6 + 1]);
+  assert.equal(c.overall!.pContinued[0], pairedTTest(hr(amr), hr(continued)).p);
+  assert.equal(c.overall!.pVbpr[0], pairedTTest(hr(amr), hr(vbpr)).p);
+  // Warm users: AMR and VBPR-continued identical on HR@10 -> p = 1.
+  assert.equal(c.warm!.pContinued[0], 1);
+});
+
+Deno.test("control: no cold user leaves the cold subset out; sizes must agree", () => {
+  const m = matrix([[1, 1], [0, 0]]);
+  const c = buildControl({ amr: m, continued: m, vbpr: m }, Uint8Array.from([0, 0]));
+  assert.equal(c.cold, undefined);
+  assert.equal(c.warm!.users, 2);
+  assert.throws(
+    () => buildControl({ amr: m, continued: m, vbpr: matrix([[1, 1]]) }, Uint8Array.from([0, 0])),
+    /vbpr has 6 values, expected 2 users x 6/,
+  );
+});
+
+function manifest(node: string, epochs: number, init?: string): Manifest {
+  return {
+    format: 1,
+    key: "0".repeat(64),
+    node,
+    stage: node,
+    params: { epochs },
+    seed: 1,
+    inputs: init === undefined
+      ? {}
+      : { init_P: { node: init, key: "1".repeat(64), output: "P.npy", sha256: "2".repeat(64) } },
+    outputs: {},
+    code: { hash: "", modules: {}, packages: [] },
+    runtime: {},
+    startedAt: "",
+    durationMs: 0,
+  };
+}
+
+Deno.test("control: epochs come from the manifests only when both runs start from vbpr", () => {
+  const vbpr = manifest("vbpr", 60);
+  assert.deepEqual(
+    controlEpochs({
+      vbpr,
+      amr: manifest("amr", 150, "vbpr"),
+      vbpr_continued: manifest("vbpr-continued", 150, "vbpr"),
+    }),
+    { vbpr: 60, amr: 150, continued: 150 },
+  );
+  assert.equal(
+    controlEpochs({
+      vbpr,
+      amr: manifest("amr", 150, "official-vbpr"),
+      vbpr_continued: manifest("vbpr-continued", 150, "vbpr"),
+    }),
+    undefined,
+  );
+  assert.equal(controlEpochs({}), undefined);
+});
+
+Deno.test("metrics.json: the control's VBPR-continued means by subset", () => {
+  const m = reportMetrics(fakeReportInput());
+  assert.equal(m["control.vbpr-continued.overall.hr@10"], 0.19);
+  assert.equal(m["control.vbpr-continued.cold.ndcg@10"], 0.16);
+  assert.equal(m["control.vbpr-continued.warm.hr@10"], 0.185);
+  assert.equal(Object.keys(m).filter((k) => k.startsWith("control.")).length, 6);
+});
