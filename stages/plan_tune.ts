@@ -14,7 +14,15 @@
  * 4. `tune-amr@lambda=..` with the chosen eps; `select-amr`.
  *
  * The final nodes then take their hyper-parameters from the selections (see plan_models.ts).
- * The grid is not widened when a choice sits on its edge; `chosen.json` flags it.
+ *
+ * Widening (paper: "if the optimal value was found in the boundary, we further extend the
+ * boundary"): the graph is static, so every grid also gets, per coordinate with at least two
+ * values and per side, `tune.widen` extension values at the grid's own spacing on that side
+ * ({@link extensionValue}; e.g. lr 0.005 -> 0.0025, l2 1 -> 100, eps 10 -> 100; none below
+ * l2 = 0), crossed with the other coordinates' base values ({@link widenedGrid}). They are
+ * ordinary grid nodes (same ids and params as if they were in the base grid, so cached runs are
+ * shared); the selection takes a side's steps into account only while the best sits on that
+ * edge (stages/tune.ts). Profiles without `tune` plan none of this.
  */
 import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
 import type { Profile } from "./lib/profile_config.ts";
@@ -31,7 +39,7 @@ import { stage as mfStage, tunedStage as mfTuned } from "./mf_bpr.ts";
 import { stage as duifStage } from "./duif.ts";
 import { stage as vbprStage, tunedStage as vbprTuned } from "./vbpr.ts";
 import { tunedStage as amrTuned } from "./amr.ts";
-import { MAX_GRID_RUNS, runSlot, stage as selectStage } from "./tune.ts";
+import { type Extension, MAX_GRID_RUNS, runSlot, type Side, stage as selectStage } from "./tune.ts";
 
 /** The tuning nodes and, per model, the selection its final node reads. */
 export interface TunePlan {
@@ -50,11 +58,69 @@ function fmt(v: number): string {
   return String(v);
 }
 
+/** A grid run as the selection sees it. */
+export interface GridRun {
+  label: string;
+  point: Record<string, number>;
+  extension?: Extension;
+}
+
+/**
+ * The value `step` steps beyond the `side` edge of `values`, at the ratio of the two outermost
+ * values on that side (factor 10 above a grid [0, x]); null below a smallest value <= 0 and for
+ * fewer than two distinct values. Rounded to 12 significant digits (0.01 / 10 gives 0.001).
+ */
+export function extensionValue(values: readonly number[], side: Side, step: number): number | null {
+  const v = [...new Set(values)].sort((a, b) => a - b);
+  if (v.length < 2) return null;
+  let x: number;
+  if (side === "below") {
+    if (v[0] <= 0) return null;
+    x = v[0] / (v[1] / v[0]) ** step;
+  } else {
+    const [a, b] = [v[v.length - 2], v[v.length - 1]];
+    x = b * (a > 0 ? b / a : 10) ** step;
+  }
+  return Number(x.toPrecision(12));
+}
+
+/**
+ * The points of a grid with widening: the base grid (cartesian product, first axis outermost),
+ * then per axis, side and step 1..`depth`, that axis at {@link extensionValue} crossed with the
+ * other axes' base values.
+ */
+export function widenedGrid(
+  axes: Record<string, readonly number[]>,
+  depth: number,
+): { point: Record<string, number>; extension?: Extension }[] {
+  const names = Object.keys(axes);
+  const product = (lists: Record<string, readonly number[]>): Record<string, number>[] =>
+    names.reduce<Record<string, number>[]>(
+      (acc, name) => acc.flatMap((p) => lists[name].map((v) => ({ ...p, [name]: v }))),
+      [{}],
+    );
+  const out: { point: Record<string, number>; extension?: Extension }[] = product(axes).map((
+    point,
+  ) => ({ point }));
+  for (const coord of names) {
+    for (const side of ["below", "above"] as const) {
+      for (let step = 1; step <= depth; step++) {
+        const v = extensionValue(axes[coord], side, step);
+        if (v === null) break;
+        for (const point of product({ ...axes, [coord]: [v] })) {
+          out.push({ point, extension: { coord, side, step } });
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** A selection node over grid runs (slots beyond the grid are wired to the first run). */
-function selectNode(
+export function selectNode(
   id: string,
   model: string,
-  runs: { label: string; point: Record<string, number> }[],
+  runs: GridRun[],
   seed: number,
 ): NodeSpec {
   if (runs.length > MAX_GRID_RUNS) {
@@ -91,24 +157,23 @@ export function tuneNodes(profile: Profile): TunePlan {
     inputs: Record<string, InputRef>,
     extraParams: Record<string, unknown> = {},
   ) => {
-    const runs: { label: string; point: Record<string, number> }[] = [];
-    for (const lr of tune.lr) {
-      for (const l2 of tune.l2) {
-        const id = `tune-${model}@lr=${fmt(lr)},l2=${fmt(l2)}`;
-        nodes.push({
-          id,
-          stage: model === "mf-bpr" ? mfStage : model === "duif" ? duifStage : vbprStage,
-          params: {
-            ...bprParams(profile, m[model], common),
-            ...gridHyper(lr, l2),
-            ...extraParams,
-            source: `tune grid point lr=${fmt(lr)}, l2=${fmt(l2)} (same value for P, Q, E)`,
-          },
-          inputs,
-          seed: seed(id),
-        });
-        runs.push({ label: id, point: { lr, l2 } });
-      }
+    const runs: GridRun[] = [];
+    for (const { point, extension } of widenedGrid({ lr: tune.lr, l2: tune.l2 }, tune.widen)) {
+      const { lr, l2 } = point;
+      const id = `tune-${model}@lr=${fmt(lr)},l2=${fmt(l2)}`;
+      nodes.push({
+        id,
+        stage: model === "mf-bpr" ? mfStage : model === "duif" ? duifStage : vbprStage,
+        params: {
+          ...bprParams(profile, m[model], common),
+          ...gridHyper(lr, l2),
+          ...extraParams,
+          source: `tune grid point lr=${fmt(lr)}, l2=${fmt(l2)} (same value for P, Q, E)`,
+        },
+        inputs,
+        seed: seed(id),
+      });
+      runs.push({ label: id, point, ...(extension ? { extension } : {}) });
     }
     nodes.push(selectNode(`select-${model}`, model, runs, seed(`select-${model}`)));
   };
@@ -151,8 +216,9 @@ export function tuneNodes(profile: Profile): TunePlan {
     override: OverrideField[],
     fixed: { eps: number; lambda: number },
   ) => {
-    const runs: { label: string; point: Record<string, number> }[] = [];
-    for (const v of values) {
+    const runs: GridRun[] = [];
+    for (const { point, extension } of widenedGrid({ [coord]: values }, tune.widen)) {
+      const v = point[coord];
       const id = `tune-amr@${coord}=${fmt(v)}`;
       nodes.push({
         id,
@@ -172,7 +238,7 @@ export function tuneNodes(profile: Profile): TunePlan {
         },
         seed: seed(id),
       });
-      runs.push({ label: id, point: { [coord]: v } });
+      runs.push({ label: id, point, ...(extension ? { extension } : {}) });
     }
     return runs;
   };

@@ -38,6 +38,30 @@ export const gridResultSchema = z.object({
   ndcg10: z.number(),
   /** Validation HR@10 at that epoch. */
   hr10: z.number(),
+  /** For a widening point: the coordinate widened, the side and the step (1 = next to the grid). */
+  extension: z.object({
+    coord: z.string(),
+    side: z.enum(["below", "above"]),
+    step: z.number().int().min(1),
+  }).strict().optional(),
+  /** Whether the selection considered this point (widening points only when their side was reached). */
+  considered: z.boolean().optional(),
+}).strict();
+
+/** How the selection widened the grid on one side of one coordinate. */
+export const wideningSchema = z.object({
+  /** Grid coordinate, e.g. `lr`. */
+  coord: z.string(),
+  /** `below` the smallest value of the base grid or `above` the largest. */
+  side: z.enum(["below", "above"]),
+  /** Extension steps planned on this side (0 where the grid cannot go further, e.g. l2 = 0). */
+  planned: z.number().int().min(0),
+  /** Steps the selection took (each taken because the best sat on that edge). */
+  used: z.number().int().min(0),
+  /** The coordinate's values of the steps taken. */
+  values: z.array(z.number()),
+  /** Whether the chosen value sits on this edge after the steps taken. */
+  stillOnEdge: z.boolean(),
 }).strict();
 
 /** The whole `chosen.json`. */
@@ -54,8 +78,12 @@ export const chosenSchema = z.object({
   best: gridResultSchema,
   /** Every grid point's validation result, in grid order. */
   grid: z.array(gridResultSchema),
-  /** Grid coordinates whose chosen value is the smallest or largest tried (widen the grid). */
+  /** Grid coordinates whose chosen value is the smallest or largest considered. */
   onEdge: z.array(z.string()),
+  /** Per coordinate and side, the widening planned and taken (paper sec. 4.1.4). */
+  widening: z.array(wideningSchema).default([]),
+  /** One plain sentence on the widening, e.g. "lr: still on the edge after widening by 2 steps". */
+  wideningNote: z.string().default(""),
 }).strict();
 
 /** Parsed `chosen.json`. */
@@ -78,3 +106,5 @@ export async function readChosen(path: string): Promise<Chosen> {
   }
   return parsed.data;
 }
+/** How a selection widened one side of one coordinate. */
+export type Widening = z.infer<typeof wideningSchema>;

@@ -43,6 +43,13 @@ export const tuneSchema = z.object({
   l2: z.array(z.number().min(0)).min(1),
   eps: z.array(z.number().positive()).min(1),
   lambda: z.array(z.number().positive()).min(1),
+  /**
+   * Widening steps per side of each tuned coordinate (paper: "if the optimal value was found in
+   * the boundary, we further extend the boundary"). Each step is one more value beyond the grid
+   * at the grid's own spacing on that side, trained as its own cached run; the selection uses it
+   * only when the best sits on that edge. 0: no widening.
+   */
+  widen: z.number().int().min(0).max(3).default(1),
 }).strict();
 
 /**
@@ -120,7 +127,9 @@ export async function loadProfile(configDir: string, name: string): Promise<Prof
   try {
     raw = JSON.parse(await Deno.readTextFile(path));
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new Error(`unknown profile "${name}": ${path} not found`);
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Error(`unknown profile "${name}": ${path} not found`);
+    }
     throw new Error(`${path}: invalid JSON: ${(e as Error).message}`);
   }
   const parsed = profileSchema.safeParse(raw);
