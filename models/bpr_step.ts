@@ -27,7 +27,7 @@ import {
   type Perturbation,
 } from "./adversary.ts";
 import { gatherRows } from "./item_latent.ts";
-import { matMul, transpose } from "./matmul.ts";
+import { heapScratch, matMul, transpose, transposeInto } from "./matmul.ts";
 import { slotMap, uniqueSlots } from "./slots.ts";
 import {
   type AdversaryConfig,
@@ -47,12 +47,10 @@ export interface StepWorkspace {
   userSlot: Int32Array;
   /** Slot map over items. */
   itemSlot: Int32Array;
-  /** Row buffer for the dense products (grows on demand). */
+  /** Delta rows of the materialised adversary (grows on demand). */
   rows: Float32Array;
   /** E^T buffer, D x K. */
   et: Float32Array;
-  /** Transposed row buffer for the E gradient (grows on demand). */
-  rowsT: Float32Array;
 }
 
 /** Scratch for a model with `nUsers` users and `nItems` items. */
@@ -62,7 +60,6 @@ export function createStepWorkspace(nUsers: number, nItems: number): StepWorkspa
     itemSlot: slotMap(nItems),
     rows: new Float32Array(0),
     et: new Float32Array(0),
-    rowsT: new Float32Array(0),
   };
 }
 
@@ -125,18 +122,25 @@ function itemCount(w: Weights, features: FeatureMatrix | null): number {
 }
 
 /**
- * The E gradient `L [C_U ; E ; Delta_U]` with `rows` holding those blocks (E only when `nE = K`,
- * Delta only when materialised) and `L = [A^T | M + 2 l3 I | B^T]`, where
- * `M = sum_i scale_i B_i g_i^T` is the closed form of `sum_i B_i Delta_i^T`.
+ * WASM-heap buffers of a step: `[C_U ; E]` (the forward product's left operand, gathered
+ * straight into the heap) and the E gradient's left operand `[C_U ; E ; Delta_U]^T`.
+ */
+const ROWS = "step-rows";
+const ROWS_T = "step-rows-t";
+
+/**
+ * The E gradient `L [C_U ; E ; Delta_U]`, with `[C_U ; E]` (E only when `nE = K`) the first
+ * `nI + nE` rows of the {@link ROWS} heap buffer and Delta (materialised only) in `delta`, and
+ * `L = [A^T | M + 2 l3 I | B^T]`, where `M = sum_i scale_i B_i g_i^T` is the closed form of
+ * `sum_i B_i Delta_i^T`.
  *
  * Computed transposed, `gE^T = rows^T L^T` (D x K): XNNPACK packs the right operand on every
  * call and parallelises over the rows of the left one, so the big matrix goes on the left
  * (`L rows` with rows on the right runs at a third of the speed). `L^T = [A ; M^T + 2 l3 I ; B]`
- * needs no transpose; `rows` is transposed into the workspace.
+ * needs no transpose; the rows are transposed heap to heap into the {@link ROWS_T} buffer.
  */
 function featureGradient(
-  rows: Float32Array,
-  ws: StepWorkspace,
+  delta: Float32Array | null,
   p: {
     A: Float32Array;
     B: Float32Array | null;
@@ -150,7 +154,7 @@ function featureGradient(
   },
 ): Float32Array {
   const { A, B, g, pert, nI, nE, k, d, l3 } = p;
-  const nDelta = pert?.delta ? nI : 0;
+  const nDelta = delta ? nI : 0;
   const R = nI + nE + nDelta;
   const Lt = new Float32Array(R * k);
   Lt.set(A.subarray(0, nI * k));
@@ -163,9 +167,13 @@ function featureGradient(
     Lt.set(Mt, nI * k);
   }
   if (nDelta > 0 && B) Lt.set(B.subarray(0, nI * k), (nI + nE) * k);
-  if (ws.rowsT.length < R * d) ws.rowsT = new Float32Array(R * d);
-  const rowsT = transpose(rows.subarray(0, R * d), R, d, ws.rowsT);
-  const gEt = matMul(rowsT, Lt, d, R, k);
+  // Views last: any tfjs allocation (the products above) may move the heap.
+  const rowsT = heapScratch(ROWS_T);
+  const dst = rowsT.view(R * d);
+  const src = heapScratch(ROWS).view((nI + nE) * d);
+  transposeInto(src, nI + nE, d, dst, R, 0);
+  if (delta) transposeInto(delta, nI, d, dst, R, nI + nE);
+  const gEt = rowsT.matMul(d, R, Lt, k);
   return transpose(gEt, d, k);
 }
 
@@ -210,7 +218,6 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
   // Forward: x = E c for the distinct items; the K extra rows [E] give E E^T (closed form).
   let x: Float32Array | null = null;
   let eet: Float32Array | null = null;
-  let rows: Float32Array | null = null;
   let d = 0;
   let nE = 0;
   if (spec.hasE) {
@@ -220,13 +227,13 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
     d = w.dim;
     if (f.dim !== d) throw new RangeError(`features have dim ${f.dim}, weights ${d}`);
     nE = closed || l3 !== 0 ? k : 0;
-    const nDelta = adv && !closed ? nI : 0;
-    rows = growRows(ws, (nI + nE + nDelta) * d);
+    const heapRows = heapScratch(ROWS);
+    const rows = heapRows.view((nI + nE) * d);
     gatherRows(f, items, rows);
     if (nE > 0) rows.set(E, nI * d);
     if (ws.et.length !== k * d) ws.et = new Float32Array(k * d);
     transpose(E, k, d, ws.et);
-    const out = matMul(rows, ws.et, nI + (closed ? k : 0), d, k);
+    const out = heapRows.matMul(nI + (closed ? k : 0), d, ws.et, k);
     x = out.subarray(0, nI * k);
     if (closed) eet = out.subarray(nI * k);
   }
@@ -258,7 +265,7 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
   let g: Float32Array | null = null;
   const sAdv = new Float64Array(nB);
   let advLoss = 0;
-  if (adv && rows) {
+  if (adv && x) {
     if (adv.kind !== "rand") {
       g = new Float32Array(nI * k);
       for (let r = 0; r < nB; r++) {
@@ -283,7 +290,7 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
         E: w.E!,
         Et: ws.et,
         rng: opts.rng,
-        out: rows.subarray((nI + nE) * d, (2 * nI + nE) * d),
+        out: growRows(ws, nI * d).subarray(0, nI * d),
       });
     const e = pert.latent;
     for (let r = 0; r < nB; r++) {
@@ -374,8 +381,8 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
   }
 
   let gE: Float32Array | null = null;
-  if (A && rows && w.E) {
-    gE = featureGradient(rows, ws, { A, B: Bm, g, pert, nI, nE, k, d, l3 });
+  if (A && w.E) {
+    gE = featureGradient(pert?.delta ?? null, { A, B: Bm, g, pert, nI, nE, k, d, l3 });
     if (l3 !== 0) {
       let sq = 0;
       for (let t = 0; t < w.E.length; t++) sq += w.E[t] * w.E[t];

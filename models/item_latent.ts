@@ -1,13 +1,13 @@
 /**
  * Feature rows and their projection `E c_i` (the visual latent vectors of items).
  *
- * Features stay in JS memory; only the rows a product needs are copied (row by row) into a
- * buffer that is handed to the WASM matMul, in chunks so that the WASM heap stays small even
- * for Amazon-sized tables.
+ * Features stay in JS memory; only the rows a product needs are copied (row by row) straight
+ * into a reused WASM-heap buffer (models/matmul.ts `HeapBuffer`) that is the matMul's left
+ * operand, in chunks so that the WASM heap stays small even for Amazon-sized tables.
  *
  * @module
  */
-import { matMul, transpose } from "./matmul.ts";
+import { heapScratch, transpose } from "./matmul.ts";
 import type { FeatureMatrix } from "./types.ts";
 
 /** Rows per chunk of the item projections (about 16 MiB of features at D = 2048). */
@@ -44,15 +44,16 @@ export function visualLatents(
   if (E.length !== k * d) throw new RangeError(`E has ${E.length} values, expected ${k}x${d}`);
   const et = transpose(E, k, d);
   const out = new Float32Array(items.length * k);
-  const buf = new Float32Array(Math.min(items.length, ITEM_CHUNK_ROWS) * d);
+  const heap = heapScratch("latent-chunk");
   for (let start = 0; start < items.length; start += ITEM_CHUNK_ROWS) {
     const chunk = items.subarray(start, Math.min(items.length, start + ITEM_CHUNK_ROWS));
+    const buf = heap.view(chunk.length * d); // fetched per chunk: a product may move the heap
     gatherRows(features, chunk, buf);
     if (opts.delta) {
       const off = start * d;
       for (let t = 0; t < chunk.length * d; t++) buf[t] += opts.delta[off + t];
     }
-    out.set(matMul(buf, et, chunk.length, d, k), start * k);
+    out.set(heap.matMul(chunk.length, d, et, k), start * k);
   }
   return out;
 }
