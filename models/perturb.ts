@@ -93,19 +93,7 @@ export function perturbationLatents(
       .latent;
   }
   const out = new Float32Array(items.length * k);
-  for (let start = 0; start < items.length; start += ITEM_CHUNK_ROWS) {
-    const chunk = items.subarray(start, Math.min(items.length, start + ITEM_CHUNK_ROWS));
-    const p = materialisedPerturbation(opts.kind, gatherG(g, chunk, k), {
-      n: chunk.length,
-      k,
-      dim: d,
-      eps: opts.eps,
-      E,
-      Et,
-      rng: opts.rng,
-    });
-    out.set(p.latent, start * k);
-  }
+  forEachChunk(w, g, items, opts, (start, p) => out.set(p.latent, start * k));
   return out;
 }
 
@@ -116,15 +104,32 @@ export function perturbationRows(
   items: Int32Array,
   opts: PerturbOptions,
 ): FeatureMatrix {
+  const d = w.dim;
+  const data = new Float32Array(items.length * d);
+  forEachChunk(w, g, items, opts, () => {}, (start, end) => data.subarray(start * d, end * d));
+  return { rows: items.length, dim: d, data };
+}
+
+/**
+ * Materialises the perturbation of `items` in chunks of `ITEM_CHUNK_ROWS`: `outFor(start, end)`
+ * may supply the chunk's D-wide output rows, `after` receives each chunk's result.
+ */
+function forEachChunk(
+  w: Weights,
+  g: Float64Array,
+  items: Int32Array,
+  opts: PerturbOptions,
+  after: (start: number, p: ReturnType<typeof materialisedPerturbation>) => void,
+  outFor?: (start: number, end: number) => Float32Array,
+): void {
   const E = requireE(w);
   const k = w.k;
   const d = w.dim;
   const Et = transpose(E, k, d);
-  const data = new Float32Array(items.length * d);
   for (let start = 0; start < items.length; start += ITEM_CHUNK_ROWS) {
     const end = Math.min(items.length, start + ITEM_CHUNK_ROWS);
     const chunk = items.subarray(start, end);
-    materialisedPerturbation(opts.kind, gatherG(g, chunk, k), {
+    const p = materialisedPerturbation(opts.kind, gatherG(g, chunk, k), {
       n: chunk.length,
       k,
       dim: d,
@@ -132,8 +137,8 @@ export function perturbationRows(
       E,
       Et,
       rng: opts.rng,
-      out: data.subarray(start * d, end * d),
+      out: outFor?.(start, end),
     });
+    after(start, p);
   }
-  return { rows: items.length, dim: d, data };
 }

@@ -21,7 +21,7 @@ import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
 import type { DatasetConfig } from "./lib/dataset_config.ts";
 import type { Profile } from "./lib/profile_config.ts";
 import { nodeSeed, paperDatasetOf } from "./plan_data.ts";
-import { bprParams, initInputs, phaseInputs } from "./plan_models.ts";
+import { bprParams, FEATURE_INPUTS, initInputs, phaseInputs } from "./plan_models.ts";
 import { continuedStage } from "./vbpr.ts";
 import { stage as amrStage } from "./amr.ts";
 import { stage as evaluateStage } from "./evaluate.ts";
@@ -50,9 +50,7 @@ export function figureNodes(
 ): NodeSpec[] {
   const seed = (id: string): number => nodeSeed(profile.seed, id);
   const data = phaseInputs("final");
-  const features: Record<string, InputRef> = {
-    features: { node: "features", output: "features.npy" },
-  };
+  const features = FEATURE_INPUTS;
   const m = profile.models;
   const fig = profile.figures;
   const paper = paperDatasetOf(dataset.name);

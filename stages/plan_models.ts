@@ -81,6 +81,11 @@ export function bprParams(
   };
 }
 
+/** The `features` input of the stages that read item features. */
+export const FEATURE_INPUTS: Readonly<Record<string, InputRef>> = {
+  features: { node: "features", output: "features.npy" },
+};
+
 /** The model, evaluation and Table 2 nodes for a dataset under a profile. */
 export function modelNodes(
   dataset: DatasetConfig,
@@ -89,9 +94,7 @@ export function modelNodes(
 ): NodeSpec[] {
   const seed = (id: string): number => nodeSeed(profile.seed, id);
   const data = phaseInputs("final");
-  const features: Record<string, InputRef> = {
-    features: { node: "features", output: "features.npy" },
-  };
+  const features = FEATURE_INPUTS;
   const m = profile.models;
   const tuned = opts.tuned ?? {};
   const hyper = (model: TunableModel): Record<string, InputRef> =>

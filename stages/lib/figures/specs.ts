@@ -109,6 +109,26 @@ function sweepAxis(values: number[]): Json {
 }
 
 /** [min, max] by a loop (spreading ~10^5 values into Math.min overflows the stack); [0, 1] when empty. */
+/** A dashed horizontal reference line at `level` with its label at the left edge. */
+function referenceLine(label: string, level: number) {
+  return [
+    {
+      data: { values: [{ level }] },
+      mark: { type: "rule", strokeDash: [6, 4], color: "#555" },
+      encoding: { y: { field: "level", type: "quantitative" } },
+    },
+    {
+      data: { values: [{ label, level }] },
+      mark: { type: "text", align: "left", dx: 4, dy: -6, color: "#555" },
+      encoding: {
+        x: { value: 0 },
+        y: { field: "level", type: "quantitative" },
+        text: { field: "label" },
+      },
+    },
+  ] as const;
+}
+
 function extentOf(values: number[]): [number, number] {
   if (values.length === 0) return [0, 1];
   let lo = Infinity;
@@ -152,20 +172,7 @@ export function figure3Spec(
           shape: { field: "model", type: "nominal", title: "Model" },
         },
       },
-      {
-        data: { values: [{ model: "MF-BPR", level: mfLevel[m.field] }] },
-        mark: { type: "rule", strokeDash: [6, 4], color: "#555" },
-        encoding: { y: { field: "level", type: "quantitative" } },
-      },
-      {
-        data: { values: [{ label: "MF-BPR", level: mfLevel[m.field] }] },
-        mark: { type: "text", align: "left", dx: 4, dy: -6, color: "#555" },
-        encoding: {
-          x: { value: 0 },
-          y: { field: "level", type: "quantitative" },
-          text: { field: "label" },
-        },
-      },
+      ...referenceLine("MF-BPR", mfLevel[m.field]),
     ],
   }));
   return {
@@ -209,20 +216,7 @@ export function figure4Spec(
           shape: { field: "series", type: "nominal", title: "Perturbation" },
         },
       },
-      {
-        data: { values: [{ level: clean[m.field] }] },
-        mark: { type: "rule", strokeDash: [6, 4], color: "#555" },
-        encoding: { y: { field: "level", type: "quantitative" } },
-      },
-      {
-        data: { values: [{ label: "VBPR (clean)", level: clean[m.field] }] },
-        mark: { type: "text", align: "left", dx: 4, dy: -6, color: "#555" },
-        encoding: {
-          x: { value: 0 },
-          y: { field: "level", type: "quantitative" },
-          text: { field: "label" },
-        },
-      },
+      ...referenceLine("VBPR (clean)", clean[m.field]),
     ],
   }));
   return {
