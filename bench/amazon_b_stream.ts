@@ -16,7 +16,7 @@ import {
   AMAZON_RECORD_BYTES,
   extractAmazonFeatures,
   scanAmazonFeatures,
-} from "../loaders/amazon_b.ts";
+} from "../io/amazon_b.ts";
 
 function asinOf(r: number): string {
   return `X${String(r).padStart(9, "0")}`;

@@ -19,7 +19,7 @@
  *   `scale_i` lognormal (heavy-tailed). They are streamed to disk in chunks of rows.
  * - User activity: `minPerUser` plus a lognormal-mixed exponential extra, adjusted so the
  *   active users hold exactly `interactions`; `lowActivityUsers` more users get fewer than
- *   `minPerUser` interactions and are removed by `filter_users`, as are items nobody took.
+ *   `minPerUser` interactions and are removed by `filter-users`, as are items nobody took.
  *
  * Data-dir datasets: `interactions.csv` or `interactions.tsv` and `features.npy` are validated
  * (bad lines give errors naming file and line) and written in the canonical form.
@@ -27,13 +27,13 @@
 import { defineStage } from "../pipeline/stage.ts";
 import type { Rng } from "../pipeline/rng.ts";
 import type { Progress } from "../pipeline/progress.ts";
-import { NpyRowWriter, openNpyRows, readNpyHeader } from "../pipeline/npy.ts";
+import { NpyRowWriter, openNpyRows, readNpyHeader } from "../io/npy.ts";
 import {
   type DataDirConfig,
   datasetConfigSchema,
   type SyntheticConfig,
-} from "./lib/dataset_config.ts";
-import { readRawInteractions, writeRawInteractions } from "./lib/interactions.ts";
+} from "../config/dataset.ts";
+import { readRawInteractions, writeRawInteractions } from "../io/interactions.ts";
 
 /** Summary returned by the dataset stage (recorded in the manifest). */
 export interface DatasetSummary {
@@ -48,7 +48,7 @@ export interface DatasetSummary {
   [key: string]: unknown;
 }
 
-/** The dataset stage. Params: a dataset configuration (see `stages/lib/dataset_config.ts`). */
+/** The dataset stage. Params: a dataset configuration (see `config/dataset.ts`). */
 export const stage = defineStage({
   name: "dataset",
   module: import.meta.url,
@@ -59,7 +59,7 @@ export const stage = defineStage({
     const cfg = ctx.params;
     if (cfg.kind === "data-dir") return await importDataDir(cfg, ctx.outDir, ctx.log);
     if (cfg.kind === "authors-split") {
-      throw new Error(`dataset ${cfg.name}: authors-split datasets are read by stages/authors_import.ts`);
+      throw new Error(`dataset ${cfg.name}: authors-split datasets are read by stages/authors-import.ts`);
     }
     return await generateSynthetic(cfg, ctx.rng, ctx.outDir, {
       progress: ctx.progress,

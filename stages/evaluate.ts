@@ -15,7 +15,7 @@
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
-import { readNpy, writeNpy } from "../pipeline/npy.ts";
+import { readNpy, writeNpy } from "../io/npy.ts";
 import {
   metricNames,
   metricsFromRanks,
@@ -24,7 +24,7 @@ import {
   summarise,
   summaryValues,
 } from "../models/metrics.ts";
-import { readPairs, readPerUser } from "./lib/interactions.ts";
+import { readPairs, readPerUser } from "../io/interactions.ts";
 import { dropValidationPairs } from "./lib/train_inputs.ts";
 import { writeJson } from "./lib/model_outputs.ts";
 

@@ -8,8 +8,8 @@
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
-import { type NpyRowReader, NpyRowWriter, openNpyRows } from "../pipeline/npy.ts";
-import { readIdMap } from "./lib/interactions.ts";
+import { type NpyRowReader, NpyRowWriter, openNpyRows } from "../io/npy.ts";
+import { readIdMap } from "../io/interactions.ts";
 
 /** The features stage. */
 export const stage = defineStage({

@@ -10,14 +10,14 @@
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import type { Rng } from "../pipeline/rng.ts";
-import { writeNpy } from "../pipeline/npy.ts";
+import { writeNpy } from "../io/npy.ts";
 import {
   groupByUser,
   readIdMap,
   readPairs,
   readPerUser,
   type UserRows,
-} from "./lib/interactions.ts";
+} from "../io/interactions.ts";
 
 /** The negatives stage. */
 export const stage = defineStage({

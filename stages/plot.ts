@@ -12,10 +12,10 @@
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
-import { readNpy } from "../pipeline/npy.ts";
+import { readNpy } from "../io/npy.ts";
 import { parseCurveCsv, writeJson } from "./lib/model_outputs.ts";
-import { FIGURE_IDS, type FigureData, figureSpec } from "./lib/figures/specs.ts";
-import { renderSpec } from "./lib/figures/render.ts";
+import { FIGURE_IDS, type FigureData, figureSpec } from "../figures/specs.ts";
+import { renderSpec } from "../figures/render.ts";
 import {
   curvePoints,
   epsPoints,
@@ -23,7 +23,7 @@ import {
   perturbationPoints,
   rankChangeEntries,
   summaryLevel,
-} from "./lib/figures/data.ts";
+} from "../figures/data.ts";
 
 /** Output files of the plot stage. */
 export const PLOT_OUTPUTS: readonly string[] = [

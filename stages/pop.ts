@@ -7,9 +7,9 @@
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
-import { writeNpy } from "../pipeline/npy.ts";
+import { writeNpy } from "../io/npy.ts";
 import { popScoresFor, popularityScores } from "../models/pop.ts";
-import { quickMetrics, targetScores } from "./lib/eval_scores.ts";
+import { quickMetrics, targetScores } from "../models/eval_scores.ts";
 import { loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
 import { curveCsv, writeJson, writeScores } from "./lib/model_outputs.ts";
 import { PHASE_INPUTS } from "./lib/bpr_stage.ts";

@@ -16,18 +16,18 @@
 import { z } from "zod";
 import { cpus, totalmem } from "node:os";
 import { defineStage } from "../pipeline/stage.ts";
-import { FIGURE_IDS, type FigureData, type FigureId } from "./lib/figures/specs.ts";
-import { buildReportHtml } from "./lib/report/html.ts";
-import { buildReportMarkdown } from "./lib/report/markdown.ts";
-import { assembleReportInput, provenanceOf } from "./lib/report/assemble.ts";
-import { reportMetrics } from "./lib/report/metrics.ts";
-import { buildControl, controlEpochs } from "./lib/report/control.ts";
-import type { ControlSet } from "./lib/report/input.ts";
-import { readNpy } from "../pipeline/npy.ts";
+import { FIGURE_IDS, type FigureData, type FigureId } from "../figures/specs.ts";
+import { buildReportHtml } from "../report/html.ts";
+import { buildReportMarkdown } from "../report/markdown.ts";
+import { assembleReportInput, provenanceOf } from "../report/assemble.ts";
+import { reportMetrics } from "../report/metrics.ts";
+import { buildControl, controlEpochs } from "../report/control.ts";
+import type { ControlSet } from "../report/input.ts";
+import { readNpy } from "../io/npy.ts";
 import { metricNames, PAPER_CUTOFFS } from "../models/metrics.ts";
 import { writeJson } from "./lib/model_outputs.ts";
-import { ADVERSARY_NOTE } from "./lib/robustness.ts";
-import type { ReportItemId } from "./lib/report/input.ts";
+import { ADVERSARY_NOTE } from "../models/robustness.ts";
+import type { ReportItemId } from "../report/input.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 /** Input name of a figure's SVG. */

@@ -12,8 +12,8 @@
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
-import { writeNpy } from "../pipeline/npy.ts";
-import { countIds, groupByUser, readPairs, writePairs } from "./lib/interactions.ts";
+import { writeNpy } from "../io/npy.ts";
+import { countIds, groupByUser, readPairs, writePairs } from "../io/interactions.ts";
 
 /** The split stage (no parameters; randomness from the node's seed). */
 export const stage = defineStage({

@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { writeJson } from "./lib/model_outputs.ts";
-import { toCsv } from "./lib/tables.ts";
+import { toCsv } from "../tables/format.ts";
 
 /** Input slots of a sweep (the most points it takes). */
 export const MAX_SWEEP_POINTS = 16;

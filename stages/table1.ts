@@ -13,8 +13,8 @@
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
-import { readIdMap, readPairs, readPerUser } from "./lib/interactions.ts";
-import { type Cell, toCsv, toMarkdown } from "./lib/tables.ts";
+import { readIdMap, readPairs, readPerUser } from "../io/interactions.ts";
+import { type Cell, toCsv, toMarkdown } from "../tables/format.ts";
 import paperTable1 from "../configs/paper/table1.json" with { type: "json" };
 
 /** Paper values for one dataset (`configs/paper/table1.json`). */

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { writeNpy } from "../../pipeline/npy.ts";
+import { writeNpy } from "../../io/npy.ts";
 
 /** One row of `curve.csv`. */
 export interface CurveRow {

@@ -14,9 +14,9 @@
  *
  * @module
  */
-import { readNpy } from "../../pipeline/npy.ts";
+import { readNpy } from "../../io/npy.ts";
 import type { FeatureMatrix, TrainSet } from "../../models/types.ts";
-import { type Pairs, readIdMap, readPairs, readPerUser } from "./interactions.ts";
+import { type Pairs, readIdMap, readPairs, readPerUser } from "../../io/interactions.ts";
 
 /** Phase of a run: final training (evaluated on test) or tuning (evaluated on validation). */
 export type Phase = "final" | "tune";

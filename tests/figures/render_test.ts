@@ -5,7 +5,7 @@ import {
   renderSpec,
   specToSvg,
   svgToPixels,
-} from "../../stages/lib/figures/render.ts";
+} from "../../figures/render.ts";
 import type { TopLevelSpec } from "vega-lite";
 
 const SPEC: TopLevelSpec = {

@@ -8,8 +8,8 @@ import {
   figure7Spec,
   FIGURE_IDS,
   figureSpec,
-} from "../../stages/lib/figures/specs.ts";
-import { specToSvg } from "../../stages/lib/figures/render.ts";
+} from "../../figures/specs.ts";
+import { specToSvg } from "../../figures/render.ts";
 
 const CURVES = [
   { model: "AMR", epoch: 0, hr10: 0.18, ndcg10: 0.11 },

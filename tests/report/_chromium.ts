@@ -6,7 +6,7 @@
  * `/usr/bin/chromium` (or `$CHROMIUM`) is absent.
  */
 import assert from "node:assert/strict";
-import { REPORT_ITEM_IDS } from "../../stages/lib/report/input.ts";
+import { REPORT_ITEM_IDS } from "../../report/input.ts";
 
 /** The Chromium binary. */
 export const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";

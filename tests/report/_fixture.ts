@@ -1,6 +1,6 @@
 /** Fake but complete report input for the report tests (numbers near the paper's Pinterest). */
-import type { ControlTable, ReportInput, Table2Input } from "../../stages/lib/report/input.ts";
-import type { CurvePoint, PerturbationPoint, RankChange } from "../../stages/lib/figures/specs.ts";
+import type { ControlTable, ReportInput, Table2Input } from "../../report/input.ts";
+import type { CurvePoint, PerturbationPoint, RankChange } from "../../figures/specs.ts";
 
 const METRICS = ["hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"];
 const METHODS = ["POP", "MF-eALS", "MF-BPR", "DUIF", "VBPR", "AMR"];

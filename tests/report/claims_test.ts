@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { CLAIMS, evaluateClaims, verdictText } from "../../stages/lib/report/claims.ts";
-import type { ClaimResult } from "../../stages/lib/report/claims.ts";
-import type { ControlTable, Table2Input } from "../../stages/lib/report/input.ts";
-import { paperValues } from "../../stages/lib/report/paper_values.ts";
+import { CLAIMS, evaluateClaims, verdictText } from "../../report/claims.ts";
+import type { ClaimResult } from "../../report/claims.ts";
+import type { ControlTable, Table2Input } from "../../report/input.ts";
+import { paperValues } from "../../config/paper.ts";
 
 function table(amr: number, vbpr: number, pAmrVbpr: number | null = null): Table2Input {
   return {

@@ -1,7 +1,7 @@
-/** The lambda = 0 control (`stages/lib/report/control.ts`) and its `metrics.json` entries. */
+/** The lambda = 0 control (`report/control.ts`) and its `metrics.json` entries. */
 import assert from "node:assert/strict";
-import { buildControl, controlEpochs } from "../../stages/lib/report/control.ts";
-import { reportMetrics } from "../../stages/lib/report/metrics.ts";
+import { buildControl, controlEpochs } from "../../report/control.ts";
+import { reportMetrics } from "../../report/metrics.ts";
 import { pairedTTest } from "../../models/significance.ts";
 import type { Manifest } from "../../pipeline/manifest.ts";
 import { fakeReportInput } from "./_fixture.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { buildReportHtml, escapeHtml, scopeSvgIds } from "../../stages/lib/report/html.ts";
-import type { ReportInput } from "../../stages/lib/report/html.ts";
-import { buildReportMarkdown } from "../../stages/lib/report/markdown.ts";
-import { REPORT_ITEM_IDS } from "../../stages/lib/report/input.ts";
-import type { Table2Input } from "../../stages/lib/report/input.ts";
-import { buildTable2 } from "../../stages/lib/table2.ts";
+import { buildReportHtml, escapeHtml, scopeSvgIds } from "../../report/html.ts";
+import type { ReportInput } from "../../report/html.ts";
+import { buildReportMarkdown } from "../../report/markdown.ts";
+import { REPORT_ITEM_IDS } from "../../report/input.ts";
+import type { Table2Input } from "../../report/input.ts";
+import { buildTable2 } from "../../tables/table2.ts";
 import { metricsFromRanks } from "../../models/metrics.ts";
 import { fakeReportInput } from "./_fixture.ts";
 

@@ -7,7 +7,7 @@
  * Needs the Debian package `chromium`; skipped with a message when it is absent. CI installs it
  * with `apt-get update && apt-get install -y chromium` (`.ci/run`).
  */
-import { buildReportHtml } from "../../stages/lib/report/html.ts";
+import { buildReportHtml } from "../../report/html.ts";
 import { fakeReportInput } from "./_fixture.ts";
 import { checkReportInBrowser, chromiumPresent } from "./_chromium.ts";
 

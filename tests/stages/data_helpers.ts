@@ -1,13 +1,13 @@
 /**
- * Test helpers: runs the data nodes of `stages/plan_data.ts` in order without the engine,
+ * Test helpers: runs the data nodes of `plan/data.ts` in order without the engine,
  * each in its own folder under a temporary directory.
  */
 import { Rng } from "../../pipeline/rng.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
 import type { NodeSpec } from "../../pipeline/graph.ts";
 import { createHash } from "node:crypto";
-import { dataNodes } from "../../stages/plan_data.ts";
-import type { DatasetConfig } from "../../stages/lib/dataset_config.ts";
+import { dataNodes } from "../../plan/data.ts";
+import type { DatasetConfig } from "../../config/dataset.ts";
 
 /** Output paths per node id and output name. */
 export type Outputs = Record<string, Record<string, string>>;

@@ -1,6 +1,6 @@
 import { stage } from "../../stages/dataset.ts";
-import { loadDatasetConfig, parseDatasetConfig } from "../../stages/lib/dataset_config.ts";
-import { readNpy, writeNpy } from "../../pipeline/npy.ts";
+import { loadDatasetConfig, parseDatasetConfig } from "../../config/dataset.ts";
+import { readNpy, writeNpy } from "../../io/npy.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
 import { assert, assertRejects, sha256 } from "./data_helpers.ts";

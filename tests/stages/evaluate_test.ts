@@ -3,11 +3,11 @@
  * target, and the cold/warm split; and the stage's files.
  */
 import assert from "node:assert/strict";
-import { readNpy, writeNpy } from "../../pipeline/npy.ts";
+import { readNpy, writeNpy } from "../../io/npy.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
 import { evaluateScores, stage } from "../../stages/evaluate.ts";
-import { writePairs } from "../../stages/lib/interactions.ts";
+import { writePairs } from "../../io/interactions.ts";
 
 // 4 users, 3 negatives each. Row: [target score, negatives...].
 const SCORES = new Float32Array([

@@ -1,8 +1,8 @@
 import { stage } from "../../stages/features.ts";
-import { readNpy, writeNpy } from "../../pipeline/npy.ts";
+import { readNpy, writeNpy } from "../../io/npy.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
-import { writeIdMap } from "../../stages/lib/interactions.ts";
+import { writeIdMap } from "../../io/interactions.ts";
 import { assert, assertRejects } from "./data_helpers.ts";
 
 async function runFeatures(rows: number[], data: number[], cols: number, chunkRows: number) {

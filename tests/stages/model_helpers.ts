@@ -4,9 +4,9 @@
  */
 import { join } from "node:path";
 import type { NodeSpec } from "../../pipeline/graph.ts";
-import { type DatasetConfig, loadDatasetConfig } from "../../stages/lib/dataset_config.ts";
-import { loadProfile, type Profile } from "../../stages/lib/profile_config.ts";
-import { modelNodes } from "../../stages/plan_models.ts";
+import { type DatasetConfig, loadDatasetConfig } from "../../config/dataset.ts";
+import { loadProfile, type Profile } from "../../config/profile.ts";
+import { modelNodes } from "../../plan/models.ts";
 import { type Outputs, runData, runNode } from "./data_helpers.ts";
 
 const CONFIGS = new URL("../../configs", import.meta.url).pathname;

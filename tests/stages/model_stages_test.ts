@@ -5,10 +5,10 @@
  * trains without the validation pairs and evaluates on validation.
  */
 import assert from "node:assert/strict";
-import { readNpy } from "../../pipeline/npy.ts";
+import { readNpy } from "../../io/npy.ts";
 import { continuedStage } from "../../stages/vbpr.ts";
 import { parseCurveCsv } from "../../stages/lib/model_outputs.ts";
-import { phaseInputs } from "../../stages/plan_models.ts";
+import { phaseInputs } from "../../plan/models.ts";
 import { npyBody, runModelNode, type SmokeSetup, smokeSetup } from "./model_helpers.ts";
 
 let setup: SmokeSetup | null = null;

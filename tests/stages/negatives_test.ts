@@ -1,6 +1,6 @@
-import { readNpy } from "../../pipeline/npy.ts";
+import { readNpy } from "../../io/npy.ts";
 import { Rng } from "../../pipeline/rng.ts";
-import { loadDatasetConfig } from "../../stages/lib/dataset_config.ts";
+import { loadDatasetConfig } from "../../config/dataset.ts";
 import { drawNegatives } from "../../stages/negatives.ts";
 import { assert, runData, sha256 } from "./data_helpers.ts";
 

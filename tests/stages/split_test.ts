@@ -1,5 +1,5 @@
-import { readNpy } from "../../pipeline/npy.ts";
-import { loadDatasetConfig } from "../../stages/lib/dataset_config.ts";
+import { readNpy } from "../../io/npy.ts";
+import { loadDatasetConfig } from "../../config/dataset.ts";
 import { assert, runData, sha256 } from "./data_helpers.ts";
 
 Deno.test("split: one test and at most one validation item per user, seeded", async () => {

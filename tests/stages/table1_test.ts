@@ -1,6 +1,6 @@
-import { loadDatasetConfig } from "../../stages/lib/dataset_config.ts";
+import { loadDatasetConfig } from "../../config/dataset.ts";
 import { computeTable1 } from "../../stages/table1.ts";
-import { dataNodes } from "../../stages/plan_data.ts";
+import { dataNodes } from "../../plan/data.ts";
 import { assert, runData } from "./data_helpers.ts";
 
 Deno.test("computeTable1 counts cold test cases and distinct cold test items", () => {

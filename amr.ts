@@ -1,0 +1,114 @@
+/**
+ * The AMR project as the engine sees it: configs in, a graph out, plus the `data` commands.
+ */
+import type { Command } from "@commander-js/extra-typings";
+import { join } from "node:path";
+import type { Project, Target, TargetOptions } from "./pipeline/project.ts";
+import type { RuntimeFacts } from "./pipeline/keys.ts";
+import { loadDatasetConfig, parseDatasetConfig, type DatasetConfig } from "./config/dataset.ts";
+import { loadProfile } from "./config/profile.ts";
+import { planNodes } from "./plan/mod.ts";
+import { registerDataCommands } from "./commands/data.ts";
+import { authorsDir, withExternalHashes } from "./datasets/external.ts";
+import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan/init.ts";
+import { WEIGHTS_FILE } from "./datasets/authors_files.ts";
+import { externalFileHash } from "./pipeline/external_files.ts";
+import { THREADS_ENV } from "./models/threads.ts";
+import { checkSupport } from "./config/expected.ts";
+
+const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
+const CONFIGS = join(ROOT, "configs");
+
+/** Profiles shipped in `configs/profiles/`. */
+export const PROFILES = ["smoke", "default", "paper", "ci-real"];
+
+/** Default dataset (synthetic, generated in the authors' file format). */
+export const DEFAULT_DATASET = "synthetic-pinterest";
+
+/** Where artifacts live: `AMR_ARTIFACTS` or `<repo>/artifacts`. */
+export function artifactsRoot(): string {
+  return Deno.env.get("AMR_ARTIFACTS") ?? join(ROOT, "artifacts");
+}
+
+/** Reads the pinned tfjs version from deno.json's import map. */
+async function tfjsVersion(): Promise<string> {
+  const cfg = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json"))) as { imports: Record<string, string> };
+  return cfg.imports["@tensorflow/tfjs"]?.match(/@(\d[^/]*)$/)?.[1] ?? "unknown";
+}
+
+/**
+ * Runtime facts that change numerical results. The WASM thread count is not one of them:
+ * results are bit-identical for any count (tests/models/wasm_threads_test.ts).
+ */
+export async function runtimeFacts(): Promise<RuntimeFacts> {
+  return {
+    base: { deno: Deno.version.deno },
+    needs: { tfjs: { version: await tfjsVersion(), backend: "wasm" } },
+  };
+}
+
+/** Resolves `--dataset` / `--data-dir` to a dataset config; external files' SHA-256 go into
+ * its `hashes` (so their content, not only their path, is part of the cache key). */
+export async function resolveDataset(opts: { dataset?: string; dataDir?: string }): Promise<DatasetConfig> {
+  if (opts.dataDir) {
+    const dir = opts.dataDir.startsWith("/") ? opts.dataDir : join(Deno.cwd(), opts.dataDir);
+    const name = `dir-${dir.split("/").filter(Boolean).pop()}`;
+    const cfg = parseDatasetConfig({ kind: "data-dir", name, dir, minPerUser: 2 }, `--data-dir ${dir}`);
+    return await withExternalHashes(cfg, artifactsRoot());
+  }
+  const cfg = await loadDatasetConfig(opts.dataset ?? DEFAULT_DATASET, join(CONFIGS, "datasets"));
+  return await withExternalHashes(cfg, artifactsRoot());
+}
+
+function parseInit(init: string | undefined): AmrInit {
+  if (init === undefined) return "vbpr";
+  if (!(AMR_INITS as readonly string[]).includes(init)) {
+    throw new Error(`--init: expected one of ${AMR_INITS.join(", ")}, got "${init}"`);
+  }
+  return init as AmrInit;
+}
+
+/** Builds the target for a dataset and profile. */
+export async function resolveTarget(opts: TargetOptions): Promise<Target> {
+  const dataset = await resolveDataset(opts);
+  const profile = await loadProfile(CONFIGS, opts.profile);
+  const init = parseInit(opts.init);
+  let nodes = planNodes(dataset, profile);
+  if (init === "official-vbpr") {
+    if (dataset.kind !== "authors-split") {
+      throw new Error(`--init official-vbpr needs an authors-split dataset (with ${WEIGHTS_FILE}); ${dataset.name} is ${dataset.kind}`);
+    }
+    const path = join(authorsDir(dataset.dir, artifactsRoot()), WEIGHTS_FILE);
+    let sha256: string;
+    try {
+      sha256 = await externalFileHash(path, artifactsRoot());
+    } catch {
+      throw new Error(`--init official-vbpr: ${path} not found (fetch it with "deno task amr data fetch pinterest")`);
+    }
+    nodes = withOfficialInit(nodes, { path, sha256 }, { seed: profile.seed, k: profile.k });
+  }
+  const suffix = init === "vbpr" ? "" : `+${init}`;
+  return {
+    name: `${dataset.name}--${profile.name}${suffix}`,
+    nodes,
+    resultsDir: join(artifactsRoot(), "results", dataset.name, `${profile.name}${suffix}`),
+    meta: { dataset: dataset.name, profile: profile.name, seed: profile.seed, init },
+  };
+}
+
+/** The project object handed to the CLI. */
+export const project: Project = {
+  name: "amr",
+  root: ROOT,
+  artifactsRoot: artifactsRoot(),
+  entry: new URL("./main.ts", import.meta.url).href,
+  profiles: PROFILES,
+  defaultDataset: DEFAULT_DATASET,
+  runtime: runtimeFacts,
+  threadsEnv: THREADS_ENV,
+  resolveTarget,
+  check: checkSupport(CONFIGS),
+  extend(program: Command) {
+    registerDataCommands(program, { configDir: CONFIGS, resolveTarget });
+  },
+};

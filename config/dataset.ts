@@ -1,0 +1,143 @@
+/**
+ * Dataset configurations (`configs/datasets/<name>.json`): a synthetic generator's shape
+ * parameters, a user directory with interactions and features, or the authors' pre-split files.
+ */
+import { z } from "zod";
+
+const int = (min: number) => z.number().int().min(min);
+
+/** Parameters of the synthetic generator (see `stages/dataset.ts` for the model). */
+export const syntheticConfigSchema = z.object({
+  kind: z.literal("synthetic"),
+  /** Dataset name, e.g. "synthetic-pinterest". */
+  name: z.string().min(1),
+  /** Users generated with at least `minPerUser` interactions (all survive filtering). */
+  users: int(1),
+  /** Extra users generated below `minPerUser` (removed by filter-users, like the paper's). */
+  lowActivityUsers: int(0).default(0),
+  /** Interactions of the `users` active users (before duplicate removal). */
+  interactions: int(1),
+  /** Item pool; items nobody interacts with are dropped by filter-users. */
+  items: int(1),
+  /** Feature dimension D (2048 for ResNet-50 pool5). */
+  dim: int(1),
+  /** Minimum interactions per user kept by filter-users (2 Pinterest, 5 Amazon). */
+  minPerUser: int(1),
+  /** Zipf exponent of item popularity (weight of rank r is r^-zipf). */
+  zipf: z.number().min(0).default(1),
+  /** Mean extra interactions per user beyond the minimum follow a geometric law; this
+   * is the tail exponent of the lognormal spread of user activity (0 = geometric only). */
+  activitySpread: z.number().min(0).default(0.8),
+  /** Number of visual topics (clusters of the item visual latent). */
+  visualTopics: int(1).default(40),
+  /** Number of collaborative (non-visual) item clusters. */
+  collabTopics: int(1).default(40),
+  /** Dimension of the item visual latent that the features are projected from. */
+  visualLatentDim: int(1).default(16),
+  /** Probability that an interaction is driven by visual taste rather than collaborative taste. */
+  visualShare: z.number().min(0).max(1).default(0.6),
+  /**
+   * How collaborative topics relate to visual ones. `independent` (default): an item's
+   * collaborative topic is drawn independently of its visual topic, and a user's favourite
+   * collaborative topics independently of her visual ones. `nested`: collaborative topics are
+   * "boards" inside visual topics (board `c` belongs to visual topic `c % visualTopics`, so
+   * `collabTopics >= visualTopics`); an item's board lies in its visual topic and a user's k-th
+   * favourite board in her k-th favourite visual topic, so the items a user takes are tightly
+   * clustered (strong item-item co-occurrence, as pins of one board) and visually coherent.
+   */
+  topicNesting: z.enum(["independent", "nested"]).default("independent"),
+  /** Favourite topics per user (for each of the two tastes). */
+  topicsPerUser: int(1).default(2),
+  /** Probability that an interaction ignores taste and follows popularity only. */
+  popularityShare: z.number().min(0).max(1).default(0.15),
+  /** Spread of an item's visual latent around its topic centre (relative to centre norm 1). */
+  visualNoise: z.number().min(0).default(0.5),
+  /** Per-element feature noise before the ReLU. */
+  featureNoise: z.number().min(0).default(0.3),
+  /** Bias before the ReLU (more negative = sparser features). */
+  featureBias: z.number().default(-0.5),
+  /** Sigma of the lognormal per-item feature scale (heavy-tailed image "energy"). */
+  scaleSigma: z.number().min(0).default(0.5),
+  /** Rows generated per chunk when streaming features to disk. */
+  chunkRows: int(1).default(4096),
+}).strict();
+
+/** A user-supplied directory with `interactions.csv` or `.tsv` and `features.npy`. */
+export const dataDirConfigSchema = z.object({
+  kind: z.literal("data-dir"),
+  /** Dataset name. */
+  name: z.string().min(1),
+  /** Directory holding the files (absolute, or relative to the working directory). */
+  dir: z.string().min(1),
+  /** Minimum interactions per user kept by filter-users. */
+  minPerUser: int(1),
+  /** SHA-256 of each file read from `dir` (filled in when the target is resolved, so that a
+   * changed file changes the stage's cache key). */
+  hashes: z.record(z.string(), z.string()).optional(),
+}).strict();
+
+/**
+ * The authors' pre-split layout (duxy-me/AMR `data/pinterest`): `pos.txt` (training pairs),
+ * `neg.txt` (row u: test item then the fixed negatives), `f_resnet.npy` (features), and
+ * optionally `weights/best-vbpr.npy`. No filtering or splitting is done.
+ */
+export const authorsSplitConfigSchema = z.object({
+  kind: z.literal("authors-split"),
+  /** Dataset name. */
+  name: z.string().min(1),
+  /** Directory holding the files: absolute, or relative to `<artifacts>/data/`. */
+  dir: z.string().min(1),
+  /** Negatives per `neg.txt` row (999 in the authors' file). */
+  negatives: int(1).default(999),
+  /** Features file name inside `dir`. */
+  features: z.string().min(1).default("f_resnet.npy"),
+  /** SHA-256 of each file read from `dir` (filled in when the target is resolved). */
+  hashes: z.record(z.string(), z.string()).optional(),
+}).strict();
+
+/** Any dataset configuration. */
+export const datasetConfigSchema = z.discriminatedUnion("kind", [
+  syntheticConfigSchema,
+  dataDirConfigSchema,
+  authorsSplitConfigSchema,
+]);
+
+/** A synthetic dataset configuration (defaults applied). */
+export type SyntheticConfig = z.infer<typeof syntheticConfigSchema>;
+/** A data-dir dataset configuration. */
+export type DataDirConfig = z.infer<typeof dataDirConfigSchema>;
+/** An authors-split dataset configuration (defaults applied). */
+export type AuthorsSplitConfig = z.infer<typeof authorsSplitConfigSchema>;
+/** Any dataset configuration (defaults applied). */
+export type DatasetConfig = z.infer<typeof datasetConfigSchema>;
+
+/** Validates a parsed JSON value; errors name the source and the offending field. */
+export function parseDatasetConfig(value: unknown, source = "dataset config"): DatasetConfig {
+  const result = datasetConfigSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new Error(`${source}: invalid dataset config: ${issues.join("; ")}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates `configs/datasets/<name>.json` (or any path ending in `.json`). */
+export async function loadDatasetConfig(
+  nameOrPath: string,
+  configDir = "configs/datasets",
+): Promise<DatasetConfig> {
+  const path = nameOrPath.endsWith(".json") ? nameOrPath : `${configDir}/${nameOrPath}.json`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot read dataset config (${(e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseDatasetConfig(json, path);
+}

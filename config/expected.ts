@@ -1,0 +1,64 @@
+/**
+ * This project's side of `amr check`: the metrics of a run are the report stage's
+ * `metrics.json` (published at `<results>/metrics.json`, names in `report/metrics.ts`), the
+ * expectations live in `configs/expected/<dataset>-<profile>.json`, and new metrics get
+ * tolerances by family (below).
+ *
+ * Tolerances absorb float32 summation-order differences (a tie flipping for one user moves a
+ * mean over the smoke dataset's 300 users by 1/300) but catch real changes:
+ * counts exact, shares to 1e-9, HR/NDCG means to 0.004, Table 3 relative changes to 0.01
+ * (one flipped user moves NDCG@10 / clean NDCG@10 by up to ~0.02 on smoke, rarely), mean rank
+ * changes (Figure 5) to 0.05 ranks.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { CheckSupport, Target } from "../pipeline/project.ts";
+import type { ToleranceOptions } from "../pipeline/check.ts";
+
+/** Tolerance written by `check --update` for a new metric, by its name. */
+export function metricTolerance(name: string): ToleranceOptions {
+  if (/^table1\.(users|items|interactions)$/.test(name)) return { abs: 0 };
+  if (name.startsWith("table1.")) return { abs: 1e-9 };
+  if (name.startsWith("table3.")) return { abs: 0.01 };
+  if (/^figure5\..*\.mean$/.test(name)) return { abs: 0.05 };
+  if (name.endsWith(".ri")) return { abs: 0.02 };
+  return { abs: 0.004 };
+}
+
+/** The expectations file of a target: `<configDir>/expected/<dataset>-<profile>[+init].json`. */
+export function expectationsPath(configDir: string, target: Target): string {
+  const m = target.meta as { dataset?: string; profile?: string; init?: string };
+  const suffix = m.init && m.init !== "vbpr" ? `+${m.init}` : "";
+  return join(configDir, "expected", `${m.dataset}-${m.profile}${suffix}.json`);
+}
+
+/** Reads `<results>/metrics.json` of a target's last reproduce. */
+export async function readRunMetrics(target: Target): Promise<Record<string, number>> {
+  const path = join(target.resultsDir, "metrics.json");
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Error(`${path} not found: run "reproduce" for this target first`);
+    }
+    throw e;
+  }
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v !== "number") throw new Error(`${path}: ${k}: expected a number`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** The project's `check` support. */
+export function checkSupport(configDir: string): CheckSupport {
+  return {
+    metrics: readRunMetrics,
+    expectationsFile: (target) => expectationsPath(configDir, target),
+    tolerance: metricTolerance,
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * The model part of the graph: POP, MF-eALS, MF-BPR, DUIF, VBPR (from MF-BPR's P, Q) and AMR
+ * (from VBPR's P, Q, E), one `eval-<model>` node each, and `table2` (published to
+ * `tables/table2.*`). With tuning (profile `tune` set), the BPR models read their
+ * hyper-parameters from the `chosen.json` of a selection node (see `plan/tune.ts`).
+ */
+import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
+import type { DatasetConfig } from "../config/dataset.ts";
+import type { BprModelConfig, Profile } from "../config/profile.ts";
+import type { Phase } from "../stages/lib/train_inputs.ts";
+import type { OverrideField } from "../stages/lib/chosen.ts";
+import { nodeSeed, paperDatasetOf } from "./data.ts";
+import { stage as popStage } from "../stages/pop.ts";
+import { stage as ealsStage } from "../stages/mf-eals.ts";
+import { stage as mfStage, tunedStage as mfTuned } from "../stages/mf-bpr.ts";
+import { stage as duifStage, tunedStage as duifTuned } from "../stages/duif.ts";
+import { stage as vbprStage, tunedStage as vbprTuned } from "../stages/vbpr.ts";
+import { stage as amrStage, tunedStage as amrTuned } from "../stages/amr.ts";
+import { stage as evaluateStage } from "../stages/evaluate.ts";
+import { stage as table2Stage, TABLE2_METHODS } from "../stages/table2.ts";
+
+/** Model node ids, in Table 2 order. */
+export const MODEL_IDS = ["pop", "mf-eals", "mf-bpr", "duif", "vbpr", "amr"] as const;
+
+/** A model node id. */
+export type ModelId = typeof MODEL_IDS[number];
+
+/** The BPR-trained models whose hyper-parameters can be tuned. */
+export type TunableModel = "mf-bpr" | "duif" | "vbpr" | "amr";
+
+/** Where a tuned model's `chosen.json` comes from and which fields it replaces. */
+export interface TunedSource {
+  /** Node id of the selection that wrote `chosen.json`. */
+  node: string;
+  /** Fields taken from it. */
+  override: OverrideField[];
+}
+
+/** Options of {@link modelNodes}. */
+export interface ModelPlanOptions {
+  /** Per model, the selection whose `chosen.json` replaces the profile's values. */
+  tuned?: Partial<Record<TunableModel, TunedSource>>;
+}
+
+/** The data inputs of a model node in a phase (target and negatives differ by phase). */
+export function phaseInputs(phase: Phase): Record<string, InputRef> {
+  return {
+    train: { node: "split", output: "train.npy" },
+    validation: { node: "split", output: "validation.npy" },
+    target: { node: "split", output: phase === "final" ? "test.npy" : "validation.npy" },
+    negatives: {
+      node: "negatives",
+      output: phase === "final" ? "negatives.npy" : "validation_negatives.npy",
+    },
+    item_map: { node: "filter-users", output: "item_map.csv" },
+  };
+}
+
+/** Weight inputs `init_<name>` wired to a node's `<name>.npy`. */
+export function initInputs(node: string, names: readonly string[]): Record<string, InputRef> {
+  return Object.fromEntries(names.map((n) => [`init_${n}`, { node, output: `${n}.npy` }]));
+}
+
+/** Params of a BPR model node from the profile (the stage schema fills the defaults). */
+export function bprParams(
+  profile: Profile,
+  cfg: BprModelConfig,
+  opts: { phase: Phase; evalEvery?: number; epochs?: number; override?: OverrideField[] },
+): Record<string, unknown> {
+  return {
+    phase: opts.phase,
+    epochs: opts.epochs ?? cfg.epochs,
+    evalEvery: opts.evalEvery ?? profile.evalEvery,
+    lr: cfg.lr,
+    regs: cfg.regs,
+    k: profile.k,
+    batchSize: profile.batchSize,
+    coldMode: profile.coldMode,
+    source: cfg.source,
+    override: opts.override ?? [],
+  };
+}
+
+/** The `features` input of the stages that read item features. */
+export const FEATURE_INPUTS: Readonly<Record<string, InputRef>> = {
+  features: { node: "features", output: "features.npy" },
+};
+
+/** The model, evaluation and Table 2 nodes for a dataset under a profile. */
+export function modelNodes(
+  dataset: DatasetConfig,
+  profile: Profile,
+  opts: ModelPlanOptions = {},
+): NodeSpec[] {
+  const seed = (id: string): number => nodeSeed(profile.seed, id);
+  const data = phaseInputs("final");
+  const features = FEATURE_INPUTS;
+  const m = profile.models;
+  const tuned = opts.tuned ?? {};
+  const hyper = (model: TunableModel): Record<string, InputRef> =>
+    tuned[model] ? { hyper: { node: tuned[model]!.node, output: "chosen.json" } } : {};
+  const params = (model: TunableModel, cfg: BprModelConfig) =>
+    bprParams(profile, cfg, { phase: "final", override: tuned[model]?.override });
+  const nodes: NodeSpec[] = [
+    {
+      id: "pop",
+      stage: popStage,
+      params: { phase: "final" },
+      inputs: data,
+      seed: seed("pop"),
+    },
+    {
+      id: "mf-eals",
+      stage: ealsStage,
+      params: {
+        phase: "final",
+        iterations: m["mf-eals"].iterations,
+        reg: m["mf-eals"].reg,
+        c0: m["mf-eals"].c0,
+        alpha: m["mf-eals"].alpha,
+        wPos: m["mf-eals"].wPos,
+        k: profile.k,
+        coldMode: profile.coldMode,
+        source: m["mf-eals"].source,
+      },
+      inputs: data,
+      seed: seed("mf-eals"),
+    },
+    {
+      id: "mf-bpr",
+      stage: tuned["mf-bpr"] ? mfTuned : mfStage,
+      params: params("mf-bpr", m["mf-bpr"]),
+      inputs: { ...data, ...hyper("mf-bpr") },
+      seed: seed("mf-bpr"),
+    },
+    {
+      id: "duif",
+      stage: tuned.duif ? duifTuned : duifStage,
+      params: params("duif", m.duif),
+      inputs: { ...data, ...features, ...hyper("duif") },
+      seed: seed("duif"),
+    },
+    {
+      id: "vbpr",
+      stage: tuned.vbpr ? vbprTuned : vbprStage,
+      params: { ...params("vbpr", m.vbpr), form: profile.vbprForm },
+      inputs: { ...data, ...features, ...initInputs("mf-bpr", ["P", "Q"]), ...hyper("vbpr") },
+      seed: seed("vbpr"),
+    },
+    {
+      id: "amr",
+      stage: tuned.amr ? amrTuned : amrStage,
+      params: {
+        ...params("amr", m.amr),
+        eps: m.amr.eps,
+        lambda: m.amr.lambda,
+        adversary: m.amr.adversary,
+      },
+      inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]), ...hyper("amr") },
+      seed: seed("amr"),
+    },
+  ];
+  for (const id of MODEL_IDS) {
+    nodes.push({
+      id: `eval-${id}`,
+      stage: evaluateStage,
+      params: { phase: "final", model: id },
+      inputs: {
+        scores: { node: id, output: "scores.npy" },
+        target: data.target,
+        train: data.train,
+      },
+      seed: seed(`eval-${id}`),
+    });
+  }
+  const tableInputs: Record<string, InputRef> = {
+    cold: { node: "eval-amr", output: "cold.npy" },
+  };
+  TABLE2_METHODS.forEach((t, k) => {
+    tableInputs[t.input] = { node: `eval-${MODEL_IDS[k]}`, output: "metrics.npy" };
+  });
+  nodes.push({
+    id: "table2",
+    stage: table2Stage,
+    params: { dataset: dataset.name, paper: paperDatasetOf(dataset.name) },
+    inputs: tableInputs,
+    seed: seed("table2"),
+    publish: Object.fromEntries(
+      table2Stage.outputs.map((o) => [o, `tables/${o}`]),
+    ),
+  });
+  return nodes;
+}

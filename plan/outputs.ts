@@ -1,0 +1,260 @@
+/**
+ * The robustness, hyper-parameter, figure and report part of the graph (paper sec. 4.3-4.4),
+ * on top of the model nodes of `plan/models.ts`:
+ *
+ * - `vbpr-continued`: plain VBPR trained on from `vbpr`'s P, Q and E for AMR's epochs with
+ *   AMR's learning rates and L2 weights (AMR with lambda = 0), the baseline curve beside AMR in
+ *   Figure 3 (both start from the same weights), and `eval-vbpr-continued` (stage `evaluate`),
+ *   whose per-user metrics the report tests AMR against (the lambda = 0 control).
+ * - `perturb-test`: Table 3, Figure 4 and Figure 5 data (test-time perturbations of `vbpr` and
+ *   `amr`).
+ * - Sweeps: one AMR run from `vbpr`'s weights plus its `eval-` node per grid point
+ *   (`amr@eps=..,lambda=..`), `sweep-eps` (Figure 6, lambda fixed at AMR's) and `sweep-lambda`
+ *   (Figure 7, eps fixed at AMR's). A point identical to AMR's own run reuses `amr`.
+ * - `plot` (Figures 3-7 as Vega-Lite, SVG, PNG) and `report` (HTML, Markdown, metrics.json).
+ *
+ * Published: `tables/table3.*`, `data/figure4.*`, `data/figure5.json`,
+ * `data/rank_change_{vbpr,amr}.npy`, `data/figure6.*`, `data/figure7.*`, `figures/*`,
+ * `report.html`, `report.md`, `metrics.json`.
+ */
+import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
+import type { DatasetConfig } from "../config/dataset.ts";
+import type { Profile } from "../config/profile.ts";
+import { nodeSeed, paperDatasetOf } from "./data.ts";
+import { bprParams, FEATURE_INPUTS, initInputs, phaseInputs } from "./models.ts";
+import { continuedStage } from "../stages/vbpr.ts";
+import { stage as amrStage } from "../stages/amr.ts";
+import { stage as evaluateStage } from "../stages/evaluate.ts";
+import { stage as perturbStage } from "../stages/perturb-test.ts";
+import { MAX_SWEEP_POINTS, stage as sweepStage, sweepSlot } from "../stages/sweep.ts";
+import { stage as plotStage } from "../stages/plot.ts";
+import { stage as reportStage } from "../stages/report.ts";
+import { FIGURE_IDS } from "../figures/specs.ts";
+
+/** Id of the AMR sweep run at (eps, lambda). */
+export function sweepRunId(eps: number, lambda: number): string {
+  return `amr@eps=${eps},lambda=${lambda}`;
+}
+
+/** Options of {@link figureNodes}. */
+export interface FigurePlanOptions {
+  /** AMR's hyper-parameters come from a tuning selection (sweeps never reuse `amr` then). */
+  tuned?: boolean;
+}
+
+/** The nodes of Table 3, Figures 3-7 and the report. */
+export function figureNodes(
+  dataset: DatasetConfig,
+  profile: Profile,
+  opts: FigurePlanOptions = {},
+): NodeSpec[] {
+  const seed = (id: string): number => nodeSeed(profile.seed, id);
+  const data = phaseInputs("final");
+  const features = FEATURE_INPUTS;
+  const m = profile.models;
+  const fig = profile.figures;
+  const paper = paperDatasetOf(dataset.name);
+  const nodes: NodeSpec[] = [];
+
+  nodes.push({
+    id: "vbpr-continued",
+    stage: continuedStage,
+    // AMR's optimiser settings without the adversary (AMR with lambda = 0 is VBPR), so the two
+    // curves differ only by the adversarial term.
+    params: {
+      ...bprParams(profile, m.amr, { phase: "final", epochs: m.amr.epochs }),
+      source: `AMR's lr and regs without the adversary (${m.amr.source})`,
+      form: profile.vbprForm,
+    },
+    inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]) },
+    seed: seed("vbpr-continued"),
+  });
+
+  nodes.push({
+    id: "eval-vbpr-continued",
+    stage: evaluateStage,
+    params: { phase: "final", model: "vbpr-continued" },
+    inputs: {
+      scores: { node: "vbpr-continued", output: "scores.npy" },
+      target: data.target,
+      train: data.train,
+    },
+    seed: seed("eval-vbpr-continued"),
+  });
+
+  nodes.push({
+    id: "perturb-test",
+    stage: perturbStage,
+    params: {
+      dataset: dataset.name,
+      paper,
+      tableEps: fig.tableEps,
+      figureEps: fig.perturbEps,
+      figureKinds: ["rand", "grad"],
+      rankEps: fig.rankEps,
+      coldMode: profile.coldMode,
+    },
+    inputs: {
+      ...data,
+      ...features,
+      vbpr_P: { node: "vbpr", output: "P.npy" },
+      vbpr_Q: { node: "vbpr", output: "Q.npy" },
+      vbpr_E: { node: "vbpr", output: "E.npy" },
+      vbpr_H: { node: "vbpr", output: "H.npy" },
+      amr_P: { node: "amr", output: "P.npy" },
+      amr_Q: { node: "amr", output: "Q.npy" },
+      amr_E: { node: "amr", output: "E.npy" },
+    },
+    seed: seed("perturb-test"),
+    publish: {
+      "table3.csv": "tables/table3.csv",
+      "table3.md": "tables/table3.md",
+      "table3.json": "tables/table3.json",
+      "figure4.csv": "data/figure4.csv",
+      "figure4.json": "data/figure4.json",
+      "figure5.json": "data/figure5.json",
+      "rank_change_vbpr.npy": "data/rank_change_vbpr.npy",
+      "rank_change_amr.npy": "data/rank_change_amr.npy",
+    },
+  });
+
+  // Sweep runs: one node per distinct (eps, lambda); AMR's own point reuses `amr`.
+  const reuseAmr = !opts.tuned && fig.sweepEpochs === m.amr.epochs;
+  const evalOf = new Map<string, string>();
+  const runFor = (eps: number, lambda: number): string => {
+    const id = sweepRunId(eps, lambda);
+    if (evalOf.has(id)) return evalOf.get(id)!;
+    if (reuseAmr && eps === m.amr.eps && lambda === m.amr.lambda) {
+      evalOf.set(id, "eval-amr");
+      return "eval-amr";
+    }
+    nodes.push({
+      id,
+      stage: amrStage,
+      params: {
+        ...bprParams(profile, m.amr, {
+          phase: "final",
+          epochs: fig.sweepEpochs,
+          evalEvery: fig.sweepEpochs,
+        }),
+        eps,
+        lambda,
+        adversary: m.amr.adversary,
+      },
+      inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]) },
+      seed: seed(id),
+    });
+    nodes.push({
+      id: `eval-${id}`,
+      stage: evaluateStage,
+      params: { phase: "final", model: id },
+      inputs: {
+        scores: { node: id, output: "scores.npy" },
+        target: data.target,
+        train: data.train,
+      },
+      seed: seed(`eval-${id}`),
+    });
+    evalOf.set(id, `eval-${id}`);
+    return `eval-${id}`;
+  };
+  const sweep = (parameter: "eps" | "lambda", values: number[]): NodeSpec => {
+    if (values.length > MAX_SWEEP_POINTS) {
+      throw new Error(
+        `profile ${profile.name}: figures.sweep${parameter}: at most ${MAX_SWEEP_POINTS} values`,
+      );
+    }
+    const evals = values.map((v) =>
+      parameter === "eps" ? runFor(v, m.amr.lambda) : runFor(m.amr.eps, v)
+    );
+    const inputs: Record<string, InputRef> = {};
+    for (let k = 0; k < MAX_SWEEP_POINTS; k++) {
+      // Unused slots repeat the first run; the stage never reads them.
+      inputs[sweepSlot(k)] = {
+        node: k < evals.length ? evals[k] : evals[0],
+        output: "summary.json",
+      };
+    }
+    const id = `sweep-${parameter}`;
+    const figure = parameter === "eps" ? "figure6" : "figure7";
+    return {
+      id,
+      stage: sweepStage,
+      params: {
+        parameter,
+        fixed: parameter === "eps" ? { lambda: m.amr.lambda } : { eps: m.amr.eps },
+        epochs: fig.sweepEpochs,
+        runs: values.map((value, k) => ({ label: evals[k], value })),
+      },
+      inputs,
+      seed: seed(id),
+      publish: { "sweep.csv": `data/${figure}.csv`, "sweep.json": `data/${figure}.json` },
+    };
+  };
+  nodes.push(sweep("eps", fig.sweepEps), sweep("lambda", fig.sweepLambda));
+
+  nodes.push({
+    id: "plot",
+    stage: plotStage,
+    params: { dataset: dataset.name, evalEvery: profile.evalEvery, rankEps: fig.rankEps },
+    inputs: {
+      amr_curve: { node: "amr", output: "curve.csv" },
+      vbpr_curve: { node: "vbpr-continued", output: "curve.csv" },
+      mf_summary: { node: "eval-mf-bpr", output: "summary.json" },
+      figure4: { node: "perturb-test", output: "figure4.json" },
+      rank_change_vbpr: { node: "perturb-test", output: "rank_change_vbpr.npy" },
+      rank_change_amr: { node: "perturb-test", output: "rank_change_amr.npy" },
+      sweep_eps: { node: "sweep-eps", output: "sweep.json" },
+      sweep_lambda: { node: "sweep-lambda", output: "sweep.json" },
+    },
+    seed: seed("plot"),
+    publish: Object.fromEntries(
+      plotStage.outputs.map((o) => [o, o === "figures/figure_data.json" ? "data/figures.json" : o]),
+    ),
+  });
+
+  nodes.push({
+    id: "report",
+    stage: reportStage,
+    params: {
+      title: `AMR reproduction: ${dataset.name}`,
+      dataset: dataset.name,
+      paperDataset: paper,
+      run: {
+        profile: profile.name,
+        seed: profile.seed,
+        "AMR epochs": m.amr.epochs,
+        "AMR eps": m.amr.eps,
+        "AMR lambda": m.amr.lambda,
+        "sweep epochs": fig.sweepEpochs,
+        command: `deno task amr reproduce --dataset ${dataset.name} --profile ${profile.name}`,
+      },
+    },
+    inputs: {
+      table1: { node: "table1", output: "table1.json" },
+      table2: { node: "table2", output: "table2.json" },
+      table3: { node: "perturb-test", output: "table3.json" },
+      figure_data: { node: "plot", output: "figures/figure_data.json" },
+      ...Object.fromEntries(
+        FIGURE_IDS.map((id) => [`svg_${id}`, { node: "plot", output: `figures/${id}.svg` }]),
+      ),
+      amr: { node: "amr", output: "train_summary.json" },
+      vbpr: { node: "vbpr", output: "train_summary.json" },
+      vbpr_continued: { node: "vbpr-continued", output: "train_summary.json" },
+      mf_bpr: { node: "mf-bpr", output: "train_summary.json" },
+      sweep_eps: { node: "sweep-eps", output: "sweep.json" },
+      sweep_lambda: { node: "sweep-lambda", output: "sweep.json" },
+      amr_metrics: { node: "eval-amr", output: "metrics.npy" },
+      vbpr_metrics: { node: "eval-vbpr", output: "metrics.npy" },
+      vbpr_continued_metrics: { node: "eval-vbpr-continued", output: "metrics.npy" },
+      cold: { node: "eval-amr", output: "cold.npy" },
+    },
+    seed: seed("report"),
+    publish: {
+      "report.html": "report.html",
+      "report.md": "report.md",
+      "metrics.json": "metrics.json",
+    },
+  });
+  return nodes;
+}

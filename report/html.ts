@@ -1,0 +1,300 @@
+/**
+ * Builds the run report as ONE self-contained HTML file: inline CSS, figures as inline SVG,
+ * no external URL. Tables 1-3 sit beside the paper's values with the differences; Figures 3-7
+ * are rendered from data; a claims checklist, per-item provenance and the environment follow.
+ * An item missing from the input is shown as "not produced in this run", never left out.
+ * Every item has a stable `id` (`table1` ... `table3`, `figure3` ... `figure7`, `claims`,
+ * `provenance`, `environment`); the lambda = 0 control sits in Table 2's section
+ * (`table2-control`).
+ *
+ * @module
+ */
+
+import type { ProvenanceEntry, ReportInput, ReportItemId, Table2Input } from "./input.ts";
+import type { PaperValues } from "../config/paper.ts";
+import { FIGURE_IDS, figureSpec } from "../figures/specs.ts";
+import type { FigureId } from "../figures/specs.ts";
+import { FONT_FAMILY, specToSvg } from "../figures/render.ts";
+import { fmtDuration } from "./format.ts";
+import {
+  coldWarmPaperNote,
+  controlNote,
+  controlRows,
+  FIGURE_CAPTIONS,
+  ITEM_TITLES,
+  reportClaims,
+  resolvePaper,
+  table1Rows,
+  table2Rows,
+  table3Rows,
+} from "./sections.ts";
+import type { TextTable } from "./sections.ts";
+import type { ClaimResult } from "./claims.ts";
+import { verdictText } from "./claims.ts";
+
+export type { ReportInput } from "./input.ts";
+
+/** Options of {@link buildReportHtml}. */
+export interface HtmlOptions {
+  /** Pre-rendered SVG per figure (skips rendering from data for those). */
+  readonly svgs?: Partial<Record<FigureId, string>>;
+}
+
+/**
+ * Escapes text for HTML element content and attribute values.
+ *
+ * @param s text
+ */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+/**
+ * Makes the `id`s of an SVG unique within a page (Vega names clip paths `clip1`, ... in every
+ * figure, so two inline figures would share them) and drops any XML prolog.
+ *
+ * @param svg SVG document
+ * @param prefix prefix for its ids, e.g. "figure3-"
+ */
+export function scopeSvgIds(svg: string, prefix: string): string {
+  return svg
+    .replace(/<\?xml[^>]*\?>\s*/g, "")
+    .replace(/\sid="([^"]+)"/g, ` id="${prefix}$1"`)
+    .replace(/url\(#([^)]+)\)/g, `url(#${prefix}$1)`)
+    .replace(/href="#([^"]+)"/g, `href="#${prefix}$1"`);
+}
+
+const CSS = `
+body { font-family: "${FONT_FAMILY}", "DejaVu Sans", Verdana, sans-serif; margin: 2em auto;
+  max-width: 1200px; color: #222; line-height: 1.4; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
+h3 { font-size: 1.05em; margin-bottom: 0.3em; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; vertical-align: top; }
+th { background: #f2f2f2; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td .paper, td .p { display: block; color: #666; font-size: 0.85em; }
+dl.meta { display: grid; grid-template-columns: max-content auto; gap: 0.1em 1em; }
+dl.meta dt { font-weight: bold; }
+dl.meta dd { margin: 0; font-family: monospace; }
+.missing { border: 2px dashed #c88; background: #fff6f6; padding: 0.8em; color: #844; }
+figure { margin: 1em 0; }
+figure svg { width: 100%; max-width: 1000px; height: auto; }
+figcaption { font-size: 0.9em; color: #444; margin-top: 0.3em; }
+.status { font-weight: bold; white-space: nowrap; }
+.holds { color: #176b1a; } .does-not-hold { color: #b01c1c; } .not-measured { color: #777; }
+.note { font-size: 0.9em; color: #444; }
+details { margin: 0.3em 0; } summary { cursor: pointer; }
+pre { background: #f7f7f7; padding: 0.5em; overflow-x: auto; font-size: 0.85em; }
+nav a { margin-right: 0.8em; }
+`;
+
+function tableHtml(t: TextTable, numericFrom = 1): string {
+  const head = t.header.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const body = t.rows.map((r) =>
+    `<tr>${
+      r.map((c, k) => `<td${k >= numericFrom ? ' class="num"' : ""}>${escapeHtml(c)}</td>`)
+        .join("")
+    }</tr>`
+  ).join("\n");
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function missing(what: string): string {
+  return `<div class="missing">${escapeHtml(what)}: not produced in this run.</div>`;
+}
+
+function provenanceHtml(entries: readonly ProvenanceEntry[] | undefined): string {
+  if (entries === undefined || entries.length === 0) {
+    return `<p class="note">Provenance: none recorded.</p>`;
+  }
+  const rows = entries.map((e) => [
+    e.stage,
+    e.key,
+    e.seed === undefined ? "–" : String(e.seed),
+    fmtDuration(e.durationMs) + (e.cached ? " (cached)" : ""),
+    e.params === undefined ? "–" : JSON.stringify(e.params),
+  ]);
+  return `<details><summary>Provenance (${entries.length} stage run${
+    entries.length === 1 ? "" : "s"
+  })</summary>${
+    tableHtml({ header: ["Stage", "Key", "Seed", "Duration", "Params"], rows }, 99)
+  }</details>`;
+}
+
+function itemSection(
+  id: ReportItemId,
+  input: ReportInput,
+  body: string,
+): string {
+  const note = input.notes?.[id];
+  return `<section id="${id}" class="item">
+<h2>${escapeHtml(ITEM_TITLES[id])}</h2>
+${body}
+${note === undefined ? "" : `<p class="note">${escapeHtml(note)}</p>`}
+${provenanceHtml(input.provenance?.[id])}
+</section>`;
+}
+
+function table2Html(table: Table2Input, paper: PaperValues | undefined): string {
+  const { metrics, rows } = table2Rows(table, paper);
+  const head = ["Method", ...metrics, "RI"].map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const body = rows.map((r) => {
+    const cells = r.cells.map((c) =>
+      `<td class="num">${escapeHtml(c.ours)}${
+        c.paper === undefined
+          ? ""
+          : `<span class="paper">paper ${escapeHtml(c.paper)} (${escapeHtml(c.diff!)})</span>`
+      }${c.p === undefined ? "" : `<span class="p">p = ${escapeHtml(c.p)}</span>`}</td>`
+    ).join("");
+    const ri = `<td class="num">${escapeHtml(r.ri.ours)}${
+      r.ri.paper === undefined ? "" : `<span class="paper">paper ${escapeHtml(r.ri.paper)}</span>`
+    }</td>`;
+    return `<tr><td>${escapeHtml(r.method)}</td>${cells}${ri}</tr>`;
+  }).join("\n");
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function table2Section(input: ReportInput, paper: PaperValues): string {
+  const set = input.table2;
+  const parts = (["overall", "cold", "warm"] as const).map((subset) => {
+    const t = set?.[subset];
+    const title = subset === "overall"
+      ? "All test users"
+      : subset === "cold"
+      ? "Users whose test item is cold-start"
+      : "Users whose test item is warm";
+    const inner = t === undefined
+      ? missing(`Table 2 (${subset})`)
+      : `<p class="note">n = ${t.users.toLocaleString("en-US")} users; * marks ${
+        t.ours ?? "AMR"
+      } significantly better than every baseline (paired t-test, p &lt; ${t.alpha ?? 0.05}); p is ${
+        t.ours ?? "AMR"
+      } vs that row.</p>${table2Html(t, subset === "overall" ? paper : undefined)}`;
+    const note = subset === "cold" ? coldWarmPaperNote(paper) : undefined;
+    return `<div id="table2-${subset}"><h3>${escapeHtml(title)}</h3>${inner}${
+      note === undefined ? "" : `<p class="note">${escapeHtml(note)}</p>`
+    }</div>`;
+  });
+  const body = set === undefined ? missing("Table 2") : parts.join("\n");
+  return itemSection("table2", input, `${body}\n${controlHtml(input)}`);
+}
+
+/** The lambda = 0 control (AMR vs VBPR-continued vs VBPR) under Table 2. */
+function controlHtml(input: ReportInput): string {
+  const c = input.control;
+  const inner = c === undefined || c.overall === undefined
+    ? missing(ITEM_TITLES.control)
+    : `<p class="note">${escapeHtml(controlNote(c))}</p>${tableHtml(controlRows(c))}`;
+  return `<div id="table2-control"><h3>${escapeHtml(ITEM_TITLES.control)}</h3>${inner}</div>`;
+}
+
+async function figureSection(
+  id: FigureId,
+  input: ReportInput,
+  opts: HtmlOptions,
+): Promise<string> {
+  let svg = opts.svgs?.[id];
+  if (svg === undefined) {
+    const spec = figureSpec(id, input.figures ?? {}, { dataset: input.dataset });
+    if (spec !== undefined) svg = await specToSvg(spec);
+  }
+  const body = svg === undefined
+    ? missing(ITEM_TITLES[id])
+    : `<figure>${scopeSvgIds(svg, `${id}-`)}<figcaption>${
+      escapeHtml(FIGURE_CAPTIONS[id])
+    } Ours only: the paper gives this figure as an image without values.</figcaption></figure>`;
+  return itemSection(id, input, body);
+}
+
+function claimsHtml(claims: ClaimResult[]): string {
+  const counts = { holds: 0, "does not hold": 0, "not measured": 0 };
+  for (const c of claims) counts[c.status]++;
+  const rows = claims.map((c) =>
+    `<tr data-claim="${escapeHtml(c.id)}"><td>${escapeHtml(c.text)}</td><td>${
+      escapeHtml(c.source)
+    }</td><td class="status ${c.status.replace(/ /g, "-")}">${escapeHtml(verdictText(c))}</td><td>${
+      escapeHtml(c.statistic)
+    }</td><td>${escapeHtml(c.paper ?? "–")}</td></tr>`
+  ).join("\n");
+  return `<section id="claims"><h2>Claims checklist</h2>
+<p>${counts.holds} hold, ${counts["does not hold"]} do not hold, ${
+    counts["not measured"]
+  } not measured.</p>
+<table><thead><tr><th>Claim</th><th>Source</th><th>Verdict</th><th>Ours</th><th>Paper</th></tr>
+</thead><tbody>
+${rows}
+</tbody></table></section>`;
+}
+
+function metaList(entries: Readonly<Record<string, string | number | boolean>>): string {
+  const items = Object.entries(entries).map(([k, v]) =>
+    `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(String(v))}</dd>`
+  );
+  return `<dl class="meta">${items.join("")}</dl>`;
+}
+
+/**
+ * Builds the self-contained HTML report.
+ *
+ * @param input our results, metadata, provenance and environment
+ * @param opts pre-rendered figure SVGs
+ * @returns the HTML document
+ */
+export async function buildReportHtml(
+  input: ReportInput,
+  opts: HtmlOptions = {},
+): Promise<string> {
+  const paper = resolvePaper(input);
+  const sections: string[] = [];
+  sections.push(itemSection(
+    "table1",
+    input,
+    input.table1 === undefined ? missing("Table 1") : tableHtml(table1Rows(input, paper)),
+  ));
+  sections.push(table2Section(input, paper));
+  sections.push(itemSection(
+    "table3",
+    input,
+    input.table3 === undefined ? missing("Table 3") : tableHtml(table3Rows(input, paper)),
+  ));
+  for (const id of FIGURE_IDS) sections.push(await figureSection(id, input, opts));
+  const nav = [...["table1", "table2", "table3"], ...FIGURE_IDS, "claims", "provenance"]
+    .map((id) => `<a href="#${id}">${escapeHtml(id)}</a>`).join("");
+  const paperNote = paper.table1 || paper.table2 || paper.table3
+    ? `Paper values: configs/paper/*.json, dataset "${paper.dataset}".`
+    : "No paper values for this dataset.";
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(input.title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header id="meta">
+<h1>${escapeHtml(input.title)}</h1>
+<p class="note">Reproduction of Tang et al., "Adversarial Training Towards Robust Multimedia
+Recommender System" (AMR, IEEE TKDE). ${escapeHtml(paperNote)}</p>
+${metaList({ dataset: input.dataset, created: input.createdAt, ...input.run })}
+<nav>${nav}</nav>
+</header>
+${claimsHtml(reportClaims(input))}
+${sections.join("\n")}
+<section id="provenance"><h2>Provenance</h2>
+${
+    (["table1", "table2", "table3", ...FIGURE_IDS] as ReportItemId[]).map((id) =>
+      `<h3>${escapeHtml(ITEM_TITLES[id])}</h3>${provenanceHtml(input.provenance?.[id])}`
+    ).join("\n")
+  }
+</section>
+<section id="environment"><h2>Environment</h2>
+${metaList(input.environment)}
+</section>
+</body>
+</html>
+`;
+}

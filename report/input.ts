@@ -1,0 +1,180 @@
+/**
+ * The input of the run report (`html.ts`, `markdown.ts`) and of the claims checklist
+ * (`claims.ts`): our results as plain data, each part optional so that a part not produced in
+ * this run is shown as such.
+ *
+ * @module
+ */
+
+import type { FigureData, FigureId } from "../figures/specs.ts";
+import type { PaperValues } from "../config/paper.ts";
+
+/** Our Table 1 statistics (a subset of the `table1` stage's output). */
+export interface Table1Input {
+  /** Users after filtering. */
+  readonly users: number;
+  /** Items after filtering. */
+  readonly items: number;
+  /** Interactions after filtering. */
+  readonly interactions: number;
+  /** 1 - interactions / (users * items). */
+  readonly sparsity: number;
+  /** Share of test cases whose item is cold. */
+  readonly coldTestShare: number;
+  /** Share of distinct test items that are cold (compared with the paper's 52.6% when given). */
+  readonly coldTestItemShare?: number;
+}
+
+/**
+ * One Table 2 (overall, cold or warm users); structurally a subset of `Table2` from
+ * `tables/table2.ts`, so a built table can be passed as it is.
+ */
+export interface Table2Input {
+  /** Users covered. */
+  readonly users: number;
+  /** Our method's name (default "AMR"). */
+  readonly ours?: string;
+  /** Method names in row order, e.g. "POP", "MF-eALS", "MF-BPR", "DUIF", "VBPR", "AMR". */
+  readonly methods: readonly string[];
+  /** Metric keys in column order, `hr@5` ... `ndcg@20`. */
+  readonly metrics: readonly string[];
+  /** Means, `values[row][metric]`. */
+  readonly values: readonly (readonly number[])[];
+  /** RI of our method over each row's method (a fraction; null on our row). */
+  readonly ri?: readonly (number | null)[];
+  /** Paired t-test p-values of ours against each row's method (null on our row). */
+  readonly pValues?: readonly (readonly (number | null)[])[];
+  /** Per metric: ours significantly better than every baseline (the star). */
+  readonly significant?: readonly boolean[];
+  /** Significance level of the stars (default 0.05). */
+  readonly alpha?: number;
+}
+
+/** Table 2 over all, cold and warm test users. */
+export interface Table2Set {
+  /** All test users. */
+  readonly overall?: Table2Input;
+  /** Users whose test item is cold. */
+  readonly cold?: Table2Input;
+  /** Users whose test item is warm. */
+  readonly warm?: Table2Input;
+}
+
+/** Our Table 3: relative NDCG@10 change under the grad adversary at test time. */
+export interface Table3Input {
+  /** Perturbation radii. */
+  readonly eps: readonly number[];
+  /** VBPR's relative change per eps (negative: a drop). */
+  readonly vbpr: readonly number[];
+  /** AMR's relative change per eps. */
+  readonly amr: readonly number[];
+}
+
+/**
+ * One subset (all, cold or warm test users) of the lambda = 0 control: AMR, VBPR trained on
+ * from the same weights for AMR's epochs with AMR's optimiser and no adversary
+ * ("VBPR-continued"), and the VBPR of Table 2, on the same users.
+ */
+export interface ControlTable {
+  /** Users covered. */
+  readonly users: number;
+  /** Metric keys in column order, e.g. `hr@10`, `ndcg@10`. */
+  readonly metrics: readonly string[];
+  /** AMR's means, per metric. */
+  readonly amr: readonly number[];
+  /** VBPR-continued's means, per metric. */
+  readonly continued: readonly number[];
+  /** VBPR's (Table 2) means, per metric. */
+  readonly vbpr: readonly number[];
+  /** Paired t-test p-values of AMR against VBPR-continued, per metric (null: undefined). */
+  readonly pContinued: readonly (number | null)[];
+  /** Paired t-test p-values of AMR against VBPR, per metric (null: undefined). */
+  readonly pVbpr: readonly (number | null)[];
+}
+
+/** Epochs behind the control comparison (from the training nodes' parameters). */
+export interface ControlEpochs {
+  /** VBPR's epochs (Table 2's VBPR; AMR and VBPR-continued start from its weights). */
+  readonly vbpr: number;
+  /** AMR's epochs on top of VBPR's. */
+  readonly amr: number;
+  /** VBPR-continued's epochs on top of VBPR's. */
+  readonly continued: number;
+}
+
+/** The lambda = 0 control over all, cold and warm test users. */
+export interface ControlSet {
+  /** All test users. */
+  readonly overall?: ControlTable;
+  /** Users whose test item is cold. */
+  readonly cold?: ControlTable;
+  /** Users whose test item is warm. */
+  readonly warm?: ControlTable;
+  /** Significance level (default 0.05). */
+  readonly alpha?: number;
+  /** Epochs of the three runs, when known. */
+  readonly epochs?: ControlEpochs;
+}
+
+/** Identifiers of the report's items, also their HTML `id`s. */
+export const REPORT_ITEM_IDS = [
+  "table1",
+  "table2",
+  "table3",
+  "figure3",
+  "figure4",
+  "figure5",
+  "figure6",
+  "figure7",
+] as const;
+
+/** One of {@link REPORT_ITEM_IDS}. */
+export type ReportItemId = "table1" | "table2" | "table3" | FigureId;
+
+/** One stage run behind a report item. */
+export interface ProvenanceEntry {
+  /** Stage name, e.g. "train_amr". */
+  readonly stage: string;
+  /** The stage's content key in the store. */
+  readonly key: string;
+  /** Parameters of that run. */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Random seed. */
+  readonly seed?: number;
+  /** Wall-clock duration in milliseconds. */
+  readonly durationMs?: number;
+  /** Whether the result came from the cache. */
+  readonly cached?: boolean;
+}
+
+/** Everything a report shows. */
+export interface ReportInput {
+  /** Report title. */
+  readonly title: string;
+  /** Dataset name as the run calls it. */
+  readonly dataset: string;
+  /** Key of the dataset in `configs/paper/*.json` (default {@link dataset}; none: no paper values). */
+  readonly paperDataset?: string | null;
+  /** ISO time of the report. */
+  readonly createdAt: string;
+  /** Run metadata shown under the title (profile, command, git commit, ...). */
+  readonly run: Readonly<Record<string, string | number | boolean>>;
+  /** Environment: Deno, OS, CPU, package versions, ... */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Table 1. */
+  readonly table1?: Table1Input;
+  /** Table 2 (overall, cold, warm). */
+  readonly table2?: Table2Set;
+  /** AMR vs VBPR-continued (lambda = 0 control) vs VBPR, shown beside Table 2. */
+  readonly control?: ControlSet;
+  /** Table 3. */
+  readonly table3?: Table3Input;
+  /** Data of Figures 3-7. */
+  readonly figures?: FigureData;
+  /** Stage runs behind each item. */
+  readonly provenance?: Readonly<Partial<Record<ReportItemId, readonly ProvenanceEntry[]>>>;
+  /** Free-text notes per item (e.g. where the adversary's gradient comes from). */
+  readonly notes?: Readonly<Partial<Record<ReportItemId, string>>>;
+  /** Overrides the paper values (default: read from `configs/paper/` for paperDataset). */
+  readonly paper?: PaperValues;
+}

@@ -1,0 +1,298 @@
+/**
+ * The report's content as format-neutral rows, shared by the HTML and Markdown writers:
+ * Tables 1-3 with the paper's values and differences, figure captions, and the paper values
+ * and claims resolved for the input.
+ *
+ * @module
+ */
+
+import type { ControlSet, ReportInput, Table2Input } from "./input.ts";
+import { paperValues } from "../config/paper.ts";
+import type { PaperValues } from "../config/paper.ts";
+import { evaluateClaims } from "./claims.ts";
+import type { ClaimResult } from "./claims.ts";
+import { fmt, fmtDiff, fmtP, fmtPClause, fmtPct, methodKey, metricTitle } from "./format.ts";
+import type { FigureId } from "../figures/specs.ts";
+
+/** A comparison table: header plus rows of text cells. */
+export interface TextTable {
+  /** Column titles. */
+  readonly header: string[];
+  /** Cells. */
+  readonly rows: string[][];
+}
+
+/** The paper's captions of Figures 3-7 (shortened), shown under ours. */
+export const FIGURE_CAPTIONS: Record<FigureId, string> = {
+  figure3: "Fig. 3: Testing performance of VBPR and AMR evaluated per 50 epochs; both continue " +
+    "from the same VBPR weights, MF-BPR (dashed) is the pretrained reference.",
+  figure4: "Fig. 4: Impact of random (VBPR-rand) and adversarial (VBPR-grad) perturbations of " +
+    "the image features on VBPR; the dashed line is unperturbed VBPR.",
+  figure5: "Fig. 5: Per-user rank change of the test item under perturbations with ε = 0.1; " +
+    "each box plot summarises the distribution on its left.",
+  figure6: "Fig. 6: Performance of AMR w.r.t. different values of ε.",
+  figure7: "Fig. 7: Performance of AMR w.r.t. different values of λ.",
+};
+
+/** Titles of the report items. */
+export const ITEM_TITLES: Record<string, string> = {
+  table1: "Table 1: Dataset statistics",
+  table2: "Table 2: Top-N recommendation performance",
+  control: "AMR vs VBPR trained on without the adversary (λ = 0 control)",
+  table3: "Table 3: Relative NDCG@10 change under adversarial perturbation at test time",
+  figure3: "Figure 3: Training curves",
+  figure4: "Figure 4: VBPR under random and adversarial perturbations",
+  figure5: "Figure 5: Per-user rank change at ε = 0.1",
+  figure6: "Figure 6: AMR vs ε",
+  figure7: "Figure 7: AMR vs λ",
+};
+
+/**
+ * The paper values a report compares against: `input.paper`, else those of
+ * `input.paperDataset` (default the dataset name); null paperDataset gives none.
+ *
+ * @param input report input
+ */
+export function resolvePaper(input: ReportInput): PaperValues {
+  if (input.paper !== undefined) return input.paper;
+  if (input.paperDataset === null) return { dataset: "" };
+  return paperValues(input.paperDataset ?? input.dataset);
+}
+
+/**
+ * The claims checklist for a report input.
+ *
+ * @param input report input
+ */
+export function reportClaims(input: ReportInput): ClaimResult[] {
+  return evaluateClaims(input, { paper: resolvePaper(input) });
+}
+
+/**
+ * Table 1 rows: statistic, ours, paper, difference.
+ *
+ * @param input report input (its table1 must be present)
+ * @param paper paper values
+ */
+export function table1Rows(input: ReportInput, paper: PaperValues): TextTable {
+  const t = input.table1!;
+  const p = paper.table1;
+  const count = (v: number) => v.toLocaleString("en-US");
+  const row = (
+    name: string,
+    ours: number,
+    theirs: number | undefined,
+    show: (v: number) => string,
+    diff: (v: number) => string,
+  ) => [
+    name,
+    show(ours),
+    theirs === undefined ? "–" : show(theirs),
+    theirs === undefined ? "–" : diff(ours - theirs),
+  ];
+  const intDiff = (v: number) => `${v >= 0 ? "+" : ""}${count(v)}`;
+  const pct = (v: number) => fmtPct(v);
+  const pctDiff = (v: number) => fmtPct(v, { signed: true });
+  const rows = [
+    row("Users", t.users, p?.users, count, intDiff),
+    row("Items", t.items, p?.items, count, intDiff),
+    row("Interactions", t.interactions, p?.interactions, count, intDiff),
+    row(
+      "Sparsity",
+      t.sparsity,
+      p?.sparsity,
+      (v) => fmtPct(v, { digits: 3 }),
+      (v) => fmtPct(v, { digits: 3, signed: true }),
+    ),
+  ];
+  if (t.coldTestItemShare !== undefined) {
+    rows.push(row("Cold test share (test cases)", t.coldTestShare, undefined, pct, pctDiff));
+    rows.push(
+      row("Cold test share (distinct items)", t.coldTestItemShare, p?.coldTestShare, pct, pctDiff),
+    );
+  } else {
+    rows.push(row("Cold test share", t.coldTestShare, p?.coldTestShare, pct, pctDiff));
+  }
+  return { header: ["Statistic", "Ours", "Paper", "Difference"], rows };
+}
+
+/** One Table 2 cell: our value with star, paper value, difference, p-value. */
+export interface Table2Cell {
+  /** Our value, with "*" when starred. */
+  readonly ours: string;
+  /** Paper value (undefined when the paper has none). */
+  readonly paper?: string;
+  /** Ours minus paper. */
+  readonly diff?: string;
+  /** p-value of ours against this row's method. */
+  readonly p?: string;
+}
+
+/** One Table 2 row. */
+export interface Table2RowView {
+  /** Method name. */
+  readonly method: string;
+  /** One cell per metric. */
+  readonly cells: Table2Cell[];
+  /** RI of ours over this method: ours and paper. */
+  readonly ri: { ours: string; paper?: string };
+}
+
+/**
+ * Table 2 rows with the paper's values beside ours (paper values only for the overall table:
+ * the paper reports no cold/warm table).
+ *
+ * @param table one Table 2
+ * @param paper paper values, or undefined for cold/warm
+ */
+export function table2Rows(table: Table2Input, paper: PaperValues | undefined): {
+  metrics: string[];
+  rows: Table2RowView[];
+} {
+  const ours = table.ours ?? "AMR";
+  const p2 = paper?.table2;
+  const rows = table.methods.map((method, r) => {
+    const key = methodKey(method);
+    const isOurs = method === ours;
+    const prow = p2?.methods[key];
+    const cells = table.metrics.map((metric, k) => {
+      const v = table.values[r][k];
+      const star = isOurs && table.significant?.[k] ? "*" : "";
+      const pk = p2 === undefined ? -1 : p2.metrics.indexOf(metric);
+      const pv = prow !== undefined && pk >= 0 ? prow.values[pk] : undefined;
+      const pstar = pv !== undefined && prow?.significant?.[pk] ? "*" : "";
+      const pval = table.pValues?.[r]?.[k];
+      return {
+        ours: `${fmt(v)}${star}`,
+        ...(pv === undefined ? {} : { paper: `${fmt(pv)}${pstar}`, diff: fmtDiff(v - pv) }),
+        ...(isOurs || pval === undefined || pval === null ? {} : { p: fmtP(pval) }),
+      };
+    });
+    const ri = table.ri?.[r];
+    return {
+      method,
+      cells,
+      ri: {
+        ours: isOurs || ri === undefined || ri === null ? "–" : fmtPct(ri, { digits: 2 }),
+        ...(prow?.ri === undefined ? {} : { paper: fmtPct(prow.ri, { digits: 2 }) }),
+      },
+    };
+  });
+  return { metrics: table.metrics.map(metricTitle), rows };
+}
+
+/**
+ * Table 3 rows: eps, then VBPR ours / paper / difference and AMR ours / paper / difference.
+ *
+ * @param input report input (its table3 must be present)
+ * @param paper paper values
+ */
+export function table3Rows(input: ReportInput, paper: PaperValues): TextTable {
+  const t = input.table3!;
+  const p = paper.table3;
+  const signed = (v: number | undefined) => v === undefined ? "–" : fmtPct(v, { signed: true });
+  const rows = t.eps.map((eps, k) => {
+    const pk = p === undefined ? -1 : p.eps.findIndex((e) => Math.abs(e - eps) < 1e-9);
+    const pv = pk >= 0 ? p!.vbpr[pk] : undefined;
+    const pa = pk >= 0 ? p!.amr[pk] : undefined;
+    return [
+      String(eps),
+      signed(t.vbpr[k]),
+      signed(pv),
+      pv === undefined ? "–" : fmtPct(t.vbpr[k] - pv, { signed: true }) + " pt",
+      signed(t.amr[k]),
+      signed(pa),
+      pa === undefined ? "–" : fmtPct(t.amr[k] - pa, { signed: true }) + " pt",
+    ];
+  });
+  return {
+    header: [
+      "ε",
+      "VBPR (ours)",
+      "VBPR (paper)",
+      "VBPR diff",
+      "AMR (ours)",
+      "AMR (paper)",
+      "AMR diff",
+    ],
+    rows,
+  };
+}
+
+/**
+ * The cold/warm sentence of the paper (AMR over VBPR), when it reports one.
+ *
+ * @param paper paper values
+ */
+export function coldWarmPaperNote(paper: PaperValues): string | undefined {
+  const cw = paper.coldWarm;
+  if (cw === undefined) return undefined;
+  const part = (m: Readonly<Record<string, number>>) =>
+    Object.entries(m).map(([k, v]) => `${fmtPct(v, { signed: true })} ${metricTitle(k)}`)
+      .join(", ");
+  return `Paper (${paper.dataset}, AMR over VBPR): cold items ${part(cw.cold)}; warm items ` +
+    `${part(cw.warm)}.`;
+}
+
+/** Row labels of the control table. */
+const CONTROL_ROWS = [
+  { label: "AMR", key: "amr" },
+  { label: "VBPR-continued (λ = 0)", key: "continued" },
+  { label: "VBPR (Table 2)", key: "vbpr" },
+] as const;
+
+/**
+ * The lambda = 0 control as a table: one row per run (AMR, VBPR-continued, VBPR), one column
+ * per metric and subset (overall, cold, warm, with user counts); each baseline cell carries the
+ * paired t-test p-value of AMR against that row.
+ *
+ * @param control the control set (a subset that is absent gets no columns)
+ */
+export function controlRows(control: ControlSet): TextTable {
+  const subsets = (["overall", "cold", "warm"] as const).filter((s) => control[s] !== undefined);
+  const metrics = control[subsets[0]]?.metrics ?? [];
+  const header = ["Run"];
+  for (const metric of metrics) {
+    for (const s of subsets) {
+      header.push(`${metricTitle(metric)} ${s} (n = ${control[s]!.users.toLocaleString("en-US")})`);
+    }
+  }
+  const rows = CONTROL_ROWS.map(({ label, key }) => {
+    const row: string[] = [label];
+    for (const metric of metrics) {
+      for (const s of subsets) {
+        const t = control[s]!;
+        const k = t.metrics.indexOf(metric);
+        const v = k < 0 ? undefined : t[key][k];
+        const p = key === "amr" || k < 0
+          ? undefined
+          : (key === "continued" ? t.pContinued : t.pVbpr)[k];
+        row.push(p === undefined ? fmt(v) : `${fmt(v)} (${fmtPClause(p)})`);
+      }
+    }
+    return row;
+  });
+  return { header, rows };
+}
+
+/**
+ * Why the control matters, in one paragraph (with the runs' epochs when known).
+ *
+ * @param control the control set
+ */
+export function controlNote(control: ControlSet): string {
+  const e = control.epochs;
+  const epochs = e === undefined
+    ? "AMR trains more epochs than VBPR in Table 2: it starts from VBPR's trained weights and " +
+      "trains on"
+    : `AMR trains more epochs than VBPR in Table 2: VBPR trains ${e.vbpr} epochs, AMR starts ` +
+      `from its weights and trains ${e.amr} more (${e.vbpr + e.amr} in all)`;
+  const same = e === undefined || e.continued === e.amr
+    ? "the same epochs"
+    : `${e.continued} epochs (AMR: ${e.amr})`;
+  return `Why this control: ${epochs}, with its own learning rates and L2 weights. ` +
+    `VBPR-continued starts from the same VBPR weights and trains ${same} with AMR's learning ` +
+    "rates and L2 weights but no adversary (AMR with λ = 0), so AMR's gain over it is what the " +
+    "adversarial term adds, not the extra training. p: paired t-test over users of AMR " +
+    `against that row (alpha ${control.alpha ?? 0.05}).`;
+}

@@ -1,0 +1,255 @@
+/**
+ * Stage `perturb-test`: test-time robustness of VBPR and AMR (paper sec. 4.3.2).
+ *
+ * - Table 3: relative NDCG@10 change of VBPR and AMR under the `grad` adversary at `tableEps`.
+ * - Figure 4: VBPR's HR@10 and NDCG@10 under `rand` and `grad` perturbations over `figureEps`,
+ *   with the clean level.
+ * - Figure 5: per-user rank change (attacked minus clean; positive: the test item fell) of VBPR
+ *   and AMR at `rankEps`.
+ *
+ * The adversary's gradient comes from the clean BPR loss summed over one epoch of training
+ * triples (paper eq. 6; see `lib/robustness.ts`); every output says so.
+ *
+ * Inputs: the final phase's data (`train`, `validation`, `target` = test.npy, `negatives`,
+ * `item_map`), `features`, VBPR's `vbpr_P`, `vbpr_Q`, `vbpr_E`, `vbpr_H`, AMR's `amr_P`,
+ * `amr_Q`, `amr_E`. Outputs: `table3.{csv,md,json}`, `figure4.{csv,json}`,
+ * `rank_change_vbpr.npy`, `rank_change_amr.npy` (float32 `[users]`, NaN without a target),
+ * `figure5.json` (distribution statistics).
+ */
+import { z } from "zod";
+import { defineStage } from "../pipeline/stage.ts";
+import { writeNpy } from "../io/npy.ts";
+import { coldItems } from "../models/sampler.ts";
+import { initTf } from "../models/tf_backend.ts";
+import type { AdversaryKind, Weights } from "../models/types.ts";
+import {
+  ADVERSARY_NOTE,
+  adversaryGradients,
+  type AttackedModel,
+  attackedScores,
+  changeStats,
+  rankChanges,
+  rankMetrics,
+  relativeChange,
+  targetRanks,
+} from "../models/robustness.ts";
+import { loadFeatures, loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
+import { loadWeights } from "../io/weights.ts";
+import { writeJson } from "./lib/model_outputs.ts";
+import {
+  type ModelAttacks,
+  paperTable3At,
+  table3CsvTable,
+  type Table3Json,
+  table3Table,
+} from "../tables/table3.ts";
+import { toCsv, toMarkdown } from "../tables/format.ts";
+
+const epsList = z.array(z.number().min(0)).min(1);
+
+/** Parameters of `perturb-test`. */
+export const perturbParamsSchema = z.object({
+  /** Dataset name (for the outputs). */
+  dataset: z.string(),
+  /** Paper dataset whose Table 3 is shown beside ours (null: none). */
+  paper: z.string().nullable().default(null),
+  /** Table 3 radii (paper: 0.05, 0.1, 0.2). */
+  tableEps: epsList.default([0.05, 0.1, 0.2]),
+  /** Figure 4 radii (paper: 0.01 .. 0.5). */
+  figureEps: epsList.default([0.01, 0.02, 0.05, 0.1, 0.2, 0.5]),
+  /** Figure 4 perturbation kinds. */
+  figureKinds: z.array(z.enum(["grad", "rand", "sign"])).min(1).default(["rand", "grad"]),
+  /** Figure 5 radius (paper: 0.1). */
+  rankEps: z.number().min(0).default(0.1),
+  /** Cold-start test items' ID embedding (as in the model stages). */
+  coldMode: z.enum(["zero", "official"]).default("zero"),
+}).strict();
+
+/** Figure 4 data (`figure4.json`). */
+export interface Figure4Json {
+  /** Where the adversary's gradient comes from. */
+  note: string;
+  /** VBPR's clean HR@10 and NDCG@10. */
+  clean: { hr10: number; ndcg10: number };
+  /** One point per kind and eps. */
+  points: { kind: AdversaryKind; eps: number; hr10: number; ndcg10: number }[];
+}
+
+const OUTPUTS = [
+  "table3.csv",
+  "table3.md",
+  "table3.json",
+  "figure4.csv",
+  "figure4.json",
+  "rank_change_vbpr.npy",
+  "rank_change_amr.npy",
+  "figure5.json",
+] as const;
+
+/** The perturb-test stage. */
+export const stage = defineStage({
+  name: "perturb-test",
+  module: import.meta.url,
+  params: perturbParamsSchema,
+  inputs: [
+    "train",
+    "validation",
+    "target",
+    "negatives",
+    "item_map",
+    "features",
+    "vbpr_P",
+    "vbpr_Q",
+    "vbpr_E",
+    "vbpr_H",
+    "amr_P",
+    "amr_Q",
+    "amr_E",
+  ],
+  outputs: OUTPUTS,
+  runtime: ["tfjs"],
+  async run(ctx): Promise<Record<string, unknown>> {
+    const p = ctx.params;
+    const inp = ctx.inputs;
+    await initTf();
+    const data = await loadPhaseData(phaseFiles(inp), "final");
+    const features = await loadFeatures(inp.features, data.train.nItems);
+    const cold = coldItems(data.train);
+    const model = (w: Weights): AttackedModel => ({
+      weights: w,
+      features,
+      coldItems: cold,
+      coldMode: p.coldMode,
+    });
+    const vbpr = model(
+      await loadWeights({ P: inp.vbpr_P, Q: inp.vbpr_Q, E: inp.vbpr_E, H: inp.vbpr_H }),
+    );
+    const amr = model(await loadWeights({ P: inp.amr_P, Q: inp.amr_Q, E: inp.amr_E }));
+    // One epoch of training triples, the same for both models (paper eq. 6).
+    const g = {
+      vbpr: adversaryGradients(vbpr.weights, features, data.train, ctx.rng.fork("triples")),
+      amr: adversaryGradients(amr.weights, features, data.train, ctx.rng.fork("triples")),
+    };
+    const n = data.target.n;
+    const ranksUnder = (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) =>
+      targetRanks(
+        attackedScores(m, data.target, { kind, eps, g: gm, rng: ctx.rng.fork(`${kind}@${eps}`) }),
+        n,
+      );
+    const clean = {
+      vbpr: ranksUnder(vbpr, g.vbpr, "grad", 0),
+      amr: ranksUnder(amr, g.amr, "grad", 0),
+    };
+    const cleanLevel = { vbpr: rankMetrics(clean.vbpr), amr: rankMetrics(clean.amr) };
+    const total = p.tableEps.length * 2 + p.figureEps.length * p.figureKinds.length + 2;
+    let done = 0;
+    ctx.progress.start(total, "perturb-test");
+    const step = () => ctx.progress.update(++done);
+
+    // Table 3.
+    const attacks = (
+      m: AttackedModel,
+      gm: Float64Array,
+      level: { hr10: number; ndcg10: number },
+    ): ModelAttacks => ({
+      clean: { hr10: level.hr10, ndcg10: level.ndcg10 },
+      points: p.tableEps.map((eps) => {
+        const r = rankMetrics(ranksUnder(m, gm, "grad", eps));
+        step();
+        return {
+          eps,
+          hr10: r.hr10,
+          ndcg10: r.ndcg10,
+          change: relativeChange(level.ndcg10, r.ndcg10),
+        };
+      }),
+    });
+    const details = {
+      vbpr: attacks(vbpr, g.vbpr, cleanLevel.vbpr),
+      amr: attacks(amr, g.amr, cleanLevel.amr),
+    };
+    const table3: Table3Json = {
+      dataset: p.dataset,
+      paper: p.paper,
+      note: ADVERSARY_NOTE,
+      eps: [...p.tableEps],
+      vbpr: details.vbpr.points.map((q) => q.change),
+      amr: details.amr.points.map((q) => q.change),
+      paperValues: paperTable3At(p.paper, p.tableEps),
+      details,
+    };
+    await writeJson(`${ctx.outDir}/table3.json`, table3);
+    await Deno.writeTextFile(`${ctx.outDir}/table3.csv`, toCsv(table3CsvTable(table3)));
+    await Deno.writeTextFile(
+      `${ctx.outDir}/table3.md`,
+      `${toMarkdown(table3Table(table3))}\nClean NDCG@10: VBPR ${
+        cleanLevel.vbpr.ndcg10.toFixed(4)
+      }, ` +
+        `AMR ${cleanLevel.amr.ndcg10.toFixed(4)} (dataset ${p.dataset}).\n\n${ADVERSARY_NOTE}\n`,
+    );
+
+    // Figure 4 (VBPR only).
+    const points: Figure4Json["points"] = [];
+    for (const kind of p.figureKinds) {
+      for (const eps of p.figureEps) {
+        const r = rankMetrics(ranksUnder(vbpr, g.vbpr, kind, eps));
+        points.push({ kind, eps, hr10: r.hr10, ndcg10: r.ndcg10 });
+        step();
+      }
+    }
+    const fig4: Figure4Json = {
+      note: ADVERSARY_NOTE,
+      clean: { hr10: cleanLevel.vbpr.hr10, ndcg10: cleanLevel.vbpr.ndcg10 },
+      points,
+    };
+    await writeJson(`${ctx.outDir}/figure4.json`, fig4);
+    await Deno.writeTextFile(
+      `${ctx.outDir}/figure4.csv`,
+      toCsv({
+        header: ["kind", "eps", "hr@10", "ndcg@10"],
+        rows: [
+          ["clean", 0, fig4.clean.hr10, fig4.clean.ndcg10],
+          ...points.map((q) => [q.kind, q.eps, q.hr10, q.ndcg10]),
+        ],
+      }),
+    );
+
+    // Figure 5.
+    const change = {
+      vbpr: rankChanges(clean.vbpr, ranksUnder(vbpr, g.vbpr, "grad", p.rankEps)),
+      amr: rankChanges(clean.amr, ranksUnder(amr, g.amr, "grad", p.rankEps)),
+    };
+    done += 2;
+    ctx.progress.update(done);
+    ctx.progress.stop();
+    for (const m of ["vbpr", "amr"] as const) {
+      await writeNpy(`${ctx.outDir}/rank_change_${m}.npy`, {
+        dtype: "float32",
+        shape: [change[m].length],
+        data: change[m],
+      });
+    }
+    const stats = { vbpr: changeStats(change.vbpr), amr: changeStats(change.amr) };
+    await writeJson(`${ctx.outDir}/figure5.json`, {
+      note: ADVERSARY_NOTE,
+      eps: p.rankEps,
+      negatives: n,
+      definition: "rank with perturbation minus rank without (positive: the test item fell)",
+      ...stats,
+    });
+    const fmt = (v: number) => `${(100 * v).toFixed(1)}%`;
+    ctx.log(`adversary: gradient of the clean BPR loss over one epoch of training triples (eq. 6)`);
+    ctx.log(
+      `Table 3 (NDCG@10 change): ` +
+        p.tableEps.map((e, k) => `eps ${e}: VBPR ${fmt(table3.vbpr[k])} AMR ${fmt(table3.amr[k])}`)
+          .join("; "),
+    );
+    return {
+      eps: table3.eps,
+      vbpr: table3.vbpr,
+      amr: table3.amr,
+      meanRankChange: { vbpr: stats.vbpr.mean, amr: stats.amr.mean },
+      adversary: "gradient of the clean BPR loss over training triples (eq. 6)",
+    };
+  },
+});

@@ -1,0 +1,129 @@
+/**
+ * The paper's Table 3 (relative NDCG@10 change of VBPR and AMR under the test-time `grad`
+ * adversary at several eps) as data and as a rendered table beside the paper's values.
+ *
+ * @module
+ */
+import type { Table } from "./format.ts";
+import paperTable3 from "../configs/paper/table3.json" with { type: "json" };
+
+/** One model's measurement at one eps. */
+export interface AttackPoint {
+  /** Perturbation radius. */
+  eps: number;
+  /** HR@10 under attack. */
+  hr10: number;
+  /** NDCG@10 under attack. */
+  ndcg10: number;
+  /** Relative NDCG@10 change against the clean model (negative: a drop). */
+  change: number;
+}
+
+/** One model's clean level and its attacked points. */
+export interface ModelAttacks {
+  /** Clean HR@10 and NDCG@10. */
+  clean: { hr10: number; ndcg10: number };
+  /** One point per eps of the table. */
+  points: AttackPoint[];
+}
+
+/** Contents of `table3.json`. */
+export interface Table3Json {
+  /** Dataset name of the run. */
+  dataset: string;
+  /** Paper dataset compared against (null: none). */
+  paper: string | null;
+  /** Where the adversary's gradient comes from. */
+  note: string;
+  /** Perturbation radii (columns). */
+  eps: number[];
+  /** VBPR's relative NDCG@10 change per eps. */
+  vbpr: number[];
+  /** AMR's relative NDCG@10 change per eps. */
+  amr: number[];
+  /** The paper's values for the same eps (null where not reported). */
+  paperValues: { vbpr: (number | null)[]; amr: (number | null)[] } | null;
+  /** Clean levels and attacked metrics of both models. */
+  details: { vbpr: ModelAttacks; amr: ModelAttacks };
+}
+
+/**
+ * The paper's Table 3 values of a dataset at the given eps (null per eps not reported; null
+ * for an unknown dataset).
+ *
+ * @param paper paper dataset key (`pinterest`, `amazon`) or null
+ * @param eps radii
+ */
+export function paperTable3At(
+  paper: string | null,
+  eps: readonly number[],
+): { vbpr: (number | null)[]; amr: (number | null)[] } | null {
+  if (paper === null) return null;
+  const ds = (paperTable3.datasets as Record<string, { vbpr: number[]; amr: number[] }>)[paper];
+  if (!ds) return null;
+  const at = (row: number[], e: number) => {
+    const k = paperTable3.eps.indexOf(e);
+    return k < 0 ? null : row[k];
+  };
+  return { vbpr: eps.map((e) => at(ds.vbpr, e)), amr: eps.map((e) => at(ds.amr, e)) };
+}
+
+function pct(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return "n/a";
+  return `${v >= 0 ? "+" : ""}${(100 * v).toFixed(1)}%`;
+}
+
+/**
+ * Table 3 as rows "ours", "paper" and "ours - paper" (percentage points), one column per eps
+ * and model, in the paper's layout.
+ *
+ * @param t the table's data
+ */
+export function table3Table(t: Table3Json): Table {
+  const header = ["", ...t.eps.flatMap((e) => [`eps=${e} VBPR`, `eps=${e} AMR`])];
+  const ours = t.eps.flatMap((_, k) => [t.vbpr[k], t.amr[k]]);
+  const rows: (string | number | null)[][] = [["ours", ...ours.map(pct)]];
+  if (t.paperValues) {
+    const paper = t.eps.flatMap((_, k) => [t.paperValues!.vbpr[k], t.paperValues!.amr[k]]);
+    rows.push([`paper (${t.paper})`, ...paper.map(pct)]);
+    rows.push([
+      "ours - paper",
+      ...ours.map((v, k) => {
+        const p = paper[k];
+        return p === null ? "n/a" : `${v - p >= 0 ? "+" : ""}${(100 * (v - p)).toFixed(1)} pp`;
+      }),
+    ]);
+  }
+  return {
+    header,
+    rows,
+    caption: "Table 3: relative NDCG@10 change under the test-time grad adversary",
+  };
+}
+
+/**
+ * Table 3 as CSV rows: one per model and eps with clean and attacked metrics and the paper's
+ * value.
+ *
+ * @param t the table's data
+ */
+export function table3CsvTable(t: Table3Json): Table {
+  const rows: (string | number | null)[][] = [];
+  for (const model of ["vbpr", "amr"] as const) {
+    const d = t.details[model];
+    d.points.forEach((p, k) => {
+      rows.push([
+        model.toUpperCase(),
+        p.eps,
+        d.clean.ndcg10,
+        p.ndcg10,
+        p.change,
+        t.paperValues?.[model][k] ?? null,
+      ]);
+    });
+  }
+  return {
+    header: ["model", "eps", "clean_ndcg@10", "attacked_ndcg@10", "relative_change", "paper"],
+    rows,
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * End to end: `amr reproduce --profile smoke --dataset smoke` from an empty store writes
+ * Tables 1-3, Figures 3-7 (Vega-Lite, SVG, PNG), their data, the HTML and Markdown report (with
+ * the lambda = 0 control beside Table 2) and `metrics.json`; `amr check` passes against `configs/expected/smoke-smoke.json` and fails,
+ * naming the metric, against a copy with one value moved out of tolerance; the real report
+ * renders in headless Chromium with every item (skipped without Chromium); a second run finds
+ * every stage cached.
+ */
+import assert from "node:assert/strict";
+import { checkReportInBrowser, chromiumPresent } from "../report/_chromium.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const EXPECTED = new URL("../../configs/expected/smoke-smoke.json", import.meta.url).pathname;
+const FIGURES = ["figure3", "figure4", "figure5", "figure6", "figure7"];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function amr(artifacts: string, args: string[]): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    env: { AMR_ARTIFACTS: artifacts, CI: "true" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function reproduce(artifacts: string): Promise<string> {
+  const r = await amr(artifacts, ["reproduce", "--profile", "smoke", "--dataset", "smoke"]);
+  if (r.code !== 0) throw new Error(`reproduce failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+const TARGET = ["--dataset", "smoke", "--profile", "smoke"];
+
+Deno.test({
+  name: "e2e: smoke reproduce writes every table, figure and the report; check; all cached",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const artifacts = await Deno.makeTempDir({ prefix: "amr_e2e_" });
+    try {
+      const first = await reproduce(artifacts);
+      assert.match(first, /table2\s+ran/);
+      assert.match(first, /report\s+ran/);
+      const results = `${artifacts}/results/smoke/smoke`;
+      const tables = `${results}/tables`;
+      await Deno.stat(`${tables}/table1.md`);
+      await Deno.stat(`${tables}/table1.csv`);
+      const csv = (await Deno.readTextFile(`${tables}/table2.csv`)).trim().split("\n");
+      assert.deepEqual(
+        csv.slice(1).map((l) => l.split(",")[0]),
+        ["POP", "MF-eALS", "MF-BPR", "DUIF", "VBPR", "AMR"],
+      );
+      for (
+        const f of ["table2.md", "table2.tex", "table2_cold.md", "table2_warm.md", "table2.json"]
+      ) {
+        await Deno.stat(`${tables}/${f}`);
+      }
+      // Table 3 and the robustness data say where the adversary's gradient comes from.
+      assert.match(await Deno.readTextFile(`${tables}/table3.md`), /BPR loss summed over training/);
+      const t3 = JSON.parse(await Deno.readTextFile(`${tables}/table3.json`));
+      assert.deepEqual(t3.eps, [0.05, 0.1, 0.2]);
+      assert.equal(t3.vbpr.length, 3);
+      await Deno.stat(`${tables}/table3.csv`);
+      for (
+        const f of ["figure4.csv", "figure4.json", "figure5.json", "figure6.csv", "figure7.json"]
+      ) {
+        await Deno.stat(`${results}/data/${f}`);
+      }
+      for (const m of ["vbpr", "amr"]) {
+        const npy = await Deno.readFile(`${results}/data/rank_change_${m}.npy`);
+        assert.equal(new TextDecoder().decode(npy.subarray(1, 6)), "NUMPY");
+      }
+      for (const id of FIGURES) {
+        JSON.parse(await Deno.readTextFile(`${results}/figures/${id}.vl.json`));
+        assert.match(await Deno.readTextFile(`${results}/figures/${id}.svg`), /<svg/);
+        const png = await Deno.readFile(`${results}/figures/${id}.png`);
+        assert.deepEqual([...png.subarray(0, 4)], [137, 80, 78, 71]);
+      }
+      // Figure 3: AMR and continued VBPR start from the same weights (same epoch-0 point).
+      const data = JSON.parse(await Deno.readTextFile(`${results}/data/figures.json`));
+      const start = (model: string) =>
+        data.figure3.curves.find((c: { model: string; epoch: number }) =>
+          c.model === model && c.epoch === 0
+        );
+      assert.deepEqual({ ...start("AMR"), model: "" }, { ...start("VBPR"), model: "" });
+      const md = await Deno.readTextFile(`${results}/report.md`);
+      assert.match(md, /## Claims checklist/);
+      // The lambda = 0 control: its evaluation, the table under Table 2, claims, metrics.
+      assert.match(first, /eval-vbpr-continued\s+ran/);
+      assert.match(md, /### AMR vs VBPR trained on without the adversary \(λ = 0 control\)/);
+      assert.match(md, /\| VBPR-continued \(λ = 0\) \| [\d.]+ \(p = /);
+      assert.match(
+        md,
+        /\| AMR outperforms VBPR trained on for the same epochs .* on HR@10 \| Fig\. 3 \| (holds|does not hold) \| AMR [\d.]+ vs VBPR-continued [\d.]+, p /,
+      );
+      const metrics = JSON.parse(await Deno.readTextFile(`${results}/metrics.json`));
+      for (const subset of ["overall", "cold", "warm"]) {
+        for (const metric of ["hr@10", "ndcg@10"]) {
+          assert.equal(typeof metrics[`control.vbpr-continued.${subset}.${metric}`], "number");
+        }
+      }
+
+      // check: passes, then fails naming a metric edited out of tolerance.
+      const ok = await amr(artifacts, ["check", ...TARGET]);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /within tolerance/);
+      const expected = JSON.parse(await Deno.readTextFile(EXPECTED));
+      const name = "table2.amr.ndcg@10";
+      expected.metrics[name].value += 0.05;
+      const edited = `${artifacts}/expected.json`;
+      await Deno.writeTextFile(edited, JSON.stringify(expected));
+      const bad = await amr(artifacts, ["check", ...TARGET, "--expected", edited]);
+      assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+      assert.match(bad.stderr, /table2\.amr\.ndcg@10: got [\d.]+, expected [\d.]+ ± 0\.004/);
+      assert.match(bad.stderr, /1 of \d+ metrics violate/);
+
+      // The real report in headless Chromium.
+      if (chromiumPresent("e2e report in Chromium")) {
+        await checkReportInBrowser(`${results}/report.html`, "report_smoke.png");
+      }
+
+      const t0 = performance.now();
+      const second = await reproduce(artifacts);
+      const seconds = (performance.now() - t0) / 1000;
+      const lines = second.split("\n").filter((l) => /^ {2}\S/.test(l));
+      assert.ok(lines.length >= 33, second);
+      for (const l of lines) assert.match(l, /cached$/, l);
+      assert.match(second, /\b0 ran\b/);
+      console.log(
+        `second (fully cached) reproduce: ${seconds.toFixed(1)} s including Deno start-up`,
+      );
+    } finally {
+      await Deno.remove(artifacts, { recursive: true });
+    }
+  },
+});

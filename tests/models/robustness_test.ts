@@ -1,0 +1,134 @@
+/** Test-time perturbations for Table 3 and Figures 4-5 (`models/robustness.ts`). */
+import assert from "node:assert/strict";
+import { perturbationRows } from "../../models/perturb.ts";
+import { scoreItems } from "../../models/score.ts";
+import { initTf } from "../../models/tf_backend.ts";
+import type { TrainSet } from "../../models/types.ts";
+import { Rng } from "../../pipeline/rng.ts";
+import {
+  adversaryGradients,
+  type AttackedModel,
+  attackedScores,
+  changeStats,
+  rankChanges,
+  rankMetrics,
+  relativeChange,
+  targetRanks,
+} from "../../models/robustness.ts";
+import type { EvalTarget } from "../../stages/lib/train_inputs.ts";
+import { assertClose, tinyProblem } from "./_reference.ts";
+
+await initTf();
+
+// 5 users, 8 items; item 7 is in no training pair (cold).
+const TRAIN: TrainSet = {
+  nUsers: 5,
+  nItems: 8,
+  users: Int32Array.from([0, 0, 1, 1, 2, 3, 3, 4, 4]),
+  items: Int32Array.from([0, 1, 2, 3, 4, 5, 6, 0, 2]),
+};
+const TARGET: EvalTarget = {
+  users: 5,
+  items: Int32Array.from([2, 7, 0, -1, 5]),
+  n: 3,
+  negatives: Int32Array.from([4, 5, 6, 0, 1, 4, 3, 5, 6, 1, 2, 3, 1, 3, 7]),
+  evaluated: 4,
+};
+
+function setup(model: "vbpr" | "vbpr-eq2"): { m: AttackedModel; g: Float64Array } {
+  const { w, features } = tinyProblem(model, { seed: 5 });
+  const cold = new Uint8Array(8);
+  cold[7] = 1;
+  const m: AttackedModel = { weights: w, features, coldItems: cold, coldMode: "zero" };
+  return { m, g: adversaryGradients(w, features, TRAIN, new Rng(3)) };
+}
+
+Deno.test("perturb-test: every perturbation row has L2 norm eps (grad: items in a triple)", () => {
+  const { m, g } = setup("vbpr");
+  const items = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7]);
+  for (const kind of ["grad", "rand"] as const) {
+    for (const eps of [0.05, 0.1, 0.2]) {
+      const rows = perturbationRows(m.weights, g, items, { kind, eps, rng: new Rng(9) });
+      for (let i = 0; i < 8; i++) {
+        let s = 0;
+        for (let d = 0; d < rows.dim; d++) s += rows.data[i * rows.dim + d] ** 2;
+        const want = kind === "grad" && i === 7 ? 0 : eps; // cold item 7: no gradient
+        assert.ok(
+          Math.abs(Math.sqrt(s) - want) < 1e-5,
+          `${kind} eps ${eps} item ${i}: ${Math.sqrt(s)}`,
+        );
+      }
+    }
+  }
+});
+
+for (const model of ["vbpr", "vbpr-eq2"] as const) {
+  Deno.test(`perturb-test (${model}): attacked scores = scores on features + Delta`, () => {
+    const { m, g } = setup(model);
+    const eps = 0.3;
+    const all = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7]);
+    const delta = perturbationRows(m.weights, g, all, { kind: "grad", eps });
+    const shifted = { ...m.features, data: m.features.data.map((v, t) => v + delta.data[t]) };
+    const got = attackedScores(m, TARGET, { kind: "grad", eps, g });
+    for (let u = 0; u < 5; u++) {
+      const row = got.subarray(u * 4, u * 4 + 4);
+      if (TARGET.items[u] < 0) {
+        assert.ok(row.every(Number.isNaN));
+        continue;
+      }
+      const items = Int32Array.from([
+        TARGET.items[u],
+        ...TARGET.negatives.subarray(u * 3, u * 3 + 3),
+      ]);
+      const want = scoreItems(m.weights, shifted, new Int32Array(4).fill(u), items, {
+        coldItems: m.coldItems,
+        coldMode: "zero",
+      });
+      assertClose(row, Array.from(want), { rtol: 1e-4, atol: 1e-5 });
+    }
+  });
+}
+
+Deno.test("perturb-test: eps = 0 gives the clean scores and no drop", () => {
+  const { m, g } = setup("vbpr");
+  const clean = attackedScores(m, TARGET, { kind: "grad", eps: 0, g });
+  const zero = attackedScores(m, TARGET, { kind: "rand", eps: 0, g, rng: new Rng(1) });
+  assert.deepEqual(zero, clean);
+  const r0 = targetRanks(clean, 3);
+  const r1 = targetRanks(zero, 3);
+  assert.equal(relativeChange(rankMetrics(r0).ndcg10, rankMetrics(r1).ndcg10), 0);
+  assert.deepEqual([...rankChanges(r0, r1)].map((v) => (Number.isNaN(v) ? "nan" : v)), [
+    0,
+    0,
+    0,
+    "nan",
+    0,
+  ]);
+  const attacked = targetRanks(attackedScores(m, TARGET, { kind: "grad", eps: 5, g }), 3);
+  assert.notDeepEqual(attacked, r0, "a large eps should move some rank");
+});
+
+Deno.test("ranks count ties against the model; HR/NDCG@N, relative change, change stats", () => {
+  // user 0: two negatives >= 0.5 (one tie); user 1: none; user 2: no target.
+  const scores = Float32Array.from([0.5, 0.5, 0.9, 0.1, 2, 1, 0, -1, NaN, NaN, NaN, NaN]);
+  const ranks = targetRanks(scores, 3);
+  assert.deepEqual([...ranks], [2, 0, -1]);
+  const m = rankMetrics(ranks, 2);
+  assert.equal(m.users, 2);
+  assert.equal(m.hr10, 0.5);
+  assert.equal(m.ndcg10, 0.5);
+  assert.equal(rankMetrics(ranks, 10).ndcg10, (Math.LN2 / Math.log(4) + 1) / 2);
+  assert.ok(Math.abs(relativeChange(0.2, 0.15) + 0.25) < 1e-12);
+  assert.ok(Number.isNaN(relativeChange(0, 0.1)));
+  const s = changeStats(Float32Array.from([3, 0, -1, NaN, 600]));
+  assert.deepEqual(s, {
+    users: 4,
+    mean: 150.5,
+    std: Math.sqrt(((3 - 150.5) ** 2 + 150.5 ** 2 + 151.5 ** 2 + 449.5 ** 2) / 4),
+    median: 1.5,
+    worse: 0.5,
+    unchanged: 0.25,
+    better: 0.25,
+    over500: 0.25,
+  });
+});
