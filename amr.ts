@@ -5,7 +5,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { join } from "node:path";
 import type { Project, Target, TargetOptions } from "./pipeline/project.ts";
 import type { RuntimeFacts } from "./pipeline/keys.ts";
-import { loadDatasetConfig, parseDatasetConfig, type DatasetConfig } from "./config/dataset.ts";
+import { type DatasetConfig, loadDatasetConfig, parseDatasetConfig } from "./config/dataset.ts";
 import { loadProfile } from "./config/profile.ts";
 import { planNodes } from "./plan/mod.ts";
 import { registerDataCommands } from "./commands/data.ts";
@@ -32,7 +32,9 @@ export function artifactsRoot(): string {
 
 /** Reads the pinned tfjs version from deno.json's import map. */
 async function tfjsVersion(): Promise<string> {
-  const cfg = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json"))) as { imports: Record<string, string> };
+  const cfg = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json"))) as {
+    imports: Record<string, string>;
+  };
   return cfg.imports["@tensorflow/tfjs"]?.match(/@(\d[^/]*)$/)?.[1] ?? "unknown";
 }
 
@@ -49,11 +51,16 @@ export async function runtimeFacts(): Promise<RuntimeFacts> {
 
 /** Resolves `--dataset` / `--data-dir` to a dataset config; external files' SHA-256 go into
  * its `hashes` (so their content, not only their path, is part of the cache key). */
-export async function resolveDataset(opts: { dataset?: string; dataDir?: string }): Promise<DatasetConfig> {
+export async function resolveDataset(
+  opts: { dataset?: string; dataDir?: string },
+): Promise<DatasetConfig> {
   if (opts.dataDir) {
     const dir = opts.dataDir.startsWith("/") ? opts.dataDir : join(Deno.cwd(), opts.dataDir);
     const name = `dir-${dir.split("/").filter(Boolean).pop()}`;
-    const cfg = parseDatasetConfig({ kind: "data-dir", name, dir, minPerUser: 2 }, `--data-dir ${dir}`);
+    const cfg = parseDatasetConfig(
+      { kind: "data-dir", name, dir, minPerUser: 2 },
+      `--data-dir ${dir}`,
+    );
     return await withExternalHashes(cfg, artifactsRoot());
   }
   const cfg = await loadDatasetConfig(opts.dataset ?? DEFAULT_DATASET, join(CONFIGS, "datasets"));
@@ -76,14 +83,18 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
   let nodes = planNodes(dataset, profile);
   if (init === "official-vbpr") {
     if (dataset.kind !== "authors-split") {
-      throw new Error(`--init official-vbpr needs an authors-split dataset (with ${WEIGHTS_FILE}); ${dataset.name} is ${dataset.kind}`);
+      throw new Error(
+        `--init official-vbpr needs an authors-split dataset (with ${WEIGHTS_FILE}); ${dataset.name} is ${dataset.kind}`,
+      );
     }
     const path = join(authorsDir(dataset.dir, artifactsRoot()), WEIGHTS_FILE);
     let sha256: string;
     try {
       sha256 = await externalFileHash(path, artifactsRoot());
     } catch {
-      throw new Error(`--init official-vbpr: ${path} not found (fetch it with "deno task amr data fetch pinterest")`);
+      throw new Error(
+        `--init official-vbpr: ${path} not found (fetch it with "deno task amr data fetch pinterest")`,
+      );
     }
     nodes = withOfficialInit(nodes, { path, sha256 }, { seed: profile.seed, k: profile.k });
   }

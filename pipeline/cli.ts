@@ -27,7 +27,10 @@ function targetOptions(p: Project) {
     new Option("--dataset <name>", "dataset name (see `data list`)"),
     new Option("--data-dir <path>", "your own data: interactions.csv|tsv + features.npy"),
     new Option("--profile <name>", "run profile").choices(p.profiles).default("default"),
-    new Option("--init <source>", "starting weights of the final model (project-defined, e.g. official-vbpr)"),
+    new Option(
+      "--init <source>",
+      "starting weights of the final model (project-defined, e.g. official-vbpr)",
+    ),
   ] as const;
 }
 
@@ -36,7 +39,10 @@ function toTargetOptions(f: TargetFlags): TargetOptions {
   return { dataset: f.dataset, dataDir: f.dataDir, profile: f.profile, init: f.init };
 }
 
-async function load(p: Project, f: TargetFlags): Promise<{ target: Target; graph: Graph; store: Store; hasher: CodeHasher }> {
+async function load(
+  p: Project,
+  f: TargetFlags,
+): Promise<{ target: Target; graph: Graph; store: Store; hasher: CodeHasher }> {
   const target = await p.resolveTarget(toTargetOptions(f));
   const graph = buildGraph(target.nodes);
   const store = new Store(p.artifactsRoot);
@@ -47,7 +53,9 @@ async function load(p: Project, f: TargetFlags): Promise<{ target: Target; graph
 /** Builds the CLI for a project. */
 export function buildCli(p: Project): Command {
   const program = new Command(p.name)
-    .description("Reproduce AMR (Tang et al., IEEE TKDE) end to end, with a content-addressed cache.")
+    .description(
+      "Reproduce AMR (Tang et al., IEEE TKDE) end to end, with a content-addressed cache.",
+    )
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
   const [dataset, dataDir, profile, init] = targetOptions(p);
@@ -58,8 +66,11 @@ export function buildCli(p: Project): Command {
     .option("--jobs <n>", "stages run in parallel (Workers)", (v) => positiveInt(v, "--jobs"), 1)
     .option("--force [stages...]", "rerun all stages, or only the named node ids or stage names")
     .option("--dry-run", "show what would run, run nothing")
-    .option("--threads <n>", "threads per stage for numeric kernels (default: the cores)", (v) =>
-      positiveInt(v, "--threads"))
+    .option(
+      "--threads <n>",
+      "threads per stage for numeric kernels (default: the cores)",
+      (v) => positiveInt(v, "--threads"),
+    )
     .action(async (f) => {
       if (f.threads !== undefined) {
         if (!p.threadsEnv) throw new Error("--threads: this project has no threaded kernels");
@@ -85,24 +96,39 @@ export function buildCli(p: Project): Command {
     .action(async (f) => {
       const { target, graph, store, hasher } = await load(p, f);
       const state = await readState(p.artifactsRoot, target.name);
-      const statuses = await graphStatus(graph, { store, hasher, runtime: await p.runtime(), state });
+      const statuses = await graphStatus(graph, {
+        store,
+        hasher,
+        runtime: await p.runtime(),
+        state,
+      });
       if (f.json) {
         console.log(JSON.stringify({ target: target.name, nodes: statuses }, null, 2));
         return;
       }
       console.log(`target ${target.name}`);
       for (const s of statuses) {
-        console.log(`  ${s.state === "fresh" ? "fresh" : "STALE"}  ${s.id}${s.key ? `  ${s.key.slice(0, 12)}` : ""}`);
+        console.log(
+          `  ${s.state === "fresh" ? "fresh" : "STALE"}  ${s.id}${
+            s.key ? `  ${s.key.slice(0, 12)}` : ""
+          }`,
+        );
         for (const r of s.reasons) console.log(`         - ${r}`);
       }
       const stale = statuses.filter((s) => s.state === "stale").length;
-      console.log(stale === 0 ? "everything is up to date" : `${stale} of ${statuses.length} stages stale`);
+      console.log(
+        stale === 0 ? "everything is up to date" : `${stale} of ${statuses.length} stages stale`,
+      );
     });
 
   program.command("dag")
     .description("print the stage graph")
     .addOption(dataset).addOption(dataDir).addOption(profile).addOption(init)
-    .addOption(new Option("--format <f>", "output format").choices(["mermaid", "dot"] as const).default("mermaid" as const))
+    .addOption(
+      new Option("--format <f>", "output format").choices(["mermaid", "dot"] as const).default(
+        "mermaid" as const,
+      ),
+    )
     .action(async (f) => {
       const target = await p.resolveTarget(toTargetOptions(f));
       console.log(formatDag(buildGraph(target.nodes), f.format as DagFormat));
@@ -116,9 +142,21 @@ export function buildCli(p: Project): Command {
       if (f.json) console.log(JSON.stringify(report, null, 2));
       else {
         for (const pr of report.problems) {
-          console.error(`${pr.problem}: ${pr.file}${pr.expected ? ` (expected ${pr.expected}, got ${pr.actual})` : pr.actual ? ` (${pr.actual})` : ""}`);
+          console.error(
+            `${pr.problem}: ${pr.file}${
+              pr.expected
+                ? ` (expected ${pr.expected}, got ${pr.actual})`
+                : pr.actual
+                ? ` (${pr.actual})`
+                : ""
+            }`,
+          );
         }
-        console.log(`verified ${report.entries} entries, ${report.files} files, ${(report.bytes / 1e6).toFixed(1)} MB: ${report.problems.length} problem(s)`);
+        console.log(
+          `verified ${report.entries} entries, ${report.files} files, ${
+            (report.bytes / 1e6).toFixed(1)
+          } MB: ${report.problems.length} problem(s)`,
+        );
       }
       if (report.problems.length > 0) Deno.exitCode = 1;
     });
@@ -129,7 +167,11 @@ export function buildCli(p: Project): Command {
     .action(async (f) => {
       const r = await collectGarbage(new Store(p.artifactsRoot), { dryRun: f.dryRun ?? false });
       for (const k of r.removed) console.log(`${f.dryRun ? "would remove" : "removed"} ${k}`);
-      console.log(`kept ${r.kept} entries, ${f.dryRun ? "would remove" : "removed"} ${r.removed.length}, cleaned ${r.temporaries} temporary folder(s)`);
+      console.log(
+        `kept ${r.kept} entries, ${
+          f.dryRun ? "would remove" : "removed"
+        } ${r.removed.length}, cleaned ${r.temporaries} temporary folder(s)`,
+      );
     });
 
   program.command("check")
@@ -149,7 +191,9 @@ export function buildCli(p: Project): Command {
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} expects a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`${flag} expects a positive integer, got "${v}"`);
+  }
   return n;
 }
 

@@ -52,7 +52,9 @@ function checkInputs(node: GraphNode, byId: Map<string, GraphNode>): InputRef[] 
   const declared = new Set(node.stage.inputs);
   for (const name of Object.keys(node.inputs)) {
     if (!declared.has(name)) {
-      throw new GraphError(`node "${node.id}": input "${name}" is not declared by stage ${node.stage.name}`);
+      throw new GraphError(
+        `node "${node.id}": input "${name}" is not declared by stage ${node.stage.name}`,
+      );
     }
   }
   const refs: InputRef[] = [];
@@ -60,7 +62,9 @@ function checkInputs(node: GraphNode, byId: Map<string, GraphNode>): InputRef[] 
     const ref = node.inputs[name];
     if (!ref) throw new GraphError(`node "${node.id}": input "${name}" is not wired`);
     const up = byId.get(ref.node);
-    if (!up) throw new GraphError(`node "${node.id}": input "${name}" names unknown node "${ref.node}"`);
+    if (!up) {
+      throw new GraphError(`node "${node.id}": input "${name}" names unknown node "${ref.node}"`);
+    }
     if (!up.stage.outputs.includes(ref.output)) {
       throw new GraphError(
         `node "${node.id}": input "${name}" wants "${ref.output}" but node "${ref.node}" declares ` +

@@ -13,9 +13,14 @@ export interface GcReport {
 }
 
 /** Drops unreferenced entries (only lists them with `dryRun`). */
-export async function collectGarbage(store: Store, opts: { dryRun?: boolean } = {}): Promise<GcReport> {
+export async function collectGarbage(
+  store: Store,
+  opts: { dryRun?: boolean } = {},
+): Promise<GcReport> {
   const used = new Set<string>();
-  for (const s of await readAllStates(store.root)) for (const k of Object.values(s.nodes)) used.add(k);
+  for (const s of await readAllStates(store.root)) {
+    for (const k of Object.values(s.nodes)) used.add(k);
+  }
   const removed: string[] = [];
   let kept = 0;
   for (const key of await store.keys()) {

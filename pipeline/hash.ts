@@ -42,7 +42,9 @@ export function canonicalJson(value: unknown, path = "$"): string {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`)}`).join(",")}}`;
+    return `{${
+      entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`)}`).join(",")
+    }}`;
   }
   throw new TypeError(`canonicalJson: ${path} has unsupported type ${typeof value}`);
 }

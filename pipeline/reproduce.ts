@@ -5,7 +5,7 @@ import { CodeHasher } from "./code_hash.ts";
 import { buildGraph } from "./dag.ts";
 import type { Project, Target } from "./project.ts";
 import { publishResults } from "./results.ts";
-import { type RunReport, runGraph } from "./runner.ts";
+import { runGraph, type RunReport } from "./runner.ts";
 import { recordState } from "./state.ts";
 import { Store } from "./store.ts";
 
@@ -20,7 +20,11 @@ export interface ReproduceOptions {
 }
 
 /** Runs the target's graph, records its state and publishes its results (unless a dry run). */
-export async function reproduceTarget(p: Project, target: Target, opts: ReproduceOptions = {}): Promise<RunReport> {
+export async function reproduceTarget(
+  p: Project,
+  target: Target,
+  opts: ReproduceOptions = {},
+): Promise<RunReport> {
   const graph = buildGraph(target.nodes);
   const store = new Store(p.artifactsRoot);
   const hasher = await CodeHasher.load([p.entry], p.root);
@@ -38,7 +42,11 @@ export async function reproduceTarget(p: Project, target: Target, opts: Reproduc
     const keys: Record<string, string> = {};
     for (const o of report.outcomes) if (o.key) keys[o.id] = o.key;
     await recordState(p.artifactsRoot, target.name, keys);
-    await publishResults(graph, report, store, target.resultsDir, { target: target.name, ...target.meta, runtime });
+    await publishResults(graph, report, store, target.resultsDir, {
+      target: target.name,
+      ...target.meta,
+      runtime,
+    });
   }
   return report;
 }

@@ -53,6 +53,10 @@ export async function publishResults(
       };
     }
   }
-  await writeJsonAtomic(join(dir, "provenance.json"), { ...meta, generatedAt: new Date().toISOString(), items });
+  await writeJsonAtomic(join(dir, "provenance.json"), {
+    ...meta,
+    generatedAt: new Date().toISOString(),
+    items,
+  });
   return items;
 }

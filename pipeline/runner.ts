@@ -7,7 +7,7 @@ import type { CodeHasher } from "./code_hash.ts";
 import { closure, type Graph, type GraphNode } from "./dag.ts";
 import { type ExecRequest, executeHere, executeInWorker, exportNameOf } from "./execute.ts";
 import { hashFile } from "./hash.ts";
-import { nodeKey, type NodeKey, type RuntimeFacts } from "./keys.ts";
+import { type NodeKey, nodeKey, type RuntimeFacts } from "./keys.ts";
 import type { Manifest } from "./manifest.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import type { Store } from "./store.ts";
@@ -88,15 +88,38 @@ export async function runGraph(
     for (const o of ups) if (o.manifest) manifests.set(o.id, o.manifest);
     const nk = await nodeKey(node, manifests, opts);
     if (!nk) {
-      return { id: node.id, stage: node.stage.name, status: "would-run", key: null, manifest: null, seconds: 0, reason: "an upstream node will run first" };
+      return {
+        id: node.id,
+        stage: node.stage.name,
+        status: "would-run",
+        key: null,
+        manifest: null,
+        seconds: 0,
+        reason: "an upstream node will run first",
+      };
     }
     const cached = forced(node) ? null : await opts.store.readManifest(nk.key);
     if (cached) {
-      return { id: node.id, stage: node.stage.name, status: "cached", key: nk.key, manifest: cached, seconds: 0 };
+      return {
+        id: node.id,
+        stage: node.stage.name,
+        status: "cached",
+        key: nk.key,
+        manifest: cached,
+        seconds: 0,
+      };
     }
     const reason = forced(node) ? "forced" : "no cached entry for its key";
     if (opts.dryRun) {
-      return { id: node.id, stage: node.stage.name, status: "would-run", key: nk.key, manifest: null, seconds: 0, reason };
+      return {
+        id: node.id,
+        stage: node.stage.name,
+        status: "would-run",
+        key: nk.key,
+        manifest: null,
+        seconds: 0,
+        reason,
+      };
     }
     return await slots.use(() => produce(node, nk, reason));
   }
@@ -109,7 +132,14 @@ export async function runGraph(
       if (!forced(node)) {
         const won = await opts.store.readManifest(nk.key); // another process finished it
         if (won) {
-          return { id: node.id, stage: node.stage.name, status: "cached", key: nk.key, manifest: won, seconds: 0 };
+          return {
+            id: node.id,
+            stage: node.stage.name,
+            status: "cached",
+            key: nk.key,
+            manifest: won,
+            seconds: 0,
+          };
         }
       }
       const tmp = await opts.store.makeTemp(nk.key);
@@ -133,12 +163,23 @@ export async function runGraph(
           durationMs: Math.round(performance.now() - started),
           ...(summary ? { summary } : {}),
         };
-        await Deno.writeTextFile(join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+        await Deno.writeTextFile(
+          join(tmp, "manifest.json"),
+          JSON.stringify(manifest, null, 2) + "\n",
+        );
         if (forced(node)) await opts.store.remove(nk.key);
         await opts.store.commit(tmp, nk.key);
         const seconds = (performance.now() - started) / 1000;
         log(`[${node.id}] done in ${seconds.toFixed(1)} s`);
-        return { id: node.id, stage: node.stage.name, status: "ran", key: nk.key, manifest, seconds, reason };
+        return {
+          id: node.id,
+          stage: node.stage.name,
+          status: "ran",
+          key: nk.key,
+          manifest,
+          seconds,
+          reason,
+        };
       } catch (e) {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
         throw e;
@@ -176,7 +217,9 @@ export async function runGraph(
       ...(node.stage.inputManifests ? { inputManifests: await inputManifestsOf(nk) } : {}),
     };
     try {
-      return parallel ? await executeInWorker(req, hooks) : await executeHere(node.stage, req, hooks);
+      return parallel
+        ? await executeInWorker(req, hooks)
+        : await executeHere(node.stage, req, hooks);
     } catch (e) {
       throw new StageError(node.id, e);
     } finally {
@@ -231,7 +274,10 @@ async function hashOutputs(node: GraphNode, dir: string): Promise<Manifest["outp
   const declared = new Set(node.stage.outputs);
   for (const file of await listFiles(dir)) {
     if (!declared.has(file)) {
-      throw new StageError(node.id, new Error(`wrote undeclared file "${file}"; declare it in outputs`));
+      throw new StageError(
+        node.id,
+        new Error(`wrote undeclared file "${file}"; declare it in outputs`),
+      );
     }
   }
   return outputs;

@@ -42,22 +42,36 @@ export async function graphStatus(
     const prev = prevKey ? await ctx.store.readManifest(prevKey) : null;
     const reasons: string[] = [];
     if (!prevKey) reasons.push("never run");
-    else if (!prev) reasons.push(`its last entry ${prevKey.slice(0, 12)} is no longer in the store`);
-    else {
+    else if (!prev) {
+      reasons.push(`its last entry ${prevKey.slice(0, 12)} is no longer in the store`);
+    } else {
       const code = await ctx.hasher.fingerprint(node.stage.module);
-      if (code.hash !== prev.code.hash) reasons.push(`code changed: ${diffModules(prev.code.modules, code.modules, prev.code.packages, code.packages)}`);
+      if (code.hash !== prev.code.hash) {
+        reasons.push(
+          `code changed: ${
+            diffModules(prev.code.modules, code.modules, prev.code.packages, code.packages)
+          }`,
+        );
+      }
       reasons.push(...diffValues("params", prev.params, node.params));
       if (prev.seed !== node.seed) reasons.push(`seed changed: ${prev.seed} -> ${node.seed}`);
       if (nk) reasons.push(...diffValues("runtime", prev.runtime, nk.parts.runtime));
       for (const [name, ref] of Object.entries(node.inputs)) {
-        if (staleIds.has(ref.node)) reasons.push(`input "${name}": upstream "${ref.node}" is stale`);
-        else if (nk && prev.inputs[name]?.sha256 !== nk.inputs[name].sha256) {
+        if (staleIds.has(ref.node)) {
+          reasons.push(`input "${name}": upstream "${ref.node}" is stale`);
+        } else if (nk && prev.inputs[name]?.sha256 !== nk.inputs[name].sha256) {
           reasons.push(`input "${name}" changed (from "${ref.node}")`);
         }
       }
       if (reasons.length === 0) reasons.push("entry missing from the store");
     }
-    out.push({ id: node.id, stage: node.stage.name, state: "stale", key: nk?.key ?? null, reasons });
+    out.push({
+      id: node.id,
+      stage: node.stage.name,
+      state: "stale",
+      key: nk?.key ?? null,
+      reasons,
+    });
   }
   return out;
 }

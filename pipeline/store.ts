@@ -133,7 +133,9 @@ export class Store {
       if (Date.now() - t0 > timeout) {
         throw new Error(
           `store entry ${key.slice(0, 12)} is locked by process ${holder?.pid ?? "?"} ` +
-            `(${path}); waited ${Math.round(timeout / 1000)} s. If no run is active, delete the lock file.`,
+            `(${path}); waited ${
+              Math.round(timeout / 1000)
+            } s. If no run is active, delete the lock file.`,
         );
       }
       await new Promise((r) => setTimeout(r, poll));

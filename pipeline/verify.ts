@@ -32,11 +32,20 @@ export async function verifyStore(store: Store, keys?: string[]): Promise<Verify
     try {
       manifest = await store.readManifest(key);
     } catch (e) {
-      report.problems.push({ key, file: join(store.entryDir(key), "manifest.json"), problem: "corrupt manifest", actual: (e as Error).message });
+      report.problems.push({
+        key,
+        file: join(store.entryDir(key), "manifest.json"),
+        problem: "corrupt manifest",
+        actual: (e as Error).message,
+      });
       continue;
     }
     if (!manifest) {
-      report.problems.push({ key, file: join(store.entryDir(key), "manifest.json"), problem: "missing" });
+      report.problems.push({
+        key,
+        file: join(store.entryDir(key), "manifest.json"),
+        problem: "missing",
+      });
       continue;
     }
     for (const [name, rec] of Object.entries(manifest.outputs)) {
@@ -46,9 +55,21 @@ export async function verifyStore(store: Store, keys?: string[]): Promise<Verify
         report.files++;
         report.bytes += got.size;
         if (got.size !== rec.size) {
-          report.problems.push({ key, file, problem: "size mismatch", expected: String(rec.size), actual: String(got.size) });
+          report.problems.push({
+            key,
+            file,
+            problem: "size mismatch",
+            expected: String(rec.size),
+            actual: String(got.size),
+          });
         } else if (got.sha256 !== rec.sha256) {
-          report.problems.push({ key, file, problem: "hash mismatch", expected: rec.sha256, actual: got.sha256 });
+          report.problems.push({
+            key,
+            file,
+            problem: "hash mismatch",
+            expected: rec.sha256,
+            actual: got.sha256,
+          });
         }
       } catch (e) {
         if (!(e instanceof Deno.errors.NotFound)) throw e;

@@ -39,7 +39,13 @@ import { stage as mfStage, tunedStage as mfTuned } from "../stages/mf-bpr.ts";
 import { stage as duifStage } from "../stages/duif.ts";
 import { stage as vbprStage, tunedStage as vbprTuned } from "../stages/vbpr.ts";
 import { tunedStage as amrTuned } from "../stages/amr.ts";
-import { type Extension, MAX_GRID_RUNS, runSlot, type Side, stage as selectStage } from "../stages/tune-select.ts";
+import {
+  type Extension,
+  MAX_GRID_RUNS,
+  runSlot,
+  type Side,
+  stage as selectStage,
+} from "../stages/tune-select.ts";
 
 /** The tuning nodes and, per model, the selection its final node reads. */
 export interface TunePlan {

@@ -59,7 +59,9 @@ export const stage = defineStage({
     const cfg = ctx.params;
     if (cfg.kind === "data-dir") return await importDataDir(cfg, ctx.outDir, ctx.log);
     if (cfg.kind === "authors-split") {
-      throw new Error(`dataset ${cfg.name}: authors-split datasets are read by stages/authors-import.ts`);
+      throw new Error(
+        `dataset ${cfg.name}: authors-split datasets are read by stages/authors-import.ts`,
+      );
     }
     return await generateSynthetic(cfg, ctx.rng, ctx.outDir, {
       progress: ctx.progress,

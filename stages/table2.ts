@@ -17,7 +17,12 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { readNpy } from "../io/npy.ts";
 import { metricNames, PAPER_CUTOFFS, type UserMetrics } from "../models/metrics.ts";
-import { buildTable2, type MethodEvaluation, type Table2, table2PValues } from "../tables/table2.ts";
+import {
+  buildTable2,
+  type MethodEvaluation,
+  type Table2,
+  table2PValues,
+} from "../tables/table2.ts";
 import { type Cell, toCsv, toLatex, toMarkdown } from "../tables/format.ts";
 import { writeJson } from "./lib/model_outputs.ts";
 import paperTable2 from "../configs/paper/table2.json" with { type: "json" };

@@ -26,6 +26,8 @@ export function authorsPosPath(): string | null {
 /** Why a test needing the real `pos.txt` is skipped (printed once), or null when present. */
 export function missingSharedReason(): string | null {
   if (authorsPosPath()) return null;
-  console.warn("skipping: shared/data/amr-pinterest/pos.txt not found beside the checkout (set AMR_SHARED_DIR)");
+  console.warn(
+    "skipping: shared/data/amr-pinterest/pos.txt not found beside the checkout (set AMR_SHARED_DIR)",
+  );
   return "no shared data";
 }

@@ -24,8 +24,13 @@ import type {
   ModelKind,
   Weights,
 } from "../../models/types.ts";
-import { factorScorer, quickMetrics, scoringFactors, targetScores } from "../../models/eval_scores.ts";
-import { loadFeatures, loadPhaseData, phaseFiles, type PhaseData } from "./train_inputs.ts";
+import {
+  factorScorer,
+  quickMetrics,
+  scoringFactors,
+  targetScores,
+} from "../../models/eval_scores.ts";
+import { loadFeatures, loadPhaseData, type PhaseData, phaseFiles } from "./train_inputs.ts";
 import { loadWeights, saveWeights, weightFile, type WeightName } from "../../io/weights.ts";
 import { bestCurveRow, curveCsv, type CurveRow, writeJson, writeScores } from "./model_outputs.ts";
 import { readChosen } from "./chosen.ts";

@@ -15,7 +15,10 @@ import {
   writeAuthorsFolder,
 } from "./helpers.ts";
 
-Deno.test({ name: "authors-split: reproduce on the authors' pos.txt, cache, and rerun when neg.txt changes", ignore: missingSharedReason() !== null }, async () => {
+Deno.test({
+  name: "authors-split: reproduce on the authors' pos.txt, cache, and rerun when neg.txt changes",
+  ignore: missingSharedReason() !== null,
+}, async () => {
   const tmp = await Deno.makeTempDir({ prefix: "amr-authors-" });
   const dir = join(tmp, "pinterest");
   const users = await writeAuthorsFolder(dir, { dim: 64 });

@@ -86,7 +86,10 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-Deno.test({ name: "data fetch pinterest: local server, resume, checksum mismatch, server down", ignore: missingSharedReason() !== null }, async (t) => {
+Deno.test({
+  name: "data fetch pinterest: local server, resume, checksum mismatch, server down",
+  ignore: missingSharedReason() !== null,
+}, async (t) => {
   const tmp = await Deno.makeTempDir({ prefix: "amr-fetch-" });
   const art = join(tmp, "artifacts");
   const served: Served = { files: await repoFiles(tmp), cut: new Set(), log: [] };

@@ -21,7 +21,10 @@ import {
   writeTinyAuthors,
 } from "./helpers.ts";
 
-Deno.test({ name: "data import pinterest --from DIR copies validated files and records their hashes", ignore: missingSharedReason() !== null }, async () => {
+Deno.test({
+  name: "data import pinterest --from DIR copies validated files and records their hashes",
+  ignore: missingSharedReason() !== null,
+}, async () => {
   const tmp = await Deno.makeTempDir({ prefix: "amr-import-" });
   const from = join(tmp, "from");
   await writeAuthorsFolder(from, { dim: 8 });

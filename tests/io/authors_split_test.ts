@@ -18,7 +18,10 @@ function negRow(u: number, n = 999, numItems = 4998): string {
   return ids.join(" ");
 }
 
-Deno.test({ name: "readAuthorsPos: the authors' real pos.txt (6,618 lines, 84 duplicated pairs)", ignore: missingSharedReason() !== null }, async () => {
+Deno.test({
+  name: "readAuthorsPos: the authors' real pos.txt (6,618 lines, 84 duplicated pairs)",
+  ignore: missingSharedReason() !== null,
+}, async () => {
   const pos = await readAuthorsPos(REAL_POS, { numUsers: 3226, numItems: 4998 });
   assertEquals(pos.lines, 6618);
   // `sort pos.txt | uniq -d | wc -l` = 84 pairs; one of them ("3095 2372") occurs 5 times,

@@ -19,7 +19,10 @@ Deno.test("wiring errors name the node and input", () => {
   assert.throws(() => buildGraph(missing), /node "sum": input "scaled" is not wired/);
   const wrongOutput = toyNodes();
   wrongOutput[2].inputs = { scaled: { node: "scale", output: "nope.txt" } };
-  assert.throws(() => buildGraph(wrongOutput), /wants "nope.txt" but node "scale" declares outputs scaled.txt/);
+  assert.throws(
+    () => buildGraph(wrongOutput),
+    /wants "nope.txt" but node "scale" declares outputs scaled.txt/,
+  );
   const dup = [...toyNodes(), toyNodes()[0]];
   assert.throws(() => buildGraph(dup), /duplicate node id "source"/);
 });

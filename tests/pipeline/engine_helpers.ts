@@ -4,7 +4,7 @@
 import type { NodeSpec } from "../../pipeline/graph.ts";
 import { buildGraph, type Graph } from "../../pipeline/dag.ts";
 import { CodeHasher } from "../../pipeline/code_hash.ts";
-import { type RunOptions, type RunReport, runGraph } from "../../pipeline/runner.ts";
+import { runGraph, type RunOptions, type RunReport } from "../../pipeline/runner.ts";
 import { Store } from "../../pipeline/store.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
 import type { RuntimeFacts } from "../../pipeline/keys.ts";
@@ -17,9 +17,17 @@ export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, ""
 export const RUNTIME: RuntimeFacts = { base: { deno: "test" }, needs: {} };
 
 /** The toy graph source -> scale -> sum with the given params. */
-export function toyNodes(opts: { n?: number; factor?: number; crash?: boolean; delayMs?: number } = {}): NodeSpec[] {
+export function toyNodes(
+  opts: { n?: number; factor?: number; crash?: boolean; delayMs?: number } = {},
+): NodeSpec[] {
   return [
-    { id: "source", stage: source, params: { n: opts.n ?? 5, delayMs: opts.delayMs ?? 0 }, inputs: {}, seed: 1 },
+    {
+      id: "source",
+      stage: source,
+      params: { n: opts.n ?? 5, delayMs: opts.delayMs ?? 0 },
+      inputs: {},
+      seed: 1,
+    },
     {
       id: "scale",
       stage: scale,
@@ -28,7 +36,13 @@ export function toyNodes(opts: { n?: number; factor?: number; crash?: boolean; d
       seed: 2,
       publish: { "scaled.txt": "tables/scaled.txt" },
     },
-    { id: "sum", stage: sum, params: {}, inputs: { scaled: { node: "scale", output: "scaled.txt" } }, seed: 3 },
+    {
+      id: "sum",
+      stage: sum,
+      params: {},
+      inputs: { scaled: { node: "scale", output: "scaled.txt" } },
+      seed: 3,
+    },
   ];
 }
 
@@ -46,7 +60,11 @@ export async function toyHasher(): Promise<CodeHasher> {
 }
 
 /** Runs a graph quietly. */
-export async function run(graph: Graph, store: Store, extra: Partial<RunOptions> = {}): Promise<RunReport> {
+export async function run(
+  graph: Graph,
+  store: Store,
+  extra: Partial<RunOptions> = {},
+): Promise<RunReport> {
   return await runGraph(graph, null, {
     store,
     hasher: await toyHasher(),

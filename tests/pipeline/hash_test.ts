@@ -3,7 +3,10 @@ import { canonicalJson, hashFile, sha256 } from "../../pipeline/hash.ts";
 import { Rng } from "../../pipeline/rng.ts";
 
 Deno.test("canonical JSON sorts keys and rejects non-finite numbers", () => {
-  assert.equal(canonicalJson({ b: 1, a: [1, { d: null, c: "x" }] }), '{"a":[1,{"c":"x","d":null}],"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: [1, { d: null, c: "x" }] }),
+    '{"a":[1,{"c":"x","d":null}],"b":1}',
+  );
   assert.equal(canonicalJson({ a: 1, u: undefined }), '{"a":1}');
   assert.throws(() => canonicalJson({ x: NaN }), /\$\.x is NaN/);
 });

@@ -22,7 +22,10 @@ export const stage = defineStage({
 
 async function writeModules(dir: string, helperBody: string): Promise<void> {
   await Deno.writeTextFile(join(dir, "stage.ts"), STAGE_SRC);
-  await Deno.writeTextFile(join(dir, "helper.ts"), `export function value(): number { ${helperBody} }\n`);
+  await Deno.writeTextFile(
+    join(dir, "helper.ts"),
+    `export function value(): number { ${helperBody} }\n`,
+  );
 }
 
 Deno.test("editing a local module a stage imports invalidates that stage", async () => {
@@ -40,13 +43,21 @@ Deno.test("editing a local module a stage imports invalidates that stage", async
   const mods = Object.keys(r1.outcomes[0].manifest!.code.modules);
   assert.ok(mods.some((m) => m.endsWith("/helper.ts")), `helper.ts in ${mods}`);
   assert.ok(mods.includes("pipeline/stage.ts"), `pipeline/stage.ts in ${mods}`);
-  const again = await runGraph(buildGraph(nodes), null, { ...opts, hasher: await CodeHasher.load([url], ROOT, config) });
+  const again = await runGraph(buildGraph(nodes), null, {
+    ...opts,
+    hasher: await CodeHasher.load([url], ROOT, config),
+  });
   assert.equal(again.outcomes[0].status, "cached");
   await recordState(store.root, "t", { edited: r1.outcomes[0].key! });
 
   await writeModules(dir, "return 2; // edited");
   const h2 = await CodeHasher.load([url], ROOT, config);
-  const st = await graphStatus(buildGraph(nodes), { store, hasher: h2, runtime: RUNTIME, state: await readState(store.root, "t") });
+  const st = await graphStatus(buildGraph(nodes), {
+    store,
+    hasher: h2,
+    runtime: RUNTIME,
+    state: await readState(store.root, "t"),
+  });
   assert.equal(st[0].state, "stale");
   assert.match(st[0].reasons.join("\n"), /code changed: .*helper\.ts/);
   const r2 = await runGraph(buildGraph(nodes), null, { ...opts, hasher: h2 });
@@ -64,7 +75,10 @@ Deno.test("status explains a parameter change and marks only downstream stale", 
   const fresh = await graphStatus(buildGraph(toyNodes({ factor: 2 })), { ...opts, state });
   assert.deepEqual(fresh.map((s) => s.state), ["fresh", "fresh", "fresh"]);
   const st = await graphStatus(buildGraph(toyNodes({ factor: 5 })), { ...opts, state });
-  assert.deepEqual(st.map((s) => [s.id, s.state]), [["source", "fresh"], ["scale", "stale"], ["sum", "stale"]]);
+  assert.deepEqual(st.map((s) => [s.id, s.state]), [["source", "fresh"], ["scale", "stale"], [
+    "sum",
+    "stale",
+  ]]);
   assert.deepEqual(st[1].reasons, ["params.factor changed: 2 -> 5"]);
   assert.deepEqual(st[2].reasons, ['input "scaled": upstream "scale" is stale']);
 });

@@ -41,7 +41,10 @@ Deno.test("an unchanged output stops invalidation downstream (early cut-off)", a
 
 Deno.test("a crash mid-write leaves no entry and no temporary folder", async () => {
   const store = await tempStore();
-  await assert.rejects(run(buildGraph(toyNodes({ crash: true })), store), /stage "scale" failed: simulated crash/);
+  await assert.rejects(
+    run(buildGraph(toyNodes({ crash: true })), store),
+    /stage "scale" failed: simulated crash/,
+  );
   const keys = await store.keys();
   assert.equal(keys.length, 1, "only the source entry exists");
   const tmp = [...Deno.readDirSync(store.tmpDir)];
@@ -88,7 +91,9 @@ Deno.test("--jobs runs independent nodes in parallel Workers with the same resul
   const a = await run(buildGraph(nodes), storeA);
   const b = await run(buildGraph(nodes), storeB, { jobs: 2 });
   assert.deepEqual(a.outcomes.map((o) => o.key), b.outcomes.map((o) => o.key));
-  const [s1, s2] = ["source", "source2"].map((id) => b.outcomes.find((o) => o.id === id)!.manifest!.summary!);
+  const [s1, s2] = ["source", "source2"].map((id) =>
+    b.outcomes.find((o) => o.id === id)!.manifest!.summary!
+  );
   assert.ok(
     (s1.start as number) < (s2.end as number) && (s2.start as number) < (s1.end as number),
     `the two sources did not overlap: ${JSON.stringify([s1, s2])}`,

@@ -9,7 +9,11 @@ Deno.test("two concurrent processes do not corrupt an entry", async () => {
   const root = await Deno.makeTempDir({ prefix: "amr-race-" });
   const script = new URL("./toy_run.ts", import.meta.url).pathname;
   const spawn = () =>
-    new Deno.Command(Deno.execPath(), { args: ["run", "-A", script, root], stdout: "piped", stderr: "piped" }).output();
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, root],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
   const [a, b] = await Promise.all([spawn(), spawn()]);
   for (const r of [a, b]) assert.ok(r.success, new TextDecoder().decode(r.stderr));
   const ra = JSON.parse(new TextDecoder().decode(a.stdout)) as [string, string, string][];
@@ -37,7 +41,10 @@ Deno.test("a lock left by a dead process is taken over", async () => {
   const store = await tempStore();
   const key = "b".repeat(64);
   await Deno.mkdir(store.dir, { recursive: true });
-  await Deno.writeTextFile(`${store.dir}/${key}.lock`, JSON.stringify({ pid: 999999999, host: Deno.hostname() }));
+  await Deno.writeTextFile(
+    `${store.dir}/${key}.lock`,
+    JSON.stringify({ pid: 999999999, host: Deno.hostname() }),
+  );
   const l = await store.lock(key, { timeoutMs: 1000 });
   await l.release();
 });
@@ -53,7 +60,11 @@ Deno.test("gc keeps entries a recorded state uses and drops the rest", async () 
   assert.equal(dry.removed.length, 2);
   assert.equal((await store.keys()).length, 5);
   const r = await collectGarbage(store);
-  assert.deepEqual({ kept: r.kept, removed: r.removed.length, tmp: r.temporaries }, { kept: 3, removed: 2, tmp: 1 });
+  assert.deepEqual({ kept: r.kept, removed: r.removed.length, tmp: r.temporaries }, {
+    kept: 3,
+    removed: 2,
+    tmp: 1,
+  });
   assert.deepEqual((await store.keys()).sort(), r1.outcomes.map((o) => o.key!).sort());
 });
 
@@ -61,7 +72,7 @@ Deno.test("a corrupt manifest is reported, not trusted", async () => {
   const store = await tempStore();
   const r = await run(buildGraph(toyNodes()), store);
   const key = r.outcomes[0].key!;
-  await Deno.writeTextFile(`${store.entryDir(key)}/manifest.json`, "{\"format\": 1}");
+  await Deno.writeTextFile(`${store.entryDir(key)}/manifest.json`, '{"format": 1}');
   await assert.rejects(store.readManifest(key), /corrupt manifest/);
   const v = await verifyStore(store);
   assert.equal(v.problems[0].problem, "corrupt manifest");

@@ -39,7 +39,10 @@ export const scale = defineStage({
   async run({ params, inputs, outDir }) {
     bump("toy-scale");
     const xs = (await Deno.readTextFile(inputs.numbers)).trim().split("\n").map(Number);
-    await Deno.writeTextFile(join(outDir, "scaled.txt"), xs.map((x) => x * params.factor).join("\n"));
+    await Deno.writeTextFile(
+      join(outDir, "scaled.txt"),
+      xs.map((x) => x * params.factor).join("\n"),
+    );
     if (params.crash) throw new Error("simulated crash after a partial write");
     await Deno.writeTextFile(join(outDir, "sub/info.json"), JSON.stringify({ count: xs.length }));
     return { count: xs.length };
@@ -56,6 +59,9 @@ export const sum = defineStage({
   async run({ inputs, outDir }) {
     bump("toy-sum");
     const xs = (await Deno.readTextFile(inputs.scaled)).trim().split("\n").map(Number);
-    await Deno.writeTextFile(join(outDir, "sum.json"), JSON.stringify({ sum: xs.reduce((a, b) => a + b, 0) }));
+    await Deno.writeTextFile(
+      join(outDir, "sum.json"),
+      JSON.stringify({ sum: xs.reduce((a, b) => a + b, 0) }),
+    );
   },
 });
