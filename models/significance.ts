@@ -99,3 +99,120 @@ export function relativeImprovement(
   }
   return used > 0 ? sum / used : NaN;
 }
+
+/**
+ * Two-sided `level` confidence interval of a mean from its estimate, sample standard deviation
+ * and size, with Student's t quantile at n - 1 degrees of freedom (NaN bounds when n < 2).
+ *
+ * @param mean sample mean
+ * @param sd sample standard deviation
+ * @param n sample size
+ * @param level coverage, e.g. 0.95
+ */
+export function tInterval(mean: number, sd: number, n: number, level = 0.95): [number, number] {
+  if (n < 2 || !Number.isFinite(sd)) return [NaN, NaN];
+  const q = jStat.studentt.inv(1 - (1 - level) / 2, n - 1);
+  const half = q * sd / Math.sqrt(n);
+  return [mean - half, mean + half];
+}
+
+/** Minimal random source of {@link pairedBootstrap} (`pipeline/rng.ts`'s `Rng` fits). */
+export interface UniformIntSource {
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}
+
+/** Result of {@link pairedBootstrap}. */
+export interface BootstrapResult {
+  /** The statistic on the original sample. */
+  readonly estimate: number;
+  /** Lower bound of the percentile interval. */
+  readonly lo: number;
+  /** Upper bound of the percentile interval. */
+  readonly hi: number;
+  /** Coverage of the interval. */
+  readonly level: number;
+  /** Two-sided p-value of "the statistic is 0": `(1 + 2 min(#<=0, #>=0)) / (B + 1)`, at most 1. */
+  readonly p: number;
+  /** Resamples with a finite statistic. */
+  readonly resamples: number;
+}
+
+/** Options of {@link pairedBootstrap}. */
+export interface BootstrapOptions {
+  /** Random source (seeded: the result is reproducible). */
+  readonly rng: UniformIntSource;
+  /** Number of resamples (default 2000). */
+  readonly resamples?: number;
+  /** Interval coverage (default 0.95). */
+  readonly level?: number;
+}
+
+/**
+ * Paired bootstrap over units (users): each resample draws, within every stratum, as many
+ * units as it holds, with replacement, and evaluates `statistic` on the drawn index lists;
+ * every quantity of one unit (e.g. a user's clean and attacked NDCG under both models) moves
+ * together, which is what makes it paired. Percentile interval; non-finite resampled values
+ * (e.g. a zero denominator) are dropped.
+ *
+ * @param strata index lists of the units, one per stratum (e.g. [all users], or [cold, warm])
+ * @param statistic the quantity, from one index list per stratum
+ * @param opts random source, resamples, level
+ */
+export function pairedBootstrap(
+  strata: readonly (readonly number[])[],
+  statistic: (sample: readonly Int32Array[]) => number,
+  opts: BootstrapOptions,
+): BootstrapResult {
+  const B = opts.resamples ?? 2000;
+  const level = opts.level ?? 0.95;
+  const original = strata.map((s) => Int32Array.from(s));
+  const estimate = statistic(original);
+  const draws: number[] = [];
+  const buf = strata.map((s) => new Int32Array(s.length));
+  for (let b = 0; b < B; b++) {
+    strata.forEach((s, k) => {
+      const out = buf[k];
+      for (let i = 0; i < s.length; i++) out[i] = s[opts.rng.int(s.length)];
+    });
+    const v = statistic(buf);
+    if (Number.isFinite(v)) draws.push(v);
+  }
+  if (draws.length === 0) return { estimate, lo: NaN, hi: NaN, level, p: NaN, resamples: 0 };
+  draws.sort((x, y) => x - y);
+  const at = (q: number) =>
+    draws[Math.min(draws.length - 1, Math.max(0, Math.floor(q * draws.length)))];
+  let below = 0;
+  let above = 0;
+  for (const v of draws) {
+    if (v <= 0) below++;
+    if (v >= 0) above++;
+  }
+  const p = Math.min(1, (1 + 2 * Math.min(below, above)) / (draws.length + 1));
+  return {
+    estimate,
+    lo: at((1 - level) / 2),
+    hi: at(1 - (1 - level) / 2),
+    level,
+    p,
+    resamples: draws.length,
+  };
+}
+
+/** Verdict of a directional claim from a test: the claimed direction is "positive". */
+export type TestVerdict = "holds" | "fails" | "inconclusive";
+
+/**
+ * The verdict of "the quantity is positive" from a two-sided test: holds when the estimate is
+ * positive and p < alpha, fails when it is negative and p < alpha, inconclusive otherwise.
+ *
+ * @param estimate the quantity's estimate (claimed direction: > 0)
+ * @param p two-sided p-value
+ * @param alpha significance level
+ */
+export function directionalVerdict(estimate: number, p: number, alpha: number): TestVerdict {
+  if (!Number.isFinite(p) || !(p < alpha) || estimate === 0 || !Number.isFinite(estimate)) {
+    return "inconclusive";
+  }
+  return estimate > 0 ? "holds" : "fails";
+}

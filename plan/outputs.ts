@@ -28,7 +28,7 @@ import { stage as evaluateStage } from "../stages/evaluate.ts";
 import { stage as perturbStage } from "../stages/perturb-test.ts";
 import { MAX_SWEEP_POINTS, stage as sweepStage, sweepSlot } from "../stages/sweep.ts";
 import { stage as plotStage } from "../stages/plot.ts";
-import { stage as reportStage } from "../stages/report.ts";
+import { stage as reportStage, USER_METRIC_INPUTS } from "../stages/report.ts";
 import { FIGURE_IDS } from "../figures/specs.ts";
 
 /** Id of the AMR sweep run at (eps, lambda). */
@@ -244,10 +244,15 @@ export function figureNodes(
       mf_bpr: { node: "mf-bpr", output: "train_summary.json" },
       sweep_eps: { node: "sweep-eps", output: "sweep.json" },
       sweep_lambda: { node: "sweep-lambda", output: "sweep.json" },
-      amr_metrics: { node: "eval-amr", output: "metrics.npy" },
-      vbpr_metrics: { node: "eval-vbpr", output: "metrics.npy" },
-      vbpr_continued_metrics: { node: "eval-vbpr-continued", output: "metrics.npy" },
+      ...Object.fromEntries(
+        Object.entries(USER_METRIC_INPUTS).map(([model, input]) => [
+          input,
+          { node: `eval-${model}`, output: "metrics.npy" },
+        ]),
+      ),
       cold: { node: "eval-amr", output: "cold.npy" },
+      robust_users: { node: "perturb-test", output: "robust_users.npy" },
+      robust_users_columns: { node: "perturb-test", output: "robust_users.json" },
     },
     seed: seed("report"),
     publish: {

@@ -1,22 +1,48 @@
 /**
- * The paper's claims as data, and their evaluation on our results.
+ * The paper's claims as data, and their evaluation on our results with a statistical test fit
+ * for each quantity:
  *
- * Each claim names the paper artifact it comes from and a rule; {@link evaluateClaims} turns
- * it into holds / does not hold / not measured, with the numbers behind the verdict and, where
- * the paper reports them, the paper's own numbers. A claim about "A beats B" of the paper's
- * Table 2 with a starred cell also asks for a paired t-test p below alpha when the p-value is
- * given.
+ * - a difference of two methods' metric on the same users (Table 2 orderings, the lambda = 0
+ *   control): paired two-sided t-test over users, with the 95% t-interval of the mean
+ *   difference;
+ * - a difference of relative changes (AMR's gain over VBPR on cold vs warm items; AMR's vs
+ *   VBPR's relative NDCG@10 drop; the drop at a larger eps vs a smaller one): paired bootstrap
+ *   over users (every quantity of a user moves together; cold and warm users are resampled
+ *   within their own group), 95% percentile interval and a two-sided bootstrap p-value;
+ * - "at every eps" (Figure 4, Table 3's growth): one test per eps; holds when every one is
+ *   significant in the claimed direction (an intersection-union test needs no correction),
+ *   fails when one is significant against it at alpha / m (Bonferroni over the m radii).
+ *
+ * The verdict is **holds** (significant in the claimed direction), **fails** (significant
+ * against it) or **inconclusive** (neither), each with the test's name and its p-value or
+ * interval; **not measured** when the run did not produce the values. Across seeds, the
+ * per-seed verdicts are combined by agreement (`report/seeds.ts`).
  *
  * @module
  */
 
-import type { ReportInput, Table2Input, Table3Input } from "./input.ts";
+import type { ReportInput, Table2Input, UserValues } from "./input.ts";
 import type { PaperValues } from "../config/paper.ts";
-import type { PerturbationPoint } from "../figures/specs.ts";
 import { fmt, fmtPClause, fmtPct, methodKey, metricTitle } from "./format.ts";
+import {
+  type BootstrapResult,
+  directionalVerdict,
+  pairedBootstrap,
+  pairedTTest,
+  tInterval,
+} from "../models/significance.ts";
+import { hashLabel, Rng } from "../pipeline/rng.ts";
 
 /** Verdict of one claim. */
-export type ClaimStatus = "holds" | "does not hold" | "not measured";
+export type ClaimStatus = "holds" | "fails" | "inconclusive" | "not measured";
+
+/** The verdicts, in display order. */
+export const CLAIM_STATUSES: readonly ClaimStatus[] = [
+  "holds",
+  "fails",
+  "inconclusive",
+  "not measured",
+];
 
 /** "better" beats "worse" on a metric of Table 2 (overall users). */
 export interface OrderClaim {
@@ -94,31 +120,39 @@ export interface ClaimResult extends ClaimDefinition {
   readonly status: ClaimStatus;
   /** The numbers behind the verdict, e.g. "AMR 0.1230 vs VBPR 0.1157, p = 0.003". */
   readonly statistic: string;
+  /** The test, e.g. "paired t-test over 3226 users". */
+  readonly test?: string;
+  /** The test's (smallest relevant) two-sided p-value. */
+  readonly p?: number;
+  /** 95% interval of the tested quantity (claimed direction positive). */
+  readonly interval?: readonly [number, number];
   /** The paper's numbers for the same statement, when it reports them. */
   readonly paper?: string;
-  /** A note on the verdict, e.g. "difference < 0.1 pt" when the margin is tiny. */
-  readonly qualifier?: string;
 }
 
 /**
- * The verdict as shown in the checklist: the status, then the qualifier in parentheses, e.g.
- * "holds (difference < 0.1 pt)".
+ * The verdict as shown in the checklist, e.g. "holds" or "inconclusive".
  *
  * @param c an evaluated claim
  */
-export function verdictText(c: Pick<ClaimResult, "status" | "qualifier">): string {
-  return c.qualifier === undefined ? c.status : `${c.status} (${c.qualifier})`;
+export function verdictText(c: Pick<ClaimResult, "status">): string {
+  return c.status;
 }
 
 /** Our results the claims read (parts of {@link ReportInput}). */
-export type ClaimsInput = Pick<ReportInput, "table2" | "table3" | "figures" | "control">;
+export type ClaimsInput = Pick<
+  ReportInput,
+  "table2" | "table3" | "figures" | "control" | "users"
+>;
 
 /** Options of {@link evaluateClaims}. */
 export interface ClaimsOptions {
   /** The paper's values for the dataset (to quote beside ours). */
   readonly paper?: PaperValues;
-  /** Significance level for claims backed by a t-test (default: the table's, else 0.05). */
+  /** Significance level of every test (default: the table's, else 0.05). */
   readonly alpha?: number;
+  /** Bootstrap resamples (default 2000). */
+  readonly resamples?: number;
 }
 
 const DISPLAY: Record<string, string> = {
@@ -210,181 +244,388 @@ function paperValue(paper: PaperValues | undefined, method: string, metric: stri
   return k < 0 || row === undefined ? undefined : row.values[k];
 }
 
-type Verdict = { status: ClaimStatus; statistic: string; paper?: string; qualifier?: string };
+type Verdict = Omit<ClaimResult, keyof ClaimDefinition>;
 
 /** Table 3 changes in the claims: two decimals, so that close drops can be told apart. */
 const T3_DIGITS = 2;
-
-/** Below this absolute difference of two relative changes (0.1 pt) a verdict is qualified. */
-const TINY_DIFF = 0.001;
 
 const NOT_MEASURED = (what: string): Verdict => ({
   status: "not measured",
   statistic: `${what} not produced in this run`,
 });
 
+function withPaper(v: Verdict, paper: string | undefined): Verdict {
+  return paper === undefined ? v : { ...v, paper };
+}
+
+function alphaOf(input: ClaimsInput, opts: ClaimsOptions): number {
+  return opts.alpha ?? input.table2?.overall?.alpha ?? 0.05;
+}
+
+function signed(v: number, digits = 4): string {
+  return `${v >= 0 ? "+" : ""}${v.toFixed(digits)}`;
+}
+
+function pct(v: number, digits = T3_DIGITS): string {
+  return fmtPct(v, { signed: true, digits });
+}
+
+function ciText(lo: number, hi: number, show: (v: number) => string): string {
+  return Number.isFinite(lo) && Number.isFinite(hi) ? `95% CI [${show(lo)}, ${show(hi)}]` : "";
+}
+
+/** One metric column of a method's per-user matrix (NaN where the user has no target). */
+function column(u: UserValues, method: string, metric: string): Float32Array | undefined {
+  const data = u.methods[method];
+  const c = u.metrics.indexOf(metric);
+  if (data === undefined || c < 0) return undefined;
+  const width = u.metrics.length;
+  const users = data.length / width;
+  const out = new Float32Array(users);
+  for (let i = 0; i < users; i++) out[i] = data[i * width + c];
+  return out;
+}
+
+/** Users for which every array is finite. */
+function finiteUsers(arrays: readonly ArrayLike<number>[], n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (arrays.every((a) => Number.isFinite(a[i]))) out.push(i);
+  return out;
+}
+
+function meanOver(a: ArrayLike<number>, users: readonly number[]): number {
+  let s = 0;
+  for (const u of users) s += a[u];
+  return users.length > 0 ? s / users.length : NaN;
+}
+
+function bootstrapRng(u: UserValues, label: string): Rng {
+  return new Rng(((u.seed ?? 0) ^ hashLabel(label)) >>> 0 || 1);
+}
+
+/** A paired t-test of `a - b` over the users where both are finite (claimed: a > b). */
+function tTestVerdict(
+  names: [string, string],
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  alpha: number,
+): Verdict {
+  const users = finiteUsers([a, b], a.length);
+  const x = Float64Array.from(users, (i) => a[i]);
+  const y = Float64Array.from(users, (i) => b[i]);
+  const t = pairedTTest(x, y);
+  const [lo, hi] = tInterval(t.meanDiff, t.sdDiff, t.n);
+  const ci = ciText(lo, hi, (v) => signed(v));
+  return {
+    status: directionalVerdict(t.meanDiff, t.p, alpha),
+    statistic: `${names[0]} ${fmt(meanOver(a, users))} vs ${names[1]} ${fmt(meanOver(b, users))}` +
+      `, difference ${signed(t.meanDiff)}${ci ? ` (${ci})` : ""}, ${fmtPClause(t.p)}`,
+    test: `paired t-test over ${t.n} users (two-sided, alpha ${alpha})`,
+    ...(Number.isFinite(t.p) ? { p: t.p } : {}),
+    ...(Number.isFinite(lo) ? { interval: [lo, hi] as const } : {}),
+  };
+}
+
+/** A verdict from a Table's p-value when the per-user values are absent. */
+function tableVerdict(
+  statistic: string,
+  diff: number,
+  p: number | null | undefined,
+  alpha: number,
+) {
+  if (p === null || p === undefined || !Number.isFinite(p)) {
+    return {
+      status: "inconclusive" as const,
+      statistic: `${statistic}; no per-user values, no test`,
+    };
+  }
+  return {
+    status: directionalVerdict(diff, p, alpha),
+    statistic: `${statistic}, ${fmtPClause(p)}`,
+    test: `paired t-test over users (two-sided, alpha ${alpha}; from the table)`,
+    p,
+  };
+}
+
 function evalOrder(rule: OrderClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
   const table = input.table2?.overall;
-  const a = valueOf(table, rule.better, rule.metric);
-  const b = valueOf(table, rule.worse, rule.metric);
   const pa = paperValue(opts.paper, rule.better, rule.metric);
   const pb = paperValue(opts.paper, rule.worse, rule.metric);
   const paper = pa !== undefined && pb !== undefined ? `${fmt(pa)} vs ${fmt(pb)}` : undefined;
-  const withPaper = (v: Verdict): Verdict => (paper === undefined ? v : { ...v, paper });
-  if (table === undefined || a === undefined || b === undefined) {
-    return withPaper(NOT_MEASURED(`Table 2 (${display(rule.better)}, ${display(rule.worse)})`));
+  const alpha = alphaOf(input, opts);
+  const names: [string, string] = [display(rule.better), display(rule.worse)];
+  const u = input.users;
+  const a = u && column(u, rule.better, rule.metric);
+  const b = u && column(u, rule.worse, rule.metric);
+  if (a && b) return withPaper(tTestVerdict(names, a, b, alpha), paper);
+  const va = valueOf(table, rule.better, rule.metric);
+  const vb = valueOf(table, rule.worse, rule.metric);
+  if (table === undefined || va === undefined || vb === undefined) {
+    return withPaper(NOT_MEASURED(`Table 2 (${names[0]}, ${names[1]})`), paper);
   }
-  let statistic = `${display(rule.better)} ${fmt(a)} vs ${display(rule.worse)} ${fmt(b)}`;
-  let significant = true;
-  // p-values are of "ours" against each row, so they back the claim when ours is the better.
+  // Table 2's p-values are of "ours" against each row.
   const ours = methodKey(table.ours ?? "AMR");
-  if (rule.better === ours && table.pValues !== undefined) {
-    const p = table.pValues[rowOf(table, rule.worse)]?.[table.metrics.indexOf(rule.metric)];
-    if (p !== null && p !== undefined && Number.isFinite(p)) {
-      const alpha = opts.alpha ?? table.alpha ?? 0.05;
-      statistic += `, ${fmtPClause(p)} (paired t-test, alpha ${alpha})`;
-      significant = p < alpha;
-    }
+  const p = rule.better === ours
+    ? table.pValues?.[rowOf(table, rule.worse)]?.[table.metrics.indexOf(rule.metric)]
+    : undefined;
+  return withPaper(
+    tableVerdict(`${names[0]} ${fmt(va)} vs ${names[1]} ${fmt(vb)}`, va - vb, p, alpha),
+    paper,
+  );
+}
+
+function evalControl(rule: ControlClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
+  const alpha = opts.alpha ?? input.control?.alpha ?? 0.05;
+  const names: [string, string] = ["AMR", "VBPR-continued"];
+  const u = input.users;
+  const a = u && column(u, "amr", rule.metric);
+  const c = u && column(u, "vbpr-continued", rule.metric);
+  if (a && c) return tTestVerdict(names, a, c, alpha);
+  const t = input.control?.overall;
+  const k = t === undefined ? -1 : t.metrics.indexOf(rule.metric);
+  if (t === undefined || k < 0 || !Number.isFinite(t.amr[k]) || !Number.isFinite(t.continued[k])) {
+    return NOT_MEASURED(`VBPR-continued's evaluation (${metricTitle(rule.metric)})`);
   }
-  const holds = a > b && significant;
-  if (a > b && !significant) statistic += "; higher but not significant";
-  return withPaper({ status: holds ? "holds" : "does not hold", statistic });
+  return tableVerdict(
+    `AMR ${fmt(t.amr[k])} vs VBPR-continued ${fmt(t.continued[k])}`,
+    t.amr[k] - t.continued[k],
+    t.pContinued[k],
+    alpha,
+  );
 }
 
-function gain(table: Table2Input | undefined, metric: string): number | undefined {
-  const a = valueOf(table, "amr", metric);
-  const v = valueOf(table, "vbpr", metric);
-  if (a === undefined || v === undefined || v === 0) return undefined;
-  return (a - v) / v;
+function bootstrapVerdict(
+  b: BootstrapResult,
+  alpha: number,
+  show: (v: number) => string,
+  resamples: number,
+  users: string,
+): Pick<Verdict, "status" | "test" | "p" | "interval"> & { detail: string } {
+  const ci = ciText(b.lo, b.hi, show);
+  return {
+    status: directionalVerdict(b.estimate, b.p, alpha),
+    detail: `difference ${show(b.estimate)}${ci ? ` (${ci})` : ""}, ${fmtPClause(b.p)}`,
+    test: `paired bootstrap over ${users} (${resamples} resamples, percentile interval, ` +
+      `two-sided, alpha ${alpha})`,
+    ...(Number.isFinite(b.p) ? { p: b.p } : {}),
+    ...(Number.isFinite(b.lo) ? { interval: [b.lo, b.hi] as const } : {}),
+  };
 }
 
-function evalColdWarm(rule: ColdWarmClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
-  const cold = gain(input.table2?.cold, rule.metric);
-  const warm = gain(input.table2?.warm, rule.metric);
+function sumOver(a: ArrayLike<number>, idx: Int32Array): number {
+  let s = 0;
+  for (let i = 0; i < idx.length; i++) s += a[idx[i]];
+  return s;
+}
+
+function evalColdWarm(
+  claim: ClaimDefinition,
+  rule: ColdWarmClaim,
+  input: ClaimsInput,
+  opts: ClaimsOptions,
+): Verdict {
   const pc = opts.paper?.coldWarm?.cold[rule.metric];
   const pw = opts.paper?.coldWarm?.warm[rule.metric];
   const paper = pc !== undefined && pw !== undefined
     ? `cold ${fmtPct(pc, { signed: true })} vs warm ${fmtPct(pw, { signed: true })}`
     : undefined;
-  const zeroBase = (t: Table2Input | undefined) => valueOf(t, "vbpr", rule.metric) === 0;
-  const v: Verdict = zeroBase(input.table2?.cold) || zeroBase(input.table2?.warm)
-    ? {
+  const u = input.users;
+  const a = u && column(u, "amr", rule.metric);
+  const v = u && column(u, "vbpr", rule.metric);
+  if (!u || !a || !v) return withPaper(NOT_MEASURED("Per-user AMR and VBPR values"), paper);
+  const users = finiteUsers([a, v], a.length);
+  const cold = users.filter((i) => u.cold[i] === 1);
+  const warm = users.filter((i) => u.cold[i] !== 1);
+  const vCold = meanOver(v, cold);
+  const vWarm = meanOver(v, warm);
+  if (cold.length === 0 || warm.length === 0 || !(vCold > 0) || !(vWarm > 0)) {
+    return withPaper({
       status: "not measured",
-      statistic: `VBPR's ${metricTitle(rule.metric)} is 0 on cold (AMR ` +
-        `${fmt(valueOf(input.table2?.cold, "amr", rule.metric) ?? NaN)}) or warm items: ` +
-        "relative gain undefined",
-    }
-    : cold === undefined || warm === undefined
-    ? NOT_MEASURED("Table 2 on cold and warm users")
-    : {
-      status: cold > warm ? "holds" : "does not hold",
-      statistic: `AMR over VBPR: cold ${fmtPct(cold, { signed: true })} vs warm ` +
-        `${fmtPct(warm, { signed: true })}`,
-    };
-  return paper === undefined ? v : { ...v, paper };
+      statistic: `VBPR's ${metricTitle(rule.metric)} is 0 (or no users) on cold (AMR ` +
+        `${fmt(meanOver(a, cold))}) or warm items: relative gain undefined`,
+    }, paper);
+  }
+  const gain = (idx: Int32Array) => sumOver(a, idx) / sumOver(v, idx) - 1;
+  const alpha = alphaOf(input, opts);
+  const resamples = opts.resamples ?? 2000;
+  const b = pairedBootstrap([cold, warm], (s) => gain(s[0]) - gain(s[1]), {
+    rng: bootstrapRng(u, claim.id),
+    resamples,
+  });
+  const gc = meanOver(a, cold) / vCold - 1;
+  const gw = meanOver(a, warm) / vWarm - 1;
+  const r = bootstrapVerdict(
+    b,
+    alpha,
+    (x) => pct(x, 1),
+    resamples,
+    `${cold.length} cold and ${warm.length} warm users, each group resampled within itself`,
+  );
+  return withPaper({
+    status: r.status,
+    statistic: `AMR over VBPR: cold ${pct(gc, 1)} vs warm ${pct(gw, 1)}; ${r.detail}`,
+    test: r.test,
+    ...(r.p === undefined ? {} : { p: r.p }),
+    ...(r.interval === undefined ? {} : { interval: r.interval }),
+  }, paper);
 }
 
 function epsIndex(eps: readonly number[], value: number): number {
   return eps.findIndex((e) => Math.abs(e - value) <= 1e-9 * Math.max(1, Math.abs(value)));
 }
 
-function evalRobust(rule: RobustClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
-  const t: Table3Input | undefined = input.table3;
+/** Relative drop `1 - sum(attacked) / sum(clean)` over drawn users. */
+function dropOf(clean: Float32Array, attacked: Float32Array, idx: Int32Array): number {
+  return 1 - sumOver(attacked, idx) / sumOver(clean, idx);
+}
+
+function robustUsers(r: NonNullable<UserValues["robustness"]>): number[] {
+  const arrays = [r.vbpr.clean, r.amr.clean, ...r.vbpr.attacked, ...r.amr.attacked];
+  return finiteUsers(arrays, r.vbpr.clean.length);
+}
+
+function evalRobust(
+  claim: ClaimDefinition,
+  rule: RobustClaim,
+  input: ClaimsInput,
+  opts: ClaimsOptions,
+): Verdict {
   const p = opts.paper?.table3;
   const pk = p === undefined ? -1 : epsIndex(p.eps, rule.eps);
   const paper = p !== undefined && pk >= 0
     ? `AMR ${fmtPct(p.amr[pk], { signed: true })} vs VBPR ${fmtPct(p.vbpr[pk], { signed: true })}`
     : undefined;
-  const k = t === undefined ? -1 : epsIndex(t.eps, rule.eps);
-  let v: Verdict;
-  if (t === undefined || k < 0 || !Number.isFinite(t.amr[k]) || !Number.isFinite(t.vbpr[k])) {
-    v = NOT_MEASURED(`Table 3 at ε = ${rule.eps}`);
-  } else {
-    const amrDrop = -t.amr[k];
-    const vbprDrop = -t.vbpr[k];
-    const pct = (x: number) => fmtPct(x, { signed: true, digits: T3_DIGITS });
-    v = {
-      status: amrDrop < vbprDrop ? "holds" : "does not hold",
-      statistic: `AMR ${pct(t.amr[k])} vs VBPR ${pct(t.vbpr[k])} (relative NDCG@10 change)`,
-      ...(Math.abs(amrDrop - vbprDrop) < TINY_DIFF ? { qualifier: "difference < 0.1 pt" } : {}),
-    };
+  const u = input.users;
+  const r = u?.robustness;
+  const k = r === undefined ? -1 : epsIndex(r.eps, rule.eps);
+  if (!u || !r || k < 0) {
+    return withPaper(NOT_MEASURED(`Per-user NDCG@10 under attack at ε = ${rule.eps}`), paper);
   }
-  return paper === undefined ? v : { ...v, paper };
+  const users = robustUsers(r);
+  const stat = (idx: Int32Array) =>
+    dropOf(r.vbpr.clean, r.vbpr.attacked[k], idx) - dropOf(r.amr.clean, r.amr.attacked[k], idx);
+  const alpha = alphaOf(input, opts);
+  const resamples = opts.resamples ?? 2000;
+  const b = pairedBootstrap([users], (s) => stat(s[0]), {
+    rng: bootstrapRng(u, claim.id),
+    resamples,
+  });
+  const all = Int32Array.from(users);
+  const res = bootstrapVerdict(b, alpha, (x) => pct(x), resamples, `${users.length} users`);
+  return withPaper({
+    status: res.status,
+    statistic: `relative NDCG@10 change AMR ${pct(-dropOf(r.amr.clean, r.amr.attacked[k], all))}` +
+      ` vs VBPR ${pct(-dropOf(r.vbpr.clean, r.vbpr.attacked[k], all))}; VBPR's drop minus ` +
+      `AMR's: ${res.detail}`,
+    test: res.test,
+    ...(res.p === undefined ? {} : { p: res.p }),
+    ...(res.interval === undefined ? {} : { interval: res.interval }),
+  }, paper);
 }
 
-function evalGradVsRand(rule: GradVsRandClaim, input: ClaimsInput): Verdict {
-  const points: readonly PerturbationPoint[] = input.figures?.figure4?.points ?? [];
-  const rand = new Map<number, number>();
-  for (const p of points) if (p.kind === "rand" && p.eps > 0) rand.set(p.eps, p[rule.metric]);
-  const pairs: [number, number, number][] = [];
-  for (const p of points) {
-    const r = rand.get(p.eps);
-    if (p.kind === "grad" && r !== undefined) pairs.push([p.eps, p[rule.metric], r]);
-  }
-  if (pairs.length === 0) return NOT_MEASURED("Fig. 4 (grad and rand at a common ε)");
-  pairs.sort((x, y) => x[0] - y[0]);
-  const below = pairs.filter(([, g, r]) => g < r).length;
-  const detail = pairs.map(([e, g, r]) => `ε=${e}: ${fmt(g)} vs ${fmt(r)}`).join("; ");
+/** Combines per-eps verdicts of an "at every eps" claim (see the module comment). */
+function everyEps(
+  parts: { label: string; estimate: number; p: number; text: string }[],
+  alpha: number,
+): Pick<Verdict, "status" | "p"> & { text: string } {
+  const m = parts.length;
+  const holds = parts.every((q) => directionalVerdict(q.estimate, q.p, alpha) === "holds");
+  const against = parts.filter((q) => directionalVerdict(q.estimate, q.p, alpha / m) === "fails");
+  const status = holds ? "holds" : against.length > 0 ? "fails" : "inconclusive";
+  // Intersection-union: the p-value of "all" is the largest; of "some against", the smallest.
+  const p = status === "fails"
+    ? Math.min(...against.map((q) => q.p))
+    : Math.max(...parts.map((q) => q.p));
   return {
-    status: below === pairs.length ? "holds" : "does not hold",
-    statistic: `grad below rand at ${below} of ${pairs.length} ε (grad vs rand ` +
-      `${rule.metric === "hr10" ? "HR@10" : "NDCG@10"}: ${detail})`,
+    status,
+    ...(Number.isFinite(p) ? { p } : {}),
+    text: parts.map((q) => `${q.label}: ${q.text}`).join("; "),
   };
 }
 
-function evalDropGrows(rule: DropGrowsClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
-  const describe = (eps: readonly number[], change: readonly number[], digits: number) => {
-    const order = eps.map((_, k) => k).sort((x, y) => eps[x] - eps[y]);
+function evalGradVsRand(rule: GradVsRandClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
+  const f = input.users?.robustness?.figure4;
+  if (!f || f.eps.length === 0 || rule.metric !== "ndcg10") {
+    return NOT_MEASURED("Per-user Fig. 4 values (grad and rand at a common ε)");
+  }
+  const alpha = alphaOf(input, opts);
+  const order = f.eps.map((_, k) => k).sort((x, y) => f.eps[x] - f.eps[y]);
+  const parts = order.map((k) => {
+    const users = finiteUsers([f.grad[k], f.rand[k]], f.grad[k].length);
+    const g = Float64Array.from(users, (i) => f.grad[k][i]);
+    const r = Float64Array.from(users, (i) => f.rand[k][i]);
+    const t = pairedTTest(r, g);
     return {
-      order,
-      text: order.map((k) => `${fmtPct(-change[k], { digits })} at ε=${eps[k]}`).join(" → "),
+      label: `ε=${f.eps[k]}`,
+      estimate: t.meanDiff,
+      p: t.p,
+      text: `grad ${fmt(meanOver(f.grad[k], users))} vs rand ${fmt(meanOver(f.rand[k], users))}` +
+        `, ${fmtPClause(t.p)}`,
     };
+  });
+  const v = everyEps(parts, alpha);
+  return {
+    status: v.status,
+    statistic: `VBPR NDCG@10 under grad vs rand: ${v.text}`,
+    test: `paired t-test over users per ε (two-sided, alpha ${alpha}; holds: significant at ` +
+      `every ε; fails: significant against at some ε at alpha/${parts.length})`,
+    ...(v.p === undefined ? {} : { p: v.p }),
   };
-  const p = opts.paper?.table3;
-  const paper = p === undefined ? undefined : `drop ${describe(p.eps, p[rule.model], 1).text}`;
-  const t = input.table3;
-  let v: Verdict;
-  if (t === undefined || t.eps.length < 2) {
-    v = NOT_MEASURED("Table 3 at two or more ε");
-  } else {
-    const { order, text } = describe(t.eps, t[rule.model], T3_DIGITS);
-    const drops = order.map((k) => -t[rule.model][k]);
-    const grows = drops.every((d, k) => k === 0 || d > drops[k - 1]);
-    const tiny = drops.some((d, k) => k > 0 && Math.abs(d - drops[k - 1]) < TINY_DIFF);
-    v = {
-      status: grows ? "holds" : "does not hold",
-      statistic: `drop ${text}`,
-      ...(tiny ? { qualifier: "difference < 0.1 pt" } : {}),
-    };
-  }
-  return paper === undefined ? v : { ...v, paper };
 }
 
-function evalControl(rule: ControlClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
-  const t = input.control?.overall;
-  const k = t === undefined ? -1 : t.metrics.indexOf(rule.metric);
-  if (t === undefined || k < 0 || !Number.isFinite(t.amr[k]) || !Number.isFinite(t.continued[k])) {
-    return NOT_MEASURED(`VBPR-continued's evaluation (${metricTitle(rule.metric)})`);
+function evalDropGrows(
+  claim: ClaimDefinition,
+  rule: DropGrowsClaim,
+  input: ClaimsInput,
+  opts: ClaimsOptions,
+): Verdict {
+  const describe = (eps: readonly number[], change: readonly number[], digits: number) =>
+    eps.map((_, k) => k).sort((x, y) => eps[x] - eps[y])
+      .map((k) => `${fmtPct(-change[k], { digits })} at ε=${eps[k]}`).join(" → ");
+  const p = opts.paper?.table3;
+  const paper = p === undefined ? undefined : `drop ${describe(p.eps, p[rule.model], 1)}`;
+  const u = input.users;
+  const r = u?.robustness;
+  if (!u || !r || r.eps.length < 2) {
+    return withPaper(NOT_MEASURED("Per-user NDCG@10 under attack at two or more ε"), paper);
   }
-  const a = t.amr[k];
-  const c = t.continued[k];
-  let statistic = `AMR ${fmt(a)} vs VBPR-continued ${fmt(c)}`;
-  const p = t.pContinued[k];
-  const alpha = opts.alpha ?? input.control?.alpha ?? 0.05;
-  const significant = p !== null && Number.isFinite(p) && p < alpha;
-  statistic += p === null || !Number.isFinite(p)
-    ? ", p undefined (paired t-test)"
-    : `, ${fmtPClause(p)} (paired t-test, alpha ${alpha})`;
-  if (a > c && !significant) statistic += "; higher but not significant";
-  return { status: a > c && significant ? "holds" : "does not hold", statistic };
+  const m = r[rule.model];
+  const users = robustUsers(r);
+  const all = Int32Array.from(users);
+  const order = r.eps.map((_, k) => k).sort((x, y) => r.eps[x] - r.eps[y]);
+  const alpha = alphaOf(input, opts);
+  const resamples = opts.resamples ?? 2000;
+  const parts = order.slice(1).map((k, j) => {
+    const prev = order[j];
+    const b = pairedBootstrap(
+      [users],
+      (s) => dropOf(m.clean, m.attacked[k], s[0]) - dropOf(m.clean, m.attacked[prev], s[0]),
+      { rng: bootstrapRng(u, `${claim.id}@${r.eps[k]}`), resamples },
+    );
+    return {
+      label: `ε ${r.eps[prev]} → ${r.eps[k]}`,
+      estimate: b.estimate,
+      p: b.p,
+      text: `${pct(b.estimate)} ${ciText(b.lo, b.hi, (x) => pct(x))}, ${fmtPClause(b.p)}`,
+    };
+  });
+  const v = everyEps(parts, alpha);
+  const drops = describe(r.eps, r.eps.map((_, k) => -dropOf(m.clean, m.attacked[k], all)), 2);
+  return withPaper({
+    status: v.status,
+    statistic: `drop ${drops}; growth ${v.text}`,
+    test: `paired bootstrap over ${users.length} users per step of ε (${resamples} resamples; ` +
+      `holds: every step significant, fails: one significant against at alpha/${parts.length})`,
+    ...(v.p === undefined ? {} : { p: v.p }),
+  }, paper);
 }
 
 /**
  * Evaluates every claim of {@link CLAIMS} (or the given ones) on our results.
  *
- * @param input our Table 2 (overall, cold, warm), the lambda = 0 control, Table 3 and Figure 4
- *   data; absent parts make the claims that need them "not measured"
- * @param opts the paper's values to quote, significance level, claims to evaluate
+ * @param input our Table 2, the lambda = 0 control, Table 3, Figure 4 data and the per-user
+ *   values behind them; claims whose values are absent are "not measured"
+ * @param opts the paper's values to quote, significance level, resamples, claims to evaluate
  */
 export function evaluateClaims(
   input: ClaimsInput,
@@ -398,16 +639,16 @@ export function evaluateClaims(
         verdict = evalOrder(rule, input, opts);
         break;
       case "coldWarm":
-        verdict = evalColdWarm(rule, input, opts);
+        verdict = evalColdWarm(claim, rule, input, opts);
         break;
       case "robustAt":
-        verdict = evalRobust(rule, input, opts);
+        verdict = evalRobust(claim, rule, input, opts);
         break;
       case "gradVsRand":
-        verdict = evalGradVsRand(rule, input);
+        verdict = evalGradVsRand(rule, input, opts);
         break;
       case "dropGrows":
-        verdict = evalDropGrows(rule, input, opts);
+        verdict = evalDropGrows(claim, rule, input, opts);
         break;
       case "control":
         verdict = evalControl(rule, input, opts);

@@ -84,7 +84,8 @@ figure { margin: 1em 0; }
 figure svg { width: 100%; max-width: 1000px; height: auto; }
 figcaption { font-size: 0.9em; color: #444; margin-top: 0.3em; }
 .status { font-weight: bold; white-space: nowrap; }
-.holds { color: #176b1a; } .does-not-hold { color: #b01c1c; } .not-measured { color: #777; }
+.holds { color: #176b1a; } .fails { color: #b01c1c; } .inconclusive { color: #8a6d00; }
+.not-measured { color: #777; }
 .note { font-size: 0.9em; color: #444; }
 details { margin: 0.3em 0; } summary { cursor: pointer; }
 pre { background: #f7f7f7; padding: 0.5em; overflow-x: auto; font-size: 0.85em; }
@@ -210,20 +211,21 @@ async function figureSection(
 }
 
 function claimsHtml(claims: ClaimResult[]): string {
-  const counts = { holds: 0, "does not hold": 0, "not measured": 0 };
+  const counts = { holds: 0, fails: 0, inconclusive: 0, "not measured": 0 };
   for (const c of claims) counts[c.status]++;
   const rows = claims.map((c) =>
     `<tr data-claim="${escapeHtml(c.id)}"><td>${escapeHtml(c.text)}</td><td>${
       escapeHtml(c.source)
     }</td><td class="status ${c.status.replace(/ /g, "-")}">${escapeHtml(verdictText(c))}</td><td>${
       escapeHtml(c.statistic)
-    }</td><td>${escapeHtml(c.paper ?? "–")}</td></tr>`
+    }</td><td>${escapeHtml(c.test ?? "–")}</td><td>${escapeHtml(c.paper ?? "–")}</td></tr>`
   ).join("\n");
   return `<section id="claims"><h2>Claims checklist</h2>
-<p>${counts.holds} hold, ${counts["does not hold"]} do not hold, ${
+<p>${counts.holds} hold, ${counts.fails} fail, ${counts.inconclusive} inconclusive, ${
     counts["not measured"]
-  } not measured.</p>
-<table><thead><tr><th>Claim</th><th>Source</th><th>Verdict</th><th>Ours</th><th>Paper</th></tr>
+  } not measured. Holds / fails: the test is significant for / against the claim; inconclusive:
+neither.</p>
+<table><thead><tr><th>Claim</th><th>Source</th><th>Verdict</th><th>Ours</th><th>Test</th><th>Paper</th></tr>
 </thead><tbody>
 ${rows}
 </tbody></table></section>`;

@@ -147,6 +147,45 @@ export interface ProvenanceEntry {
   readonly cached?: boolean;
 }
 
+/**
+ * Per-user NDCG@10 of VBPR and AMR under the test-time `grad` adversary (perturb-test's
+ * `robust_users.npy`), for the robustness claims' paired bootstraps. NaN: no target.
+ */
+export interface RobustnessUsers {
+  /** Table 3 radii. */
+  readonly eps: readonly number[];
+  /** VBPR: clean NDCG@10 per user, and one per-user array per eps. */
+  readonly vbpr: { readonly clean: Float32Array; readonly attacked: readonly Float32Array[] };
+  /** AMR, as VBPR. */
+  readonly amr: { readonly clean: Float32Array; readonly attacked: readonly Float32Array[] };
+  /** Figure 4: VBPR's per-user NDCG@10 under `grad` and `rand` at each of `eps`. */
+  readonly figure4?: {
+    readonly eps: readonly number[];
+    readonly grad: readonly Float32Array[];
+    readonly rand: readonly Float32Array[];
+  };
+}
+
+/**
+ * Per-user values behind the claims' statistical tests (the evaluations' `metrics.npy` and
+ * `cold.npy`, perturb-test's per-user NDCG@10). Not shown; the claims test on them.
+ */
+export interface UserValues {
+  /** Column keys of the metric rows, e.g. `hr@5` ... `ndcg@20`. */
+  readonly metrics: readonly string[];
+  /**
+   * Per method key (`pop`, `mf-eals`, `mf-bpr`, `duif`, `vbpr`, `amr`, `vbpr-continued`): a
+   * row-major `[users, metrics]` matrix; a NaN row is a user without a target.
+   */
+  readonly methods: Readonly<Record<string, Float32Array>>;
+  /** Per user, 1 when the test item is cold. */
+  readonly cold: ArrayLike<number>;
+  /** Robustness per user (absent: robustness claims not measured). */
+  readonly robustness?: RobustnessUsers;
+  /** Seed of the bootstraps (the report node's). */
+  readonly seed?: number;
+}
+
 /** Everything a report shows. */
 export interface ReportInput {
   /** Report title. */
@@ -175,6 +214,8 @@ export interface ReportInput {
   readonly provenance?: Readonly<Partial<Record<ReportItemId, readonly ProvenanceEntry[]>>>;
   /** Free-text notes per item (e.g. where the adversary's gradient comes from). */
   readonly notes?: Readonly<Partial<Record<ReportItemId, string>>>;
+  /** Per-user values the claims test on (absent: claims that need them are not measured). */
+  readonly users?: UserValues;
   /** Overrides the paper values (default: read from `configs/paper/` for paperDataset). */
   readonly paper?: PaperValues;
 }

@@ -132,8 +132,15 @@ export function buildReportMarkdown(input: ReportInput, opts: MarkdownOptions = 
   const claims = reportClaims(input);
   out.push('<a id="claims"></a>', "", "## Claims checklist", "");
   out.push(mdTable({
-    header: ["Claim", "Source", "Verdict", "Ours", "Paper"],
-    rows: claims.map((c) => [c.text, c.source, verdictText(c), c.statistic, c.paper ?? "–"]),
+    header: ["Claim", "Source", "Verdict", "Ours", "Test", "Paper"],
+    rows: claims.map((c) => [
+      c.text,
+      c.source,
+      verdictText(c),
+      c.statistic,
+      c.test ?? "–",
+      c.paper ?? "–",
+    ]),
   }, 99));
   out.push("");
 

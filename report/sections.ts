@@ -65,8 +65,16 @@ export function resolvePaper(input: ReportInput): PaperValues {
  * @param input report input
  */
 export function reportClaims(input: ReportInput): ClaimResult[] {
-  return evaluateClaims(input, { paper: resolvePaper(input) });
+  // The HTML and Markdown writers both ask; the bootstraps run once per input.
+  let claims = CLAIMS_CACHE.get(input);
+  if (claims === undefined) {
+    claims = evaluateClaims(input, { paper: resolvePaper(input) });
+    CLAIMS_CACHE.set(input, claims);
+  }
+  return claims;
 }
+
+const CLAIMS_CACHE = new WeakMap<ReportInput, ClaimResult[]>();
 
 /**
  * Table 1 rows: statistic, ours, paper, difference.

@@ -44,6 +44,7 @@ import {
   table3Table,
 } from "../tables/table3.ts";
 import { toCsv, toMarkdown } from "../tables/format.ts";
+import { packColumns, robustUserColumns, userNdcg10 } from "../report/robust_users.ts";
 
 const epsList = z.array(z.number().min(0)).min(1);
 
@@ -84,6 +85,8 @@ const OUTPUTS = [
   "rank_change_vbpr.npy",
   "rank_change_amr.npy",
   "figure5.json",
+  "robust_users.npy",
+  "robust_users.json",
 ] as const;
 
 /** The perturb-test stage. */
@@ -146,27 +149,36 @@ export const stage = defineStage({
     ctx.progress.start(total, "perturb-test");
     const step = () => ctx.progress.update(++done);
 
+    // Per-user NDCG@10 of every attack, for the claims' paired tests (report/robust_users.ts).
+    const userColumns: Float32Array[] = [];
+
     // Table 3.
     const attacks = (
       m: AttackedModel,
       gm: Float64Array,
       level: { hr10: number; ndcg10: number },
-    ): ModelAttacks => ({
-      clean: { hr10: level.hr10, ndcg10: level.ndcg10 },
-      points: p.tableEps.map((eps) => {
-        const r = rankMetrics(ranksUnder(m, gm, "grad", eps));
-        step();
-        return {
-          eps,
-          hr10: r.hr10,
-          ndcg10: r.ndcg10,
-          change: relativeChange(level.ndcg10, r.ndcg10),
-        };
-      }),
-    });
+      cleanRanks: Int32Array,
+    ): ModelAttacks => {
+      userColumns.push(userNdcg10(cleanRanks));
+      return {
+        clean: { hr10: level.hr10, ndcg10: level.ndcg10 },
+        points: p.tableEps.map((eps) => {
+          const ranks = ranksUnder(m, gm, "grad", eps);
+          userColumns.push(userNdcg10(ranks));
+          const r = rankMetrics(ranks);
+          step();
+          return {
+            eps,
+            hr10: r.hr10,
+            ndcg10: r.ndcg10,
+            change: relativeChange(level.ndcg10, r.ndcg10),
+          };
+        }),
+      };
+    };
     const details = {
-      vbpr: attacks(vbpr, g.vbpr, cleanLevel.vbpr),
-      amr: attacks(amr, g.amr, cleanLevel.amr),
+      vbpr: attacks(vbpr, g.vbpr, cleanLevel.vbpr, clean.vbpr),
+      amr: attacks(amr, g.amr, cleanLevel.amr, clean.amr),
     };
     const table3: Table3Json = {
       dataset: p.dataset,
@@ -192,7 +204,9 @@ export const stage = defineStage({
     const points: Figure4Json["points"] = [];
     for (const kind of p.figureKinds) {
       for (const eps of p.figureEps) {
-        const r = rankMetrics(ranksUnder(vbpr, g.vbpr, kind, eps));
+        const ranks = ranksUnder(vbpr, g.vbpr, kind, eps);
+        userColumns.push(userNdcg10(ranks));
+        const r = rankMetrics(ranks);
         points.push({ kind, eps, hr10: r.hr10, ndcg10: r.ndcg10 });
         step();
       }
@@ -213,6 +227,18 @@ export const stage = defineStage({
         ],
       }),
     );
+
+    const columns = robustUserColumns(p.tableEps, p.figureKinds, p.figureEps);
+    await writeNpy(`${ctx.outDir}/robust_users.npy`, {
+      dtype: "float32",
+      shape: [clean.vbpr.length, columns.length],
+      data: packColumns(userColumns),
+    });
+    await writeJson(`${ctx.outDir}/robust_users.json`, {
+      note: ADVERSARY_NOTE,
+      definition: "per-user NDCG@10 of the test item (NaN: no target)",
+      columns,
+    });
 
     // Figure 5.
     const change = {

@@ -22,7 +22,8 @@ import { buildReportMarkdown } from "../report/markdown.ts";
 import { assembleReportInput, provenanceOf } from "../report/assemble.ts";
 import { reportMetrics } from "../report/metrics.ts";
 import { buildControl, controlEpochs } from "../report/control.ts";
-import type { ControlSet } from "../report/input.ts";
+import type { ControlSet, UserValues } from "../report/input.ts";
+import { readRobustUsers } from "../report/robust_users.ts";
 import { readNpy } from "../io/npy.ts";
 import { metricNames, PAPER_CUTOFFS } from "../models/metrics.ts";
 import { writeJson } from "./lib/model_outputs.ts";
@@ -62,6 +63,42 @@ const CONTROL_INPUTS = {
   continued: "vbpr_continued_metrics",
   vbpr: "vbpr_metrics",
 } as const;
+
+/** Per method key, the input name of its per-user metric matrix (the claims' paired tests). */
+export const USER_METRIC_INPUTS: Readonly<Record<string, string>> = {
+  "pop": "pop_metrics",
+  "mf-eals": "mf_eals_metrics",
+  "mf-bpr": "mf_bpr_metrics",
+  "duif": "duif_metrics",
+  "vbpr": CONTROL_INPUTS.vbpr,
+  "amr": CONTROL_INPUTS.amr,
+  "vbpr-continued": CONTROL_INPUTS.continued,
+};
+
+/** Reads the per-user values the claims test on. */
+async function readUsers(
+  inputs: Readonly<Record<string, string>>,
+  seed: number,
+): Promise<UserValues> {
+  const cold = await readNpy(inputs.cold, { dtype: "uint8", shape: [null] });
+  const users = cold.shape[0];
+  const names = metricNames(PAPER_CUTOFFS);
+  const methods: Record<string, Float32Array> = {};
+  for (const [key, input] of Object.entries(USER_METRIC_INPUTS)) {
+    methods[key] = (await readNpy(inputs[input], {
+      dtype: "float32",
+      shape: [users, names.length],
+    })).data as Float32Array;
+  }
+  const spec = JSON.parse(await Deno.readTextFile(inputs.robust_users_columns)) as {
+    columns?: unknown;
+  };
+  if (!Array.isArray(spec.columns) || spec.columns.some((c) => typeof c !== "string")) {
+    throw new Error(`${inputs.robust_users_columns}: columns: expected an array of strings`);
+  }
+  const robustness = await readRobustUsers(inputs.robust_users, spec.columns, users);
+  return { metrics: names, methods, cold: cold.data as Uint8Array, robustness, seed };
+}
 
 /** Reads the three evaluations and the cold flags into the lambda = 0 control. */
 async function readControl(
@@ -133,8 +170,10 @@ export const stage = defineStage({
     "mf_bpr",
     "sweep_eps",
     "sweep_lambda",
-    ...Object.values(CONTROL_INPUTS),
+    ...new Set(Object.values(USER_METRIC_INPUTS)),
     "cold",
+    "robust_users",
+    "robust_users_columns",
   ],
   outputs: ["report.html", "report.md", "metrics.json"],
   inputManifests: true,
@@ -150,6 +189,7 @@ export const stage = defineStage({
       figureData: await read("figure_data") as FigureData,
       control: await readControl(ctx.inputs, manifests),
     }, {
+      users: await readUsers(ctx.inputs, ctx.rng.seed),
       title: `AMR reproduction: ${p.dataset}`,
       dataset: p.dataset,
       paperDataset: p.paperDataset,

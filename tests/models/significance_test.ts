@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { pairedTTest, relativeImprovement } from "../../models/significance.ts";
+import {
+  directionalVerdict,
+  pairedBootstrap,
+  pairedTTest,
+  relativeImprovement,
+  tInterval,
+} from "../../models/significance.ts";
+import { Rng } from "../../pipeline/rng.ts";
 
 function assertClose(actual: number, expected: number, tol: number, msg = ""): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${msg} ${actual} != ${expected} (tol ${tol})`);
@@ -73,4 +80,36 @@ Deno.test("relativeImprovement: mean of per-metric relative gains, zero-base gua
   assertClose(relativeImprovement([0.1, 0.2], [0, 0.1]), 1, 1e-12);
   assert.ok(Number.isNaN(relativeImprovement([0.1], [0])));
   assert.throws(() => relativeImprovement([1], [1, 2]), /lengths differ/);
+});
+
+Deno.test("pairedBootstrap: seeded, covers the true mean difference, p small for a clear effect", () => {
+  const rng = new Rng(3);
+  const n = 500;
+  const a = Array.from({ length: n }, () => 1 + rng.normal());
+  const b = a.map((x) => x - 0.5 + 0.5 * rng.normal());
+  const users = a.map((_, i) => i);
+  const stat = (s: readonly Int32Array[]) => {
+    let d = 0;
+    for (const i of s[0]) d += a[i] - b[i];
+    return d / s[0].length;
+  };
+  const r1 = pairedBootstrap([users], stat, { rng: new Rng(9), resamples: 1000 });
+  const r2 = pairedBootstrap([users], stat, { rng: new Rng(9), resamples: 1000 });
+  assert.deepEqual(r1, r2);
+  assert.ok(r1.lo < 0.5 && r1.hi > 0.5, `[${r1.lo}, ${r1.hi}]`);
+  assert.ok(r1.lo > 0.4 && r1.hi < 0.6);
+  assert.equal(r1.p, 1 / 1001);
+  const t = pairedTTest(a, b);
+  const [lo, hi] = tInterval(t.meanDiff, t.sdDiff, t.n);
+  // Bootstrap and t intervals of a mean agree closely for n = 500.
+  assert.ok(Math.abs(lo - r1.lo) < 0.02 && Math.abs(hi - r1.hi) < 0.02, `${lo} ${hi}`);
+  const none = pairedBootstrap([users], () => 0, { rng: new Rng(1), resamples: 100 });
+  assert.equal(none.p, 1);
+});
+
+Deno.test("directionalVerdict: holds / fails only when significant", () => {
+  assert.equal(directionalVerdict(0.1, 0.01, 0.05), "holds");
+  assert.equal(directionalVerdict(-0.1, 0.01, 0.05), "fails");
+  assert.equal(directionalVerdict(0.1, 0.2, 0.05), "inconclusive");
+  assert.equal(directionalVerdict(0.1, NaN, 0.05), "inconclusive");
 });

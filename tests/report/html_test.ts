@@ -69,7 +69,7 @@ Deno.test("html: Tables 1-3 show ours beside the paper with differences", async 
   assert.match(claims, /class="status holds">holds</);
   assert.match(
     claims,
-    /data-claim="control\.amr&gt;vbpr-continued\.hr@10">.*class="status holds">holds<\/td><td>AMR 0\.2030 vs VBPR-continued 0\.1900, p = 0\.012 \(paired t-test, alpha 0\.05\)</,
+    /data-claim="control\.amr&gt;vbpr-continued\.hr@10">.*class="status holds">holds<\/td><td>AMR 0\.2030 vs VBPR-continued 0\.1900, p = 0\.012<\/td><td>paired t-test over users \(two-sided, alpha 0\.05; from the table\)</,
   );
   assert.ok(section(html, "provenance").includes("train_amr"));
 });
@@ -80,7 +80,7 @@ Deno.test("html: missing items render as 'not produced in this run', text is esc
     assert.ok(section(html, id).includes("not produced in this run"), id);
   }
   assert.ok(html.includes("<title>Empty &lt;run&gt;</title>"));
-  assert.ok(html.includes("0 hold, 0 do not hold, 16 not measured"));
+  assert.ok(html.includes("0 hold, 0 fail, 0 inconclusive, 16 not measured"));
   assert.ok(section(html, "table2").includes("(λ = 0 control): not produced in this run"));
   assert.equal(
     escapeHtml(`<a href="x">&'</a>`),
