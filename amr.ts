@@ -3,8 +3,14 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { join } from "node:path";
-import type { Project, Target, TargetOptions } from "./pipeline/project.ts";
-import type { RuntimeFacts } from "./pipeline/keys.ts";
+import {
+  externalFileHash,
+  type Project,
+  type RuntimeFacts,
+  type Target,
+  type TargetOption,
+  type TargetOptions,
+} from "./pipeline/mod.ts";
 import { type DatasetConfig, loadDatasetConfig, parseDatasetConfig } from "./config/dataset.ts";
 import { loadProfile } from "./config/profile.ts";
 import { planNodes } from "./plan/mod.ts";
@@ -12,7 +18,6 @@ import { registerDataCommands } from "./commands/data.ts";
 import { authorsDir, withExternalHashes } from "./datasets/external.ts";
 import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan/init.ts";
 import { WEIGHTS_FILE } from "./datasets/authors_files.ts";
-import { externalFileHash } from "./pipeline/external_files.ts";
 import { THREADS_ENV } from "./models/threads.ts";
 import { checkSupport } from "./config/expected.ts";
 
@@ -38,6 +43,28 @@ async function tfjsVersion(): Promise<string> {
   return cfg.imports["@tensorflow/tfjs"]?.match(/@(\d[^/]*)$/)?.[1] ?? "unknown";
 }
 
+/** The options that select a target: a dataset (named or a folder), a profile, an init. */
+export const TARGET_OPTIONS: readonly TargetOption[] = [
+  { name: "dataset", flag: "--dataset <name>", description: "dataset name (see `data list`)" },
+  {
+    name: "dataDir",
+    flag: "--data-dir <path>",
+    description: "your own data: interactions.csv|tsv + features.npy",
+  },
+  {
+    name: "profile",
+    flag: "--profile <name>",
+    description: "run profile",
+    choices: PROFILES,
+    default: "default",
+  },
+  {
+    name: "init",
+    flag: "--init <source>",
+    description: `starting weights of the final model: ${AMR_INITS.join(" or ")} (default vbpr)`,
+  },
+];
+
 /**
  * Runtime facts that change numerical results. The WASM thread count is not one of them:
  * results are bit-identical for any count (tests/models/wasm_threads_test.ts).
@@ -54,6 +81,9 @@ export async function runtimeFacts(): Promise<RuntimeFacts> {
 export async function resolveDataset(
   opts: { dataset?: string; dataDir?: string },
 ): Promise<DatasetConfig> {
+  if (opts.dataset && opts.dataDir) {
+    throw new Error("give either --dataset or --data-dir, not both");
+  }
   if (opts.dataDir) {
     const dir = opts.dataDir.startsWith("/") ? opts.dataDir : join(Deno.cwd(), opts.dataDir);
     const name = `dir-${dir.split("/").filter(Boolean).pop()}`;
@@ -75,10 +105,10 @@ function parseInit(init: string | undefined): AmrInit {
   return init as AmrInit;
 }
 
-/** Builds the target for a dataset and profile. */
+/** Builds the target for a dataset and profile (and init). */
 export async function resolveTarget(opts: TargetOptions): Promise<Target> {
   const dataset = await resolveDataset(opts);
-  const profile = await loadProfile(CONFIGS, opts.profile);
+  const profile = await loadProfile(CONFIGS, opts.profile ?? "default");
   const init = parseInit(opts.init);
   let nodes = planNodes(dataset, profile);
   if (init === "official-vbpr") {
@@ -110,16 +140,17 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
 /** The project object handed to the CLI. */
 export const project: Project = {
   name: "amr",
+  description: "Reproduce AMR (Tang et al., IEEE TKDE) end to end, with a content-addressed cache.",
   root: ROOT,
   artifactsRoot: artifactsRoot(),
   entry: new URL("./main.ts", import.meta.url).href,
-  profiles: PROFILES,
-  defaultDataset: DEFAULT_DATASET,
+  targetOptions: TARGET_OPTIONS,
   runtime: runtimeFacts,
   threadsEnv: THREADS_ENV,
+  debugEnv: "AMR_DEBUG",
   resolveTarget,
   check: checkSupport(CONFIGS),
   extend(program: Command) {
-    registerDataCommands(program, { configDir: CONFIGS, resolveTarget });
+    registerDataCommands(program, { configDir: CONFIGS, resolveTarget, project });
   },
 };

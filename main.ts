@@ -1,7 +1,7 @@
 /**
  * `deno task amr <command>`: the AMR reproduction CLI.
  */
-import { main } from "./pipeline/cli.ts";
+import { main } from "./pipeline/mod.ts";
 import { project } from "./amr.ts";
 
 if (import.meta.main) {

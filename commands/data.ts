@@ -3,12 +3,16 @@
  */
 import { type Command, Option } from "@commander-js/extra-typings";
 import { join } from "node:path";
-import type { Target, TargetOptions } from "../pipeline/project.ts";
-import { printReport, reproduceTarget } from "../pipeline/reproduce.ts";
-import { withInterrupt } from "../pipeline/cli.ts";
-import { Store } from "../pipeline/store.ts";
+import {
+  printReport,
+  type Project,
+  reproduceTarget,
+  Store,
+  type Target,
+  type TargetOptions,
+  withInterrupt,
+} from "../pipeline/mod.ts";
 import { loadDatasetConfig } from "../config/dataset.ts";
-import { project } from "../amr.ts";
 import { registerRealDataCommands } from "./real_data.ts";
 
 /** Data node ids that `data generate` builds. */
@@ -18,10 +22,13 @@ const DATA_NODES = ["features", "negatives", "table1"];
 export interface DataCommandContext {
   configDir: string;
   resolveTarget: (opts: TargetOptions) => Promise<Target>;
+  /** The project the data stages run in (its store and code). */
+  project: Project;
 }
 
 /** Adds the `data` command group. */
 export function registerDataCommands(program: Command, ctx: DataCommandContext): void {
+  const project = ctx.project;
   const data = program.command("data").description(
     "datasets: list configs, generate data, print Table 1",
   );

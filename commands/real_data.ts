@@ -5,7 +5,7 @@
  */
 import { type Command, Option } from "@commander-js/extra-typings";
 import { join, resolve } from "node:path";
-import { createProgress, type Progress } from "../pipeline/progress.ts";
+import { createProgress, type Progress } from "../pipeline/mod.ts";
 import { ChecksumError, DownloadError } from "../io/fetch.ts";
 import {
   AUTHORS_BASE_URL,

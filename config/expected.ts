@@ -13,8 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { CheckSupport, Target } from "../pipeline/project.ts";
-import type { ToleranceOptions } from "../pipeline/check.ts";
+import type { CheckSupport, Target, ToleranceOptions } from "../pipeline/mod.ts";
 
 /** Tolerance written by `check --update` for a new metric, by its name. */
 export function metricTolerance(name: string): ToleranceOptions {
@@ -57,6 +56,7 @@ export async function readRunMetrics(target: Target): Promise<Record<string, num
 /** The project's `check` support. */
 export function checkSupport(configDir: string): CheckSupport {
   return {
+    description: "compare the last run's metrics with configs/expected/<dataset>-<profile>.json",
     metrics: readRunMetrics,
     expectationsFile: (target) => expectationsPath(configDir, target),
     tolerance: metricTolerance,

@@ -7,7 +7,7 @@
  * @module
  */
 import { isAbsolute, join, resolve } from "node:path";
-import { externalFileHash } from "../pipeline/external_files.ts";
+import { externalFileHash } from "../pipeline/mod.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
 
 /** How to get the authors' files, for error messages. */

@@ -1,9 +1,9 @@
 /**
  * Metric expectations: a small JSON file of expected values with tolerances, checked against
  * the metrics a run produced. Generic: metric names are opaque strings such as
- * `table2.amr.ndcg@10`.
+ * `table.model.metric`.
  *
- * File format (`configs/expected/*.json`):
+ * File format (the project says where the files live):
  * `{ "metrics": { "<name>": { "value": 0.123, "abs": 0.005, "rel": 0.05 } } }`.
  * A metric passes when |got - value| <= max(abs, rel * |value|) (either tolerance may be
  * omitted; with neither, the match must be exact).

@@ -1,5 +1,7 @@
 /**
- * The command-line interface: reproduce, status, dag, verify, gc (plus project commands).
+ * The command-line interface: reproduce, status, dag, verify, gc, check (when the project
+ * supports it), plus the project's own commands. Target-selecting options, the tool's name and
+ * description come from the project.
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import { CodeHasher } from "./code_hash.ts";
@@ -14,36 +16,36 @@ import { Store } from "./store.ts";
 import { verifyStore } from "./verify.ts";
 import { printCheck, runCheck } from "./check_command.ts";
 
-/** Options shared by commands that select a target. */
-interface TargetFlags {
-  dataset?: string;
-  dataDir?: string;
-  profile: string;
-  init?: string;
+/** Commander options for a project's target options (fresh objects: one per command). */
+function targetOptions(p: Project): Option[] {
+  return p.targetOptions.map((t) => {
+    const o = new Option(t.flag, t.description);
+    if (t.choices) o.choices(t.choices);
+    if (t.default !== undefined) o.default(t.default);
+    return o;
+  });
 }
 
-function targetOptions(p: Project) {
-  return [
-    new Option("--dataset <name>", "dataset name (see `data list`)"),
-    new Option("--data-dir <path>", "your own data: interactions.csv|tsv + features.npy"),
-    new Option("--profile <name>", "run profile").choices(p.profiles).default("default"),
-    new Option(
-      "--init <source>",
-      "starting weights of the final model (project-defined, e.g. official-vbpr)",
-    ),
-  ] as const;
+/** Adds the project's target options to a command. */
+function withTargetOptions<C extends Command<[], Record<string, unknown>>>(p: Project, cmd: C): C {
+  for (const o of targetOptions(p)) cmd.addOption(o);
+  return cmd;
 }
 
-function toTargetOptions(f: TargetFlags): TargetOptions {
-  if (f.dataset && f.dataDir) throw new Error("give either --dataset or --data-dir, not both");
-  return { dataset: f.dataset, dataDir: f.dataDir, profile: f.profile, init: f.init };
+/** Reads the target options' values from a command's parsed options. */
+function toTargetOptions(p: Project, parsed: Record<string, unknown>): TargetOptions {
+  const opts = targetOptions(p);
+  return Object.fromEntries(p.targetOptions.map((t, i) => {
+    const v = parsed[opts[i].attributeName()];
+    return [t.name, v === undefined ? undefined : String(v)];
+  }));
 }
 
 async function load(
   p: Project,
-  f: TargetFlags,
+  f: Record<string, unknown>,
 ): Promise<{ target: Target; graph: Graph; store: Store; hasher: CodeHasher }> {
-  const target = await p.resolveTarget(toTargetOptions(f));
+  const target = await p.resolveTarget(toTargetOptions(p, f));
   const graph = buildGraph(target.nodes);
   const store = new Store(p.artifactsRoot);
   const hasher = await CodeHasher.load([p.entry], p.root);
@@ -53,16 +55,14 @@ async function load(
 /** Builds the CLI for a project. */
 export function buildCli(p: Project): Command {
   const program = new Command(p.name)
-    .description(
-      "Reproduce AMR (Tang et al., IEEE TKDE) end to end, with a content-addressed cache.",
-    )
+    .description(p.description)
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
-  const [dataset, dataDir, profile, init] = targetOptions(p);
-
-  program.command("reproduce")
-    .description("run every stage the tables and figures need; reuse cached entries")
-    .addOption(dataset).addOption(dataDir).addOption(profile).addOption(init)
+  withTargetOptions(
+    p,
+    program.command("reproduce")
+      .description("run every stage of the target's graph; reuse cached entries"),
+  )
     .option("--jobs <n>", "stages run in parallel (Workers)", (v) => positiveInt(v, "--jobs"), 1)
     .option("--force [stages...]", "rerun all stages, or only the named node ids or stage names")
     .option("--dry-run", "show what would run, run nothing")
@@ -76,7 +76,7 @@ export function buildCli(p: Project): Command {
         if (!p.threadsEnv) throw new Error("--threads: this project has no threaded kernels");
         Deno.env.set(p.threadsEnv, String(f.threads));
       }
-      const target = await p.resolveTarget(toTargetOptions(f));
+      const target = await p.resolveTarget(toTargetOptions(p, f));
       const dryRun = f.dryRun ?? false;
       const report = await withInterrupt((signal) =>
         reproduceTarget(p, target, {
@@ -89,9 +89,11 @@ export function buildCli(p: Project): Command {
       printReport(report, target, dryRun);
     });
 
-  program.command("status")
-    .description("each stage fresh or stale, and why")
-    .addOption(dataset).addOption(dataDir).addOption(profile).addOption(init)
+  withTargetOptions(
+    p,
+    program.command("status")
+      .description("each stage fresh or stale, and why"),
+  )
     .option("--json", "machine-readable output")
     .action(async (f) => {
       const { target, graph, store, hasher } = await load(p, f);
@@ -121,17 +123,19 @@ export function buildCli(p: Project): Command {
       );
     });
 
-  program.command("dag")
-    .description("print the stage graph")
-    .addOption(dataset).addOption(dataDir).addOption(profile).addOption(init)
+  withTargetOptions(
+    p,
+    program.command("dag")
+      .description("print the stage graph"),
+  )
     .addOption(
       new Option("--format <f>", "output format").choices(["mermaid", "dot"] as const).default(
         "mermaid" as const,
       ),
     )
     .action(async (f) => {
-      const target = await p.resolveTarget(toTargetOptions(f));
-      console.log(formatDag(buildGraph(target.nodes), f.format as DagFormat));
+      const target = await p.resolveTarget(toTargetOptions(p, f));
+      console.log(formatDag(buildGraph(target.nodes), f.format as DagFormat, p.name));
     });
 
   program.command("verify")
@@ -174,16 +178,19 @@ export function buildCli(p: Project): Command {
       );
     });
 
-  program.command("check")
-    .description("compare the last run's metrics with configs/expected/<dataset>-<profile>.json")
-    .addOption(dataset).addOption(dataDir).addOption(profile).addOption(init)
-    .option("--update", "rewrite the expectations from the produced metrics (prints what changed)")
-    .option("--expected <file>", "another expectations file")
-    .action(async (f) => {
-      const target = await p.resolveTarget(toTargetOptions(f));
-      const outcome = await runCheck(p, target, { update: f.update ?? false, file: f.expected });
-      Deno.exitCode = printCheck(outcome, f.update ?? false) || Deno.exitCode || 0;
-    });
+  if (p.check) {
+    withTargetOptions(p, program.command("check").description(p.check.description))
+      .option(
+        "--update",
+        "rewrite the expectations from the produced metrics (prints what changed)",
+      )
+      .option("--expected <file>", "another expectations file")
+      .action(async (f) => {
+        const target = await p.resolveTarget(toTargetOptions(p, f));
+        const outcome = await runCheck(p, target, { update: f.update ?? false, file: f.expected });
+        Deno.exitCode = printCheck(outcome, f.update ?? false) || Deno.exitCode || 0;
+      });
+  }
 
   p.extend?.(program);
   return program;
@@ -217,14 +224,14 @@ export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>):
   }
 }
 
-/** Runs the CLI; prints errors without a stack trace unless AMR_DEBUG is set. */
+/** Runs the CLI; prints errors without a stack trace unless the project's `debugEnv` is set. */
 export async function main(p: Project, args: string[]): Promise<void> {
   try {
     await buildCli(p).parseAsync(args, { from: "user" });
   } catch (e) {
     const err = e as Error;
     console.error(`error: ${err.message}`);
-    if (Deno.env.get("AMR_DEBUG")) console.error(err.stack);
+    if (p.debugEnv && Deno.env.get(p.debugEnv)) console.error(err.stack);
     Deno.exitCode = Deno.exitCode || 1;
   }
 }

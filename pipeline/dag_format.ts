@@ -6,8 +6,8 @@ import type { Graph } from "./dag.ts";
 /** Supported graph formats. */
 export type DagFormat = "mermaid" | "dot";
 
-/** Renders the graph; node labels show id and stage. */
-export function formatDag(graph: Graph, format: DagFormat): string {
+/** Renders the graph; node labels show id and stage; `name` names the dot graph. */
+export function formatDag(graph: Graph, format: DagFormat, name = "pipeline"): string {
   const lines: string[] = [];
   const safe = (id: string) => id.replace(/[^A-Za-z0-9_]/g, "_");
   if (format === "mermaid") {
@@ -19,7 +19,8 @@ export function formatDag(graph: Graph, format: DagFormat): string {
       }
     }
   } else {
-    lines.push("digraph amr {", "  rankdir=TB;", "  node [shape=box];");
+    const id = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : JSON.stringify(name);
+    lines.push(`digraph ${id} {`, "  rankdir=TB;", "  node [shape=box];");
     for (const n of graph.order) lines.push(`  "${n.id}" [label="${n.id}\\n(${n.stage.name})"];`);
     for (const n of graph.order) {
       for (const [name, ref] of Object.entries(n.inputs)) {

@@ -13,7 +13,7 @@ export interface InputRef {
 
 /** One node of the graph: a stage, its params, its input wiring and its seed. */
 export interface NodeSpec {
-  /** Unique id in the graph, e.g. "split" or "amr@eps=0.1". */
+  /** Unique id in the graph, e.g. "split" or "model@eps=0.1". */
   id: string;
   /** The stage this node runs. */
   stage: Stage;

@@ -13,15 +13,26 @@ import { canonicalJson, sha256 } from "./hash.ts";
 export interface RuntimeFacts {
   /** Facts every key includes (e.g. the Deno version). */
   base: Record<string, string>;
-  /** Facts per need (e.g. `tfjs`: version, backend, threads). */
-  needs: Partial<Record<RuntimeNeed, Record<string, string>>>;
+  /** Facts per need a stage may list in its `runtime` (e.g. a library's version, backend). */
+  needs: Record<RuntimeNeed, Record<string, string>>;
 }
 
-/** The runtime facts that apply to one node. */
+/**
+ * The runtime facts that apply to one node. A need the project supplies no facts for is an
+ * error: silently keying without them would reuse results across runtimes.
+ */
 export function runtimeFor(node: GraphNode, facts: RuntimeFacts): Record<string, string> {
   const out: Record<string, string> = { ...facts.base };
   for (const need of node.stage.runtime ?? []) {
-    for (const [k, v] of Object.entries(facts.needs[need] ?? {})) out[`${need}.${k}`] = v;
+    const group = Object.hasOwn(facts.needs, need) ? facts.needs[need] : undefined;
+    if (!group) {
+      throw new Error(
+        `stage "${node.stage.name}" (node "${node.id}") needs runtime "${need}", which the project does not describe (known: ${
+          Object.keys(facts.needs).join(", ") || "none"
+        })`,
+      );
+    }
+    for (const [k, v] of Object.entries(group)) out[`${need}.${k}`] = v;
   }
   return out;
 }

@@ -1,6 +1,7 @@
 /**
- * What the engine needs from a project: where its artifacts live, how to turn a dataset and a
- * profile into a graph, and the runtime facts that change results. The engine knows nothing else.
+ * What the engine needs from a project: its name and help text, the command-line options that
+ * select a target, how to turn their values into a graph, where its artifacts live and the
+ * runtime facts that change results. The engine knows nothing else about the project.
  */
 import type { Command } from "@commander-js/extra-typings";
 import type { NodeSpec } from "./graph.ts";
@@ -9,26 +10,39 @@ import type { ToleranceOptions } from "./check.ts";
 
 /** A resolved target: a named graph and where its results go. */
 export interface Target {
-  /** Stable name, e.g. "synthetic-pinterest/default" (names its state file). */
+  /** Stable name (names its state file). */
   name: string;
   nodes: NodeSpec[];
   /** Folder for the human-facing outputs and `provenance.json`. */
   resultsDir: string;
-  /** Extra facts written into `provenance.json` (dataset, profile, ...). */
+  /** Extra facts written into `provenance.json`. */
   meta: Record<string, unknown>;
 }
 
-/** Options that select a target. */
-export interface TargetOptions {
-  dataset?: string;
-  dataDir?: string;
-  profile: string;
-  /** Project-defined starting point of the final model (e.g. `official-vbpr`); default none. */
-  init?: string;
+/**
+ * A command-line option that selects a target. Every target command (`reproduce`, `status`,
+ * `dag`, `check`) offers it; its value reaches `resolveTarget` under `name`.
+ */
+export interface TargetOption {
+  /** Key of the value in {@link TargetOptions}. */
+  name: string;
+  /** Commander flag syntax with its argument, e.g. `--data-dir <path>`. */
+  flag: string;
+  /** Help text. */
+  description: string;
+  /** Value when the option is not given (absent: undefined). */
+  default?: string;
+  /** Allowed values (absent: any). */
+  choices?: readonly string[];
 }
+
+/** The values of a project's target options, by {@link TargetOption.name}. */
+export type TargetOptions = Record<string, string | undefined>;
 
 /** What a project provides for the `check` command. */
 export interface CheckSupport {
+  /** Help line of the `check` command (says where the expectations live). */
+  description: string;
   /** The metrics of the target's last run (e.g. read from its published results). */
   metrics(target: Target): Promise<Record<string, number>>;
   /** The expectations file of a target. */
@@ -39,25 +53,28 @@ export interface CheckSupport {
 
 /** The project behind the CLI. */
 export interface Project {
-  /** Tool name shown in help. */
+  /** Tool name shown in help (also names the `dag --format dot` graph). */
   name: string;
+  /** One-line description of the tool shown in help. */
+  description: string;
   /** Repository root (module paths in fingerprints are relative to it). */
   root: string;
   /** Artifacts root (holds `store/`, `state/`, `results/`). */
   artifactsRoot: string;
   /** Module URL whose import graph covers every stage (for `deno info`). */
   entry: string;
-  /** Profiles offered by `--profile`. */
-  profiles: string[];
-  /** Default dataset name. */
-  defaultDataset: string;
-  /** Runtime facts for cache keys. */
-  runtime(): Promise<RuntimeFacts>;
-  /** Builds the graph for a dataset and profile. */
+  /** Options that select a target, in help order. */
+  targetOptions: readonly TargetOption[];
+  /** Builds the graph for the values of the target options (validates their combination). */
   resolveTarget(opts: TargetOptions): Promise<Target>;
-  /** Metrics and expectations for `check` (absent: the command reports it is unsupported). */
+  /**
+   * Runtime facts for cache keys: `needs` must hold an entry for every name a stage lists in
+   * its `runtime`.
+   */
+  runtime(): Promise<RuntimeFacts>;
+  /** Metrics and expectations for `check` (absent: no `check` command). */
   check?: CheckSupport;
-  /** Adds project commands (e.g. `data`) to the CLI. */
+  /** Adds project commands to the CLI. */
   extend?(program: Command): void;
   /**
    * Environment variable through which `reproduce --threads N` reaches the stages (threads of
@@ -65,4 +82,6 @@ export interface Project {
    * Absent: no `--threads` option.
    */
   threadsEnv?: string;
+  /** Environment variable that, when set, makes the CLI print stack traces with errors. */
+  debugEnv?: string;
 }

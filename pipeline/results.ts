@@ -1,5 +1,5 @@
 /**
- * Materialises human-facing outputs under `artifacts/results/<dataset>/<profile>/` and writes
+ * Materialises human-facing outputs under the target's results folder and writes
  * `provenance.json`, mapping each published file to the stage entry behind it.
  */
 import { join } from "node:path";

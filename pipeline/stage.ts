@@ -39,8 +39,12 @@ export interface StageContext<P> {
   inputManifests?: Readonly<Record<string, Readonly<Manifest>>>;
 }
 
-/** Facts of the runtime that change a stage's results and therefore its cache key. */
-export type RuntimeNeed = "tfjs";
+/**
+ * Name of a runtime fact group that changes a stage's results and therefore its cache key
+ * (e.g. a numeric library's version and backend). The project defines the names and supplies
+ * their facts (`Project.runtime`).
+ */
+export type RuntimeNeed = string;
 
 /** A stage declaration. */
 export interface Stage<S extends z.ZodType = z.ZodType> {

@@ -1,0 +1,119 @@
+/**
+ * A second project on the unchanged engine: the word counter (tests/pipeline/second_project/)
+ * brings its own target options, tool name, debug variable and runtime facts, and runs
+ * `reproduce`, `status` and `dag` through the engine's CLI builder.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Command } from "@commander-js/extra-typings";
+import { buildCli, main, type Project } from "../../pipeline/mod.ts";
+import { wordCountProject } from "./second_project/project.ts";
+
+/** Runs the CLI in-process; returns what it printed (log and error lines). */
+async function cli(p: Project, args: string[]): Promise<{ out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  const program = buildCli(p);
+  for (const c of [program, ...program.commands] as Command[]) {
+    c.exitOverride().configureOutput({
+      writeErr: (s) => err.push(s),
+      writeOut: (s) => out.push(s),
+    });
+  }
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+  return { out: out.join("\n"), err: err.join("\n") };
+}
+
+Deno.test("a second project gets its own options and name; none of AMR's", () => {
+  const program = buildCli(wordCountProject("/nonexistent"));
+  assert.equal(program.name(), "wordcount");
+  assert.match(program.helpInformation(), /Count the words of a text/);
+  const names = program.commands.map((c) => c.name());
+  assert.deepEqual(names, ["reproduce", "status", "dag", "verify", "gc"]); // no check support
+  for (
+    const c of program.commands.filter((c) => ["reproduce", "status", "dag"].includes(c.name()))
+  ) {
+    const flags = c.options.map((o) => o.long);
+    assert.ok(flags.includes("--text") && flags.includes("--case"), `${c.name()}: ${flags}`);
+    for (const amr of ["--dataset", "--data-dir", "--profile", "--init"]) {
+      assert.ok(!flags.includes(amr), `${c.name()} offers ${amr}`);
+    }
+  }
+});
+
+Deno.test("the second project reproduces, caches and reports status through the CLI", async () => {
+  const root = await Deno.makeTempDir({ prefix: "wordcount-" });
+  const p = wordCountProject(root);
+  const first = await cli(p, ["reproduce", "--text", "b A b a"]);
+  assert.match(first.out, /2 ran, 0 cached/);
+  const target = await p.resolveTarget({ text: "b A b a", case: "fold" });
+  const counts = JSON.parse(await Deno.readTextFile(join(target.resultsDir, "counts.json")));
+  assert.deepEqual(counts, { a: 2, b: 2 });
+
+  const kept = await cli(p, ["reproduce", "--text", "b A b a", "--case", "keep"]);
+  assert.match(kept.out, /2 ran, 0 cached/);
+  const keptTarget = await p.resolveTarget({ text: "b A b a", case: "keep" });
+  assert.deepEqual(
+    JSON.parse(await Deno.readTextFile(join(keptTarget.resultsDir, "counts.json"))),
+    { A: 1, a: 1, b: 2 },
+  );
+
+  const again = await cli(p, ["reproduce", "--text", "b A b a"]);
+  assert.match(again.out, /0 ran, 2 cached/);
+  const status = await cli(p, ["status", "--text", "b A b a", "--json"]);
+  const st = JSON.parse(status.out) as { target: string; nodes: { id: string; state: string }[] };
+  assert.equal(st.target, target.name);
+  assert.deepEqual(st.nodes.map((n) => [n.id, n.state]), [["words", "fresh"], ["count", "fresh"]]);
+  const stale = await cli(p, ["status", "--text", "other words"]);
+  assert.match(stale.out, /2 of 2 stages stale/);
+
+  // The project's runtime facts enter the key of the stage that names their need.
+  const other = wordCountProject(root, { base: { deno: "x" }, needs: { collation: { v: "2" } } });
+  const rekeyed = await cli(other, ["reproduce", "--text", "b A b a"]);
+  assert.match(rekeyed.out, /2 ran, 0 cached/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("the second project's choices, dag name, missing runtime facts and debug variable", async () => {
+  const root = await Deno.makeTempDir({ prefix: "wordcount-" });
+  const p = wordCountProject(root);
+  await assert.rejects(
+    () => cli(p, ["dag", "--text", "a", "--case", "shout"]),
+    /Allowed choices are keep, fold/,
+  );
+  const dot = await cli(p, ["dag", "--text", "a", "--format", "dot"]);
+  assert.match(dot.out, /^digraph wordcount \{/);
+  assert.match(dot.out, /"words" -> "count" \[label="words"\]/);
+
+  const bare = wordCountProject(root, { base: { deno: "x" }, needs: {} });
+  await assert.rejects(
+    () => cli(bare, ["reproduce", "--text", "a"]),
+    /stage "words" \(node "words"\) needs runtime "collation", which the project does not describe/,
+  );
+
+  const errors: string[] = [];
+  const { error } = console;
+  console.error = (...a: unknown[]) => errors.push(a.join(" "));
+  const before = Deno.exitCode;
+  try {
+    await main(p, ["status"]);
+    Deno.env.set("WORDCOUNT_DEBUG", "1");
+    await main(p, ["status"]);
+  } finally {
+    Deno.env.delete("WORDCOUNT_DEBUG");
+    console.error = error;
+    Deno.exitCode = before;
+  }
+  assert.equal(errors[0], "error: --text is required");
+  assert.equal(errors.length, 3, errors.join("\n")); // message; message + stack
+  assert.match(errors[2], /at .*second_project\/project\.ts/);
+  await Deno.remove(root, { recursive: true });
+});
