@@ -20,6 +20,7 @@ import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan/init.ts";
 import { WEIGHTS_FILE } from "./datasets/authors_files.ts";
 import { THREADS_ENV } from "./models/threads.ts";
 import { checkSupport } from "./config/expected.ts";
+import { pinnedVersion } from "./config/packages.ts";
 
 const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 const CONFIGS = join(ROOT, "configs");
@@ -33,14 +34,6 @@ export const DEFAULT_DATASET = "synthetic-pinterest";
 /** Where artifacts live: `AMR_ARTIFACTS` or `<repo>/artifacts`. */
 export function artifactsRoot(): string {
   return Deno.env.get("AMR_ARTIFACTS") ?? join(ROOT, "artifacts");
-}
-
-/** Reads the pinned tfjs version from deno.json's import map. */
-async function tfjsVersion(): Promise<string> {
-  const cfg = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json"))) as {
-    imports: Record<string, string>;
-  };
-  return cfg.imports["@tensorflow/tfjs"]?.match(/@(\d[^/]*)$/)?.[1] ?? "unknown";
 }
 
 /** The options that select a target: a dataset (named or a folder), a profile, an init. */
@@ -69,11 +62,11 @@ export const TARGET_OPTIONS: readonly TargetOption[] = [
  * Runtime facts that change numerical results. The WASM thread count is not one of them:
  * results are bit-identical for any count (tests/models/wasm_threads_test.ts).
  */
-export async function runtimeFacts(): Promise<RuntimeFacts> {
-  return {
+export function runtimeFacts(): Promise<RuntimeFacts> {
+  return Promise.resolve({
     base: { deno: Deno.version.deno },
-    needs: { tfjs: { version: await tfjsVersion(), backend: "wasm" } },
-  };
+    needs: { tfjs: { version: pinnedVersion("@tensorflow/tfjs"), backend: "wasm" } },
+  });
 }
 
 /** Resolves `--dataset` / `--data-dir` to a dataset config; external files' SHA-256 go into

@@ -15,7 +15,7 @@ import {
   type DownloadResult,
   readDownloadLock,
 } from "../io/fetch.ts";
-import { sha256File } from "../io/fetch.ts";
+import { hashFile } from "../pipeline/hash.ts";
 import { readPickledWeights } from "../io/pickle_npy.ts";
 import {
   AUTHORS_FILES,
@@ -188,7 +188,7 @@ export async function importPinterest(
       throw new Error(`${join(src, f.name)} not found (expected the authors' ${f.name})`);
     }
   }
-  const posHash = await sha256File(sources.get("pos.txt")!);
+  const posHash = (await hashFile(sources.get("pos.txt")!)).sha256;
   if (posHash !== POS_SHA256 && !opts.allowUnpinned) {
     throw new Error(
       `${
@@ -225,7 +225,7 @@ export async function importPinterest(
       if (opts.link) await Deno.symlink(p, tmp);
       else await Deno.copyFile(p, tmp);
       await Deno.rename(tmp, dest);
-      const sha256 = name === "pos.txt" ? posHash : await sha256File(p);
+      const sha256 = name === "pos.txt" ? posHash : (await hashFile(p)).sha256;
       const size = (await Deno.stat(p)).size;
       lock[name] = { sha256, size, url: `file://${p}` };
       files.push({ name, sha256, size, downloaded: false, resumedFrom: 0 });

@@ -13,6 +13,7 @@
  * the `.b` file suffices and memory stays at one chunk plus one write buffer.
  */
 import { encodeNpyHeader } from "./npy.ts";
+import { writeAll } from "./write_all.ts";
 
 /** Bytes of the ASIN at the start of each record. */
 export const ASIN_BYTES = 10;
@@ -338,11 +339,6 @@ export async function extractAmazonFeatures(
       await Deno.remove(outPath).catch(() => {});
     }
   }
-}
-
-async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await file.write(data.subarray(off));
 }
 
 function unique(xs: string[]): string[] {

@@ -10,6 +10,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { dirname, relative, resolve } from "node:path";
+import { hashFile } from "../pipeline/hash.ts";
 
 /** Called as bytes arrive; `total` is null when the server does not say. */
 export type DownloadProgress = (done: number, total: number | null) => void;
@@ -138,13 +139,6 @@ async function hashInto(hash: Hash, path: string): Promise<void> {
   for await (const chunk of file.readable) hash.update(chunk);
 }
 
-/** SHA-256 (hex) of a file, streamed. */
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
-  await hashInto(h, path);
-  return h.digest("hex");
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -206,7 +200,7 @@ export async function downloadFile(
 
   const existing = await fileSize(dest);
   if (existing !== null) {
-    const hex = await sha256File(dest);
+    const hex = (await hashFile(dest)).sha256;
     verify(hex, existing, `${dest} (already present; remove it to download again)`);
     await record(hex, existing);
     return {

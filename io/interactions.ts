@@ -11,6 +11,7 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { readNpy, writeNpy } from "./npy.ts";
+import { writeAll } from "./write_all.ts";
 
 /** Raw interactions with interned user ids. */
 export interface RawInteractions {
@@ -143,11 +144,6 @@ export async function writeRawInteractions(
   } finally {
     file.close();
   }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await file.write(bytes.subarray(off));
 }
 
 /** Pairs of contiguous ids: `users[k]`, `items[k]` for k < n. */

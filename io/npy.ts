@@ -11,6 +11,8 @@
  * to write rows in chunks and `openNpyRows` to read row ranges by file offset.
  */
 
+import { writeAll } from "./write_all.ts";
+
 /** Element type of an array in memory. */
 export type NpyDtype = "float32" | "int32" | "uint8";
 
@@ -218,13 +220,6 @@ async function readExactly(
       throw new Error(`${path}: truncated .npy ${what} (expected ${buf.length} bytes, got ${off})`);
     }
     off += n;
-  }
-}
-
-async function writeAll(file: Deno.FsFile, buf: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    off += await file.write(buf.subarray(off, Math.min(buf.length, off + (1 << 30))));
   }
 }
 

@@ -29,7 +29,7 @@ import { metricNames, PAPER_CUTOFFS } from "../models/metrics.ts";
 import { writeJson } from "./lib/model_outputs.ts";
 import { ADVERSARY_NOTE } from "../models/robustness.ts";
 import type { ReportItemId } from "../report/input.ts";
-import denoJson from "../deno.json" with { type: "json" };
+import { pinnedPackages } from "../config/packages.ts";
 
 /** Input name of a figure's SVG. */
 function svgInput(id: FigureId): string {
@@ -121,15 +121,6 @@ async function readControl(
   );
 }
 
-function packageVersions(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(denoJson.imports as Record<string, string>)) {
-    if (name.includes("/") && !name.startsWith("@")) continue;
-    out[name] = spec.replace(/^npm:/, "");
-  }
-  return out;
-}
-
 function environment(runtime: Record<string, string>): Record<string, string> {
   const cpu = cpus();
   return {
@@ -140,7 +131,7 @@ function environment(runtime: Record<string, string>): Record<string, string> {
     cpu: `${cpu.length} x ${cpu[0]?.model ?? "unknown"}`,
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     ...Object.fromEntries(Object.entries(runtime).map(([k, v]) => [`runtime ${k}`, v])),
-    ...Object.fromEntries(Object.entries(packageVersions()).map(([k, v]) => [`package ${k}`, v])),
+    ...Object.fromEntries(Object.entries(pinnedPackages()).map(([k, v]) => [`package ${k}`, v])),
   };
 }
 

@@ -16,20 +16,6 @@ export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
   if (!cond) throw new Error(msg);
 }
 
-/** Asserts |a - b| <= atol + rtol * |b| elementwise. */
-export function assertClose(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  opts: { rtol?: number; atol?: number; msg?: string } = {},
-): void {
-  const { rtol = 1e-4, atol = 1e-6, msg = "" } = opts;
-  assert(a.length === b.length, `${msg} length ${a.length} != ${b.length}`);
-  for (let t = 0; t < a.length; t++) {
-    const tol = atol + rtol * Math.abs(b[t]);
-    assert(Math.abs(a[t] - b[t]) <= tol, `${msg} [${t}]: ${a[t]} vs ${b[t]} (tol ${tol})`);
-  }
-}
-
 /** Asserts bit-identical float arrays. */
 export function assertSame(a: ArrayLike<number>, b: ArrayLike<number>, msg = ""): void {
   assert(a.length === b.length, `${msg} length ${a.length} != ${b.length}`);

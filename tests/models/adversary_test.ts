@@ -15,15 +15,8 @@ import { matMul, transpose } from "../../models/matmul.ts";
 import { initTf } from "../../models/tf_backend.ts";
 import type { FeatureMatrix, Triples, Weights } from "../../models/types.ts";
 import { Rng } from "../../pipeline/rng.ts";
-import {
-  assert,
-  assertClose,
-  assertSame,
-  randn,
-  Reference,
-  tinyProblem,
-  toFloat64,
-} from "./_reference.ts";
+import { assert, assertSame, randn, Reference, tinyProblem, toFloat64 } from "./_reference.ts";
+import { assertAllClose } from "../assert_close.ts";
 
 await initTf();
 
@@ -82,22 +75,22 @@ for (const l3 of [0.001, 0]) {
     const closed = bprGradients(w, batch, { ...base, adversary, adversaryPath: "closed" });
     const mat = bprGradients(w, batch, { ...base, adversary, adversaryPath: "materialised" });
     assertSame(closed.items, mat.items, "items");
-    assertClose(closed.perturbation!.latent, mat.perturbation!.latent, {
+    assertAllClose(closed.perturbation!.latent, mat.perturbation!.latent, {
       rtol: 1e-4,
       atol: 1e-6,
       msg: "E Delta",
     });
-    assertClose([closed.advLoss], [mat.advLoss], { rtol: 1e-6, msg: "adv loss" });
-    assertClose(closed.gP, mat.gP, { rtol: 1e-4, atol: 1e-6, msg: "gP" });
-    assertClose(closed.gQ!, mat.gQ!, { rtol: 1e-4, atol: 1e-6, msg: "gQ" });
-    assertClose(closed.gE!, mat.gE!, { rtol: 1e-4, atol: 1e-6, msg: "gE" });
+    assertAllClose([closed.advLoss], [mat.advLoss], { rtol: 1e-6, msg: "adv loss" });
+    assertAllClose(closed.gP, mat.gP, { rtol: 1e-4, atol: 1e-6, msg: "gP" });
+    assertAllClose(closed.gQ!, mat.gQ!, { rtol: 1e-4, atol: 1e-6, msg: "gQ" });
+    assertAllClose(closed.gE!, mat.gE!, { rtol: 1e-4, atol: 1e-6, msg: "gE" });
     // Delta rows have norm eps; the closed-form Delta, scale_i E^T g_i, is the same vector.
-    for (const n of deltaNorms(mat, w.dim)) assertClose([n], [0.3], { rtol: 1e-5 });
+    for (const n of deltaNorms(mat, w.dim)) assertAllClose([n], [0.3], { rtol: 1e-5 });
     const a = step(w, { ...base, adversary, adversaryPath: "closed" }, batch);
     const b = step(w, { ...base, adversary, adversaryPath: "materialised" }, batch);
-    assertClose(a.P, b.P, { rtol: 1e-5, atol: 1e-7, msg: "updated P" });
-    assertClose(a.Q!, b.Q!, { rtol: 1e-5, atol: 1e-7, msg: "updated Q" });
-    assertClose(a.E!, b.E!, { rtol: 1e-5, atol: 1e-7, msg: "updated E" });
+    assertAllClose(a.P, b.P, { rtol: 1e-5, atol: 1e-7, msg: "updated P" });
+    assertAllClose(a.Q!, b.Q!, { rtol: 1e-5, atol: 1e-7, msg: "updated Q" });
+    assertAllClose(a.E!, b.E!, { rtol: 1e-5, atol: 1e-7, msg: "updated E" });
   });
 }
 
@@ -117,10 +110,10 @@ Deno.test("closed-form Delta has norm eps and comes from the batch-summed gradie
   assert(grads.items.filter((i) => i === 2).length === 1, "item 2 has one slot");
   for (let t = 0; t < grads.items.length; t++) {
     const d = refDelta.get(grads.items[t])!;
-    assertClose([Math.hypot(...d)], [eps], { rtol: 1e-9 });
+    assertAllClose([Math.hypot(...d)], [eps], { rtol: 1e-9 });
     // E Delta from the reference (summed over the item's rows) equals the step's.
     const eDelta = ref.latent(grads.items[t], d).map((v, a) => v - ref.latent(grads.items[t])[a]);
-    assertClose(p.latent.subarray(t * w.k, (t + 1) * w.k), eDelta, { rtol: 1e-4, atol: 1e-6 });
+    assertAllClose(p.latent.subarray(t * w.k, (t + 1) * w.k), eDelta, { rtol: 1e-4, atol: 1e-6 });
   }
   // A per-row perturbation (from row 0 alone) differs from the summed one for item 2.
   const single = ref.deltas(
@@ -185,9 +178,9 @@ Deno.test("rand: Gaussian Delta rows of norm eps, E Delta = E times the noise", 
     rng: new Rng(9),
   });
   const p = g.perturbation!;
-  for (const n of deltaNorms(g, w.dim)) assertClose([n], [0.2], { rtol: 1e-5 });
+  for (const n of deltaNorms(g, w.dim)) assertAllClose([n], [0.2], { rtol: 1e-5 });
   const eDelta = matMul(p.delta!, transpose(w.E!, w.k, w.dim), g.items.length, w.dim, w.k);
-  assertClose(p.latent, eDelta, { rtol: 1e-5, atol: 1e-7 });
+  assertAllClose(p.latent, eDelta, { rtol: 1e-5, atol: 1e-7 });
 });
 
 Deno.test("sign: Delta = eps * sign(E^T g) of the summed gradient", () => {
@@ -200,10 +193,14 @@ Deno.test("sign: Delta = eps * sign(E^T g) of the summed gradient", () => {
   });
   const ref = new Reference("amr", toFloat64(w), features).deltas(batch, "sign", 0.05);
   for (let t = 0; t < g.items.length; t++) {
-    assertClose(g.perturbation!.delta!.subarray(t * w.dim, (t + 1) * w.dim), ref.get(g.items[t])!, {
-      rtol: 0,
-      atol: 1e-9,
-      msg: `item ${g.items[t]}`,
-    });
+    assertAllClose(
+      g.perturbation!.delta!.subarray(t * w.dim, (t + 1) * w.dim),
+      ref.get(g.items[t])!,
+      {
+        rtol: 0,
+        atol: 1e-9,
+        msg: `item ${g.items[t]}`,
+      },
+    );
   }
 });

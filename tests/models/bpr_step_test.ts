@@ -7,7 +7,8 @@ import { initTf } from "../../models/tf_backend.ts";
 import type { AdversaryConfig, ModelKind, Weights } from "../../models/types.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import type { AdversaryPath } from "../../models/bpr_step.ts";
-import { assertClose, centralDiff, Reference, tinyProblem, toFloat64 } from "./_reference.ts";
+import { centralDiff, Reference, tinyProblem, toFloat64 } from "./_reference.ts";
+import { assertAllClose } from "../assert_close.ts";
 
 await initTf();
 const REGS = [0.1, 0.05, 0.02] as const;
@@ -52,7 +53,7 @@ function checkModel(
     for (let t = 0; t < grads.items.length; t++) {
       const d = deltas.get(grads.items[t])!;
       const eDelta = ref.latent(grads.items[t], d).map((v, a) => v - ref.latent(grads.items[t])[a]);
-      assertClose(p.latent.subarray(t * w.k, (t + 1) * w.k), eDelta, {
+      assertAllClose(p.latent.subarray(t * w.k, (t + 1) * w.k), eDelta, {
         rtol: 1e-4,
         atol: 1e-6,
         msg: `${model} E Delta item ${grads.items[t]}`,
@@ -62,7 +63,7 @@ function checkModel(
   const lambda = adversary?.lambda ?? 0;
   const obj = () => ref.objective(batch, { regs: REGS, lambda, deltas });
   const o = obj();
-  assertClose([grads.loss, grads.advLoss, grads.regLoss], [o.loss, o.advLoss, o.regLoss], {
+  assertAllClose([grads.loss, grads.advLoss, grads.regLoss], [o.loss, o.advLoss, o.regLoss], {
     rtol: 1e-5,
     msg: `${model} losses`,
   });
@@ -81,7 +82,7 @@ function checkModel(
     if (!analytic) throw new Error(`${model}: no gradient for ${name}`);
     const numeric = new Float64Array(param.length);
     for (let t = 0; t < param.length; t++) numeric[t] = centralDiff(param, t, () => obj().total);
-    assertClose(analytic, numeric, { rtol: 2e-3, atol: 2e-4, msg: `${model} d/d${name}` });
+    assertAllClose(analytic, numeric, { rtol: 2e-3, atol: 2e-4, msg: `${model} d/d${name}` });
   }
 }
 

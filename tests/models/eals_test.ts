@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
+import { assertClose } from "../assert_close.ts";
 import { ealsScores, missingWeights, trainEals } from "../../models/eals.ts";
 import type { EalsParams, InteractionData } from "../../models/eals.ts";
 import { Rng } from "../../pipeline/rng.ts";
-
-function assertClose(actual: number, expected: number, tol: number, msg = ""): void {
-  assert.ok(
-    Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)),
-    `${msg} ${actual} != ${expected} (tol ${tol})`,
-  );
-}
 
 /** Random interactions; every user gets at least one, some items none. */
 function randomData(
@@ -123,10 +117,24 @@ Deno.test("eALS: one sweep equals brute-force exact coordinate minimisation of t
   for (let at = 0; at < P.length; at++) minimise(P, at);
   for (let at = 0; at < Q.length; at++) minimise(Q, at);
 
-  for (let a = 0; a < P.length; a++) assertClose(model.P[a], P[a], 1e-5, `P[${a}]`);
-  for (let a = 0; a < Q.length; a++) assertClose(model.Q[a], Q[a], 1e-5, `Q[${a}]`);
-  assertClose(model.initialLoss, denseLoss(R, W, P0, Q0, k, TINY.reg), 1e-10, "initial loss");
-  assertClose(model.losses[0], denseLoss(R, W, P, Q, k, TINY.reg), 1e-8, "loss after sweep");
+  for (let a = 0; a < P.length; a++) {
+    assertClose(model.P[a], P[a], { atol: 1e-5, rtol: 1e-5 }, `P[${a}]`);
+  }
+  for (let a = 0; a < Q.length; a++) {
+    assertClose(model.Q[a], Q[a], { atol: 1e-5, rtol: 1e-5 }, `Q[${a}]`);
+  }
+  assertClose(
+    model.initialLoss,
+    denseLoss(R, W, P0, Q0, k, TINY.reg),
+    { atol: 1e-10, rtol: 1e-10 },
+    "initial loss",
+  );
+  assertClose(
+    model.losses[0],
+    denseLoss(R, W, P, Q, k, TINY.reg),
+    { atol: 1e-8, rtol: 1e-8 },
+    "loss after sweep",
+  );
 });
 
 Deno.test("eALS: converges to the fixed point of exact weighted ridge solves per row", () => {
@@ -152,7 +160,9 @@ Deno.test("eALS: converges to the fixed point of exact weighted ridge solves per
       }
     }
     const p = solve(A, b);
-    for (let f = 0; f < k; f++) assertClose(model.P[u * k + f], p[f], 1e-4, `p[${u},${f}]`);
+    for (let f = 0; f < k; f++) {
+      assertClose(model.P[u * k + f], p[f], { atol: 1e-4, rtol: 1e-4 }, `p[${u},${f}]`);
+    }
   }
   for (let i = 0; i < data.nItems; i++) {
     const A = Array.from(
@@ -167,7 +177,9 @@ Deno.test("eALS: converges to the fixed point of exact weighted ridge solves per
       }
     }
     const q = solve(A, b);
-    for (let f = 0; f < k; f++) assertClose(model.Q[i * k + f], q[f], 1e-4, `q[${i},${f}]`);
+    for (let f = 0; f < k; f++) {
+      assertClose(model.Q[i * k + f], q[f], { atol: 1e-4, rtol: 1e-4 }, `q[${i},${f}]`);
+    }
   }
   // The item without interactions has c = 0 and only the L2 term: exactly zero.
   for (let f = 0; f < k; f++) assert.equal(model.Q[(data.nItems - 1) * k + f], 0);
@@ -190,7 +202,10 @@ Deno.test("eALS: full loss never increases and matches the dense loss", () => {
   }
   assert.ok(model.losses[24] < 0.5 * model.initialLoss, "loss went down substantially");
   const { R, W } = dense(data, missingWeights(data, hp), 1);
-  assertClose(model.losses[24], denseLoss(R, W, model.P, model.Q, hp.k, hp.reg), 1e-5, "loss");
+  assertClose(model.losses[24], denseLoss(R, W, model.P, model.Q, hp.k, hp.reg), {
+    atol: 1e-5,
+    rtol: 1e-5,
+  }, "loss");
 });
 
 Deno.test("eALS: duplicate pairs count once; seeded runs repeat; scores are dot products", () => {
@@ -210,7 +225,7 @@ Deno.test("eALS: duplicate pairs count once; seeded runs repeat; scores are dot 
   const s = ealsScores(a, new Int32Array([3, 9]), new Int32Array([2, 11]));
   let dot = 0;
   for (let f = 0; f < 4; f++) dot += a.P[3 * 4 + f] * a.Q[2 * 4 + f];
-  assertClose(s[0], dot, 1e-6);
+  assertClose(s[0], dot, { atol: 1e-6, rtol: 1e-6 });
   assert.throws(() => ealsScores(a, new Int32Array([10]), new Int32Array([0])), /outside/);
   assert.throws(
     () =>

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertClose } from "../assert_close.ts";
 import {
   invertMask,
   metricColumns,
@@ -8,10 +9,6 @@ import {
   summarise,
   summaryValues,
 } from "../../models/metrics.ts";
-
-function assertClose(actual: number, expected: number, tol = 1e-12, msg = ""): void {
-  assert.ok(Math.abs(actual - expected) <= tol, `${msg} ${actual} != ${expected} (tol ${tol})`);
-}
 
 Deno.test("rankAgainstNegatives: counts negatives scoring >= the positive (ties count)", () => {
   // 4 users x 3 negatives.

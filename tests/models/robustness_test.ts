@@ -16,7 +16,8 @@ import {
   targetRanks,
 } from "../../models/robustness.ts";
 import type { EvalTarget } from "../../stages/lib/train_inputs.ts";
-import { assertClose, tinyProblem } from "./_reference.ts";
+import { tinyProblem } from "./_reference.ts";
+import { assertAllClose } from "../assert_close.ts";
 
 await initTf();
 
@@ -84,7 +85,7 @@ for (const model of ["vbpr", "vbpr-eq2"] as const) {
         coldItems: m.coldItems,
         coldMode: "zero",
       });
-      assertClose(row, Array.from(want), { rtol: 1e-4, atol: 1e-5 });
+      assertAllClose(row, Array.from(want), { rtol: 1e-4, atol: 1e-5 });
     }
   });
 }

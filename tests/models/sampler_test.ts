@@ -9,7 +9,8 @@ import {
 } from "../../models/sampler.ts";
 import type { TrainSet } from "../../models/types.ts";
 import { Rng } from "../../pipeline/rng.ts";
-import { assert, assertClose, assertSame } from "./_reference.ts";
+import { assert, assertSame } from "./_reference.ts";
+import { assertAllClose } from "../assert_close.ts";
 
 // 4 users, 10 items; items 7, 8, 9 have no training interaction (cold); (0, 1) is duplicated.
 const DATA: TrainSet = {
@@ -76,11 +77,11 @@ Deno.test("Adagrad follows TF1: acc starts at 0.1, acc += g^2, w -= lr g / sqrt(
   const w = Float32Array.from([1, -2]);
   const acc = Float32Array.from([0.1, 0.1]);
   adagradDense(w, acc, Float32Array.from([0.5, -1]), 0.1);
-  assertClose(acc, [0.35, 1.1], { rtol: 1e-6 });
-  assertClose(w, [1 - 0.05 / Math.sqrt(0.35), -2 + 0.1 / Math.sqrt(1.1)], { rtol: 1e-6 });
+  assertAllClose(acc, [0.35, 1.1], { rtol: 1e-6 });
+  assertAllClose(w, [1 - 0.05 / Math.sqrt(0.35), -2 + 0.1 / Math.sqrt(1.1)], { rtol: 1e-6 });
   // Sparse: only listed rows move.
   const table = Float32Array.from([1, 1, 2, 2, 3, 3]);
   const tacc = new Float32Array(6).fill(0.1);
   adagradRows(table, tacc, Int32Array.from([2]), Float32Array.from([1, 0]), { k: 2, lr: 1 });
-  assertClose(table, [1, 1, 2, 2, 3 - 1 / Math.sqrt(1.1), 3], { rtol: 1e-6 });
+  assertAllClose(table, [1, 1, 2, 2, 3 - 1 / Math.sqrt(1.1), 3], { rtol: 1e-6 });
 });

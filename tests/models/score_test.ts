@@ -4,7 +4,8 @@ import { scoreItems } from "../../models/score.ts";
 import { initTf } from "../../models/tf_backend.ts";
 import type { ModelKind } from "../../models/types.ts";
 import { Rng } from "../../pipeline/rng.ts";
-import { assert, assertClose, Reference, tinyProblem, toFloat64 } from "./_reference.ts";
+import { assert, Reference, tinyProblem, toFloat64 } from "./_reference.ts";
+import { assertAllClose } from "../assert_close.ts";
 
 await initTf();
 
@@ -16,10 +17,10 @@ for (const model of ["mf-bpr", "duif", "vbpr", "vbpr-eq2"] as ModelKind[]) {
     const { w, features } = tinyProblem(model, { seed: 31 });
     const ref = new Reference(model, toFloat64(w), features);
     const want = Array.from(USERS, (u, t) => ref.score(u, ITEMS[t]));
-    assertClose(scoreItems(w, features, USERS, ITEMS), want, { rtol: 1e-5, atol: 1e-6 });
+    assertAllClose(scoreItems(w, features, USERS, ITEMS), want, { rtol: 1e-5, atol: 1e-6 });
     const cold = new Uint8Array(8);
     cold[7] = 1;
-    assertClose(
+    assertAllClose(
       scoreItems(w, features, USERS, ITEMS, { coldItems: cold, coldMode: "official" }),
       want,
       {
@@ -31,7 +32,7 @@ for (const model of ["mf-bpr", "duif", "vbpr", "vbpr-eq2"] as ModelKind[]) {
     if (zeroQ.Q) zeroQ.Q.fill(0, 7 * w.k, 8 * w.k);
     const refZero = new Reference(model, zeroQ, features);
     const wantZero = Array.from(USERS, (u, t) => refZero.score(u, ITEMS[t]));
-    assertClose(scoreItems(w, features, USERS, ITEMS, { coldItems: cold }), wantZero, {
+    assertAllClose(scoreItems(w, features, USERS, ITEMS, { coldItems: cold }), wantZero, {
       rtol: 1e-5,
       atol: 1e-6,
     });
@@ -59,7 +60,7 @@ Deno.test("test-time perturbation: rows match the reference adversary; latents s
       const refD = ref.deltas(batch, kind, eps);
       for (const i of items) {
         const want = refD.get(i) ?? new Float64Array(w.dim); // item 3 is in no triple: no perturbation
-        assertClose(rows.data.subarray(i * w.dim, (i + 1) * w.dim), want, {
+        assertAllClose(rows.data.subarray(i * w.dim, (i + 1) * w.dim), want, {
           rtol: 1e-4,
           atol: 1e-6,
           msg: `${kind} ${i}`,
@@ -68,12 +69,12 @@ Deno.test("test-time perturbation: rows match the reference adversary; latents s
     } else {
       for (const i of items) {
         const n = Math.hypot(...rows.data.subarray(i * w.dim, (i + 1) * w.dim));
-        assertClose([n], [eps], { rtol: 1e-5 });
+        assertAllClose([n], [eps], { rtol: 1e-5 });
       }
     }
     // Scoring with E Delta offsets equals scoring with explicitly perturbed features.
     const perturbed = { ...features, data: features.data.map((v, t) => v + rows.data[t]) };
-    assertClose(
+    assertAllClose(
       scoreItems(w, features, USERS, ITEMS, { visualOffset: { items, latent } }),
       scoreItems(w, perturbed, USERS, ITEMS),
       { rtol: 1e-4, atol: 1e-5, msg: kind },

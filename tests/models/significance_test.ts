@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertClose } from "../assert_close.ts";
 import {
   directionalVerdict,
   pairedBootstrap,
@@ -7,10 +8,6 @@ import {
   tInterval,
 } from "../../models/significance.ts";
 import { Rng } from "../../pipeline/rng.ts";
-
-function assertClose(actual: number, expected: number, tol: number, msg = ""): void {
-  assert.ok(Math.abs(actual - expected) <= tol, `${msg} ${actual} != ${expected} (tol ${tol})`);
-}
 
 // Student's sleep data (Cushny & Peebles 1905; Student 1908; R's `sleep` data set): extra hours
 // of sleep of 10 patients under drug 1 and drug 2. Expected values from

@@ -5,7 +5,7 @@
 import { Rng } from "../../pipeline/rng.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
 import type { NodeSpec } from "../../pipeline/graph.ts";
-import { createHash } from "node:crypto";
+import { hashFile } from "../../pipeline/hash.ts";
 import { dataNodes } from "../../plan/data.ts";
 import type { DatasetConfig } from "../../config/dataset.ts";
 
@@ -59,7 +59,7 @@ export async function runData(
 
 /** SHA-256 of a file, hex. */
 export async function sha256(path: string): Promise<string> {
-  return createHash("sha256").update(await Deno.readFile(path)).digest("hex");
+  return (await hashFile(path)).sha256;
 }
 
 /** Throws `msg` unless `cond`. */

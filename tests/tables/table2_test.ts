@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
+import { assertClose } from "../assert_close.ts";
 import { buildTable2, table2PValues } from "../../tables/table2.ts";
 import type { MethodEvaluation } from "../../tables/table2.ts";
 import { metricsFromRanks, summarise } from "../../models/metrics.ts";
 import { pairedTTest } from "../../models/significance.ts";
-
-function assertClose(actual: number, expected: number, tol: number, msg = ""): void {
-  assert.ok(Math.abs(actual - expected) <= tol, `${msg} ${actual} != ${expected} (tol ${tol})`);
-}
 
 // 30 users. AMR ranks u % 3; VBPR is 3 ranks worse for users 0..14 and equal for 15..29; POP
 // misses every top-20. Users 0..9 have a cold test item.
