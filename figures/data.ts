@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CurveRow } from "../stages/lib/model_outputs.ts";
+import type { CurveRow } from "../io/curve.ts";
 import type {
   CurvePoint,
   EpsPoint,

@@ -16,7 +16,8 @@ import { coldItems } from "../models/sampler.ts";
 import type { Weights } from "../models/types.ts";
 import { factorScorer, quickMetrics, scoringFactors, targetScores } from "../models/eval_scores.ts";
 import { loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
-import { curveCsv, type CurveRow, writeJson, writeScores } from "./lib/model_outputs.ts";
+import { curveCsv, type CurveRow } from "../io/curve.ts";
+import { writeJson, writeScores } from "./lib/model_outputs.ts";
 import { PHASE_INPUTS } from "./lib/bpr_stage.ts";
 import { saveWeights } from "../io/weights.ts";
 

@@ -13,7 +13,8 @@
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { readNpy } from "../io/npy.ts";
-import { parseCurveCsv, writeJson } from "./lib/model_outputs.ts";
+import { parseCurveCsv } from "../io/curve.ts";
+import { writeJson } from "./lib/model_outputs.ts";
 import { FIGURE_IDS, type FigureData, figureSpec } from "../figures/specs.ts";
 import { renderSpec } from "../figures/render.ts";
 import {

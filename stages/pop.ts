@@ -11,7 +11,8 @@ import { writeNpy } from "../io/npy.ts";
 import { popScoresFor, popularityScores } from "../models/pop.ts";
 import { quickMetrics, targetScores } from "../models/eval_scores.ts";
 import { loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
-import { curveCsv, writeJson, writeScores } from "./lib/model_outputs.ts";
+import { curveCsv } from "../io/curve.ts";
+import { writeJson, writeScores } from "./lib/model_outputs.ts";
 import { PHASE_INPUTS } from "./lib/bpr_stage.ts";
 
 /** The POP stage. */

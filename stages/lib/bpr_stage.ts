@@ -32,7 +32,8 @@ import {
 } from "../../models/eval_scores.ts";
 import { loadFeatures, loadPhaseData, type PhaseData, phaseFiles } from "./train_inputs.ts";
 import { loadWeights, saveWeights, weightFile, type WeightName } from "../../io/weights.ts";
-import { bestCurveRow, curveCsv, type CurveRow, writeJson, writeScores } from "./model_outputs.ts";
+import { bestCurveRow, curveCsv, type CurveRow } from "../../io/curve.ts";
+import { writeJson, writeScores } from "./model_outputs.ts";
 import { readChosen } from "./chosen.ts";
 
 const triple = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);

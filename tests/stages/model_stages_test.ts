@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { readNpy } from "../../io/npy.ts";
 import { continuedStage } from "../../stages/vbpr.ts";
-import { parseCurveCsv } from "../../stages/lib/model_outputs.ts";
+import { parseCurveCsv } from "../../io/curve.ts";
 import { phaseInputs } from "../../plan/models.ts";
 import { npyBody, runModelNode, type SmokeSetup, smokeSetup } from "./model_helpers.ts";
 
