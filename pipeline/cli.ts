@@ -8,38 +8,16 @@ import { CodeHasher } from "./code_hash.ts";
 import { buildGraph, type Graph } from "./dag.ts";
 import { type DagFormat, formatDag } from "./dag_format.ts";
 import { collectGarbage } from "./gc.ts";
-import type { Project, Target, TargetOptions } from "./project.ts";
+import type { Project, Target } from "./project.ts";
 import { printReport, reproduceTarget } from "./reproduce.ts";
 import { readState } from "./state.ts";
 import { graphStatus } from "./status.ts";
 import { Store } from "./store.ts";
 import { verifyStore } from "./verify.ts";
 import { printCheck, runCheck } from "./check_command.ts";
-
-/** Commander options for a project's target options (fresh objects: one per command). */
-function targetOptions(p: Project): Option[] {
-  return p.targetOptions.map((t) => {
-    const o = new Option(t.flag, t.description);
-    if (t.choices) o.choices(t.choices);
-    if (t.default !== undefined) o.default(t.default);
-    return o;
-  });
-}
-
-/** Adds the project's target options to a command. */
-function withTargetOptions<C extends Command<[], Record<string, unknown>>>(p: Project, cmd: C): C {
-  for (const o of targetOptions(p)) cmd.addOption(o);
-  return cmd;
-}
-
-/** Reads the target options' values from a command's parsed options. */
-function toTargetOptions(p: Project, parsed: Record<string, unknown>): TargetOptions {
-  const opts = targetOptions(p);
-  return Object.fromEntries(p.targetOptions.map((t, i) => {
-    const v = parsed[opts[i].attributeName()];
-    return [t.name, v === undefined ? undefined : String(v)];
-  }));
-}
+import { toTargetOptions, withTargetOptions } from "./cli_options.ts";
+import { registerBundleCommands, runVerifyBundle } from "./bundle_command.ts";
+import { DEFAULT_LIMITS } from "./archive.ts";
 
 async function load(
   p: Project,
@@ -139,9 +117,22 @@ export function buildCli(p: Project): Command {
     });
 
   program.command("verify")
-    .description("re-hash every stored output against its manifest")
+    .description(
+      "re-hash every stored output against its manifest; or check a bundle offline (--bundle)",
+    )
     .option("--json", "machine-readable output")
+    .option("--bundle <file>", "verify this bundle instead of the store (works offline)")
+    .option(
+      "--max-bytes <n>",
+      `refuse a bundle that unpacks to more bytes (default ${DEFAULT_LIMITS.maxBytes})`,
+      (v) => positiveInt(v, "--max-bytes"),
+    )
     .action(async (f) => {
+      if (f.bundle) {
+        const code = await runVerifyBundle(p, f.bundle, { json: f.json, maxBytes: f.maxBytes });
+        Deno.exitCode = code || Deno.exitCode || 0;
+        return;
+      }
       const report = await verifyStore(new Store(p.artifactsRoot));
       if (f.json) console.log(JSON.stringify(report, null, 2));
       else {
@@ -192,6 +183,7 @@ export function buildCli(p: Project): Command {
       });
   }
 
+  registerBundleCommands(program, p);
   p.extend?.(program);
   return program;
 }

@@ -26,6 +26,20 @@ interface InfoGraph {
   redirects: Record<string, string>;
 }
 
+/**
+ * The fingerprint hash of a module closure: SHA-256 over the (path, source hash) pairs in the
+ * record's order (sorted when fingerprinted) and the sorted npm packages. Recomputable from a manifest's `code` record.
+ */
+export function fingerprintHash(
+  modules: Record<string, string>,
+  packages: readonly string[],
+): string {
+  return sha256(
+    Object.entries(modules).map(([p, h]) => `${p}\0${h}`).join("\n") + "\n" +
+      [...packages].sort().join("\n"),
+  );
+}
+
 /** Computes fingerprints for many modules from one Deno module graph. */
 export class CodeHasher {
   #graph: Map<string, InfoModule> = new Map();
@@ -92,10 +106,7 @@ export class CodeHasher {
       modules[this.#relative(local)] = await this.#sourceHash(local);
     }
     const sortedPackages = [...packages].sort();
-    const hash = sha256(
-      Object.entries(modules).map(([p, h]) => `${p}\0${h}`).join("\n") + "\n" +
-        sortedPackages.join("\n"),
-    );
+    const hash = fingerprintHash(modules, sortedPackages);
     const fp = { hash, modules, packages: sortedPackages };
     this.#cache.set(moduleUrl, fp);
     return fp;

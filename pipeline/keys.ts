@@ -73,5 +73,27 @@ export async function nodeKey(
     inputs: inputHashes,
     runtime: runtimeFor(node, ctx.runtime),
   };
-  return { key: sha256(canonicalJson(parts)), parts, code, inputs };
+  return { key: keyOf(parts), parts, code, inputs };
+}
+
+/** The cache key of a set of key parts. */
+export function keyOf(parts: KeyParts): string {
+  return sha256(canonicalJson(parts));
+}
+
+/**
+ * The key parts a manifest records (so anyone holding only the manifest can recompute its key
+ * and see whether it was edited).
+ */
+export function manifestKeyParts(m: Manifest): KeyParts {
+  const inputs: Record<string, string> = {};
+  for (const [name, rec] of Object.entries(m.inputs)) inputs[name] = rec.sha256;
+  return {
+    stage: m.stage,
+    code: m.code.hash,
+    params: m.params,
+    seed: m.seed,
+    inputs,
+    runtime: m.runtime,
+  };
 }

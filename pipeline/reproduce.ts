@@ -8,6 +8,7 @@ import { publishResults } from "./results.ts";
 import { runGraph, type RunReport } from "./runner.ts";
 import { recordState } from "./state.ts";
 import { Store } from "./store.ts";
+import { gitInfo } from "./git.ts";
 
 /** Options of `reproduceTarget`. */
 export interface ReproduceOptions {
@@ -46,6 +47,7 @@ export async function reproduceTarget(
       target: target.name,
       ...target.meta,
       runtime,
+      git: await gitInfo(p.root),
     });
   }
   return report;

@@ -37,9 +37,11 @@ Deno.test("a second project gets its own options and name; none of AMR's", () =>
   assert.equal(program.name(), "wordcount");
   assert.match(program.helpInformation(), /Count the words of a text/);
   const names = program.commands.map((c) => c.name());
-  assert.deepEqual(names, ["reproduce", "status", "dag", "verify", "gc"]); // no check support
+  assert.deepEqual(names, ["reproduce", "status", "dag", "verify", "gc", "bundle"]); // no check
   for (
-    const c of program.commands.filter((c) => ["reproduce", "status", "dag"].includes(c.name()))
+    const c of program.commands.filter((c) =>
+      ["reproduce", "status", "dag", "bundle"].includes(c.name())
+    )
   ) {
     const flags = c.options.map((o) => o.long);
     assert.ok(flags.includes("--text") && flags.includes("--case"), `${c.name()}: ${flags}`);

@@ -1,0 +1,48 @@
+/**
+ * Command-line plumbing shared by the engine's commands: the project's target options on a
+ * command, their parsed values, and paths the user typed (relative to where they ran the tool).
+ */
+import { type Command, Option } from "@commander-js/extra-typings";
+import { isAbsolute, resolve } from "node:path";
+import type { Project, TargetOptions } from "./project.ts";
+
+/** Commander options for a project's target options (fresh objects: one per command). */
+export function targetOptions(p: Project): Option[] {
+  return p.targetOptions.map((t) => {
+    const o = new Option(t.flag, t.description);
+    if (t.choices) o.choices(t.choices);
+    if (t.default !== undefined) o.default(t.default);
+    return o;
+  });
+}
+
+/** Adds the project's target options to a command. */
+export function withTargetOptions<C extends Command<[], Record<string, unknown>>>(
+  p: Project,
+  cmd: C,
+): C {
+  for (const o of targetOptions(p)) cmd.addOption(o);
+  return cmd;
+}
+
+/** Reads the target options' values from a command's parsed options. */
+export function toTargetOptions(p: Project, parsed: Record<string, unknown>): TargetOptions {
+  const opts = targetOptions(p);
+  return Object.fromEntries(p.targetOptions.map((t, i) => {
+    const v = parsed[opts[i].attributeName()];
+    return [t.name, v === undefined ? undefined : String(v)];
+  }));
+}
+
+/**
+ * The folder the user ran the tool from: `deno task` runs in the config's folder and passes the
+ * caller's folder as INIT_CWD.
+ */
+export function userCwd(): string {
+  return Deno.env.get("INIT_CWD") ?? Deno.cwd();
+}
+
+/** A path the user typed, made absolute against {@link userCwd}. */
+export function userPath(path: string): string {
+  return isAbsolute(path) ? path : resolve(userCwd(), path);
+}
