@@ -1,47 +1,136 @@
 /**
  * Run profiles (`configs/profiles/<name>.json`): how long each model trains, which
  * hyper-parameters it uses and where each value comes from, and whether to tune.
+ *
+ * This module is the one declaration of every configuration field. To add a field, declare it
+ * once here, with its doc comment, in the schema it belongs to: a model's hyper-parameter in
+ * `bprModelSchema`, `amrAdversarySchema` or `ealsModelSchema`, a run-wide setting in
+ * `runSettingsSchema`, tuning in `tuneSchema`, a figure setting in `figuresSchema`. The stage
+ * param schemas are derived from these (`stages/lib/bpr_stage.ts`, `stages/mf-eals.ts`,
+ * `stages/perturb-test.ts`) and the planners (`plan/*.ts`) spread the profile's model objects
+ * into node params, so a new model field reaches its stage with no further edit. A run-wide
+ * or figure setting reaches a stage once its key is in that stage's `.pick` mask
+ * (`*_RUN_FIELDS`, `*_FIGURE_FIELDS`, exported by the stage; the planner passes
+ * `pickFields(profile, mask)`).
+ * `tests/config/profile_test.ts` checks that the stage schemas accept exactly these fields.
  */
 import { z } from "zod";
 
-const triple = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
+/** One value each for P (and H), Q and E, in the authors' run.sh order. */
+export const tripleSchema = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
+
+/** Learning rates and L2 weights of a BPR-trained model (also what a tuning grid point sets). */
+export const lrRegsSchema = z.object({
+  /** Adagrad learning rates [P (and H), Q, E] (authors' run.sh order). */
+  lr: tripleSchema,
+  /** L2 weights [l1 on p_u, l2 on item vectors, l3 on E] (authors' run.sh). */
+  regs: tripleSchema,
+}).strict();
+
+/** Learning rates and L2 weights [P, Q, E]. */
+export type LrRegs = z.infer<typeof lrRegsSchema>;
 
 /** Hyper-parameters of one BPR-trained model, with their source. */
 export const bprModelSchema = z.object({
+  /** Training epochs. */
   epochs: z.number().int().min(1),
-  /** Adagrad learning rates for [P, Q, E] (authors' run.sh order). */
-  lr: triple,
-  /** L2 weights [l1 on p_u, l2 on item vectors, l3 on E]. */
-  regs: triple,
+  ...lrRegsSchema.shape,
   /** Where the values come from (paper, authors' run.sh, stated default, tune run). */
   source: z.string().min(1),
 }).strict();
 
-/** AMR: a BPR model plus its adversary. */
-export const amrModelSchema = bprModelSchema.extend({
+/** Test-time and training-time adversaries (paper eq. 7-12; `sign` is FGSM). */
+export const adversaryKindSchema = z.enum(["grad", "rand", "sign"]);
+
+/** AMR's adversary on top of a BPR model (paper eq. 7-12). */
+export const amrAdversarySchema = z.object({
+  /** Perturbation radius (L2 norm per item feature row). */
   eps: z.number().min(0),
+  /** Weight of the adversarial BPR loss (0 gives VBPR exactly). */
   lambda: z.number().min(0),
-  adversary: z.enum(["grad", "rand", "sign"]).default("grad"),
+  /** How the perturbation is drawn during training. */
+  adversary: adversaryKindSchema.default("grad"),
 }).strict();
 
-/** MF-eALS settings. */
+/** AMR: a BPR model plus its adversary. */
+export const amrModelSchema = bprModelSchema.extend(amrAdversarySchema.shape).strict();
+
+/** MF-eALS settings (He et al., SIGIR 2016). */
 export const ealsModelSchema = z.object({
+  /** Sweeps (each updates all of P, then all of Q). */
   iterations: z.number().int().min(1),
+  /** L2 regularisation on P and Q. */
   reg: z.number().min(0),
+  /** Overall weight of the missing data, c0. */
   c0: z.number().positive(),
+  /** Popularity exponent of the missing-data weights (0.5 in He et al.). */
   alpha: z.number().min(0),
+  /** Weight of every observed interaction. */
   wPos: z.number().positive().default(1),
+  /** Where the values come from. */
   source: z.string().min(1),
 }).strict();
+
+/** Settings of a profile that hold for every model and node of the run. */
+export const runSettingsSchema = z.object({
+  /** Root seed; each node's seed derives from it and the node id. */
+  seed: z.number().int().min(0),
+  /** Test negatives per user (999 in the paper). */
+  negatives: z.number().int().min(1).default(999),
+  /** Embedding size K (64 in the paper). */
+  k: z.number().int().min(1).default(64),
+  /** Mini-batch size (triples). */
+  batchSize: z.number().int().min(1).default(512),
+  /** Evaluate on the phase's target every this many epochs (50 in the paper; and at epoch 0
+   * and the last); the curve feeds Figure 3. */
+  evalEvery: z.number().int().min(1),
+  /** Cold-start test items: zero ID embedding (paper) or the authors' random init. */
+  coldMode: z.enum(["zero", "official"]).default("zero"),
+  /** VBPR score form: paper eq. 4 (default) or original eq. 2. */
+  vbprForm: z.enum(["eq4", "eq2"]).default("eq4"),
+}).strict();
+
+/**
+ * The fields of `value` that `schema` declares (e.g. a BPR model's fields of AMR's settings, or
+ * AMR's adversary fields), so planners pass a declared group without naming its fields.
+ */
+export function declaredFields<S extends z.ZodRawShape, V extends object>(
+  schema: z.ZodObject<S>,
+  value: V,
+): Pick<V, keyof S & keyof V> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.shape)) {
+    if (key in value) out[key] = (value as Record<string, unknown>)[key];
+  }
+  return out as Pick<V, keyof S & keyof V>;
+}
+
+/**
+ * The fields of `value` named by `mask` (the mask a stage gives `.pick` to take run-wide or
+ * figure settings from the profile).
+ */
+export function pickFields<T extends object, M extends { readonly [K in keyof T]?: true }>(
+  value: T,
+  mask: M,
+): Pick<T, keyof M & keyof T> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(mask)) out[key] = (value as Record<string, unknown>)[key];
+  return out as Pick<T, keyof M & keyof T>;
+}
 
 /** Tuning protocol (paper sec. 4.1.4) on the validation split. */
 export const tuneSchema = z.object({
   /** Epochs of each tuning run (the epoch count is chosen on validation NDCG@10). */
   epochs: z.number().int().min(1),
+  /** Evaluate on validation every this many epochs of a tuning run. */
   evalEvery: z.number().int().min(1),
+  /** Learning rates of the grid (one value for all of P, Q, E per grid point). */
   lr: z.array(z.number().positive()).min(1),
+  /** L2 weights of the grid (one value for all of P, Q, E per grid point). */
   l2: z.array(z.number().min(0)).min(1),
+  /** AMR's eps values, tuned with lambda = 1 from VBPR's chosen lr and L2. */
   eps: z.array(z.number().positive()).min(1),
+  /** AMR's lambda values, tuned at the chosen eps. */
   lambda: z.array(z.number().positive()).min(1),
   /**
    * Widening steps per side of each tuned coordinate (paper: "if the optimal value was found in
@@ -83,21 +172,11 @@ export const DEFAULT_FIGURES: z.infer<typeof figuresSchema> = {
 
 /** A run profile. */
 export const profileSchema = z.object({
+  /** Profile name (the file stem). */
   name: z.string().min(1),
+  /** What the profile is for, in a sentence or two. */
   description: z.string(),
-  /** Root seed; each node's seed derives from it and the node id. */
-  seed: z.number().int().min(0),
-  /** Test negatives per user (999 in the paper). */
-  negatives: z.number().int().min(1).default(999),
-  /** Embedding size K (64 in the paper). */
-  k: z.number().int().min(1).default(64),
-  batchSize: z.number().int().min(1).default(512),
-  /** Evaluate on test every this many epochs (50 in the paper); the curve feeds Figure 3. */
-  evalEvery: z.number().int().min(1),
-  /** Cold-start test items: zero ID embedding (paper) or the authors' random init. */
-  coldMode: z.enum(["zero", "official"]).default("zero"),
-  /** VBPR score form: paper eq. 4 (default) or original eq. 2. */
-  vbprForm: z.enum(["eq4", "eq2"]).default("eq4"),
+  ...runSettingsSchema.shape,
   models: z.object({
     "mf-eals": ealsModelSchema,
     "mf-bpr": bprModelSchema,
@@ -120,6 +199,19 @@ export type FiguresConfig = z.infer<typeof figuresSchema>;
 /** Settings of AMR. */
 export type AmrModelConfig = z.infer<typeof amrModelSchema>;
 
+/**
+ * Validates a parsed profile; `where` (a path) prefixes the error, which names the field path
+ * and what was expected, e.g. `field "models.amr.eps": Invalid input: expected number, received string`.
+ */
+export function parseProfile(raw: unknown, where: string): Profile {
+  const parsed = profileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`${where}: field "${i.path.join(".")}": ${i.message}`);
+  }
+  return parsed.data;
+}
+
 /** Reads and validates `configs/profiles/<name>.json`; errors name the file and field. */
 export async function loadProfile(configDir: string, name: string): Promise<Profile> {
   const path = `${configDir}/profiles/${name}.json`;
@@ -132,10 +224,5 @@ export async function loadProfile(configDir: string, name: string): Promise<Prof
     }
     throw new Error(`${path}: invalid JSON: ${(e as Error).message}`);
   }
-  const parsed = profileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new Error(`${path}: field "${i.path.join(".")}": ${i.message}`);
-  }
-  return parsed.data;
+  return parseProfile(raw, path);
 }

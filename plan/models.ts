@@ -6,12 +6,20 @@
  */
 import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
-import type { BprModelConfig, Profile } from "../config/profile.ts";
+import {
+  amrAdversarySchema,
+  type BprModelConfig,
+  bprModelSchema,
+  declaredFields,
+  pickFields,
+  type Profile,
+} from "../config/profile.ts";
+import { BPR_RUN_FIELDS } from "../stages/lib/bpr_stage.ts";
 import type { Phase } from "../stages/lib/train_inputs.ts";
 import type { OverrideField } from "../stages/lib/chosen.ts";
 import { nodeSeed, paperDatasetOf } from "./data.ts";
 import { stage as popStage } from "../stages/pop.ts";
-import { stage as ealsStage } from "../stages/mf-eals.ts";
+import { EALS_RUN_FIELDS, stage as ealsStage } from "../stages/mf-eals.ts";
 import { stage as mfStage, tunedStage as mfTuned } from "../stages/mf-bpr.ts";
 import { stage as duifStage, tunedStage as duifTuned } from "../stages/duif.ts";
 import { stage as vbprStage, tunedStage as vbprTuned } from "../stages/vbpr.ts";
@@ -61,22 +69,22 @@ export function initInputs(node: string, names: readonly string[]): Record<strin
   return Object.fromEntries(names.map((n) => [`init_${n}`, { node, output: `${n}.npy` }]));
 }
 
-/** Params of a BPR model node from the profile (the stage schema fills the defaults). */
+/**
+ * Params of a BPR model node: the model's `bprModelSchema` fields and the run-wide settings the
+ * stage takes ({@link BPR_RUN_FIELDS}), with `epochs` and `evalEvery` replaceable (tuning runs,
+ * sweeps). The stage schema fills the defaults.
+ */
 export function bprParams(
   profile: Profile,
   cfg: BprModelConfig,
   opts: { phase: Phase; evalEvery?: number; epochs?: number; override?: OverrideField[] },
 ): Record<string, unknown> {
   return {
+    ...declaredFields(bprModelSchema, cfg),
+    ...pickFields(profile, BPR_RUN_FIELDS),
     phase: opts.phase,
-    epochs: opts.epochs ?? cfg.epochs,
-    evalEvery: opts.evalEvery ?? profile.evalEvery,
-    lr: cfg.lr,
-    regs: cfg.regs,
-    k: profile.k,
-    batchSize: profile.batchSize,
-    coldMode: profile.coldMode,
-    source: cfg.source,
+    ...(opts.epochs === undefined ? {} : { epochs: opts.epochs }),
+    ...(opts.evalEvery === undefined ? {} : { evalEvery: opts.evalEvery }),
     override: opts.override ?? [],
   };
 }
@@ -112,17 +120,7 @@ export function modelNodes(
     {
       id: "mf-eals",
       stage: ealsStage,
-      params: {
-        phase: "final",
-        iterations: m["mf-eals"].iterations,
-        reg: m["mf-eals"].reg,
-        c0: m["mf-eals"].c0,
-        alpha: m["mf-eals"].alpha,
-        wPos: m["mf-eals"].wPos,
-        k: profile.k,
-        coldMode: profile.coldMode,
-        source: m["mf-eals"].source,
-      },
+      params: { ...m["mf-eals"], ...pickFields(profile, EALS_RUN_FIELDS), phase: "final" },
       inputs: data,
       seed: seed("mf-eals"),
     },
@@ -150,12 +148,7 @@ export function modelNodes(
     {
       id: "amr",
       stage: tuned.amr ? amrTuned : amrStage,
-      params: {
-        ...params("amr", m.amr),
-        eps: m.amr.eps,
-        lambda: m.amr.lambda,
-        adversary: m.amr.adversary,
-      },
+      params: { ...params("amr", m.amr), ...declaredFields(amrAdversarySchema, m.amr) },
       inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]), ...hyper("amr") },
       seed: seed("amr"),
     },

@@ -19,15 +19,19 @@
  */
 import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
-import type { Profile } from "../config/profile.ts";
+import { amrAdversarySchema, declaredFields, pickFields, type Profile } from "../config/profile.ts";
 import { nodeSeed, paperDatasetOf } from "./data.ts";
 import { bprParams, FEATURE_INPUTS, initInputs, phaseInputs } from "./models.ts";
 import { continuedStage } from "../stages/vbpr.ts";
 import { stage as amrStage } from "../stages/amr.ts";
 import { stage as evaluateStage } from "../stages/evaluate.ts";
-import { stage as perturbStage } from "../stages/perturb-test.ts";
+import {
+  PERTURB_FIGURE_FIELDS,
+  PERTURB_RUN_FIELDS,
+  stage as perturbStage,
+} from "../stages/perturb-test.ts";
 import { MAX_SWEEP_POINTS, stage as sweepStage, sweepSlot } from "../stages/sweep.ts";
-import { stage as plotStage } from "../stages/plot.ts";
+import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS, stage as plotStage } from "../stages/plot.ts";
 import { stage as reportStage, USER_METRIC_INPUTS } from "../stages/report.ts";
 import { FIGURE_IDS } from "../figures/specs.ts";
 
@@ -88,11 +92,9 @@ export function figureNodes(
     params: {
       dataset: dataset.name,
       paper,
-      tableEps: fig.tableEps,
-      figureEps: fig.perturbEps,
+      ...pickFields(fig, PERTURB_FIGURE_FIELDS),
+      ...pickFields(profile, PERTURB_RUN_FIELDS),
       figureKinds: ["rand", "grad"],
-      rankEps: fig.rankEps,
-      coldMode: profile.coldMode,
     },
     inputs: {
       ...data,
@@ -137,9 +139,9 @@ export function figureNodes(
           epochs: fig.sweepEpochs,
           evalEvery: fig.sweepEpochs,
         }),
+        ...declaredFields(amrAdversarySchema, m.amr),
         eps,
         lambda,
-        adversary: m.amr.adversary,
       },
       inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]) },
       seed: seed(id),
@@ -196,7 +198,11 @@ export function figureNodes(
   nodes.push({
     id: "plot",
     stage: plotStage,
-    params: { dataset: dataset.name, evalEvery: profile.evalEvery, rankEps: fig.rankEps },
+    params: {
+      dataset: dataset.name,
+      ...pickFields(profile, PLOT_RUN_FIELDS),
+      ...pickFields(fig, PLOT_FIGURE_FIELDS),
+    },
     inputs: {
       amr_curve: { node: "amr", output: "curve.csv" },
       vbpr_curve: { node: "vbpr-continued", output: "curve.csv" },

@@ -25,7 +25,12 @@
  * edge (stages/tune-select.ts). Profiles without `tune` plan none of this.
  */
 import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
-import type { Profile } from "../config/profile.ts";
+import {
+  amrAdversarySchema,
+  declaredFields,
+  type LrRegs,
+  type Profile,
+} from "../config/profile.ts";
 import type { OverrideField } from "../stages/lib/chosen.ts";
 import { nodeSeed } from "./data.ts";
 import {
@@ -56,7 +61,7 @@ export interface TunePlan {
 }
 
 /** Learning rates and L2 weights of a grid point: the same value for P, Q and E. */
-export function gridHyper(lr: number, l2: number): { lr: number[]; regs: number[] } {
+export function gridHyper(lr: number, l2: number): LrRegs {
   return { lr: [lr, lr, lr], regs: [l2, l2, l2] };
 }
 
@@ -231,9 +236,9 @@ export function tuneNodes(profile: Profile): TunePlan {
         stage: amrTuned,
         params: {
           ...bprParams(profile, m.amr, { ...common, override }),
+          ...declaredFields(amrAdversarySchema, m.amr),
           ...fixed,
           [coord]: v,
-          adversary: m.amr.adversary,
           source: `tune grid point ${coord}=${fmt(v)}`,
         },
         inputs: {

@@ -25,7 +25,7 @@ import {
   summaryValues,
 } from "../models/metrics.ts";
 import { readPairs, readPerUser } from "../io/interactions.ts";
-import { dropValidationPairs } from "./lib/train_inputs.ts";
+import { dropValidationPairs, phaseSchema } from "./lib/train_inputs.ts";
 import { writeJson } from "./lib/model_outputs.ts";
 
 /** Per-user evaluation of one score matrix. */
@@ -106,7 +106,7 @@ export const stage = defineStage({
   module: import.meta.url,
   params: z.object({
     /** `final`: cold = absent from train.npy; `tune`: absent from train.npy minus validation. */
-    phase: z.enum(["final", "tune"]).default("final"),
+    phase: phaseSchema.default("final"),
     /** Model label, for the summary. */
     model: z.string().default(""),
   }).strict(),

@@ -9,35 +9,33 @@
  * the scorer applies `coldMode` as for the other models. Outputs: `scores.npy`, `curve.csv`,
  * `train_summary.json`, `P.npy`, `Q.npy`.
  */
-import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { trainEals } from "../models/eals.ts";
 import { coldItems } from "../models/sampler.ts";
 import type { Weights } from "../models/types.ts";
 import { factorScorer, quickMetrics, scoringFactors, targetScores } from "../models/eval_scores.ts";
-import { loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
+import { loadPhaseData, phaseFiles, phaseSchema } from "./lib/train_inputs.ts";
 import { curveCsv, type CurveRow } from "../io/curve.ts";
 import { writeJson, writeScores } from "./lib/model_outputs.ts";
-import { PHASE_INPUTS } from "./lib/bpr_stage.ts";
+import { initStdSchema, PHASE_INPUTS } from "./lib/bpr_stage.ts";
+import { ealsModelSchema, runSettingsSchema } from "../config/profile.ts";
 import { saveWeights } from "../io/weights.ts";
+
+/** The run-wide profile settings the MF-eALS stage takes (`runSettingsSchema` keys). */
+export const EALS_RUN_FIELDS = { k: true, coldMode: true } as const;
+
+/** Parameters: the profile's `ealsModelSchema` fields and {@link EALS_RUN_FIELDS}, phase, init. */
+export const ealsParamsSchema = ealsModelSchema.extend({
+  ...runSettingsSchema.pick(EALS_RUN_FIELDS).shape,
+  phase: phaseSchema.default("final"),
+  initStd: initStdSchema,
+}).strict();
 
 /** The MF-eALS stage. */
 export const stage = defineStage({
   name: "mf-eals",
   module: import.meta.url,
-  params: z.object({
-    phase: z.enum(["final", "tune"]).default("final"),
-    /** Sweeps (each updates all of P, then all of Q). */
-    iterations: z.number().int().min(1),
-    reg: z.number().min(0),
-    c0: z.number().positive(),
-    alpha: z.number().min(0),
-    wPos: z.number().positive().default(1),
-    k: z.number().int().min(1),
-    initStd: z.number().positive().default(0.01),
-    coldMode: z.enum(["zero", "official"]).default("zero"),
-    source: z.string().min(1),
-  }).strict(),
+  params: ealsParamsSchema,
   inputs: PHASE_INPUTS,
   outputs: ["scores.npy", "curve.csv", "train_summary.json", "P.npy", "Q.npy"],
   async run(ctx): Promise<Record<string, unknown>> {

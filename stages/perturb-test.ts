@@ -2,7 +2,7 @@
  * Stage `perturb-test`: test-time robustness of VBPR and AMR (paper sec. 4.3.2).
  *
  * - Table 3: relative NDCG@10 change of VBPR and AMR under the `grad` adversary at `tableEps`.
- * - Figure 4: VBPR's HR@10 and NDCG@10 under `rand` and `grad` perturbations over `figureEps`,
+ * - Figure 4: VBPR's HR@10 and NDCG@10 under `rand` and `grad` perturbations over `perturbEps`,
  *   with the clean level.
  * - Figure 5: per-user rank change (attacked minus clean; positive: the test item fell) of VBPR
  *   and AMR at `rankEps`.
@@ -17,6 +17,7 @@
  * `figure5.json` (distribution statistics).
  */
 import { z } from "zod";
+import { adversaryKindSchema, figuresSchema, runSettingsSchema } from "../config/profile.ts";
 import { defineStage } from "../pipeline/stage.ts";
 import { writeNpy } from "../io/npy.ts";
 import { coldItems } from "../models/sampler.ts";
@@ -46,7 +47,11 @@ import {
 import { toCsv, toMarkdown } from "../tables/format.ts";
 import { packColumns, robustUserColumns, userNdcg10 } from "../report/robust_users.ts";
 
-const epsList = z.array(z.number().min(0)).min(1);
+/** The figure settings `perturb-test` takes from the profile (`figuresSchema` keys). */
+export const PERTURB_FIGURE_FIELDS = { tableEps: true, perturbEps: true, rankEps: true } as const;
+
+/** The run-wide settings `perturb-test` takes from the profile (`runSettingsSchema` keys). */
+export const PERTURB_RUN_FIELDS = { coldMode: true } as const;
 
 /** Parameters of `perturb-test`. */
 export const perturbParamsSchema = z.object({
@@ -54,16 +59,10 @@ export const perturbParamsSchema = z.object({
   dataset: z.string(),
   /** Paper dataset whose Table 3 is shown beside ours (null: none). */
   paper: z.string().nullable().default(null),
-  /** Table 3 radii (paper: 0.05, 0.1, 0.2). */
-  tableEps: epsList.default([0.05, 0.1, 0.2]),
-  /** Figure 4 radii (paper: 0.01 .. 0.5). */
-  figureEps: epsList.default([0.01, 0.02, 0.05, 0.1, 0.2, 0.5]),
+  ...figuresSchema.pick(PERTURB_FIGURE_FIELDS).shape,
+  ...runSettingsSchema.pick(PERTURB_RUN_FIELDS).shape,
   /** Figure 4 perturbation kinds. */
-  figureKinds: z.array(z.enum(["grad", "rand", "sign"])).min(1).default(["rand", "grad"]),
-  /** Figure 5 radius (paper: 0.1). */
-  rankEps: z.number().min(0).default(0.1),
-  /** Cold-start test items' ID embedding (as in the model stages). */
-  coldMode: z.enum(["zero", "official"]).default("zero"),
+  figureKinds: z.array(adversaryKindSchema).min(1).default(["rand", "grad"]),
 }).strict();
 
 /** Figure 4 data (`figure4.json`). */
@@ -144,7 +143,7 @@ export const stage = defineStage({
       amr: ranksUnder(amr, g.amr, "grad", 0),
     };
     const cleanLevel = { vbpr: rankMetrics(clean.vbpr), amr: rankMetrics(clean.amr) };
-    const total = p.tableEps.length * 2 + p.figureEps.length * p.figureKinds.length + 2;
+    const total = p.tableEps.length * 2 + p.perturbEps.length * p.figureKinds.length + 2;
     let done = 0;
     ctx.progress.start(total, "perturb-test");
     const step = () => ctx.progress.update(++done);
@@ -203,7 +202,7 @@ export const stage = defineStage({
     // Figure 4 (VBPR only).
     const points: Figure4Json["points"] = [];
     for (const kind of p.figureKinds) {
-      for (const eps of p.figureEps) {
+      for (const eps of p.perturbEps) {
         const ranks = ranksUnder(vbpr, g.vbpr, kind, eps);
         userColumns.push(userNdcg10(ranks));
         const r = rankMetrics(ranks);
@@ -228,7 +227,7 @@ export const stage = defineStage({
       }),
     );
 
-    const columns = robustUserColumns(p.tableEps, p.figureKinds, p.figureEps);
+    const columns = robustUserColumns(p.tableEps, p.figureKinds, p.perturbEps);
     await writeNpy(`${ctx.outDir}/robust_users.npy`, {
       dtype: "float32",
       shape: [clean.vbpr.length, columns.length],

@@ -11,6 +11,7 @@
  *   (`sweep_lambda`).
  */
 import { z } from "zod";
+import { figuresSchema, runSettingsSchema } from "../config/profile.ts";
 import { defineStage } from "../pipeline/stage.ts";
 import { readNpy } from "../io/npy.ts";
 import { parseCurveCsv } from "../io/curve.ts";
@@ -42,6 +43,12 @@ async function readChanges(path: string): Promise<Float32Array> {
   return (await readNpy(path, { dtype: "float32", shape: [null] })).data as Float32Array;
 }
 
+/** The run-wide settings `plot` takes from the profile (Figure 3's epochs between evaluations). */
+export const PLOT_RUN_FIELDS = { evalEvery: true } as const;
+
+/** The figure settings `plot` takes from the profile (Figure 5's eps). */
+export const PLOT_FIGURE_FIELDS = { rankEps: true } as const;
+
 /** The plot stage. */
 export const stage = defineStage({
   name: "plot",
@@ -49,10 +56,8 @@ export const stage = defineStage({
   params: z.object({
     /** Dataset name, shown in each figure's subtitle. */
     dataset: z.string(),
-    /** Epochs between evaluations in Figure 3. */
-    evalEvery: z.number().int().min(1),
-    /** Figure 5's eps. */
-    rankEps: z.number().min(0).default(0.1),
+    ...runSettingsSchema.pick(PLOT_RUN_FIELDS).shape,
+    ...figuresSchema.pick(PLOT_FIGURE_FIELDS).shape,
     /** PNG zoom. */
     pngScale: z.number().positive().default(2),
   }).strict(),

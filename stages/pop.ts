@@ -10,7 +10,7 @@ import { defineStage } from "../pipeline/stage.ts";
 import { writeNpy } from "../io/npy.ts";
 import { popScoresFor, popularityScores } from "../models/pop.ts";
 import { quickMetrics, targetScores } from "../models/eval_scores.ts";
-import { loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
+import { loadPhaseData, phaseFiles, phaseSchema } from "./lib/train_inputs.ts";
 import { curveCsv } from "../io/curve.ts";
 import { writeJson, writeScores } from "./lib/model_outputs.ts";
 import { PHASE_INPUTS } from "./lib/bpr_stage.ts";
@@ -20,7 +20,7 @@ export const stage = defineStage({
   name: "pop",
   module: import.meta.url,
   params: z.object({
-    phase: z.enum(["final", "tune"]).default("final"),
+    phase: phaseSchema.default("final"),
     source: z.string().default("no hyper-parameters"),
   }).strict(),
   inputs: PHASE_INPUTS,

@@ -21,6 +21,7 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { type Chosen, type ChosenValues, chosenValuesSchema, type Widening } from "./lib/chosen.ts";
 import { writeJson } from "./lib/model_outputs.ts";
+import { amrAdversarySchema, lrRegsSchema } from "../config/profile.ts";
 
 /** Input slots of a selection (the largest grid it can take). */
 export const MAX_GRID_RUNS = 64;
@@ -32,11 +33,9 @@ export function runSlot(k: number): string {
 
 const summarySchema = z.object({
   phase: z.literal("tune"),
-  hyper: z.object({
-    lr: z.tuple([z.number(), z.number(), z.number()]),
-    regs: z.tuple([z.number(), z.number(), z.number()]),
-    eps: z.number().optional(),
-    lambda: z.number().optional(),
+  hyper: lrRegsSchema.extend({
+    eps: amrAdversarySchema.shape.eps.optional(),
+    lambda: amrAdversarySchema.shape.lambda.optional(),
   }).passthrough(),
   best: z.object({
     epoch: z.number().int().min(0),

@@ -30,57 +30,55 @@ import {
   scoringFactors,
   targetScores,
 } from "../../models/eval_scores.ts";
-import { loadFeatures, loadPhaseData, type PhaseData, phaseFiles } from "./train_inputs.ts";
+import {
+  loadFeatures,
+  loadPhaseData,
+  type PhaseData,
+  phaseFiles,
+  phaseSchema,
+} from "./train_inputs.ts";
 import { loadWeights, saveWeights, weightFile, type WeightName } from "../../io/weights.ts";
 import { bestCurveRow, curveCsv, type CurveRow } from "../../io/curve.ts";
 import { writeJson, writeScores } from "./model_outputs.ts";
-import { readChosen } from "./chosen.ts";
+import { overrideFieldSchema, readChosen } from "./chosen.ts";
+import { amrAdversarySchema, bprModelSchema, runSettingsSchema } from "../../config/profile.ts";
 
-const triple = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
+/** Std of the truncated-normal initialisation of the weights a stage draws (authors: 0.01). */
+export const initStdSchema = z.number().positive().default(0.01);
 
-/** Parameters of every BPR-trained model stage. */
-export const bprParamsSchema = z.object({
-  /** `final` (train on all of train.npy, evaluate on test) or `tune` (validation). */
-  phase: z.enum(["final", "tune"]).default("final"),
-  epochs: z.number().int().min(1),
-  /** Evaluate on the phase's target every this many epochs (and at epoch 0 and the last). */
-  evalEvery: z.number().int().min(1),
-  /** Adagrad learning rates [P (and H), Q, E]. */
-  lr: triple,
-  /** L2 weights [l1 on p_u, l2 on item vectors, l3 on E] (authors' run.sh). */
-  regs: triple,
-  /** Embedding size K. */
-  k: z.number().int().min(1),
-  batchSize: z.number().int().min(1),
-  /** Std of the truncated-normal initialisation (authors: 0.01). */
-  initStd: z.number().positive().default(0.01),
-  /** Cold-start test items: zero ID embedding (paper) or the authors' random one. */
-  coldMode: z.enum(["zero", "official"]).default("zero"),
-  /** Where the hyper-parameters come from (profile's `source`). */
-  source: z.string().min(1),
+/** The run-wide profile settings every BPR model stage takes (`runSettingsSchema` keys). */
+export const BPR_RUN_FIELDS = {
+  k: true,
+  batchSize: true,
+  evalEvery: true,
+  coldMode: true,
+} as const;
+
+/**
+ * Parameters of every BPR-trained model stage: the profile's model fields
+ * (`bprModelSchema`), its {@link BPR_RUN_FIELDS}, and the node's phase, init and overrides.
+ */
+export const bprParamsSchema = bprModelSchema.extend({
+  ...runSettingsSchema.pick(BPR_RUN_FIELDS).shape,
+  phase: phaseSchema.default("final"),
+  initStd: initStdSchema,
   /** Fields replaced by the `hyper` input (`-tuned` variants only). */
-  override: z.array(z.enum(["epochs", "lr", "regs", "eps", "lambda"])).default([]),
+  override: z.array(overrideFieldSchema).default([]),
 }).strict();
 
-/** VBPR: plus the score form (paper eq. 4, or the original eq. 2). */
+/** VBPR: plus the score form (the profile's `vbprForm`). */
 export const vbprParamsSchema = bprParamsSchema.extend({
-  form: z.enum(["eq4", "eq2"]).default("eq4"),
+  form: runSettingsSchema.shape.vbprForm,
 }).strict();
 
-/** AMR: plus its adversary (paper eq. 7-12). */
-export const amrParamsSchema = bprParamsSchema.extend({
-  eps: z.number().min(0),
-  lambda: z.number().min(0),
-  adversary: z.enum(["grad", "rand", "sign"]).default("grad"),
-}).strict();
+/** AMR: plus its adversary (the profile's `amrAdversarySchema` fields). */
+export const amrParamsSchema = bprParamsSchema.extend(amrAdversarySchema.shape).strict();
 
 /** Parameters as the shared run sees them (the union of the three schemas). */
-export type TrainParams = z.infer<typeof bprParamsSchema> & {
-  form?: "eq4" | "eq2";
-  eps?: number;
-  lambda?: number;
-  adversary?: "grad" | "rand" | "sign";
-};
+export type TrainParams =
+  & z.infer<typeof bprParamsSchema>
+  & Partial<Pick<z.infer<typeof vbprParamsSchema>, "form">>
+  & Partial<z.infer<typeof amrAdversarySchema>>;
 
 /** Inputs every model stage reads (the phase's data). */
 export const PHASE_INPUTS: readonly string[] = [

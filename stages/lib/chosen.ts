@@ -7,21 +7,18 @@
  * @module
  */
 import { z } from "zod";
+import { amrAdversarySchema, lrRegsSchema } from "../../config/profile.ts";
 
-const triple = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
+/** A field a training node may take from `chosen.json` (its params' `override`). */
+export const overrideFieldSchema = z.enum(["epochs", "lr", "regs", "eps", "lambda"]);
 
 /** Hyper-parameters a selection can fix. */
 export const chosenValuesSchema = z.object({
   /** Best epoch by validation NDCG@10 (the final run trains this many epochs). */
   epochs: z.number().int().min(1),
-  /** Adagrad learning rates [P, Q, E]. */
-  lr: triple,
-  /** L2 weights [l1, l2, l3]. */
-  regs: triple,
-  /** AMR perturbation radius. */
-  eps: z.number().min(0).optional(),
-  /** AMR adversarial weight. */
-  lambda: z.number().min(0).optional(),
+  ...lrRegsSchema.shape,
+  eps: amrAdversarySchema.shape.eps.optional(),
+  lambda: amrAdversarySchema.shape.lambda.optional(),
 }).strict();
 
 /** Validation result of one grid point. */
@@ -91,7 +88,7 @@ export type Chosen = z.infer<typeof chosenSchema>;
 /** The values of a `chosen.json`. */
 export type ChosenValues = z.infer<typeof chosenValuesSchema>;
 /** A field a training node may take from `chosen.json`. */
-export type OverrideField = "epochs" | "lr" | "regs" | "eps" | "lambda";
+export type OverrideField = z.infer<typeof overrideFieldSchema>;
 
 /**
  * Reads and validates a `chosen.json`.

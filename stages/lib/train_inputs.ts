@@ -14,12 +14,19 @@
  *
  * @module
  */
+import { z } from "zod";
 import { readNpy } from "../../io/npy.ts";
 import type { FeatureMatrix, TrainSet } from "../../models/types.ts";
 import { type Pairs, readIdMap, readPairs, readPerUser } from "../../io/interactions.ts";
 
-/** Phase of a run: final training (evaluated on test) or tuning (evaluated on validation). */
-export type Phase = "final" | "tune";
+/**
+ * Phase of a run: `final` (train on all of train.npy, evaluate on test) or `tune` (train
+ * without the validation pairs, evaluate on validation).
+ */
+export const phaseSchema = z.enum(["final", "tune"]);
+
+/** Phase of a run (see {@link phaseSchema}). */
+export type Phase = z.infer<typeof phaseSchema>;
 
 /** Input files of a model stage (absolute paths). */
 export interface PhaseFiles {
