@@ -3,6 +3,7 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { join } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import {
   externalFileHash,
   type Project,
@@ -141,6 +142,14 @@ export const project: Project = {
   runtime: runtimeFacts,
   threadsEnv: THREADS_ENV,
   debugEnv: "AMR_DEBUG",
+  executorConfigDir: join(CONFIGS, "executors"),
+  jobCommand: [
+    Deno.execPath(),
+    "run",
+    "--allow-all",
+    "--v8-flags=--max-old-space-size=16384",
+    fromFileUrl(new URL("./main.ts", import.meta.url)),
+  ],
   resolveTarget,
   check: checkSupport(CONFIGS),
   extend(program: Command) {

@@ -18,6 +18,10 @@ import { printCheck, runCheck } from "./check_command.ts";
 import { toTargetOptions, withTargetOptions } from "./cli_options.ts";
 import { registerBundleCommands, runVerifyBundle } from "./bundle_command.ts";
 import { DEFAULT_LIMITS } from "./archive.ts";
+import { createProgress } from "./progress.ts";
+import { runPendingNode } from "./run_node.ts";
+import { clusterConfig, LOCAL_EXECUTORS, projectSlurmExecutor } from "./executors/select.ts";
+import { jobStatuses } from "./executors/job_status.ts";
 
 async function load(
   p: Project,
@@ -49,6 +53,25 @@ export function buildCli(p: Project): Command {
       "threads per stage for numeric kernels (default: the cores)",
       (v) => positiveInt(v, "--threads"),
     )
+    .option(
+      "--executor <name>",
+      `where stages run: ${LOCAL_EXECUTORS[0]} (default), slurm, or a config's name`,
+    )
+    .option("--partition <name>", "SLURM partition")
+    .option("--account <name>", "SLURM account")
+    .option("--time <limit>", "SLURM time limit per job, e.g. 2:00:00")
+    .option("--mem <size>", "SLURM memory per job, e.g. 4G")
+    .option("--cpus-per-task <n>", "SLURM CPUs per job", (v) => positiveInt(v, "--cpus-per-task"))
+    .option(
+      "--sbatch-flag <flag>",
+      "extra sbatch flag (repeatable)",
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
+    .option(
+      "--max-retries <n>",
+      "resubmissions of a job that ended without an entry",
+      (v) => nonNegativeInt(v, "--max-retries"),
+    )
     .action(async (f) => {
       if (f.threads !== undefined) {
         if (!p.threadsEnv) throw new Error("--threads: this project has no threaded kernels");
@@ -56,8 +79,11 @@ export function buildCli(p: Project): Command {
       }
       const target = await p.resolveTarget(toTargetOptions(p, f));
       const dryRun = f.dryRun ?? false;
+      const cluster = await clusterConfig(p, f);
+      const log = (l: string) => console.error(l);
       const report = await withInterrupt((signal) =>
         reproduceTarget(p, target, {
+          ...(cluster && !dryRun ? { executor: projectSlurmExecutor(p, cluster, log) } : {}),
           jobs: f.jobs,
           force: f.force === true ? true : Array.isArray(f.force) ? f.force : false,
           dryRun,
@@ -82,16 +108,25 @@ export function buildCli(p: Project): Command {
         runtime: await p.runtime(),
         state,
       });
+      const jobs = await jobStatuses(
+        store,
+        statuses.filter((s) => s.state === "stale" && s.key).map((s) => s.key!),
+      );
       if (f.json) {
-        console.log(JSON.stringify({ target: target.name, nodes: statuses }, null, 2));
+        const nodes = statuses.map((s) => {
+          const job = s.key ? jobs.get(s.key) : undefined;
+          return job ? { ...s, job } : s;
+        });
+        console.log(JSON.stringify({ target: target.name, nodes }, null, 2));
         return;
       }
       console.log(`target ${target.name}`);
       for (const s of statuses) {
+        const job = s.key ? jobs.get(s.key) : undefined;
         console.log(
           `  ${s.state === "fresh" ? "fresh" : "STALE"}  ${s.id}${
             s.key ? `  ${s.key.slice(0, 12)}` : ""
-          }`,
+          }${job ? `  job ${job.jobId} ${job.state}` : ""}`,
         );
         for (const r of s.reasons) console.log(`         - ${r}`);
       }
@@ -114,6 +149,26 @@ export function buildCli(p: Project): Command {
     .action(async (f) => {
       const target = await p.resolveTarget(toTargetOptions(p, f));
       console.log(formatDag(buildGraph(target.nodes), f.format as DagFormat, p.name));
+    });
+
+  program.command("run-node")
+    .description("run one pending node by key and commit its entry (what a cluster job runs)")
+    .argument("<key>", "the node's key (its pending record is store/.pending/<key>.json)")
+    .action(async (key: string) => {
+      const store = new Store(p.artifactsRoot);
+      const hasher = await CodeHasher.load([p.entry], p.root);
+      const runtime = await p.runtime();
+      const r = await withInterrupt((signal) =>
+        runPendingNode(key, {
+          store,
+          hasher,
+          runtime,
+          signal,
+          log: (l) => console.error(l),
+          progress: (id) => createProgress(id, { plain: true }),
+        })
+      );
+      console.log(`${r.ran ? "committed" : "already committed"} ${r.manifest.node} ${key}`);
     });
 
   program.command("verify")
@@ -186,6 +241,14 @@ export function buildCli(p: Project): Command {
   registerBundleCommands(program, p);
   p.extend?.(program);
   return program;
+}
+
+function nonNegativeInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(`${flag} expects a non-negative integer, got "${v}"`);
+  }
+  return n;
 }
 
 function positiveInt(v: string, flag: string): number {

@@ -112,6 +112,17 @@ export class CodeHasher {
     return fp;
   }
 
+  /** The repository root module paths are relative to. */
+  get root(): string {
+    return this.#root;
+  }
+
+  /** True when `moduleUrl` is a local module of the loaded graph (the project's own code). */
+  isProjectModule(moduleUrl: string): boolean {
+    const mod = this.#graph.get(this.#resolve(moduleUrl));
+    return mod?.local !== undefined && mod.local.startsWith(this.#root + "/");
+  }
+
   #resolve(spec: string): string {
     let s = spec;
     for (let i = 0; i < 10 && this.#redirects[s]; i++) s = this.#redirects[s];

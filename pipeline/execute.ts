@@ -45,12 +45,10 @@ export function deepFreeze<T>(v: T): T {
   return v;
 }
 
-/** Finds the export name under which a module exports `stage`. */
-export async function exportNameOf(stage: Stage): Promise<string> {
+/** Finds the export name under which a module exports `stage`; null when it does not. */
+export async function exportNameOf(stage: Stage): Promise<string | null> {
   const mod = await import(stage.module) as Record<string, unknown>;
-  const name = Object.keys(mod).find((k) => mod[k] === stage);
-  if (!name) throw new Error(`stage ${stage.name} is not exported by ${stage.module}`);
-  return name;
+  return Object.keys(mod).find((k) => mod[k] === stage) ?? null;
 }
 
 /** Runs the stage in this process. */

@@ -82,6 +82,13 @@ export interface Project {
    * Absent: no `--threads` option.
    */
   threadsEnv?: string;
+  /** Folder of executor configs: `--executor <name>` reads `<name>.json` there. */
+  executorConfigDir?: string;
+  /**
+   * Command that runs this CLI on a cluster node, before `run-node <key>` (default: this
+   * Deno with `--allow-all` and the running main module).
+   */
+  jobCommand?: string[];
   /** Environment variable that, when set, makes the CLI print stack traces with errors. */
   debugEnv?: string;
 }

@@ -6,6 +6,7 @@ import { buildGraph } from "./dag.ts";
 import type { Project, Target } from "./project.ts";
 import { publishResults } from "./results.ts";
 import { runGraph, type RunReport } from "./runner.ts";
+import type { Executor } from "./executor.ts";
 import { recordState } from "./state.ts";
 import { Store } from "./store.ts";
 import { gitInfo } from "./git.ts";
@@ -15,6 +16,8 @@ export interface ReproduceOptions {
   /** Node ids to build (with their ancestors); all nodes when omitted. */
   targets?: string[];
   jobs?: number;
+  /** Where nodes run (default: the local executor for `jobs`). */
+  executor?: Executor;
   force?: boolean | string[];
   dryRun?: boolean;
   signal?: AbortSignal;
@@ -35,6 +38,7 @@ export async function reproduceTarget(
     hasher,
     runtime,
     jobs: opts.jobs,
+    executor: opts.executor,
     force: opts.force,
     dryRun: opts.dryRun,
     signal: opts.signal,

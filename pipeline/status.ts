@@ -76,7 +76,8 @@ export async function graphStatus(
   return out;
 }
 
-function diffModules(
+/** Names the modules and npm packages that differ between two code fingerprints. */
+export function diffModules(
   before: Record<string, string>,
   after: Record<string, string>,
   pkgBefore: string[],

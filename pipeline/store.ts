@@ -5,19 +5,9 @@
  */
 import { join } from "node:path";
 import { Manifest } from "./manifest.ts";
+import { acquireLock, type HeldLock, type LockOptions } from "./lock.ts";
 
-/** Options for waiting on a lock held by another process. */
-export interface LockOptions {
-  /** Milliseconds to wait for another process's lock before failing (default: 6 hours). */
-  timeoutMs?: number;
-  /** Poll interval in milliseconds (default 200). */
-  pollMs?: number;
-}
-
-/** A held lock; release it when done. */
-export interface HeldLock {
-  release(): Promise<void>;
-}
+export type { HeldLock, LockOptions } from "./lock.ts";
 
 /** Access to the store under one artifacts root. */
 export class Store {
@@ -109,37 +99,14 @@ export class Store {
 
   /**
    * Takes the lock for producing entry `key`. Waits while a live process holds it; a lock whose
-   * process is gone is taken over. Fails with a clear message after `timeoutMs`.
+   * process is gone, or whose heartbeat stopped, is taken over (see `lock.ts`). Fails with a
+   * clear message after `timeoutMs`.
    */
   async lock(key: string, options: LockOptions = {}): Promise<HeldLock> {
-    await Deno.mkdir(this.dir, { recursive: true });
-    const path = join(this.dir, `${key}.lock`);
-    const timeout = options.timeoutMs ?? 6 * 3600 * 1000;
-    const poll = options.pollMs ?? 200;
-    const t0 = Date.now();
-    const me = JSON.stringify({ pid: Deno.pid, host: Deno.hostname(), since: new Date() });
-    while (true) {
-      try {
-        await Deno.writeTextFile(path, me, { createNew: true });
-        return { release: () => Deno.remove(path).catch(() => {}) };
-      } catch (e) {
-        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-      }
-      const holder = await readLockHolder(path);
-      if (holder && !holderAlive(holder)) {
-        await Deno.remove(path).catch(() => {});
-        continue;
-      }
-      if (Date.now() - t0 > timeout) {
-        throw new Error(
-          `store entry ${key.slice(0, 12)} is locked by process ${holder?.pid ?? "?"} ` +
-            `(${path}); waited ${
-              Math.round(timeout / 1000)
-            } s. If no run is active, delete the lock file.`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, poll));
-    }
+    return await acquireLock(join(this.dir, `${key}.lock`), {
+      what: `store entry ${key.slice(0, 12)}`,
+      ...options,
+    });
   }
 
   /** Removes temporary folders and stale locks left by crashed runs; returns how many. */
@@ -154,29 +121,6 @@ export class Store {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     return n;
-  }
-}
-
-interface LockHolder {
-  pid: number;
-  host: string;
-}
-
-async function readLockHolder(path: string): Promise<LockHolder | null> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path)) as LockHolder;
-  } catch {
-    return null; // being written or just removed
-  }
-}
-
-function holderAlive(holder: LockHolder): boolean {
-  if (holder.host !== Deno.hostname()) return true; // cannot tell: assume alive
-  try {
-    Deno.statSync(`/proc/${holder.pid}`);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -1,0 +1,193 @@
+/**
+ * Lock files that work on a shared (NFS) filesystem: an `O_EXCL` create of a file naming its
+ * owner, a heartbeat that rewrites the file while the lock is held, and takeover of a stale
+ * lock (see docs/locking.md for why this and not `proper-lockfile`).
+ *
+ * Staleness is judged on the waiter's own clock: a lock whose content (owner token + beat
+ * counter) has not changed for `staleMs` is stale, so clock skew between hosts does not
+ * matter. On the owner's host a lock whose process is gone is stale at once. Takeover renames
+ * the stale file aside (one taker wins the rename) and checks it took the content it judged
+ * stale; if a fresh lock was taken by mistake it is linked back. An owner whose heartbeat
+ * finds the file no longer its own has lost the lock and says so through `lost`.
+ */
+import { join } from "node:path";
+
+/** Options of {@link acquireLock}. */
+export interface LockOptions {
+  /** Milliseconds to wait for another process's lock before failing (default: 6 hours). */
+  timeoutMs?: number;
+  /** Poll interval in milliseconds (default 200). */
+  pollMs?: number;
+  /** A lock unchanged this long is stale (default 60 s; the heartbeat is a fifth of it). */
+  staleMs?: number;
+  /** What the lock guards, for messages (default: the file name). */
+  what?: string;
+  /** Aborts the wait. */
+  signal?: AbortSignal;
+}
+
+/** A held lock; release it when done. */
+export interface HeldLock {
+  /** Stops the heartbeat and removes the lock file if it is still ours. */
+  release(): Promise<void>;
+  /** Aborted when the heartbeat finds that another process took the lock over. */
+  readonly lost: AbortSignal;
+}
+
+/** The content of a lock file. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** Unique per acquisition. */
+  token: string;
+  /** Heartbeat counter, incremented on every beat. */
+  beat: number;
+  since: string;
+}
+
+/** Takes the lock file at `path`, waiting while a live holder has it. */
+export async function acquireLock(path: string, options: LockOptions = {}): Promise<HeldLock> {
+  const timeout = options.timeoutMs ?? 6 * 3600 * 1000;
+  const poll = options.pollMs ?? 200;
+  const staleMs = options.staleMs ?? 60_000;
+  const what = options.what ?? path;
+  const t0 = Date.now();
+  await Deno.mkdir(join(path, ".."), { recursive: true });
+  const me: LockHolder = {
+    pid: Deno.pid,
+    host: Deno.hostname(),
+    token: crypto.randomUUID(),
+    beat: 0,
+    since: new Date().toISOString(),
+  };
+  // Last content seen of someone else's lock, and since when (our clock) it has not changed.
+  let seen: { text: string; at: number } | null = null;
+  while (true) {
+    options.signal?.throwIfAborted();
+    try {
+      await Deno.writeTextFile(path, JSON.stringify(me), { createNew: true });
+      return startHeartbeat(path, me, staleMs);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+    const text = await readText(path);
+    if (text !== null) {
+      const now = Date.now();
+      if (!seen || seen.text !== text) seen = { text, at: now };
+      const holder = parseHolder(text);
+      const dead = holder !== null && holder.host === Deno.hostname() && !pidAlive(holder.pid);
+      if (dead || now - seen.at >= staleMs) {
+        await takeOver(path, text);
+        seen = null;
+        continue;
+      }
+      if (now - t0 > timeout) {
+        throw new Error(
+          `${what} is locked by process ${holder?.pid ?? "?"} on ${holder?.host ?? "?"} ` +
+            `(${path}); waited ${Math.round(timeout / 1000)} s. ` +
+            `If no run is active, delete the lock file.`,
+        );
+      }
+    }
+    await sleep(poll, options.signal);
+  }
+}
+
+/** Reads the holder of a lock file; null when absent or unreadable. */
+export async function readLockHolder(path: string): Promise<LockHolder | null> {
+  const text = await readText(path);
+  return text === null ? null : parseHolder(text);
+}
+
+/** Removes a stale lock whose content is `staleText`; restores it if it changed meanwhile. */
+async function takeOver(path: string, staleText: string): Promise<void> {
+  const aside = `${path}.stale-${crypto.randomUUID()}`;
+  try {
+    await Deno.rename(path, aside);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return; // another waiter took it first
+    throw e;
+  }
+  const took = await readText(aside);
+  if (took !== staleText) {
+    // We moved a lock taken after we judged the old one stale: put it back unless a new one
+    // already exists (then its owner's heartbeat reports the loss).
+    await Deno.link(aside, path).catch(() => {});
+  }
+  await Deno.remove(aside).catch(() => {});
+}
+
+function startHeartbeat(path: string, me: LockHolder, staleMs: number): HeldLock {
+  const lost = new AbortController();
+  let released = false;
+  let beating: Promise<void> = Promise.resolve();
+  const mine = () => JSON.stringify(me);
+  const beat = async () => {
+    const text = await readText(path);
+    if (text !== mine()) {
+      lost.abort(new Error(`lock ${path} was taken over by another process`));
+      clearInterval(timer);
+      return;
+    }
+    me.beat++;
+    // Rewrite through a temporary file and rename so a reader never sees a torn file.
+    const tmp = `${path}.beat-${me.token}`;
+    await Deno.writeTextFile(tmp, mine());
+    if (!released) await Deno.rename(tmp, path);
+    else await Deno.remove(tmp).catch(() => {});
+  };
+  const timer = setInterval(() => {
+    beating = beating.then(beat).catch(() => {});
+  }, Math.max(50, Math.floor(staleMs / 5)));
+  Deno.unrefTimer(timer);
+  return {
+    lost: lost.signal,
+    async release() {
+      released = true;
+      clearInterval(timer);
+      await beating;
+      if ((await readText(path)) === mine()) await Deno.remove(path).catch(() => {});
+    },
+  };
+}
+
+function parseHolder(text: string): LockHolder | null {
+  try {
+    const v = JSON.parse(text) as LockHolder;
+    return typeof v.pid === "number" && typeof v.host === "string" ? v : null;
+  } catch {
+    return null; // written by an older version, or torn: judged by its age alone
+  }
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
