@@ -30,7 +30,7 @@ import {
   type TrainSet,
 } from "../models/types.ts";
 import { Rng } from "../pipeline/rng.ts";
-import { factorScorer, scoringFactors, targetScores } from "../models/eval_scores.ts";
+import { factorScorer, scoringFactors, targetScores } from "../models/evaluation.ts";
 
 /** Shapes of a benchmark scale (paper Table 1 after the leave-one-out split). */
 export interface Scale {

@@ -8,8 +8,8 @@
  * perturbation. `rand` is Gaussian noise rescaled to the same L2 radius eps per item.
  *
  * Every item of the ranking is perturbed (the test item and its negatives); scores use the same
- * scoring factors as training curves (`eval_scores.ts`), with `E Delta_i` added to item i's
- * visual part (`models/perturb.ts`).
+ * scoring factors as training curves (`models/evaluation.ts`), with `E Delta_i` added to item
+ * i's visual part (`models/perturb.ts`); ranks and metrics come from `models/evaluation.ts`.
  *
  * @module
  */
@@ -18,8 +18,7 @@ import { itemLossGradients, perturbationLatents } from "./perturb.ts";
 import { buildTrainIndex, sampleEpoch } from "./sampler.ts";
 import type { AdversaryKind, FeatureMatrix, TrainSet, Weights } from "./types.ts";
 import type { ColdMode } from "./score.ts";
-import { factorScorer, scoringFactors, targetScores } from "./eval_scores.ts";
-import type { EvalTarget } from "../stages/lib/train_inputs.ts";
+import { type EvalTarget, factorScorer, scoringFactors, targetScores } from "./evaluation.ts";
 
 /** Where the adversary's gradient comes from; printed in every robustness output. */
 export const ADVERSARY_NOTE =
@@ -107,62 +106,6 @@ export function attackedScores(
     }
   }
   return targetScores(factorScorer(f), target);
-}
-
-/**
- * Rank of each user's target among its negatives: the number of negatives scoring at least the
- * target's score (ties count against the model, as in `evaluate.ts`); -1 for a NaN row.
- *
- * @param scores float32 `[users, 1 + n]`
- * @param n negatives per user
- */
-export function targetRanks(scores: Float32Array, n: number): Int32Array {
-  const width = 1 + n;
-  const users = scores.length / width;
-  const out = new Int32Array(users);
-  for (let u = 0; u < users; u++) {
-    const base = u * width;
-    const p = scores[base];
-    if (Number.isNaN(p)) {
-      out[u] = -1;
-      continue;
-    }
-    let rank = 0;
-    for (let j = 1; j <= n; j++) if (!(scores[base + j] < p)) rank++;
-    out[u] = rank;
-  }
-  return out;
-}
-
-/** HR@N and NDCG@N means over users with a rank. */
-export interface RankMetrics {
-  /** Mean HR@N. */
-  hr10: number;
-  /** Mean NDCG@N. */
-  ndcg10: number;
-  /** Users averaged over. */
-  users: number;
-}
-
-/**
- * HR@N and NDCG@N (`ln 2 / ln(rank + 2)` when rank < N) from ranks (-1 = skipped).
- *
- * @param ranks rank per user
- * @param cutoff N (default 10)
- */
-export function rankMetrics(ranks: Int32Array, cutoff = 10): RankMetrics {
-  let users = 0;
-  let hr = 0;
-  let ndcg = 0;
-  for (const r of ranks) {
-    if (r < 0) continue;
-    users++;
-    if (r < cutoff) {
-      hr += 1;
-      ndcg += Math.LN2 / Math.log(r + 2);
-    }
-  }
-  return { hr10: users ? hr / users : NaN, ndcg10: users ? ndcg / users : NaN, users };
 }
 
 /**

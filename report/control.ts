@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { metricNames, PAPER_CUTOFFS } from "../models/metrics.ts";
+import { metricNames, PAPER_CUTOFFS } from "../models/evaluation.ts";
 import { pairedTTest } from "../models/significance.ts";
 import type { Manifest } from "../pipeline/manifest.ts";
 import type { ControlEpochs, ControlSet, ControlTable } from "./input.ts";

@@ -8,6 +8,7 @@
  * @module
  */
 import { readNpy } from "../io/npy.ts";
+import { metricsFromRanks } from "../models/evaluation.ts";
 import type { RobustnessUsers } from "./input.ts";
 
 /** Column names of `robust_users.npy`. */
@@ -25,16 +26,13 @@ export function robustUserColumns(
 }
 
 /**
- * Per-user NDCG@10 (cutoff 10, `ln 2 / ln(rank + 2)` below it, 0 otherwise) from the test
- * item's ranks; NaN for a negative rank (no target).
+ * Per-user NDCG@10 (`models/evaluation.ts`) from the test item's ranks; NaN for rank -1 (no
+ * target).
  *
  * @param ranks per-user rank of the test item
  */
 export function userNdcg10(ranks: Int32Array): Float32Array {
-  return Float32Array.from(
-    ranks,
-    (r) => (r < 0 ? NaN : r < 10 ? Math.LN2 / Math.log(r + 2) : 0),
-  );
+  return Float32Array.from(metricsFromRanks(ranks, [10]).ndcg[0]);
 }
 
 /**

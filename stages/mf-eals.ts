@@ -13,7 +13,7 @@ import { defineStage } from "../pipeline/stage.ts";
 import { trainEals } from "../models/eals.ts";
 import { coldItems } from "../models/sampler.ts";
 import type { Weights } from "../models/types.ts";
-import { factorScorer, quickMetrics, scoringFactors, targetScores } from "../models/eval_scores.ts";
+import { factorScorer, scoreMetrics, scoringFactors, targetScores } from "../models/evaluation.ts";
 import { loadPhaseData, phaseFiles, phaseSchema } from "./lib/train_inputs.ts";
 import { curveCsv, type CurveRow } from "../io/curve.ts";
 import { writeJson, writeScores } from "./lib/model_outputs.ts";
@@ -46,7 +46,7 @@ export const stage = defineStage({
     const evaluate = (w: Weights) => {
       const f = scoringFactors(w, null, { coldItems: cold, coldMode: p.coldMode });
       const scores = targetScores(factorScorer(f), data.target);
-      return { scores, ...quickMetrics(scores, data.target.n, 10) };
+      return { scores, ...scoreMetrics(scores, data.target.n, 10) };
     };
     const rng = ctx.rng.fork("init");
     const P0 = new Float32Array(nUsers * p.k).map(() => p.initStd * rng.normal());

@@ -8,7 +8,7 @@
  *   and AMR at `rankEps`.
  *
  * The adversary's gradient comes from the clean BPR loss summed over one epoch of training
- * triples (paper eq. 6; see `lib/robustness.ts`); every output says so.
+ * triples (paper eq. 6; see `models/robustness.ts`); every output says so.
  *
  * Inputs: the final phase's data (`train`, `validation`, `target` = test.npy, `negatives`,
  * `item_map`), `features`, VBPR's `vbpr_P`, `vbpr_Q`, `vbpr_E`, `vbpr_H`, AMR's `amr_P`,
@@ -30,10 +30,9 @@ import {
   attackedScores,
   changeStats,
   rankChanges,
-  rankMetrics,
   relativeChange,
-  targetRanks,
 } from "../models/robustness.ts";
+import { type CutoffMetrics, rankMetrics, rankTargets } from "../models/evaluation.ts";
 import { loadFeatures, loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
 import { loadWeights } from "../io/weights.ts";
 import { writeJson } from "./lib/model_outputs.ts";
@@ -134,7 +133,7 @@ export const stage = defineStage({
     };
     const n = data.target.n;
     const ranksUnder = (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) =>
-      targetRanks(
+      rankTargets(
         attackedScores(m, data.target, { kind, eps, g: gm, rng: ctx.rng.fork(`${kind}@${eps}`) }),
         n,
       );
@@ -142,7 +141,7 @@ export const stage = defineStage({
       vbpr: ranksUnder(vbpr, g.vbpr, "grad", 0),
       amr: ranksUnder(amr, g.amr, "grad", 0),
     };
-    const cleanLevel = { vbpr: rankMetrics(clean.vbpr), amr: rankMetrics(clean.amr) };
+    const cleanLevel = { vbpr: rankMetrics(clean.vbpr, 10), amr: rankMetrics(clean.amr, 10) };
     const total = p.tableEps.length * 2 + p.perturbEps.length * p.figureKinds.length + 2;
     let done = 0;
     ctx.progress.start(total, "perturb-test");
@@ -155,23 +154,18 @@ export const stage = defineStage({
     const attacks = (
       m: AttackedModel,
       gm: Float64Array,
-      level: { hr10: number; ndcg10: number },
+      level: CutoffMetrics,
       cleanRanks: Int32Array,
     ): ModelAttacks => {
       userColumns.push(userNdcg10(cleanRanks));
       return {
-        clean: { hr10: level.hr10, ndcg10: level.ndcg10 },
+        clean: { hr10: level.hr, ndcg10: level.ndcg },
         points: p.tableEps.map((eps) => {
           const ranks = ranksUnder(m, gm, "grad", eps);
           userColumns.push(userNdcg10(ranks));
-          const r = rankMetrics(ranks);
+          const r = rankMetrics(ranks, 10);
           step();
-          return {
-            eps,
-            hr10: r.hr10,
-            ndcg10: r.ndcg10,
-            change: relativeChange(level.ndcg10, r.ndcg10),
-          };
+          return { eps, hr10: r.hr, ndcg10: r.ndcg, change: relativeChange(level.ndcg, r.ndcg) };
         }),
       };
     };
@@ -194,9 +188,9 @@ export const stage = defineStage({
     await Deno.writeTextFile(
       `${ctx.outDir}/table3.md`,
       `${toMarkdown(table3Table(table3))}\nClean NDCG@10: VBPR ${
-        cleanLevel.vbpr.ndcg10.toFixed(4)
+        cleanLevel.vbpr.ndcg.toFixed(4)
       }, ` +
-        `AMR ${cleanLevel.amr.ndcg10.toFixed(4)} (dataset ${p.dataset}).\n\n${ADVERSARY_NOTE}\n`,
+        `AMR ${cleanLevel.amr.ndcg.toFixed(4)} (dataset ${p.dataset}).\n\n${ADVERSARY_NOTE}\n`,
     );
 
     // Figure 4 (VBPR only).
@@ -205,14 +199,14 @@ export const stage = defineStage({
       for (const eps of p.perturbEps) {
         const ranks = ranksUnder(vbpr, g.vbpr, kind, eps);
         userColumns.push(userNdcg10(ranks));
-        const r = rankMetrics(ranks);
-        points.push({ kind, eps, hr10: r.hr10, ndcg10: r.ndcg10 });
+        const r = rankMetrics(ranks, 10);
+        points.push({ kind, eps, hr10: r.hr, ndcg10: r.ndcg });
         step();
       }
     }
     const fig4: Figure4Json = {
       note: ADVERSARY_NOTE,
-      clean: { hr10: cleanLevel.vbpr.hr10, ndcg10: cleanLevel.vbpr.ndcg10 },
+      clean: { hr10: cleanLevel.vbpr.hr, ndcg10: cleanLevel.vbpr.ndcg },
       points,
     };
     await writeJson(`${ctx.outDir}/figure4.json`, fig4);

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { writeNpy } from "../io/npy.ts";
 import { popScoresFor, popularityScores } from "../models/pop.ts";
-import { quickMetrics, targetScores } from "../models/eval_scores.ts";
+import { scoreMetrics, targetScores } from "../models/evaluation.ts";
 import { loadPhaseData, phaseFiles, phaseSchema } from "./lib/train_inputs.ts";
 import { curveCsv } from "../io/curve.ts";
 import { writeJson, writeScores } from "./lib/model_outputs.ts";
@@ -30,7 +30,7 @@ export const stage = defineStage({
     const data = await loadPhaseData(phaseFiles(ctx.inputs), ctx.params.phase);
     const pop = popularityScores(data.train.items, data.train.nItems);
     const scores = targetScores((_users, items) => popScoresFor(pop, items), data.target);
-    const m = quickMetrics(scores, data.target.n, 10);
+    const m = scoreMetrics(scores, data.target.n, 10);
     const seconds = (performance.now() - t0) / 1000;
     await writeScores(`${ctx.outDir}/scores.npy`, scores, {
       users: data.target.users,

@@ -25,7 +25,7 @@ import { buildControl, controlEpochs } from "../report/control.ts";
 import type { ControlSet, UserValues } from "../report/input.ts";
 import { readRobustUsers } from "../report/robust_users.ts";
 import { readNpy } from "../io/npy.ts";
-import { metricNames, PAPER_CUTOFFS } from "../models/metrics.ts";
+import { metricNames, PAPER_CUTOFFS } from "../models/evaluation.ts";
 import { writeJson } from "./lib/model_outputs.ts";
 import { ADVERSARY_NOTE } from "../models/robustness.ts";
 import type { ReportItemId } from "../report/input.ts";

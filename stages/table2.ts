@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { readNpy } from "../io/npy.ts";
-import { metricNames, PAPER_CUTOFFS, type UserMetrics } from "../models/metrics.ts";
+import { metricNames, PAPER_CUTOFFS, rankOfGain, type UserMetrics } from "../models/evaluation.ts";
 import {
   buildTable2,
   type MethodEvaluation,
@@ -54,7 +54,7 @@ export function userMetricsFromMatrix(m: Float32Array, keep: readonly number[]):
       ndcg[c][r] = m[u * cols + cutoffs.length + c];
     }
     const g = ndcg[cutoffs.length - 1][r];
-    ranks[r] = g > 0 ? Math.round(Math.exp(Math.LN2 / g) - 2) : maxCut;
+    ranks[r] = rankOfGain(g, maxCut);
   });
   return { cutoffs, ranks, hr, ndcg };
 }

@@ -20,8 +20,8 @@ import {
   metricNames,
   summarise,
   summaryValues,
-} from "../models/metrics.ts";
-import type { MetricSummary, UserMetrics } from "../models/metrics.ts";
+} from "../models/evaluation.ts";
+import type { MetricSummary, UserMetrics } from "../models/evaluation.ts";
 import { pairedTTest, relativeImprovement } from "../models/significance.ts";
 import type { PairedTTest } from "../models/significance.ts";
 

@@ -26,10 +26,10 @@ import type {
 } from "../../models/types.ts";
 import {
   factorScorer,
-  quickMetrics,
+  scoreMetrics,
   scoringFactors,
   targetScores,
-} from "../../models/eval_scores.ts";
+} from "../../models/evaluation.ts";
 import {
   loadFeatures,
   loadPhaseData,
@@ -163,7 +163,7 @@ function evaluator(
   return (w) => {
     const f = scoringFactors(w, features, { coldItems: cold, coldMode });
     const scores = targetScores(factorScorer(f), data.target);
-    const m = quickMetrics(scores, data.target.n, 10);
+    const m = scoreMetrics(scores, data.target.n, 10);
     return { scores, hr10: m.hr, ndcg10: m.ndcg };
   };
 }

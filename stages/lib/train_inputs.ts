@@ -17,6 +17,7 @@
 import { z } from "zod";
 import { readNpy } from "../../io/npy.ts";
 import type { FeatureMatrix, TrainSet } from "../../models/types.ts";
+import type { EvalTarget } from "../../models/evaluation.ts";
 import { type Pairs, readIdMap, readPairs, readPerUser } from "../../io/interactions.ts";
 
 /**
@@ -54,20 +55,6 @@ export function phaseFiles(inputs: Readonly<Record<string, string>>): PhaseFiles
     negatives: inputs.negatives,
     itemMap: inputs.item_map,
   };
-}
-
-/** Each user's target item and stored negatives. */
-export interface EvalTarget {
-  /** Number of users (rows). */
-  users: number;
-  /** Target item per user, `-1` = no target (skipped). */
-  items: Int32Array;
-  /** Negatives per user. */
-  n: number;
-  /** Negatives, `users x n` row-major. */
-  negatives: Int32Array;
-  /** Users with a target. */
-  evaluated: number;
 }
 
 /** The training set and evaluation target of a phase. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { popScoresFor, popularityScores } from "../../models/pop.ts";
-import { metricsFromRanks, rankAgainstNegatives } from "../../models/metrics.ts";
+import { metricsFromRanks, rankTargets } from "../../models/evaluation.ts";
 
 Deno.test("popularityScores: counts every training interaction, duplicates included", () => {
   // item 0: 3 interactions (one duplicate pair), item 1: 1, item 2: none (cold), item 3: 2
@@ -17,9 +17,8 @@ Deno.test("popScoresFor: gathers scores, and POP ranks cold positives last", () 
   assert.throws(() => popScoresFor(pop, new Int32Array([5])), /outside \[0, 4\)/);
   // user 0: positive item 0 (3) vs negatives 1, 3 -> rank 0; user 1: cold positive 2 (0) vs
   // negatives 1, 2-like tie at 0 -> every negative scores >= 0 -> rank 2.
-  const pos = popScoresFor(pop, new Int32Array([0, 2]));
-  const neg = popScoresFor(pop, new Int32Array([1, 3, 1, 2]));
-  const ranks = rankAgainstNegatives(pos, neg, 2);
+  const scores = popScoresFor(pop, new Int32Array([0, 1, 3, 2, 1, 2]));
+  const ranks = rankTargets(scores, 2);
   assert.deepEqual(Array.from(ranks), [0, 2]);
   assert.deepEqual(Array.from(metricsFromRanks(ranks, [1]).hr[0]), [1, 0]);
 });

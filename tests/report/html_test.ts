@@ -5,7 +5,7 @@ import { buildReportMarkdown } from "../../report/markdown.ts";
 import { REPORT_ITEM_IDS } from "../../report/input.ts";
 import type { Table2Input } from "../../report/input.ts";
 import { buildTable2 } from "../../tables/table2.ts";
-import { metricsFromRanks } from "../../models/metrics.ts";
+import { metricsFromRanks } from "../../models/evaluation.ts";
 import { fakeReportInput } from "./_fixture.ts";
 
 const MINIMAL: ReportInput = {

@@ -1,12 +1,12 @@
 /**
- * Tests of stages/evaluate.ts: hand-worked ranks and metrics with ties, users without a
- * target, and the cold/warm split; and the stage's files.
+ * Tests of stages/evaluate.ts: the stage's files, and the tune phase's cold flags (the
+ * evaluation itself is tested in tests/models/evaluation_test.ts).
  */
 import assert from "node:assert/strict";
 import { readNpy, writeNpy } from "../../io/npy.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
-import { evaluateScores, stage } from "../../stages/evaluate.ts";
+import { stage } from "../../stages/evaluate.ts";
 import { writePairs } from "../../io/interactions.ts";
 
 // 4 users, 3 negatives each. Row: [target score, negatives...].
@@ -33,43 +33,6 @@ const SCORES = new Float32Array([
   0.3,
 ]);
 const TARGET = new Int32Array([4, 5, -1, 6]);
-// Training items: 4 and 6 appear, 5 does not (cold).
-const TRAIN_ITEMS = new Int32Array([4, 6, 7, 4]);
-
-Deno.test("evaluateScores: ranks with ties against the model, NaN rows skipped", () => {
-  const ev = evaluateScores(SCORES, TARGET, TRAIN_ITEMS);
-  assert.deepEqual([...ev.ranks], [0, 2, -1, 3]);
-  assert.deepEqual([...ev.cold], [0, 1, 0, 0]);
-  const row = (u: number) => [...ev.metrics.subarray(u * 6, u * 6 + 6)];
-  const g = (r: number) => Math.fround(Math.LN2 / Math.log(r + 2));
-  // hr@5, hr@10, hr@20, ndcg@5, ndcg@10, ndcg@20
-  assert.deepEqual(row(0), [1, 1, 1, 1, 1, 1]);
-  assert.deepEqual(row(1), [1, 1, 1, g(2), g(2), g(2)]);
-  assert.ok(row(2).every(Number.isNaN));
-  assert.deepEqual(row(3), [1, 1, 1, g(3), g(3), g(3)]);
-});
-
-Deno.test("evaluateScores: overall, cold and warm means with user counts", () => {
-  const ev = evaluateScores(SCORES, TARGET, TRAIN_ITEMS);
-  assert.equal(ev.summary.overall.users, 3);
-  assert.equal(ev.summary.cold.users, 1);
-  assert.equal(ev.summary.warm.users, 2);
-  const ln2 = Math.LN2;
-  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
-  close(ev.summary.overall.values["ndcg@10"], (1 + ln2 / Math.log(4) + ln2 / Math.log(5)) / 3);
-  close(ev.summary.cold.values["ndcg@10"], ln2 / Math.log(4));
-  close(ev.summary.warm.values["ndcg@10"], (1 + ln2 / Math.log(5)) / 2);
-  close(ev.summary.warm.values["hr@5"], 1);
-});
-
-Deno.test("evaluateScores: a rank past 20 gives zero at every cutoff", () => {
-  const n = 25;
-  const scores = new Float32Array(1 + n).fill(1);
-  scores[0] = 0.5; // all 25 negatives higher
-  const ev = evaluateScores(scores, new Int32Array([0]), new Int32Array([0]));
-  assert.equal(ev.ranks[0], 25);
-  assert.deepEqual([...ev.metrics], [0, 0, 0, 0, 0, 0]);
-});
 
 Deno.test("evaluate stage: writes ranks, metrics, cold flags and summary; tune drops validation pairs", async () => {
   const dir = await Deno.makeTempDir({ prefix: "amr_eval_" });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { assertClose } from "../assert_close.ts";
 import { buildTable2, table2PValues } from "../../tables/table2.ts";
 import type { MethodEvaluation } from "../../tables/table2.ts";
-import { metricsFromRanks, summarise } from "../../models/metrics.ts";
+import { metricsFromRanks, summarise } from "../../models/evaluation.ts";
 import { pairedTTest } from "../../models/significance.ts";
 
 // 30 users. AMR ranks u % 3; VBPR is 3 ranks worse for users 0..14 and equal for 15..29; POP
