@@ -16,7 +16,7 @@ import { readNpy, writeNpy } from "../io/npy.ts";
 import { evaluateScores, metricNames, PAPER_CUTOFFS } from "../models/evaluation.ts";
 import { readPairs, readPerUser } from "../io/interactions.ts";
 import { dropValidationPairs, phaseSchema } from "./lib/train_inputs.ts";
-import { writeJson } from "./lib/model_outputs.ts";
+import { writeJson } from "../io/json.ts";
 
 /** The evaluate stage. */
 export const stage = defineStage({

@@ -35,7 +35,7 @@ import {
 import { type CutoffMetrics, rankMetrics, rankTargets } from "../models/evaluation.ts";
 import { loadFeatures, loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
 import { loadWeights } from "../io/weights.ts";
-import { writeJson } from "./lib/model_outputs.ts";
+import { writeJson } from "../io/json.ts";
 import {
   type ModelAttacks,
   paperTable3At,

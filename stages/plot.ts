@@ -15,7 +15,7 @@ import { figuresSchema, runSettingsSchema } from "../config/profile.ts";
 import { defineStage } from "../pipeline/stage.ts";
 import { readNpy } from "../io/npy.ts";
 import { parseCurveCsv } from "../io/curve.ts";
-import { writeJson } from "./lib/model_outputs.ts";
+import { writeJson } from "../io/json.ts";
 import { FIGURE_IDS, type FigureData, figureSpec } from "../figures/specs.ts";
 import { renderSpec } from "../figures/render.ts";
 import {

@@ -12,7 +12,8 @@ import { popScoresFor, popularityScores } from "../models/pop.ts";
 import { scoreMetrics, targetScores } from "../models/evaluation.ts";
 import { loadPhaseData, phaseFiles, phaseSchema } from "./lib/train_inputs.ts";
 import { curveCsv } from "../io/curve.ts";
-import { writeJson, writeScores } from "./lib/model_outputs.ts";
+import { writeScores } from "./lib/model_outputs.ts";
+import { writeJson } from "../io/json.ts";
 import { PHASE_INPUTS } from "./lib/bpr_stage.ts";
 
 /** The POP stage. */

@@ -26,7 +26,7 @@ import type { ControlSet, UserValues } from "../report/input.ts";
 import { readRobustUsers } from "../report/robust_users.ts";
 import { readNpy } from "../io/npy.ts";
 import { metricNames, PAPER_CUTOFFS } from "../models/evaluation.ts";
-import { writeJson } from "./lib/model_outputs.ts";
+import { writeJson } from "../io/json.ts";
 import { ADVERSARY_NOTE } from "../models/robustness.ts";
 import type { ReportItemId } from "../report/input.ts";
 import { pinnedPackages } from "../config/packages.ts";

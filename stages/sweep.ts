@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
-import { writeJson } from "./lib/model_outputs.ts";
+import { writeJson } from "../io/json.ts";
 import { toCsv } from "../tables/format.ts";
 
 /** Input slots of a sweep (the most points it takes). */

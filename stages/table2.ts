@@ -24,7 +24,7 @@ import {
   table2PValues,
 } from "../tables/table2.ts";
 import { type Cell, toCsv, toLatex, toMarkdown } from "../tables/format.ts";
-import { writeJson } from "./lib/model_outputs.ts";
+import { writeJson } from "../io/json.ts";
 import paperTable2 from "../configs/paper/table2.json" with { type: "json" };
 
 /** Row label and input name of each method, in the paper's row order. */

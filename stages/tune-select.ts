@@ -20,7 +20,7 @@
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { type Chosen, type ChosenValues, chosenValuesSchema, type Widening } from "./lib/chosen.ts";
-import { writeJson } from "./lib/model_outputs.ts";
+import { writeJson } from "../io/json.ts";
 import { amrAdversarySchema, lrRegsSchema } from "../config/profile.ts";
 
 /** Input slots of a selection (the largest grid it can take). */

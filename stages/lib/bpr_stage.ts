@@ -39,7 +39,8 @@ import {
 } from "./train_inputs.ts";
 import { loadWeights, saveWeights, weightFile, type WeightName } from "../../io/weights.ts";
 import { bestCurveRow, curveCsv, type CurveRow } from "../../io/curve.ts";
-import { writeJson, writeScores } from "./model_outputs.ts";
+import { writeScores } from "./model_outputs.ts";
+import { writeJson } from "../../io/json.ts";
 import { overrideFieldSchema, readChosen } from "./chosen.ts";
 import { amrAdversarySchema, bprModelSchema, runSettingsSchema } from "../../config/profile.ts";
 

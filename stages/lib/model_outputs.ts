@@ -1,6 +1,6 @@
 /**
- * The files every model stage writes besides its weights: `scores.npy` (the evaluation rows),
- * `curve.csv` (training curve, format in `io/curve.ts`) and `train_summary.json`.
+ * `scores.npy`, the evaluation rows every model stage writes besides its weights (its other
+ * files: `curve.csv`, format in `io/curve.ts`; `train_summary.json`, via `io/json.ts`).
  *
  * @module
  */
@@ -13,9 +13,4 @@ export async function writeScores(
   shape: { users: number; n: number },
 ): Promise<void> {
   await writeNpy(path, { dtype: "float32", shape: [shape.users, 1 + shape.n], data: scores });
-}
-
-/** Writes pretty-printed JSON with a trailing newline. */
-export async function writeJson(path: string, value: unknown): Promise<void> {
-  await Deno.writeTextFile(path, JSON.stringify(value, null, 2) + "\n");
 }
