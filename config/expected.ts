@@ -14,6 +14,8 @@
  */
 import { join } from "node:path";
 import type { CheckSupport, Target, ToleranceOptions } from "../pipeline/mod.ts";
+import { paperMetrics } from "./paper.ts";
+import { paperDatasetOf } from "../plan/data.ts";
 
 /** Tolerance written by `check --update` for a new metric, by its name. */
 export function metricTolerance(name: string): ToleranceOptions {
@@ -33,8 +35,13 @@ export function expectationsPath(configDir: string, target: Target): string {
 }
 
 /** Reads `<results>/metrics.json` of a target's last reproduce. */
-export async function readRunMetrics(target: Target): Promise<Record<string, number>> {
-  const path = join(target.resultsDir, "metrics.json");
+export function readRunMetrics(target: Target): Promise<Record<string, number>> {
+  return readResultsMetrics(target.resultsDir);
+}
+
+/** Reads `metrics.json` of a published results folder. */
+export async function readResultsMetrics(resultsDir: string): Promise<Record<string, number>> {
+  const path = join(resultsDir, "metrics.json");
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -58,7 +65,15 @@ export function checkSupport(configDir: string): CheckSupport {
   return {
     description: "compare the last run's metrics with configs/expected/<dataset>-<profile>.json",
     metrics: readRunMetrics,
+    resultsMetrics: readResultsMetrics,
     expectationsFile: (target) => expectationsPath(configDir, target),
     tolerance: metricTolerance,
+    references: {
+      paper: (meta) => {
+        const dataset = paperDatasetOf(String(meta.dataset ?? ""));
+        return dataset ? paperMetrics(dataset) : null;
+      },
+    },
+    summary: ["table2.vbpr.hr@10", "table2.vbpr.ndcg@10", "table2.amr.hr@10", "table2.amr.ndcg@10"],
   };
 }

@@ -92,3 +92,33 @@ export function paperValues(dataset: string): PaperValues {
     ...(t3 === undefined ? {} : { table3: { eps: paperTable3.eps, vbpr: t3.vbpr, amr: t3.amr } }),
   };
 }
+
+/**
+ * The paper's numbers under the names of a run's `metrics.json` (report/metrics.ts):
+ * `table1.<stat>`, `table2.<method>.<metric>`, `table2.<method>.ri`, `table3.<model>.eps=<e>`,
+ * so `amr diff paper` compares like with like.
+ *
+ * @param dataset dataset key of `configs/paper/*.json`
+ */
+export function paperMetrics(dataset: string): Record<string, number> {
+  const v = paperValues(dataset);
+  const out: Record<string, number> = {};
+  if (v.table1) {
+    for (const k of ["users", "items", "interactions", "sparsity", "coldTestShare"] as const) {
+      out[`table1.${k}`] = v.table1[k];
+    }
+  }
+  if (v.table2) {
+    for (const [method, row] of Object.entries(v.table2.methods)) {
+      v.table2.metrics.forEach((m, i) => out[`table2.${method}.${m}`] = row.values[i]);
+      if (row.ri !== undefined) out[`table2.${method}.ri`] = row.ri;
+    }
+  }
+  if (v.table3) {
+    v.table3.eps.forEach((e, i) => {
+      out[`table3.vbpr.eps=${e}`] = v.table3!.vbpr[i];
+      out[`table3.amr.eps=${e}`] = v.table3!.amr[i];
+    });
+  }
+  return out;
+}

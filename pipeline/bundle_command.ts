@@ -4,12 +4,21 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { relative } from "node:path";
-import { createBundle, DEFAULT_SMALL_BYTES } from "./bundle.ts";
+import { join } from "node:path";
+import { BundleInfo, createBundle, DEFAULT_SMALL_BYTES } from "./bundle.ts";
+import { diffFails, diffMetrics, formatDiff } from "./diff.ts";
+import { readProvenance } from "./runs.ts";
 import { type BundleVerifyReport, verifyBundle } from "./bundle_verify.ts";
-import { DEFAULT_LIMITS } from "./archive.ts";
+import { DEFAULT_LIMITS, extractTarGz } from "./archive.ts";
 import { CodeHasher } from "./code_hash.ts";
-import { toTargetOptions, userCwd, userPath, withTargetOptions } from "./cli_options.ts";
-import type { Project } from "./project.ts";
+import {
+  targetOptions,
+  toTargetOptions,
+  userCwd,
+  userPath,
+  withTargetOptions,
+} from "./cli_options.ts";
+import type { Project, Target, TargetOptions } from "./project.ts";
 import { Store } from "./store.ts";
 
 /** Human-readable size. */
@@ -129,4 +138,91 @@ function printBundleReport(r: BundleVerifyReport, inCheckout: boolean): void {
     `verified ${r.entries} entries, ${r.files} files, ${formatBytes(r.bytes)}: ` +
       `${r.problems.length} problem(s)`,
   );
+}
+
+/** An unpacked bundle in a temporary folder; `close` removes the folder. */
+export interface OpenedBundle {
+  dir: string;
+  info: BundleInfo;
+  close(): Promise<void>;
+}
+
+/** Unpacks an untrusted bundle (safely, with the default limits) and reads its `bundle.json`. */
+export async function openBundle(file: string): Promise<OpenedBundle> {
+  const dir = await Deno.makeTempDir({ prefix: "bundle-" });
+  const close = () => Deno.remove(dir, { recursive: true });
+  try {
+    await extractTarGz(userPath(file), dir, DEFAULT_LIMITS);
+    const parsed = BundleInfo.safeParse(
+      JSON.parse(await Deno.readTextFile(join(dir, "bundle.json"))),
+    );
+    if (!parsed.success) {
+      throw new Error(`${file}: bundle.json: ${parsed.error.issues[0].message}`);
+    }
+    return { dir, info: parsed.data, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/**
+ * The target options of a rerun of a bundle: the bundle's, except those the user gave on the
+ * command line.
+ */
+export function bundleTargetOptions(
+  p: Project,
+  given: TargetOptions,
+  info: BundleInfo,
+  cmd: { getOptionValueSource(key: string): string | undefined },
+): TargetOptions {
+  const out: TargetOptions = { ...given };
+  const opts = targetOptions(p);
+  p.targetOptions.forEach((t, i) => {
+    if (cmd.getOptionValueSource(opts[i].attributeName()) !== "cli") {
+      out[t.name] = info.targetOptions[t.name];
+    }
+  });
+  return out;
+}
+
+/**
+ * After a rerun: per published output, whether it is byte-identical to the bundle's; and for
+ * the metrics, what differs (tolerances as `check`). Returns true when a metric moved past its
+ * tolerance or is missing.
+ */
+export async function compareWithBundle(
+  p: Project,
+  target: Target,
+  bundleDir: string,
+  label: string,
+): Promise<boolean> {
+  const theirs = await readProvenance(join(bundleDir, "results"));
+  const ours = await readProvenance(target.resultsDir);
+  const names = [...new Set([...Object.keys(theirs.items ?? {}), ...Object.keys(ours.items ?? {})])]
+    .sort();
+  let same = 0;
+  console.log(`outputs against ${label}:`);
+  for (const rel of names) {
+    const a = theirs.items?.[rel] as { sha256?: string } | undefined;
+    const b = ours.items?.[rel] as { sha256?: string } | undefined;
+    const what = !a
+      ? "only here"
+      : !b
+      ? "only in the bundle"
+      : a.sha256 === b.sha256
+      ? "byte-identical"
+      : "DIFFERS";
+    if (what === "byte-identical") same++;
+    console.log(`  ${what.padEnd(18)}  ${rel}`);
+  }
+  console.log(`${same} of ${names.length} outputs byte-identical`);
+  if (!p.check) return false;
+  const rows = diffMetrics(
+    await p.check.resultsMetrics(join(bundleDir, "results")),
+    await p.check.resultsMetrics(target.resultsDir),
+    { tolerance: (n) => p.check!.tolerance(n) },
+  );
+  console.log(formatDiff(rows, "plain", { old: label, new: "this rerun" }));
+  return diffFails(rows);
 }

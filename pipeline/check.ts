@@ -77,6 +77,17 @@ export function toleranceOf(m: ExpectedMetric): number {
 }
 
 /**
+ * Whether a produced value is within an expected metric's tolerance (the one rule `check` and
+ * `diff` share; a relative slack of 1e-12 absorbs the rounding of the tolerance itself).
+ *
+ * @param m expected metric
+ * @param got produced value
+ */
+export function withinTolerance(m: ExpectedMetric, got: number): boolean {
+  return Number.isFinite(got) && Math.abs(got - m.value) <= toleranceOf(m) * (1 + 1e-12);
+}
+
+/**
  * Compares produced metrics with the expectations; metrics produced but not expected are
  * ignored.
  *
@@ -99,7 +110,7 @@ export function checkMetrics(
     const v = got[name];
     if (!Number.isFinite(v)) {
       out.push({ ...base, got: v, reason: "not finite" });
-    } else if (Math.abs(v - m.value) > tolerance * (1 + 1e-12)) {
+    } else if (!withinTolerance(m, v)) {
       out.push({ ...base, got: v, reason: "out of tolerance" });
     }
   }

@@ -16,12 +16,19 @@ import { Store } from "./store.ts";
 import { verifyStore } from "./verify.ts";
 import { printCheck, runCheck } from "./check_command.ts";
 import { toTargetOptions, withTargetOptions } from "./cli_options.ts";
-import { registerBundleCommands, runVerifyBundle } from "./bundle_command.ts";
+import {
+  bundleTargetOptions,
+  compareWithBundle,
+  openBundle,
+  registerBundleCommands,
+  runVerifyBundle,
+} from "./bundle_command.ts";
 import { DEFAULT_LIMITS } from "./archive.ts";
 import { createProgress } from "./progress.ts";
 import { runPendingNode } from "./run_node.ts";
 import { clusterConfig, LOCAL_EXECUTORS, projectSlurmExecutor } from "./executors/select.ts";
 import { jobStatuses } from "./executors/job_status.ts";
+import { registerCompareCommands } from "./compare_command.ts";
 
 async function load(
   p: Project,
@@ -72,25 +79,41 @@ export function buildCli(p: Project): Command {
       "resubmissions of a job that ended without an entry",
       (v) => nonNegativeInt(v, "--max-retries"),
     )
-    .action(async (f) => {
+    .option(
+      "--compare-bundle <file>",
+      "rerun the bundle's target here, then report per output whether it is byte-identical " +
+        "and how the metrics differ (target options not given default to the bundle's)",
+    )
+    .action(async (f, cmd) => {
       if (f.threads !== undefined) {
         if (!p.threadsEnv) throw new Error("--threads: this project has no threaded kernels");
         Deno.env.set(p.threadsEnv, String(f.threads));
       }
-      const target = await p.resolveTarget(toTargetOptions(p, f));
-      const dryRun = f.dryRun ?? false;
-      const cluster = await clusterConfig(p, f);
-      const log = (l: string) => console.error(l);
-      const report = await withInterrupt((signal) =>
-        reproduceTarget(p, target, {
-          ...(cluster && !dryRun ? { executor: projectSlurmExecutor(p, cluster, log) } : {}),
-          jobs: f.jobs,
-          force: f.force === true ? true : Array.isArray(f.force) ? f.force : false,
-          dryRun,
-          signal,
-        })
-      );
-      printReport(report, target, dryRun);
+      const opened = f.compareBundle ? await openBundle(f.compareBundle) : null;
+      try {
+        let options = toTargetOptions(p, f);
+        if (opened) options = bundleTargetOptions(p, options, opened.info, cmd);
+        const target = await p.resolveTarget(options);
+        const dryRun = f.dryRun ?? false;
+        const cluster = await clusterConfig(p, f);
+        const log = (l: string) => console.error(l);
+        const report = await withInterrupt((signal) =>
+          reproduceTarget(p, target, {
+            ...(cluster && !dryRun ? { executor: projectSlurmExecutor(p, cluster, log) } : {}),
+            jobs: f.jobs,
+            force: f.force === true ? true : Array.isArray(f.force) ? f.force : false,
+            dryRun,
+            signal,
+          })
+        );
+        printReport(report, target, dryRun);
+        if (opened && !dryRun) {
+          const failed = await compareWithBundle(p, target, opened.dir, f.compareBundle!);
+          if (failed) Deno.exitCode = 1;
+        }
+      } finally {
+        await opened?.close();
+      }
     });
 
   withTargetOptions(
@@ -239,6 +262,7 @@ export function buildCli(p: Project): Command {
   }
 
   registerBundleCommands(program, p);
+  registerCompareCommands(program, p);
   p.extend?.(program);
   return program;
 }

@@ -45,6 +45,15 @@ export interface CheckSupport {
   description: string;
   /** The metrics of the target's last run (e.g. read from its published results). */
   metrics(target: Target): Promise<Record<string, number>>;
+  /** The metrics of a published results folder (a run's, or one unpacked from a bundle). */
+  resultsMetrics(resultsDir: string): Promise<Record<string, number>>;
+  /**
+   * Named reference values `diff` can compare with (e.g. `paper`), given the `provenance.json`
+   * facts of the run on the other side; null when there are none for that run.
+   */
+  references?: Record<string, (meta: Record<string, unknown>) => Record<string, number> | null>;
+  /** Metrics `runs` shows for each run (e.g. the headline numbers). */
+  summary?: readonly string[];
   /** The expectations file of a target. */
   expectationsFile(target: Target): string;
   /** Tolerances `check --update` writes for a metric new to the file. */

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { checkReportInBrowser, chromiumPresent } from "../report/_chromium.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 const EXPECTED = new URL("../../configs/expected/smoke-smoke.json", import.meta.url).pathname;
 const FIGURES = ["figure3", "figure4", "figure5", "figure6", "figure7"];
 
@@ -19,10 +20,11 @@ interface Run {
   stderr: string;
 }
 
-async function amr(artifacts: string, args: string[]): Promise<Run> {
+async function amr(artifacts: string, args: string[], cwd?: string): Promise<Run> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
+    args: ["run", "--allow-all", "--config", CONFIG, MAIN, ...args],
     env: { AMR_ARTIFACTS: artifacts, CI: "true" },
+    cwd,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -130,6 +132,34 @@ Deno.test({
       assert.equal(bad.code, 1, bad.stdout + bad.stderr);
       assert.match(bad.stderr, /table2\.amr\.ndcg@10: got [\d.]+, expected [\d.]+ ± 0\.004/);
       assert.match(bad.stderr, /1 of \d+ metrics violate/);
+
+      // bundle, verified offline in an empty folder outside the checkout; diff; runs.
+      const outside = await Deno.makeTempDir({ prefix: "amr_e2e_outside_" });
+      try {
+        const b = await amr(artifacts, ["bundle", ...TARGET, "--out", `${outside}/run.tar.gz`]);
+        assert.equal(b.code, 0, b.stdout + b.stderr);
+        assert.match(b.stdout, /bundled smoke--smoke: \d+ store entries/);
+        const empty = `${outside}/empty`;
+        await Deno.mkdir(empty);
+        const v = await amr(
+          `${empty}/no-artifacts`,
+          ["verify", "--bundle", "../run.tar.gz"],
+          empty,
+        );
+        assert.equal(v.code, 0, v.stdout + v.stderr);
+        assert.match(v.stdout, /not run inside the checkout/);
+        assert.match(v.stdout, /verified \d+ entries, \d+ files, .*: 0 problem\(s\)/);
+        assert.deepEqual([...Deno.readDirSync(empty)], []);
+        const d = await amr(artifacts, ["diff", "--format", "md"]);
+        assert.equal(d.code, 0, d.stdout + d.stderr);
+        assert.match(d.stdout, /\d+ metrics compared, 0 differ, 0 beyond tolerance/);
+        const bd = await amr(artifacts, ["diff", `${outside}/run.tar.gz`, "smoke/smoke", "--all"]);
+        assert.match(bd.stdout, /^table2\.amr\.ndcg@10 .* same$/m);
+        const r = await amr(artifacts, ["runs"]);
+        assert.match(r.stdout, /^smoke\/smoke .* all \d+ .*dataset=smoke profile=smoke/m);
+      } finally {
+        await Deno.remove(outside, { recursive: true });
+      }
 
       // The real report in headless Chromium.
       if (chromiumPresent("e2e report in Chromium")) {
