@@ -187,58 +187,147 @@ function scaleRows(B: Float32Array, scale: Float64Array, n: number, k: number): 
   return out;
 }
 
-/** Loss and explicit gradients of one batch of triples at the current weights. */
-export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): BatchGradients {
+/** The parameters one batch reads, checked against the model kind. */
+interface BatchModel {
+  /** Width K. */
+  k: number;
+  /** User factors. */
+  P: Float32Array;
+  /** Item factors (models with Q), else null. */
+  Q: Float32Array | null;
+  /** Visual user factors (eq. 2), else null. */
+  H: Float32Array | null;
+  /** The user vectors multiplying `E c_i`: H for eq. 2, else P. */
+  V: Float32Array;
+}
+
+/** The batch's distinct users and items and each row's slot among them. */
+interface BatchSlots {
+  /** The triples. */
+  batch: Triples;
+  /** Rows of the batch. */
+  nB: number;
+  /** Distinct users. */
+  users: Int32Array;
+  /** Distinct items (positives and negatives). */
+  items: Int32Array;
+  /** Slot of each row's user in `users`. */
+  uSlot: Int32Array;
+  /** Slot of each row's positive in `items`. */
+  iSlot: Int32Array;
+  /** Slot of each row's negative in `items`. */
+  jSlot: Int32Array;
+}
+
+/** Forward phase output: `x = E c` for the distinct items, and E E^T for the closed form. */
+interface Forward {
+  /** `x`, nI x K (null without E). */
+  x: Float32Array | null;
+  /** `E E^T`, K x K (closed-form adversary only). */
+  eet: Float32Array | null;
+  /** Feature dimension D (0 without E). */
+  d: number;
+  /** Rows of E appended to the forward operand: K when `E E^T` or the E prior needs them. */
+  nE: number;
+}
+
+/** Margins phase output. */
+interface Margins {
+  /** `dloss/d(y_ui - y_uj)` per row. */
+  s: Float64Array;
+  /** `y_ui - y_uj` per row. */
+  margin: Float64Array;
+  /** Clean BPR loss summed over the rows. */
+  loss: number;
+}
+
+/** Adversary phase output. */
+interface AdversaryTerms {
+  /** The perturbations, row-aligned with the batch's items (null without adversary). */
+  pert: Perturbation | null;
+  /** Item gradients `g` (grad and sign adversaries), else null. */
+  g: Float32Array | null;
+  /** `lambda * dloss'/d(y'_ui - y'_uj)` per row (zeros without adversary). */
+  sAdv: Float64Array;
+  /** BPR loss on perturbed features summed over the rows. */
+  advLoss: number;
+}
+
+/** Per-row gradients phase output, per distinct user and item. */
+interface RowGradients {
+  /** Gradient rows of P. */
+  gP: Float32Array;
+  /** Gradient rows of H (eq. 2), else null. */
+  gH: Float32Array | null;
+  /** Gradient rows of Q, else null. */
+  gQ: Float32Array | null;
+  /** `dloss/d(E c_i)` per item (models with E), else null. */
+  A: Float32Array | null;
+  /** `dloss/d(E Delta_i)` per item (with adversary), else null. */
+  Bm: Float32Array | null;
+  /** The L2 terms of P, H, Q and `E c_i`. */
+  regLoss: number;
+}
+
+/** The weights a model kind trains, checked; throws naming the model when one is missing. */
+function batchModel(w: Weights, opts: StepOptions): BatchModel {
   const spec = modelSpec(opts.model);
-  const k = w.k;
-  const [l1, l2, l3] = opts.regs;
   const P = w.P;
   const Q = spec.hasQ ? w.Q : null;
   const H = spec.hasH ? w.H ?? null : null;
   if (spec.hasQ && !Q) throw new Error(`${opts.model}: weights lack Q`);
   if (spec.hasH && !H) throw new Error(`${opts.model}: weights lack H`);
-  const V = H ?? P; // user vector multiplying E c_i
-  const adv = opts.adversary ?? null;
-  if (adv && !spec.hasE) throw new Error(`${opts.model} has no features to perturb`);
-  if (opts.model === "amr" && !adv) throw new Error("amr needs an adversary");
-  const closed = adv !== null && adv.kind === "grad" &&
-    (opts.adversaryPath ?? "closed") === "closed";
-  const ws = opts.workspace ?? createStepWorkspace(P.length / k, itemCount(w, opts.features));
+  return { k: w.k, P, Q, H, V: H ?? P };
+}
 
-  const nB = batch.users.length;
+/** Distinct users and items of a batch, with each row's slots. */
+function batchSlots(batch: Triples, ws: StepWorkspace): BatchSlots {
   const us = uniqueSlots([batch.users], ws.userSlot);
   const is = uniqueSlots([batch.pos, batch.neg], ws.itemSlot);
-  const users = us.uniq;
-  const items = is.uniq;
-  const uSlot = us.slots[0];
-  const [iSlot, jSlot] = is.slots;
-  const nU = users.length;
-  const nI = items.length;
+  return {
+    batch,
+    nB: batch.users.length,
+    users: us.uniq,
+    items: is.uniq,
+    uSlot: us.slots[0],
+    iSlot: is.slots[0],
+    jSlot: is.slots[1],
+  };
+}
 
-  // Forward: x = E c for the distinct items; the K extra rows [E] give E E^T (closed form).
-  let x: Float32Array | null = null;
-  let eet: Float32Array | null = null;
-  let d = 0;
-  let nE = 0;
-  if (spec.hasE) {
-    const f = opts.features;
-    const E = w.E;
-    if (!f || !E) throw new Error(`${opts.model} needs features and E`);
-    d = w.dim;
-    if (f.dim !== d) throw new RangeError(`features have dim ${f.dim}, weights ${d}`);
-    nE = closed || l3 !== 0 ? k : 0;
-    const heapRows = heapScratch(ROWS);
-    const rows = heapRows.view((nI + nE) * d);
-    gatherRows(f, items, rows);
-    if (nE > 0) rows.set(E, nI * d);
-    if (ws.et.length !== k * d) ws.et = new Float32Array(k * d);
-    transpose(E, k, d, ws.et);
-    const out = heapRows.matMul(nI + (closed ? k : 0), d, ws.et, k);
-    x = out.subarray(0, nI * k);
-    if (closed) eet = out.subarray(nI * k);
-  }
+/**
+ * Forward: x = E c for the distinct items; the K extra rows [E] give E E^T (closed form).
+ * Leaves `[C_U ; E]` in the {@link ROWS} heap buffer for {@link featureGradient}.
+ */
+function forward(
+  w: Weights,
+  opts: StepOptions,
+  b: BatchSlots,
+  p: { closed: boolean; l3: number; ws: StepWorkspace },
+): Forward {
+  const k = w.k;
+  const nI = b.items.length;
+  const f = opts.features;
+  const E = w.E;
+  if (!f || !E) throw new Error(`${opts.model} needs features and E`);
+  const d = w.dim;
+  if (f.dim !== d) throw new RangeError(`features have dim ${f.dim}, weights ${d}`);
+  const nE = p.closed || p.l3 !== 0 ? k : 0;
+  const heapRows = heapScratch(ROWS);
+  const rows = heapRows.view((nI + nE) * d);
+  gatherRows(f, b.items, rows);
+  if (nE > 0) rows.set(E, nI * d);
+  const ws = p.ws;
+  if (ws.et.length !== k * d) ws.et = new Float32Array(k * d);
+  transpose(E, k, d, ws.et);
+  const out = heapRows.matMul(nI + (p.closed ? k : 0), d, ws.et, k);
+  return { x: out.subarray(0, nI * k), eet: p.closed ? out.subarray(nI * k) : null, d, nE };
+}
 
-  // Clean scores and dloss/d(y_ui - y_uj).
+/** Clean scores and dloss/d(y_ui - y_uj). */
+function margins(m: BatchModel, b: BatchSlots, x: Float32Array | null): Margins {
+  const { k, P, Q, V } = m;
+  const { batch, nB, iSlot, jSlot } = b;
   const s = new Float64Array(nB);
   const margin = new Float64Array(nB);
   let loss = 0;
@@ -259,8 +348,23 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
     s[r] = -1 / (1 + Math.exp(y));
     loss += softplus(-y);
   }
+  return { s, margin, loss };
+}
 
-  // Adversary: g_i = sum over the item's rows of +-s_r v_u, then Delta and E Delta.
+/** Adversary: g_i = sum over the item's rows of +-s_r v_u, then Delta and E Delta. */
+function adversaryTerms(
+  w: Weights,
+  opts: StepOptions,
+  m: BatchModel,
+  b: BatchSlots,
+  p: { fwd: Forward; mar: Margins; ws: StepWorkspace },
+): AdversaryTerms {
+  const { k, V } = m;
+  const { batch, nB, iSlot, jSlot } = b;
+  const { x, eet, d } = p.fwd;
+  const { s, margin } = p.mar;
+  const adv = opts.adversary ?? null;
+  const nI = b.items.length;
   let pert: Perturbation | null = null;
   let g: Float32Array | null = null;
   const sAdv = new Float64Array(nB);
@@ -288,9 +392,9 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
         dim: d,
         eps: adv.eps,
         E: w.E!,
-        Et: ws.et,
+        Et: p.ws.et,
         rng: opts.rng,
-        out: growRows(ws, nI * d).subarray(0, nI * d),
+        out: growRows(p.ws, nI * d).subarray(0, nI * d),
       });
     const e = pert.latent;
     for (let r = 0; r < nB; r++) {
@@ -303,8 +407,21 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
       advLoss += softplus(-y);
     }
   }
+  return { pert, g, sAdv, advLoss };
+}
 
-  // Gradients per distinct user and item.
+/** Gradients per distinct user and item, and the L2 terms of P, H, Q and `E c_i`. */
+function rowGradients(
+  m: BatchModel,
+  b: BatchSlots,
+  p: { x: Float32Array | null; s: Float64Array; adv: AdversaryTerms; l1: number; l2: number },
+): RowGradients {
+  const { k, P, Q, H, V } = m;
+  const { batch, nB, uSlot, iSlot, jSlot } = b;
+  const { x, s, l1, l2 } = p;
+  const { pert, sAdv } = p.adv;
+  const nU = b.users.length;
+  const nI = b.items.length;
   const gP = new Float32Array(nU * k);
   const gH = H ? new Float32Array(nU * k) : null;
   const gQ = Q ? new Float32Array(nI * k) : null;
@@ -379,18 +496,70 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
       }
     }
   }
+  return { gP, gH, gQ, A, Bm, regLoss };
+}
 
+/** `l3 * ||E||^2`, the E prior's term of the loss. */
+function ePrior(E: Float32Array, l3: number): number {
+  let sq = 0;
+  for (let t = 0; t < E.length; t++) sq += E[t] * E[t];
+  return l3 * sq;
+}
+
+/** Loss and explicit gradients of one batch of triples at the current weights. */
+export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): BatchGradients {
+  const spec = modelSpec(opts.model);
+  const m = batchModel(w, opts);
+  const k = m.k;
+  const [l1, l2, l3] = opts.regs;
+  const adv = opts.adversary ?? null;
+  if (adv && !spec.hasE) throw new Error(`${opts.model} has no features to perturb`);
+  if (opts.model === "amr" && !adv) throw new Error("amr needs an adversary");
+  const closed = adv !== null && adv.kind === "grad" &&
+    (opts.adversaryPath ?? "closed") === "closed";
+  const ws = opts.workspace ?? createStepWorkspace(m.P.length / k, itemCount(w, opts.features));
+  const b = batchSlots(batch, ws);
+
+  const fwd: Forward = spec.hasE
+    ? forward(w, opts, b, { closed, l3, ws })
+    : { x: null, eet: null, d: 0, nE: 0 };
+  const mar = margins(m, b, fwd.x);
+  const at = adversaryTerms(w, opts, m, b, { fwd, mar, ws });
+  const rg = rowGradients(m, b, { x: fwd.x, s: mar.s, adv: at, l1, l2 });
+
+  // E gradient.
+  let regLoss = rg.regLoss;
   let gE: Float32Array | null = null;
-  if (A && w.E) {
-    gE = featureGradient(pert?.delta ?? null, { A, B: Bm, g, pert, nI, nE, k, d, l3 });
-    if (l3 !== 0) {
-      let sq = 0;
-      for (let t = 0; t < w.E.length; t++) sq += w.E[t] * w.E[t];
-      regLoss += l3 * sq;
-    }
+  if (rg.A && w.E) {
+    const { A, Bm } = rg;
+    const nI = b.items.length;
+    gE = featureGradient(at.pert?.delta ?? null, {
+      A,
+      B: Bm,
+      g: at.g,
+      pert: at.pert,
+      nI,
+      nE: fwd.nE,
+      k,
+      d: fwd.d,
+      l3,
+    });
+    if (l3 !== 0) regLoss += ePrior(w.E, l3);
   }
 
-  return { loss, advLoss, regLoss, users, gP, gH, items, gQ, gE, perturbation: pert };
+  const { gP, gH, gQ } = rg;
+  return {
+    loss: mar.loss,
+    advLoss: at.advLoss,
+    regLoss,
+    users: b.users,
+    gP,
+    gH,
+    items: b.items,
+    gQ,
+    gE,
+    perturbation: at.pert,
+  };
 }
 
 /** Adagrad accumulators for every parameter of a weight set. */
