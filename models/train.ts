@@ -9,14 +9,17 @@
  *
  * @module
  */
-import type { Rng } from "../pipeline/rng.ts";
+import { Rng, type RngState } from "../pipeline/rng.ts";
+import { cancelPoint } from "../pipeline/cancel.ts";
 import {
   type AdversaryPath,
   applyGradients,
   bprGradients,
   createOptimizerState,
   createStepWorkspace,
+  type OptimizerState,
 } from "./bpr_step.ts";
+import { assertFiniteLoss, assertFiniteWeights } from "./finite.ts";
 import { initWeights } from "./init.ts";
 import { batchStarts, buildTrainIndex, sampleEpoch, sliceTriples } from "./sampler.ts";
 import { initTf } from "./tf_backend.ts";
@@ -46,6 +49,22 @@ export interface EpochStats {
   ms: number;
 }
 
+/**
+ * Everything training needs to continue after `epoch` epochs bit-identically: the weights, the
+ * Adagrad accumulators and the states of the sampler and adversary generators. In `onEpoch` the
+ * arrays are the live ones (save them before returning); in `resume` they are copied.
+ */
+export interface TrainState {
+  /** Epochs completed. */
+  epoch: number;
+  weights: Weights;
+  optimizer: OptimizerState;
+  /** State of the "sampler" fork (order and negatives). */
+  sampler: RngState;
+  /** State of the "adversary" fork (rand noise). */
+  noise: RngState;
+}
+
 /** Options of {@link train}. */
 export interface TrainOptions {
   /** Source of all randomness. */
@@ -58,8 +77,18 @@ export interface TrainOptions {
   adversary?: AdversaryConfig;
   /** `closed` (default) or `materialised` computation of the `grad` adversary. */
   adversaryPath?: AdversaryPath;
-  /** Called after each epoch (1-based count) with the live weights; may be async. */
-  onEpoch?: (epoch: number, stats: EpochStats, weights: Weights) => void | Promise<void>;
+  /**
+   * Called after each epoch (1-based count) with the live weights and a function giving the
+   * state to checkpoint; may be async.
+   */
+  onEpoch?: (
+    epoch: number,
+    stats: EpochStats,
+    weights: Weights,
+    state: () => TrainState,
+  ) => void | Promise<void>;
+  /** Continue from a checkpointed state instead of starting at epoch 0. */
+  resume?: TrainState;
   /** Stops training between batches. */
   signal?: AbortSignal;
 }
@@ -82,16 +111,26 @@ export async function train(
     }
     await initTf();
   }
+  const resume = opts.resume;
   const weights = initWeights(
     model,
     { nUsers: data.nUsers, nItems: data.nItems, dim: features?.dim ?? 0 },
-    { k: hp.k, std: hp.initStd, rng: opts.rng.fork("init"), from: opts.init },
+    { k: hp.k, std: hp.initStd, rng: opts.rng.fork("init"), from: resume?.weights ?? opts.init },
   );
   const state = createOptimizerState(weights);
+  if (resume) copyOptimizerState(state, resume.optimizer);
   const index = buildTrainIndex(data);
   const workspace = createStepWorkspace(data.nUsers, data.nItems);
-  const samplerRng = opts.rng.fork("sampler");
-  const noiseRng = opts.rng.fork("adversary");
+  const samplerRng = resume ? Rng.fromState(resume.sampler) : opts.rng.fork("sampler");
+  const noiseRng = resume ? Rng.fromState(resume.noise) : opts.rng.fork("adversary");
+  const checkpoint = (epoch: number) => (): TrainState => ({
+    epoch,
+    weights,
+    optimizer: state,
+    sampler: samplerRng.state(),
+    noise: noiseRng.state(),
+  });
+  const cancel = cancelPoint(opts.signal);
   const step = {
     model,
     features: spec.hasE ? features : null,
@@ -101,7 +140,7 @@ export async function train(
     rng: noiseRng,
     workspace,
   };
-  for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+  for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= opts.epochs; epoch++) {
     const t0 = performance.now();
     const triples = sampleEpoch(data, index, samplerRng);
     const n = triples.users.length;
@@ -109,10 +148,13 @@ export async function train(
     let loss = 0;
     let advLoss = 0;
     let regLoss = 0;
-    for (const start of starts) {
-      opts.signal?.throwIfAborted();
+    for (let b = 0; b < starts.length; b++) {
+      await cancel();
+      const start = starts[b];
       const batch = sliceTriples(triples, start, Math.min(n, start + hp.batchSize));
       const grads = bprGradients(weights, batch, step);
+      // Cheap divergence check on every batch (scalars); the weights are scanned only on failure.
+      assertFiniteLoss(grads, weights, { epoch, batch: b + 1 });
       applyGradients(weights, grads, { state, lr: hp.lr });
       loss += grads.loss;
       advLoss += grads.advLoss;
@@ -126,7 +168,20 @@ export async function train(
       batches: starts.length,
       ms: performance.now() - t0,
     };
-    await opts.onEpoch?.(epoch, stats, weights);
+    await opts.onEpoch?.(epoch, stats, weights, checkpoint(epoch));
   }
+  assertFiniteWeights(weights, `after the last epoch (${opts.epochs})`);
   return weights;
+}
+
+function copyOptimizerState(to: OptimizerState, from: OptimizerState): void {
+  for (const name of ["P", "Q", "E", "H"] as const) {
+    const dst = to[name];
+    const src = from[name];
+    if (!dst && !src) continue;
+    if (!dst || !src || dst.length !== src.length) {
+      throw new RangeError(`resume: optimizer state ${name} does not match the model`);
+    }
+    dst.set(src);
+  }
 }

@@ -5,6 +5,7 @@ import type { Stage } from "./stage.ts";
 import type { Progress, ProgressInfo } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import type { Manifest } from "./manifest.ts";
+import { type CheckpointSpec, FileCheckpointer } from "./checkpoint.ts";
 
 /** What a run needs, in a form that can cross to a Worker. */
 export interface ExecRequest {
@@ -16,6 +17,8 @@ export interface ExecRequest {
   inputs: Record<string, string>;
   outDir: string;
   seed: number;
+  /** Where and when this node key's checkpoints are written. */
+  checkpoint: CheckpointSpec;
   /** Manifests of the inputs' producing entries (stages with `inputManifests: true`). */
   inputManifests?: Record<string, Manifest>;
 }
@@ -65,6 +68,7 @@ export async function executeHere(
     progress: hooks.progress,
     signal: hooks.signal,
     log: hooks.log,
+    checkpoint: new FileCheckpointer(req.checkpoint, hooks.log),
     ...(req.inputManifests ? { inputManifests: deepFreeze(req.inputManifests) } : {}),
   });
   return summary ?? null;

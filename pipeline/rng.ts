@@ -23,6 +23,16 @@ export function hashLabel(label: string): number {
   return h >>> 0;
 }
 
+/** The full internal state of an `Rng` (JSON-safe), for checkpoints. */
+export interface RngState {
+  /** The seed the generator was created with. */
+  seed: number;
+  /** The four xoshiro128** state words. */
+  s: [number, number, number, number];
+  /** The cached second normal draw, if any. */
+  spare: number | null;
+}
+
 /** A seeded generator of uniform integers, floats, normals and permutations. */
 export class Rng {
   /** The seed this generator was created with (recorded in manifests). */
@@ -92,6 +102,20 @@ export class Rng {
       arr[j] = tmp;
     }
     return arr;
+  }
+
+  /** A snapshot of the generator's state; `Rng.fromState` continues exactly from it. */
+  state(): RngState {
+    const s = this.#s;
+    return { seed: this.seed, s: [s[0], s[1], s[2], s[3]], spare: this.#spare };
+  }
+
+  /** A generator that continues exactly where the one that gave `state` stood. */
+  static fromState(state: RngState): Rng {
+    const r = new Rng(state.seed);
+    r.#s.set(state.s);
+    r.#spare = state.spare;
+    return r;
   }
 
   /** Independent generator derived from this one's seed and a label (order-independent). */

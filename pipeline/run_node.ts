@@ -13,6 +13,7 @@ import type { CodeHasher } from "./code_hash.ts";
 import type { GraphNode } from "./dag.ts";
 import { type ExecRequest, executeHere, executeInWorker } from "./execute.ts";
 import { hashFile } from "./hash.ts";
+import { policyFromEnv } from "./checkpoint.ts";
 import { nodeKey, type RuntimeFacts } from "./keys.ts";
 import type { Manifest } from "./manifest.ts";
 import { type PendingRecord, readPending, removePending } from "./pending.ts";
@@ -97,6 +98,7 @@ export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<
         ),
         outDir: tmp,
         seed: record.seed,
+        checkpoint: { path: ctx.store.checkpointPath(key), key, policy: policyFromEnv() },
         ...(stage.inputManifests ? { inputManifests: await inputManifestsOf(record, ctx) } : {}),
       };
       for (const out of stage.outputs) await Deno.mkdir(join(tmp, out, ".."), { recursive: true });
@@ -122,6 +124,7 @@ export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<
       );
       lock.lost.throwIfAborted();
       await ctx.store.commit(tmp, key);
+      await ctx.store.removeCheckpoint(key);
       await removePending(ctx.store, key);
       const seconds = (performance.now() - started) / 1000;
       ctx.log(`[${node.id}] done in ${seconds.toFixed(1)} s`);

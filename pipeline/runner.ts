@@ -133,6 +133,8 @@ export async function runGraph(
     const started = performance.now();
     // A forced rerun replaces the entry: drop it first so that only the new one counts as done.
     if (forced(node)) await opts.store.remove(nk.key);
+    // A forced rerun starts from scratch, not from an interrupted run's checkpoint.
+    if (forced(node)) await opts.store.removeCheckpoint(nk.key);
     const record = pendingRecord(node, nk, {
       module: modulePath(opts.hasher.root, node.stage.module),
       exportName: await exportNameOf(node.stage),

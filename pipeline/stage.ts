@@ -10,6 +10,7 @@ import type { z } from "zod";
 import type { Rng } from "./rng.ts";
 import type { Progress } from "./progress.ts";
 import type { Manifest } from "./manifest.ts";
+import type { Checkpointer } from "./checkpoint.ts";
 
 /** Files a stage reads: input name -> absolute path of an upstream output file. */
 export type StageInputs = Record<string, string>;
@@ -30,6 +31,12 @@ export interface StageContext<P> {
   signal: AbortSignal;
   /** Free-form log line, prefixed with the node id. */
   log: (message: string) => void;
+  /**
+   * Checkpoints of this node key (see `pipeline/checkpoint.ts` and docs/reliability.md): a long
+   * stage loads the state of an interrupted run, asks `due(epoch)` after each unit of work and
+   * saves what it needs to continue bit-identically. The engine deletes it when the entry commits.
+   */
+  checkpoint: Checkpointer;
   /**
    * The manifests of the store entries that produced the inputs, by input name (read-only);
    * set only for stages that declare `inputManifests: true` (e.g. a report's provenance).

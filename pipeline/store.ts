@@ -17,11 +17,67 @@ export class Store {
   readonly dir: string;
   /** Folder of in-progress temporary entries. */
   readonly tmpDir: string;
+  /** Folder of training checkpoints, one file per node key (not part of the committed store). */
+  readonly checkpointDir: string;
+  /** Folder where entries that failed verification are moved, with a note. */
+  readonly quarantineDir: string;
 
   constructor(root: string) {
     this.root = root;
     this.dir = join(root, "store");
     this.tmpDir = join(this.dir, ".tmp");
+    this.checkpointDir = join(this.dir, ".checkpoints");
+    this.quarantineDir = join(this.dir, ".quarantine");
+  }
+
+  /** Path of the checkpoint file of node key `key`. */
+  checkpointPath(key: string): string {
+    return join(this.checkpointDir, `${key}.ckpt`);
+  }
+
+  /** Removes the checkpoint of `key` (no error when there is none). */
+  async removeCheckpoint(key: string): Promise<void> {
+    await Deno.remove(this.checkpointPath(key)).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
+
+  /** Lists checkpoint files: complete ones by key, and leftovers of interrupted writes. */
+  async checkpoints(): Promise<{ keys: string[]; partial: string[] }> {
+    const keys: string[] = [];
+    const partial: string[] = [];
+    try {
+      for await (const e of Deno.readDir(this.checkpointDir)) {
+        const m = /^([0-9a-f]{64})\.ckpt$/.exec(e.name);
+        if (m) keys.push(m[1]);
+        else partial.push(join(this.checkpointDir, e.name));
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return { keys: keys.sort(), partial: partial.sort() };
+  }
+
+  /**
+   * Moves entry `key` out of the store into `.quarantine/<key>-<time>/` with a `QUARANTINE.json`
+   * note saying why, so the next run rebuilds it. Returns the new folder, or null when the
+   * entry was already gone (another process quarantined or removed it).
+   */
+  async quarantine(key: string, why: unknown): Promise<string | null> {
+    await Deno.mkdir(this.quarantineDir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const dest = join(this.quarantineDir, `${key}-${stamp}-${crypto.randomUUID().slice(0, 8)}`);
+    try {
+      await Deno.rename(this.entryDir(key), dest);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+    await Deno.writeTextFile(
+      join(dest, "QUARANTINE.json"),
+      JSON.stringify({ key, at: new Date().toISOString(), why }, null, 2) + "\n",
+    );
+    return dest;
   }
 
   /** Path of an entry's folder. */

@@ -5,6 +5,7 @@
 import { deepFreeze, type ExecRequest, type WorkerMessage } from "./execute.ts";
 import type { Stage } from "./stage.ts";
 import { Rng } from "./rng.ts";
+import { FileCheckpointer } from "./checkpoint.ts";
 
 function send(m: WorkerMessage): void {
   self.postMessage(m);
@@ -27,6 +28,10 @@ self.onmessage = async (ev: MessageEvent<ExecRequest>) => {
       },
       signal: new AbortController().signal,
       log: (message) => send({ type: "log", message }),
+      checkpoint: new FileCheckpointer(
+        req.checkpoint,
+        (message) => send({ type: "log", message }),
+      ),
       ...(req.inputManifests ? { inputManifests: deepFreeze(req.inputManifests) } : {}),
     });
     send({ type: "done", summary: summary ?? null });

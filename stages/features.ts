@@ -50,12 +50,21 @@ export const stage = defineStage({
       );
       let maxAbs = 0;
       ctx.progress.start(2 * map.length, "features");
+      let chunkStart = 0;
       await forEachChunk(reader, rowsOf, step, (chunk) => {
         for (let k = 0; k < chunk.length; k++) {
           const a = Math.abs(chunk[k]);
-          if (a > maxAbs) maxAbs = a;
-          else if (a !== a) throw new Error(`${ctx.inputs.features}: NaN feature value`);
+          if (a > maxAbs && a !== Infinity) maxAbs = a;
+          else if (a !== a || a === Infinity) {
+            const row = rowsOf[chunkStart + Math.floor(k / D)];
+            throw new Error(
+              `${ctx.inputs.features}: feature value ${chunk[k]} at row ${row}, column ${
+                k % D
+              } (must be finite)`,
+            );
+          }
         }
+        chunkStart += chunk.length / D;
       }, (done) => ctx.progress.update(done));
       const scale = maxAbs > 0 ? 1 / maxAbs : 1;
       const writer = await NpyRowWriter.create(

@@ -13,7 +13,9 @@
  */
 import { z } from "zod";
 import type { StageContext } from "../../pipeline/stage.ts";
-import { train } from "../../models/train.ts";
+import { train, type TrainState } from "../../models/train.ts";
+import type { CheckpointData } from "../../pipeline/checkpoint.ts";
+import { assertFiniteWeights } from "../../models/finite.ts";
 import { initWeights } from "../../models/init.ts";
 import { coldItems } from "../../models/sampler.ts";
 import { initTf } from "../../models/tf_backend.ts";
@@ -159,9 +161,10 @@ function evaluator(
   data: PhaseData,
   features: FeatureMatrix | null,
   coldMode: "zero" | "official",
-): (w: Weights) => { scores: Float32Array; hr10: number; ndcg10: number } {
+): (w: Weights, epoch: number) => { scores: Float32Array; hr10: number; ndcg10: number } {
   const cold = coldItems(data.train);
-  return (w) => {
+  return (w, epoch) => {
+    assertFiniteWeights(w, `at the evaluation of epoch ${epoch}`);
     const f = scoringFactors(w, features, { coldItems: cold, coldMode });
     const scores = targetScores(factorScorer(f), data.target);
     const m = scoreMetrics(scores, data.target.n, 10);
@@ -209,13 +212,22 @@ export async function runBprStage(
     nItems: data.train.nItems,
     dim: features?.dim ?? 0,
   }, { k: p.k, std: p.initStd, rng: ctx.rng.fork("init"), from: init });
-  const first = evaluate(start);
-  const curve: CurveRow[] = [{ epoch: 0, loss: null, hr10: first.hr10, ndcg10: first.ndcg10 }];
-  const epochMs: number[] = [];
+  const first = evaluate(start, 0);
+  let curve: CurveRow[] = [{ epoch: 0, loss: null, hr10: first.hr10, ndcg10: first.ndcg10 }];
+  let epochMs: number[] = [];
   let scores = first.scores;
   let lastLoss = NaN;
   let evalMs = 0;
+  let secondsBefore = 0;
+  const saved = await ctx.checkpoint.load();
+  const resume = saved ? fromCheckpoint(saved, start) : undefined;
+  if (saved && resume) {
+    const m = saved.meta as unknown as ProgressMeta;
+    ({ curve, epochMs, lastLoss, evalMs, secondsBefore } = m);
+    ctx.log(`resumed ${kind} at epoch ${resume.epoch}/${hp.epochs}`);
+  }
   ctx.progress.start(hp.epochs, `${kind} ${p.phase}`);
+  if (resume) ctx.progress.update(resume.epoch);
   const t0 = performance.now();
   const weights = await train(kind, data.train, features, hyper, {
     rng: ctx.rng,
@@ -223,13 +235,14 @@ export async function runBprStage(
     init,
     adversary,
     signal: ctx.signal,
-    onEpoch(epoch, stats, w) {
+    resume,
+    async onEpoch(epoch, stats, w, state) {
       epochMs.push(stats.ms);
       lastLoss = stats.loss;
       const row: CurveRow = { epoch, loss: stats.loss, hr10: null, ndcg10: null };
       if (epoch % p.evalEvery === 0 || epoch === hp.epochs) {
         const te = performance.now();
-        const r = evaluate(w);
+        const r = evaluate(w, epoch);
         evalMs += performance.now() - te;
         scores = r.scores;
         row.hr10 = r.hr10;
@@ -238,9 +251,20 @@ export async function runBprStage(
       curve.push(row);
       const last = [...curve].reverse().find((c) => c.ndcg10 !== null)!;
       ctx.progress.update(epoch, { loss: stats.loss, ndcg10: last.ndcg10! });
+      // The last epoch is never saved: a resume always has an evaluated epoch ahead of it.
+      if (epoch < hp.epochs && ctx.checkpoint.due(epoch)) {
+        const meta: ProgressMeta = {
+          curve,
+          epochMs,
+          lastLoss,
+          evalMs,
+          secondsBefore: secondsBefore + (performance.now() - t0) / 1000,
+        };
+        await ctx.checkpoint.save(toCheckpoint(state(), meta));
+      }
     },
   });
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = secondsBefore + (performance.now() - t0) / 1000;
   ctx.progress.stop();
   await writeScores(`${ctx.outDir}/scores.npy`, scores, {
     users: data.target.users,
@@ -298,5 +322,74 @@ export async function runBprStage(
     ndcg10: last.ndcg10,
     bestEpoch: best.epoch,
     source: hp.source,
+  };
+}
+
+/** What a checkpoint of a BPR stage keeps besides the training state. */
+interface ProgressMeta {
+  curve: CurveRow[];
+  epochMs: number[];
+  lastLoss: number;
+  evalMs: number;
+  /** Training seconds spent before this checkpoint (across earlier resumes). */
+  secondsBefore: number;
+}
+
+function toCheckpoint(state: TrainState, progress: ProgressMeta): CheckpointData {
+  const w = state.weights;
+  const o = state.optimizer;
+  const arrays: CheckpointData["arrays"] = { P: w.P, accP: o.P };
+  if (w.Q && o.Q) Object.assign(arrays, { Q: w.Q, accQ: o.Q });
+  if (w.E && o.E) Object.assign(arrays, { E: w.E, accE: o.E });
+  if (w.H && o.H) Object.assign(arrays, { H: w.H, accH: o.H });
+  return {
+    meta: {
+      ...progress,
+      // JSON has no NaN: the loss of a run without epochs is NaN.
+      lastLoss: Number.isFinite(progress.lastLoss) ? progress.lastLoss : null,
+      epoch: state.epoch,
+      sampler: state.sampler,
+      noise: state.noise,
+      k: w.k,
+      dim: w.dim,
+    },
+    arrays,
+  };
+}
+
+/** The training state saved by `toCheckpoint`; checks it against the fresh weights' shapes. */
+function fromCheckpoint(saved: CheckpointData, shape: Weights): TrainState {
+  const m = saved.meta as Record<string, unknown>;
+  const a = saved.arrays as Record<string, Float32Array | undefined>;
+  const f32 = (name: string): Float32Array | null => {
+    const v = a[name];
+    if (v === undefined) return null;
+    if (!(v instanceof Float32Array)) throw new Error(`checkpoint: ${name} is not float32`);
+    return v;
+  };
+  const weights: Weights = {
+    P: f32("P")!,
+    Q: f32("Q"),
+    E: f32("E"),
+    k: m.k as number,
+    dim: m.dim as number,
+  };
+  const H = f32("H");
+  if (H) weights.H = H;
+  if (
+    weights.k !== shape.k || weights.dim !== shape.dim || !weights.P ||
+    weights.P.length !== shape.P.length || (weights.Q?.length ?? 0) !== (shape.Q?.length ?? 0) ||
+    (weights.E?.length ?? 0) !== (shape.E?.length ?? 0) ||
+    (H?.length ?? 0) !== (shape.H?.length ?? 0)
+  ) {
+    throw new Error("checkpoint does not match the model's shapes");
+  }
+  if (m.lastLoss === null) m.lastLoss = NaN;
+  return {
+    epoch: m.epoch as number,
+    weights,
+    optimizer: { P: f32("accP")!, Q: f32("accQ"), E: f32("accE"), H: f32("accH") },
+    sampler: m.sampler as TrainState["sampler"],
+    noise: m.noise as TrainState["noise"],
   };
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { writeNpy } from "../../io/npy.ts";
+import { assertFiniteArray } from "../../models/finite.ts";
 
 /** Writes `scores.npy`: float32 `[users, 1 + n]`. */
 export async function writeScores(
@@ -12,5 +13,6 @@ export async function writeScores(
   scores: Float32Array,
   shape: { users: number; n: number },
 ): Promise<void> {
+  assertFiniteArray(scores, "scores.npy", 1 + shape.n);
   await writeNpy(path, { dtype: "float32", shape: [shape.users, 1 + shape.n], data: scores });
 }

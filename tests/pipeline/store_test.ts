@@ -68,6 +68,25 @@ Deno.test("gc keeps entries a recorded state uses and drops the rest", async () 
   assert.deepEqual((await store.keys()).sort(), r1.outcomes.map((o) => o.key!).sort());
 });
 
+Deno.test("gc removes orphaned checkpoints and keeps those of interrupted runs", async () => {
+  const store = await tempStore();
+  const r = await run(buildGraph(toyNodes()), store);
+  await recordState(store.root, "t", Object.fromEntries(r.outcomes.map((o) => [o.id, o.key!])));
+  const committed = r.outcomes[0].key!;
+  const interrupted = "f".repeat(64);
+  await Deno.mkdir(store.checkpointDir, { recursive: true });
+  await Deno.writeTextFile(store.checkpointPath(committed), "x");
+  await Deno.writeTextFile(store.checkpointPath(interrupted), "x");
+  await Deno.writeTextFile(`${store.checkpointPath(interrupted)}.tmp-1234`, "x");
+  const g = await collectGarbage(store);
+  assert.deepEqual(g.checkpointsRemoved, [
+    store.checkpointPath(committed),
+    `${store.checkpointPath(interrupted)}.tmp-1234`,
+  ]);
+  assert.equal(g.checkpointsKept, 1);
+  assert.deepEqual((await store.checkpoints()).keys, [interrupted]);
+});
+
 Deno.test("a corrupt manifest is reported, not trusted", async () => {
   const store = await tempStore();
   const r = await run(buildGraph(toyNodes()), store);

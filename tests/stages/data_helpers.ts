@@ -8,6 +8,7 @@ import type { NodeSpec } from "../../pipeline/graph.ts";
 import { hashFile } from "../../pipeline/hash.ts";
 import { dataNodes } from "../../plan/data.ts";
 import type { DatasetConfig } from "../../config/dataset.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
 
 /** Output paths per node id and output name. */
 export type Outputs = Record<string, Record<string, string>>;
@@ -33,6 +34,7 @@ export async function runNode(
     progress: silentProgress,
     signal: new AbortController().signal,
     log: () => {},
+    checkpoint: NO_CHECKPOINTS,
   });
   outputs[node.id] = {};
   for (const o of node.stage.outputs) {

@@ -4,6 +4,7 @@ import { readNpy, writeNpy } from "../../io/npy.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
 import { assert, assertRejects, sha256 } from "./data_helpers.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
 
 async function runDataset(
   params: unknown,
@@ -18,6 +19,7 @@ async function runDataset(
     progress: silentProgress,
     signal: new AbortController().signal,
     log: () => {},
+    checkpoint: NO_CHECKPOINTS,
   });
   return { dir, summary: summary ?? {} };
 }

@@ -8,6 +8,7 @@ import { Rng } from "../../pipeline/rng.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
 import { stage } from "../../stages/evaluate.ts";
 import { writePairs } from "../../io/interactions.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
 
 // 4 users, 3 negatives each. Row: [target score, negatives...].
 const SCORES = new Float32Array([
@@ -59,6 +60,7 @@ Deno.test("evaluate stage: writes ranks, metrics, cold flags and summary; tune d
         progress: silentProgress,
         signal: new AbortController().signal,
         log: () => {},
+        checkpoint: NO_CHECKPOINTS,
       });
       return out;
     };

@@ -4,6 +4,7 @@ import { Rng } from "../../pipeline/rng.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
 import { writeIdMap } from "../../io/interactions.ts";
 import { assert, assertRejects } from "./data_helpers.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
 
 async function runFeatures(rows: number[], data: number[], cols: number, chunkRows: number) {
   const dir = await Deno.makeTempDir();
@@ -22,6 +23,7 @@ async function runFeatures(rows: number[], data: number[], cols: number, chunkRo
     progress: silentProgress,
     signal: new AbortController().signal,
     log: () => {},
+    checkpoint: NO_CHECKPOINTS,
   });
   return dir;
 }

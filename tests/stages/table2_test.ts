@@ -7,6 +7,7 @@ import { writeNpy } from "../../io/npy.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import { silentProgress } from "../../pipeline/progress.ts";
 import { stage, TABLE2_METHODS, userMetricsFromMatrix } from "../../stages/table2.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
 
 const g = (r: number) => Math.LN2 / Math.log(r + 2);
 
@@ -64,6 +65,7 @@ Deno.test("table2 stage: six rows, means over users with a target, cold/warm and
       progress: silentProgress,
       signal: new AbortController().signal,
       log: () => {},
+      checkpoint: NO_CHECKPOINTS,
     });
     for (const f of stage.outputs) await Deno.stat(`${out}/${f}`);
     const json = JSON.parse(await Deno.readTextFile(`${out}/table2.json`));
