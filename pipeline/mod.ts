@@ -10,7 +10,13 @@
 export { defineStage, type Stage, type StageContext, type StageInputs } from "./stage.ts";
 export type { RuntimeNeed } from "./stage.ts";
 export type { InputRef, NodeSpec } from "./graph.ts";
-export { Rng } from "./rng.ts";
+export { Rng, type RngState } from "./rng.ts";
+export {
+  type CheckpointData,
+  type Checkpointer,
+  type CheckpointPolicy,
+  NO_CHECKPOINTS,
+} from "./checkpoint.ts";
 export { createProgress, type Progress, silentProgress } from "./progress.ts";
 export type { Manifest } from "./manifest.ts";
 export type { CheckSupport, Project, Target, TargetOption, TargetOptions } from "./project.ts";

@@ -87,6 +87,7 @@ export const stage = defineStage({
     await writeScores(`${ctx.outDir}/scores.npy`, last.scores, {
       users: data.target.users,
       n: data.target.n,
+      targets: data.target.items,
     });
     await Deno.writeTextFile(`${ctx.outDir}/curve.csv`, curveCsv(curve));
     await saveWeights(ctx.outDir, weights, { declared: ["P", "Q"] });

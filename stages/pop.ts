@@ -36,6 +36,7 @@ export const stage = defineStage({
     await writeScores(`${ctx.outDir}/scores.npy`, scores, {
       users: data.target.users,
       n: data.target.n,
+      targets: data.target.items,
     });
     await Deno.writeTextFile(
       `${ctx.outDir}/curve.csv`,

@@ -269,6 +269,7 @@ export async function runBprStage(
   await writeScores(`${ctx.outDir}/scores.npy`, scores, {
     users: data.target.users,
     n: data.target.n,
+    targets: data.target.items,
   });
   await Deno.writeTextFile(`${ctx.outDir}/curve.csv`, curveCsv(curve));
   await saveWeights(ctx.outDir, weights, { declared: spec.weights });

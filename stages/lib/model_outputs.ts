@@ -5,14 +5,28 @@
  * @module
  */
 import { writeNpy } from "../../io/npy.ts";
-import { assertFiniteArray } from "../../models/finite.ts";
+import { firstNonFinite, NonFiniteError } from "../../models/finite.ts";
 
-/** Writes `scores.npy`: float32 `[users, 1 + n]`. */
+/**
+ * Writes `scores.npy`: float32 `[users, 1 + n]`. Refuses a NaN or Infinity in the row of a
+ * user with a target (`targets[u] >= 0`); rows of users without one are NaN by design.
+ */
 export async function writeScores(
   path: string,
   scores: Float32Array,
-  shape: { users: number; n: number },
+  shape: { users: number; n: number; targets: Int32Array },
 ): Promise<void> {
-  assertFiniteArray(scores, "scores.npy", 1 + shape.n);
-  await writeNpy(path, { dtype: "float32", shape: [shape.users, 1 + shape.n], data: scores });
+  const width = 1 + shape.n;
+  for (let u = 0; u < shape.users; u++) {
+    if (shape.targets[u] < 0) continue;
+    const row = scores.subarray(u * width, (u + 1) * width);
+    const c = firstNonFinite(row);
+    if (c >= 0) {
+      throw new NonFiniteError(
+        `scores.npy: score ${row[c]} for user row ${u}, column ${c} (must be finite); ` +
+          `nothing was committed`,
+      );
+    }
+  }
+  await writeNpy(path, { dtype: "float32", shape: [shape.users, width], data: scores });
 }
