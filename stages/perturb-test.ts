@@ -19,6 +19,7 @@
 import { z } from "zod";
 import { adversaryKindSchema, figuresSchema, runSettingsSchema } from "../config/profile.ts";
 import { defineStage } from "../pipeline/stage.ts";
+import type { Rng } from "../pipeline/rng.ts";
 import { writeNpy } from "../io/npy.ts";
 import { coldItems } from "../models/sampler.ts";
 import { initTf } from "../models/tf_backend.ts";
@@ -28,6 +29,7 @@ import {
   adversaryGradients,
   type AttackedModel,
   attackedScores,
+  type ChangeStats,
   changeStats,
   rankChanges,
   relativeChange,
@@ -87,6 +89,198 @@ const OUTPUTS = [
   "robust_users.json",
 ] as const;
 
+/** Parsed parameters of `perturb-test`. */
+type PerturbParams = z.infer<typeof perturbParamsSchema>;
+
+/** The two trained models under attack, their adversary gradients and the ranking they share. */
+interface Attackers {
+  /** VBPR with its scoring inputs. */
+  vbpr: AttackedModel;
+  /** AMR with its scoring inputs. */
+  amr: AttackedModel;
+  /** The adversary's item gradients per model (one epoch of training triples, eq. 6). */
+  g: { vbpr: Float64Array; amr: Float64Array };
+  /** Negatives per user. */
+  n: number;
+  /** Each user's test-item rank with the model's features perturbed by `kind` at `eps`. */
+  ranksUnder: (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) => Int32Array;
+}
+
+/** Loads the final phase's data, both models and their adversary gradients. */
+async function loadAttackers(
+  inp: Readonly<Record<string, string>>,
+  coldMode: PerturbParams["coldMode"],
+  rng: Rng,
+): Promise<Attackers> {
+  const data = await loadPhaseData(phaseFiles(inp), "final");
+  const features = await loadFeatures(inp.features, data.train.nItems);
+  const cold = coldItems(data.train);
+  const model = (w: Weights): AttackedModel => ({
+    weights: w,
+    features,
+    coldItems: cold,
+    coldMode,
+  });
+  const vbpr = model(
+    await loadWeights({ P: inp.vbpr_P, Q: inp.vbpr_Q, E: inp.vbpr_E, H: inp.vbpr_H }),
+  );
+  const amr = model(await loadWeights({ P: inp.amr_P, Q: inp.amr_Q, E: inp.amr_E }));
+  // One epoch of training triples, the same for both models (paper eq. 6).
+  const g = {
+    vbpr: adversaryGradients(vbpr.weights, features, data.train, rng.fork("triples")),
+    amr: adversaryGradients(amr.weights, features, data.train, rng.fork("triples")),
+  };
+  const n = data.target.n;
+  const ranksUnder = (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) =>
+    rankTargets(
+      attackedScores(m, data.target, { kind, eps, g: gm, rng: rng.fork(`${kind}@${eps}`) }),
+      n,
+    );
+  return { vbpr, amr, g, n, ranksUnder };
+}
+
+/**
+ * Table 3: each model clean and under the `grad` adversary at every `tableEps`. Pushes the
+ * per-user NDCG@10 of each ranking onto `userColumns` (clean, then each eps; VBPR, then AMR).
+ */
+function table3Of(
+  a: Attackers,
+  p: PerturbParams,
+  clean: { vbpr: Int32Array; amr: Int32Array },
+  cleanLevel: { vbpr: CutoffMetrics; amr: CutoffMetrics },
+  out: { userColumns: Float32Array[]; step: () => void },
+): Table3Json {
+  const attacks = (
+    m: AttackedModel,
+    gm: Float64Array,
+    level: CutoffMetrics,
+    cleanRanks: Int32Array,
+  ): ModelAttacks => {
+    out.userColumns.push(userNdcg10(cleanRanks));
+    return {
+      clean: { hr10: level.hr, ndcg10: level.ndcg },
+      points: p.tableEps.map((eps) => {
+        const ranks = a.ranksUnder(m, gm, "grad", eps);
+        out.userColumns.push(userNdcg10(ranks));
+        const r = rankMetrics(ranks, 10);
+        out.step();
+        return { eps, hr10: r.hr, ndcg10: r.ndcg, change: relativeChange(level.ndcg, r.ndcg) };
+      }),
+    };
+  };
+  const details = {
+    vbpr: attacks(a.vbpr, a.g.vbpr, cleanLevel.vbpr, clean.vbpr),
+    amr: attacks(a.amr, a.g.amr, cleanLevel.amr, clean.amr),
+  };
+  return {
+    dataset: p.dataset,
+    paper: p.paper,
+    note: ADVERSARY_NOTE,
+    eps: [...p.tableEps],
+    vbpr: details.vbpr.points.map((q) => q.change),
+    amr: details.amr.points.map((q) => q.change),
+    paperValues: paperTable3At(p.paper, p.tableEps),
+    details,
+  };
+}
+
+/** Writes `table3.json`, `table3.csv` and `table3.md`. */
+async function writeTable3(
+  outDir: string,
+  table3: Table3Json,
+  cleanLevel: { vbpr: CutoffMetrics; amr: CutoffMetrics },
+): Promise<void> {
+  await writeJson(`${outDir}/table3.json`, table3);
+  await Deno.writeTextFile(`${outDir}/table3.csv`, toCsv(table3CsvTable(table3)));
+  await Deno.writeTextFile(
+    `${outDir}/table3.md`,
+    `${toMarkdown(table3Table(table3))}\nClean NDCG@10: VBPR ${cleanLevel.vbpr.ndcg.toFixed(4)}, ` +
+      `AMR ${cleanLevel.amr.ndcg.toFixed(4)} (dataset ${table3.dataset}).\n\n${ADVERSARY_NOTE}\n`,
+  );
+}
+
+/**
+ * Figure 4 (VBPR only): every kind at every `perturbEps`, with the clean level. Pushes each
+ * ranking's per-user NDCG@10 onto `userColumns`.
+ */
+function figure4Of(
+  a: Attackers,
+  p: PerturbParams,
+  clean: CutoffMetrics,
+  out: { userColumns: Float32Array[]; step: () => void },
+): Figure4Json {
+  const points: Figure4Json["points"] = [];
+  for (const kind of p.figureKinds) {
+    for (const eps of p.perturbEps) {
+      const ranks = a.ranksUnder(a.vbpr, a.g.vbpr, kind, eps);
+      out.userColumns.push(userNdcg10(ranks));
+      const r = rankMetrics(ranks, 10);
+      points.push({ kind, eps, hr10: r.hr, ndcg10: r.ndcg });
+      out.step();
+    }
+  }
+  return { note: ADVERSARY_NOTE, clean: { hr10: clean.hr, ndcg10: clean.ndcg }, points };
+}
+
+/** Writes `figure4.json` and `figure4.csv`. */
+async function writeFigure4(outDir: string, fig4: Figure4Json): Promise<void> {
+  await writeJson(`${outDir}/figure4.json`, fig4);
+  await Deno.writeTextFile(
+    `${outDir}/figure4.csv`,
+    toCsv({
+      header: ["kind", "eps", "hr@10", "ndcg@10"],
+      rows: [
+        ["clean", 0, fig4.clean.hr10, fig4.clean.ndcg10],
+        ...fig4.points.map((q) => [q.kind, q.eps, q.hr10, q.ndcg10]),
+      ],
+    }),
+  );
+}
+
+/** Writes `robust_users.npy` (the per-user NDCG@10 columns) and `robust_users.json`. */
+async function writeRobustUsers(
+  outDir: string,
+  p: PerturbParams,
+  userColumns: readonly Float32Array[],
+  users: number,
+): Promise<void> {
+  const columns = robustUserColumns(p.tableEps, p.figureKinds, p.perturbEps);
+  await writeNpy(`${outDir}/robust_users.npy`, {
+    dtype: "float32",
+    shape: [users, columns.length],
+    data: packColumns(userColumns),
+  });
+  await writeJson(`${outDir}/robust_users.json`, {
+    note: ADVERSARY_NOTE,
+    definition: "per-user NDCG@10 of the test item (NaN: no target)",
+    columns,
+  });
+}
+
+/** Writes Figure 5's `rank_change_<model>.npy` and `figure5.json`; returns the statistics. */
+async function writeFigure5(
+  outDir: string,
+  change: { vbpr: Float32Array; amr: Float32Array },
+  p: { rankEps: number; negatives: number },
+): Promise<{ vbpr: ChangeStats; amr: ChangeStats }> {
+  for (const m of ["vbpr", "amr"] as const) {
+    await writeNpy(`${outDir}/rank_change_${m}.npy`, {
+      dtype: "float32",
+      shape: [change[m].length],
+      data: change[m],
+    });
+  }
+  const stats = { vbpr: changeStats(change.vbpr), amr: changeStats(change.amr) };
+  await writeJson(`${outDir}/figure5.json`, {
+    note: ADVERSARY_NOTE,
+    eps: p.rankEps,
+    negatives: p.negatives,
+    definition: "rank with perturbation minus rank without (positive: the test item fell)",
+    ...stats,
+  });
+  return stats;
+}
+
 /** The perturb-test stage. */
 export const stage = defineStage({
   name: "perturb-test",
@@ -111,151 +305,33 @@ export const stage = defineStage({
   runtime: ["tfjs"],
   async run(ctx): Promise<Record<string, unknown>> {
     const p = ctx.params;
-    const inp = ctx.inputs;
     await initTf();
-    const data = await loadPhaseData(phaseFiles(inp), "final");
-    const features = await loadFeatures(inp.features, data.train.nItems);
-    const cold = coldItems(data.train);
-    const model = (w: Weights): AttackedModel => ({
-      weights: w,
-      features,
-      coldItems: cold,
-      coldMode: p.coldMode,
-    });
-    const vbpr = model(
-      await loadWeights({ P: inp.vbpr_P, Q: inp.vbpr_Q, E: inp.vbpr_E, H: inp.vbpr_H }),
-    );
-    const amr = model(await loadWeights({ P: inp.amr_P, Q: inp.amr_Q, E: inp.amr_E }));
-    // One epoch of training triples, the same for both models (paper eq. 6).
-    const g = {
-      vbpr: adversaryGradients(vbpr.weights, features, data.train, ctx.rng.fork("triples")),
-      amr: adversaryGradients(amr.weights, features, data.train, ctx.rng.fork("triples")),
-    };
-    const n = data.target.n;
-    const ranksUnder = (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) =>
-      rankTargets(
-        attackedScores(m, data.target, { kind, eps, g: gm, rng: ctx.rng.fork(`${kind}@${eps}`) }),
-        n,
-      );
+    const a = await loadAttackers(ctx.inputs, p.coldMode, ctx.rng);
     const clean = {
-      vbpr: ranksUnder(vbpr, g.vbpr, "grad", 0),
-      amr: ranksUnder(amr, g.amr, "grad", 0),
+      vbpr: a.ranksUnder(a.vbpr, a.g.vbpr, "grad", 0),
+      amr: a.ranksUnder(a.amr, a.g.amr, "grad", 0),
     };
     const cleanLevel = { vbpr: rankMetrics(clean.vbpr, 10), amr: rankMetrics(clean.amr, 10) };
     const total = p.tableEps.length * 2 + p.perturbEps.length * p.figureKinds.length + 2;
     let done = 0;
     ctx.progress.start(total, "perturb-test");
-    const step = () => ctx.progress.update(++done);
-
     // Per-user NDCG@10 of every attack, for the claims' paired tests (report/robust_users.ts).
-    const userColumns: Float32Array[] = [];
+    const out = { userColumns: [] as Float32Array[], step: () => ctx.progress.update(++done) };
 
-    // Table 3.
-    const attacks = (
-      m: AttackedModel,
-      gm: Float64Array,
-      level: CutoffMetrics,
-      cleanRanks: Int32Array,
-    ): ModelAttacks => {
-      userColumns.push(userNdcg10(cleanRanks));
-      return {
-        clean: { hr10: level.hr, ndcg10: level.ndcg },
-        points: p.tableEps.map((eps) => {
-          const ranks = ranksUnder(m, gm, "grad", eps);
-          userColumns.push(userNdcg10(ranks));
-          const r = rankMetrics(ranks, 10);
-          step();
-          return { eps, hr10: r.hr, ndcg10: r.ndcg, change: relativeChange(level.ndcg, r.ndcg) };
-        }),
-      };
-    };
-    const details = {
-      vbpr: attacks(vbpr, g.vbpr, cleanLevel.vbpr, clean.vbpr),
-      amr: attacks(amr, g.amr, cleanLevel.amr, clean.amr),
-    };
-    const table3: Table3Json = {
-      dataset: p.dataset,
-      paper: p.paper,
-      note: ADVERSARY_NOTE,
-      eps: [...p.tableEps],
-      vbpr: details.vbpr.points.map((q) => q.change),
-      amr: details.amr.points.map((q) => q.change),
-      paperValues: paperTable3At(p.paper, p.tableEps),
-      details,
-    };
-    await writeJson(`${ctx.outDir}/table3.json`, table3);
-    await Deno.writeTextFile(`${ctx.outDir}/table3.csv`, toCsv(table3CsvTable(table3)));
-    await Deno.writeTextFile(
-      `${ctx.outDir}/table3.md`,
-      `${toMarkdown(table3Table(table3))}\nClean NDCG@10: VBPR ${
-        cleanLevel.vbpr.ndcg.toFixed(4)
-      }, ` +
-        `AMR ${cleanLevel.amr.ndcg.toFixed(4)} (dataset ${p.dataset}).\n\n${ADVERSARY_NOTE}\n`,
-    );
-
-    // Figure 4 (VBPR only).
-    const points: Figure4Json["points"] = [];
-    for (const kind of p.figureKinds) {
-      for (const eps of p.perturbEps) {
-        const ranks = ranksUnder(vbpr, g.vbpr, kind, eps);
-        userColumns.push(userNdcg10(ranks));
-        const r = rankMetrics(ranks, 10);
-        points.push({ kind, eps, hr10: r.hr, ndcg10: r.ndcg });
-        step();
-      }
-    }
-    const fig4: Figure4Json = {
-      note: ADVERSARY_NOTE,
-      clean: { hr10: cleanLevel.vbpr.hr, ndcg10: cleanLevel.vbpr.ndcg },
-      points,
-    };
-    await writeJson(`${ctx.outDir}/figure4.json`, fig4);
-    await Deno.writeTextFile(
-      `${ctx.outDir}/figure4.csv`,
-      toCsv({
-        header: ["kind", "eps", "hr@10", "ndcg@10"],
-        rows: [
-          ["clean", 0, fig4.clean.hr10, fig4.clean.ndcg10],
-          ...points.map((q) => [q.kind, q.eps, q.hr10, q.ndcg10]),
-        ],
-      }),
-    );
-
-    const columns = robustUserColumns(p.tableEps, p.figureKinds, p.perturbEps);
-    await writeNpy(`${ctx.outDir}/robust_users.npy`, {
-      dtype: "float32",
-      shape: [clean.vbpr.length, columns.length],
-      data: packColumns(userColumns),
-    });
-    await writeJson(`${ctx.outDir}/robust_users.json`, {
-      note: ADVERSARY_NOTE,
-      definition: "per-user NDCG@10 of the test item (NaN: no target)",
-      columns,
-    });
+    const table3 = table3Of(a, p, clean, cleanLevel, out);
+    await writeTable3(ctx.outDir, table3, cleanLevel);
+    await writeFigure4(ctx.outDir, figure4Of(a, p, cleanLevel.vbpr, out));
+    await writeRobustUsers(ctx.outDir, p, out.userColumns, clean.vbpr.length);
 
     // Figure 5.
     const change = {
-      vbpr: rankChanges(clean.vbpr, ranksUnder(vbpr, g.vbpr, "grad", p.rankEps)),
-      amr: rankChanges(clean.amr, ranksUnder(amr, g.amr, "grad", p.rankEps)),
+      vbpr: rankChanges(clean.vbpr, a.ranksUnder(a.vbpr, a.g.vbpr, "grad", p.rankEps)),
+      amr: rankChanges(clean.amr, a.ranksUnder(a.amr, a.g.amr, "grad", p.rankEps)),
     };
     done += 2;
     ctx.progress.update(done);
     ctx.progress.stop();
-    for (const m of ["vbpr", "amr"] as const) {
-      await writeNpy(`${ctx.outDir}/rank_change_${m}.npy`, {
-        dtype: "float32",
-        shape: [change[m].length],
-        data: change[m],
-      });
-    }
-    const stats = { vbpr: changeStats(change.vbpr), amr: changeStats(change.amr) };
-    await writeJson(`${ctx.outDir}/figure5.json`, {
-      note: ADVERSARY_NOTE,
-      eps: p.rankEps,
-      negatives: n,
-      definition: "rank with perturbation minus rank without (positive: the test item fell)",
-      ...stats,
-    });
+    const stats = await writeFigure5(ctx.outDir, change, { rankEps: p.rankEps, negatives: a.n });
     const fmt = (v: number) => `${(100 * v).toFixed(1)}%`;
     ctx.log(`adversary: gradient of the clean BPR loss over one epoch of training triples (eq. 6)`);
     ctx.log(
