@@ -3,12 +3,12 @@
  * owner, a heartbeat that rewrites the file while the lock is held, and takeover of a stale
  * lock (see docs/locking.md for why this and not `proper-lockfile`).
  *
- * Staleness is judged on the waiter's own clock: a lock whose content (owner token + beat
- * counter) has not changed for `staleMs` is stale, so clock skew between hosts does not
- * matter. On the owner's host a lock whose process is gone is stale at once. Takeover renames
- * the stale file aside (one taker wins the rename) and checks it took the content it judged
- * stale; if a fresh lock was taken by mistake it is linked back. An owner whose heartbeat
- * finds the file no longer its own has lost the lock and says so through `lost`.
+ * Staleness is judged on the waiter's own clock: a lock from another host whose content (owner
+ * token + beat counter) has not changed for `staleMs` is stale, so clock skew between hosts
+ * does not matter. On the owner's host a lock is stale exactly when its process is gone. Takeover happens
+ * under a guard file, re-reading the content first, so a fresh lock is never removed. An owner
+ * whose heartbeat finds the file no longer its own has lost the lock and says so through
+ * `lost`.
  */
 import { join } from "node:path";
 
@@ -18,7 +18,10 @@ export interface LockOptions {
   timeoutMs?: number;
   /** Poll interval in milliseconds (default 200). */
   pollMs?: number;
-  /** A lock unchanged this long is stale (default 60 s; the heartbeat is a fifth of it). */
+  /**
+   * A lock from another host unchanged this long is stale (default 120 s; the heartbeat is a
+   * fifth of it). A lock from this host is stale exactly when its process is gone.
+   */
   staleMs?: number;
   /** What the lock guards, for messages (default: the file name). */
   what?: string;
@@ -49,7 +52,7 @@ export interface LockHolder {
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<HeldLock> {
   const timeout = options.timeoutMs ?? 6 * 3600 * 1000;
   const poll = options.pollMs ?? 200;
-  const staleMs = options.staleMs ?? 60_000;
+  const staleMs = options.staleMs ?? 120_000;
   const what = options.what ?? path;
   const t0 = Date.now();
   await Deno.mkdir(join(path, ".."), { recursive: true });
@@ -75,9 +78,12 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       const now = Date.now();
       if (!seen || seen.text !== text) seen = { text, at: now };
       const holder = parseHolder(text);
-      const dead = holder !== null && holder.host === Deno.hostname() && !pidAlive(holder.pid);
-      if (dead || now - seen.at >= staleMs) {
-        await takeOver(path, text);
+      // On the holder's own host its pid is the truth (a stage that blocks the event loop for
+      // a while stops the heartbeat but is not dead); elsewhere only the heartbeat can tell.
+      const local = holder !== null && holder.host === Deno.hostname();
+      const stale = local ? !pidAlive(holder.pid) : now - seen.at >= staleMs;
+      if (stale) {
+        await takeOver(path, text, staleMs);
         seen = null;
         continue;
       }
@@ -99,22 +105,29 @@ export async function readLockHolder(path: string): Promise<LockHolder | null> {
   return text === null ? null : parseHolder(text);
 }
 
-/** Removes a stale lock whose content is `staleText`; restores it if it changed meanwhile. */
-async function takeOver(path: string, staleText: string): Promise<void> {
-  const aside = `${path}.stale-${crypto.randomUUID()}`;
+/**
+ * Removes a stale lock whose content is still `staleText`. Only the holder of the guard file
+ * `<path>.takeover` (an `O_EXCL` create) may remove a lock, and it re-reads the content under
+ * the guard, so a fresh lock taken meanwhile is never removed. A guard left by a taker that
+ * died within those few milliseconds is cleared once it is older than twice `staleMs`.
+ */
+async function takeOver(path: string, staleText: string, staleMs: number): Promise<void> {
+  const guard = `${path}.takeover`;
   try {
-    await Deno.rename(path, aside);
+    await Deno.writeTextFile(guard, `${Deno.hostname()} ${Deno.pid}`, { createNew: true });
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return; // another waiter took it first
-    throw e;
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    const st = await Deno.stat(guard).catch(() => null);
+    if (st?.mtime && Date.now() - st.mtime.getTime() > 2 * staleMs) {
+      await Deno.remove(guard).catch(() => {});
+    }
+    return; // someone else is taking over; look again after the poll interval
   }
-  const took = await readText(aside);
-  if (took !== staleText) {
-    // We moved a lock taken after we judged the old one stale: put it back unless a new one
-    // already exists (then its owner's heartbeat reports the loss).
-    await Deno.link(aside, path).catch(() => {});
+  try {
+    if ((await readText(path)) === staleText) await Deno.remove(path).catch(() => {});
+  } finally {
+    await Deno.remove(guard).catch(() => {});
   }
-  await Deno.remove(aside).catch(() => {});
 }
 
 function startHeartbeat(path: string, me: LockHolder, staleMs: number): HeldLock {
