@@ -94,6 +94,123 @@ function tableSection(t: Table2): string {
     toMarkdown({ header: p.header, rows: p.rows as Cell[][], caption: p.caption });
 }
 
+/** Each method's `metrics.npy` in {@link TABLE2_METHODS} order, and the shared user count. */
+async function readMethodMatrices(
+  inputs: Readonly<Record<string, string>>,
+  width: number,
+): Promise<{ matrices: Float32Array[]; users: number }> {
+  const matrices: Float32Array[] = [];
+  let users = -1;
+  for (const m of TABLE2_METHODS) {
+    const arr = await readNpy(inputs[m.input], {
+      dtype: "float32",
+      shape: [users < 0 ? null : users, width],
+    });
+    users = arr.shape[0];
+    matrices.push(arr.data as Float32Array);
+  }
+  return { matrices, users };
+}
+
+/** The users every method evaluated (no NaN row in any matrix). */
+function evaluatedUsers(matrices: readonly Float32Array[], users: number, width: number): number[] {
+  const keep: number[] = [];
+  for (let u = 0; u < users; u++) {
+    if (matrices.every((m) => !Number.isNaN(m[u * width]))) keep.push(u);
+  }
+  return keep;
+}
+
+/**
+ * The paper's Table 2 for `paper`, then ours minus the paper's (markdown), and the differences
+ * per method.
+ */
+function paperComparison(
+  overall: Table2,
+  ref: Record<string, PaperRow>,
+  paper: string | null,
+): { md: string; diff: Record<string, number[]> } {
+  const rows: Cell[][] = TABLE2_METHODS.map((m) => {
+    const r = ref[m.paperKey];
+    return [m.name, ...r.values.map((v) => v.toFixed(4)), r.ri === undefined ? "-" : pct(r.ri)];
+  });
+  let md = "\n" + toMarkdown({
+    header: overall.header,
+    rows,
+    caption: `Paper's Table 2 (${paper}), ${paperTable2.source}`,
+    align: overall.align,
+  });
+  const diff: Record<string, number[]> = {};
+  const diffRows: Cell[][] = TABLE2_METHODS.map((m, k) => {
+    const d = overall.values[k].map((v, j) => v - ref[m.paperKey].values[j]);
+    diff[m.name] = d;
+    const ri = overall.ri[k];
+    const pri = ref[m.paperKey].ri;
+    return [
+      m.name,
+      ...d.map(signed),
+      ri === null || pri === undefined ? "-" : `${signed(100 * (ri - pri))} pp`,
+    ];
+  });
+  md += "\n" + toMarkdown({
+    header: overall.header,
+    rows: diffRows,
+    caption: `Ours minus paper (${paper}); RI in percentage points`,
+    align: overall.align,
+  });
+  return { md, diff };
+}
+
+/** AMR's gain over VBPR at HR@10 and NDCG@10. */
+type Gains = { "hr@10": number; "ndcg@10": number };
+
+/** `table2_cold.md` / `table2_warm.md`: the subset's table and AMR's gain beside the paper's. */
+function subsetMarkdown(
+  t: Table2,
+  which: "cold" | "warm",
+  p: { dataset: string; gains: Gains; paperCw: Record<"cold" | "warm", Gains> | null },
+): string {
+  let s = `# Table 2, ${which} test items: ${p.dataset}\n\n`;
+  s += t.users === 0 ? `No test user has a ${which} test item.\n` : tableSection(t);
+  const g = p.gains;
+  s += `\nAMR over VBPR on ${which} items (${t.users} users): HR@10 ${pct(g["hr@10"])}, ` +
+    `NDCG@10 ${pct(g["ndcg@10"])}`;
+  if (p.paperCw) {
+    const pg = p.paperCw[which];
+    s += `; paper (Pinterest, sec. 4.2): HR@10 ${pct(pg["hr@10"])}, NDCG@10 ${pct(pg["ndcg@10"])}`;
+  }
+  return s + "\n";
+}
+
+/** The values of a built table that `table2.json` keeps. */
+function tableJson(t: Table2) {
+  return {
+    users: t.users,
+    methods: t.methods,
+    metrics: t.metrics,
+    values: t.values,
+    ri: t.ri,
+    pValues: t.pValues,
+    significant: t.significant,
+  };
+}
+
+/** Writes `table2.csv` from the overall table. */
+async function writeTable2Csv(outDir: string, overall: Table2): Promise<void> {
+  await Deno.writeTextFile(
+    `${outDir}/table2.csv`,
+    toCsv({
+      header: [...overall.header, "users"],
+      rows: TABLE2_METHODS.map((m, k) => [
+        m.name,
+        ...overall.values[k],
+        overall.ri[k] ?? "",
+        overall.users,
+      ]),
+    }),
+  );
+}
+
 /** The table2 stage. */
 export const stage = defineStage({
   name: "table2",
@@ -116,21 +233,9 @@ export const stage = defineStage({
   async run(ctx): Promise<Record<string, unknown>> {
     const { dataset, paper } = ctx.params;
     const names = metricNames(PAPER_CUTOFFS);
-    const matrices: Float32Array[] = [];
-    let users = -1;
-    for (const m of TABLE2_METHODS) {
-      const arr = await readNpy(ctx.inputs[m.input], {
-        dtype: "float32",
-        shape: [users < 0 ? null : users, names.length],
-      });
-      users = arr.shape[0];
-      matrices.push(arr.data as Float32Array);
-    }
+    const { matrices, users } = await readMethodMatrices(ctx.inputs, names.length);
     const coldAll = (await readNpy(ctx.inputs.cold, { dtype: "uint8", shape: [users] })).data;
-    const keep: number[] = [];
-    for (let u = 0; u < users; u++) {
-      if (matrices.every((m) => !Number.isNaN(m[u * names.length]))) keep.push(u);
-    }
+    const keep = evaluatedUsers(matrices, users, names.length);
     const coldMask = Uint8Array.from(keep, (u) => coldAll[u]);
     const methods: MethodEvaluation[] = TABLE2_METHODS.map((m, k) => ({
       name: m.name,
@@ -152,66 +257,18 @@ export const stage = defineStage({
     let md = `# Table 2: ${dataset}\n\n${tableSection(overall)}`;
     let diff: Record<string, number[]> | null = null;
     if (ref) {
-      const rows: Cell[][] = TABLE2_METHODS.map((m) => {
-        const r = ref[m.paperKey];
-        return [m.name, ...r.values.map((v) => v.toFixed(4)), r.ri === undefined ? "-" : pct(r.ri)];
-      });
-      md += "\n" + toMarkdown({
-        header: overall.header,
-        rows,
-        caption: `Paper's Table 2 (${paper}), ${paperTable2.source}`,
-        align: overall.align,
-      });
-      diff = {};
-      const diffRows: Cell[][] = TABLE2_METHODS.map((m, k) => {
-        const d = overall.values[k].map((v, j) => v - ref[m.paperKey].values[j]);
-        diff![m.name] = d;
-        const ri = overall.ri[k];
-        const pri = ref[m.paperKey].ri;
-        return [
-          m.name,
-          ...d.map(signed),
-          ri === null || pri === undefined ? "-" : `${signed(100 * (ri - pri))} pp`,
-        ];
-      });
-      md += "\n" + toMarkdown({
-        header: overall.header,
-        rows: diffRows,
-        caption: `Ours minus paper (${paper}); RI in percentage points`,
-        align: overall.align,
-      });
+      const c = paperComparison(overall, ref, paper);
+      md += c.md;
+      diff = c.diff;
     }
     const paperCw = paper === "pinterest" ? paperTable2.coldWarm.pinterest : null;
     const gains = {
       cold: { "hr@10": gainOverVbpr(cold, "hr@10"), "ndcg@10": gainOverVbpr(cold, "ndcg@10") },
       warm: { "hr@10": gainOverVbpr(warm, "hr@10"), "ndcg@10": gainOverVbpr(warm, "ndcg@10") },
     };
-    const subsetMd = (t: Table2, which: "cold" | "warm") => {
-      let s = `# Table 2, ${which} test items: ${dataset}\n\n`;
-      s += t.users === 0 ? `No test user has a ${which} test item.\n` : tableSection(t);
-      const g = gains[which];
-      s += `\nAMR over VBPR on ${which} items (${t.users} users): HR@10 ${pct(g["hr@10"])}, ` +
-        `NDCG@10 ${pct(g["ndcg@10"])}`;
-      if (paperCw) {
-        const pg = paperCw[which];
-        s += `; paper (Pinterest, sec. 4.2): HR@10 ${pct(pg["hr@10"])}, NDCG@10 ${
-          pct(pg["ndcg@10"])
-        }`;
-      }
-      return s + "\n";
-    };
-    await Deno.writeTextFile(
-      `${ctx.outDir}/table2.csv`,
-      toCsv({
-        header: [...overall.header, "users"],
-        rows: TABLE2_METHODS.map((m, k) => [
-          m.name,
-          ...overall.values[k],
-          overall.ri[k] ?? "",
-          overall.users,
-        ]),
-      }),
-    );
+    const subsetMd = (t: Table2, which: "cold" | "warm") =>
+      subsetMarkdown(t, which, { dataset, gains: gains[which], paperCw });
+    await writeTable2Csv(ctx.outDir, overall);
     await Deno.writeTextFile(`${ctx.outDir}/table2.md`, md);
     await Deno.writeTextFile(
       `${ctx.outDir}/table2.tex`,
@@ -219,24 +276,15 @@ export const stage = defineStage({
     );
     await Deno.writeTextFile(`${ctx.outDir}/table2_cold.md`, subsetMd(cold, "cold"));
     await Deno.writeTextFile(`${ctx.outDir}/table2_warm.md`, subsetMd(warm, "warm"));
-    const asJson = (t: Table2) => ({
-      users: t.users,
-      methods: t.methods,
-      metrics: t.metrics,
-      values: t.values,
-      ri: t.ri,
-      pValues: t.pValues,
-      significant: t.significant,
-    });
     await writeJson(`${ctx.outDir}/table2.json`, {
       dataset,
       paperDataset: paper,
       usersTotal: users,
       usersEvaluated: keep.length,
       alpha: overall.alpha,
-      overall: asJson(overall),
-      cold: asJson(cold),
-      warm: asJson(warm),
+      overall: tableJson(overall),
+      cold: tableJson(cold),
+      warm: tableJson(warm),
       amrOverVbpr: gains,
       paper: ref ? { values: ref, coldWarm: paperCw } : null,
       oursMinusPaper: diff,
