@@ -147,122 +147,177 @@ export function selectNode(
   return { id, stage: selectStage, params: { model, runs }, inputs, seed };
 }
 
+/** What every tuning node of a profile shares. */
+interface TuneContext {
+  /** The profile. */
+  profile: Profile;
+  /** Its `tune` section. */
+  tune: NonNullable<Profile["tune"]>;
+  /** The node seed of an id. */
+  seed: (id: string) => number;
+  /** The tune phase's data inputs. */
+  data: Record<string, InputRef>;
+  /** The features input. */
+  features: Record<string, InputRef>;
+  /** Phase, epochs and evaluation cadence of every tuning run. */
+  common: { phase: "tune"; epochs: number; evalEvery: number };
+  /** The fields a retrained choice takes from its selection. */
+  retrain: OverrideField[];
+}
+
+/** The `hyper` input: a selection's `chosen.json`. */
+function hyperFrom(node: string): Record<string, InputRef> {
+  return { hyper: { node, output: "chosen.json" } };
+}
+
+/** The lr x l2 grid runs of a model (widened), then its `select-<model>` node. */
+function gridNodes(
+  c: TuneContext,
+  model: "mf-bpr" | "duif" | "vbpr",
+  inputs: Record<string, InputRef>,
+  extraParams: Record<string, unknown> = {},
+): NodeSpec[] {
+  const nodes: NodeSpec[] = [];
+  const runs: GridRun[] = [];
+  for (const { point, extension } of widenedGrid({ lr: c.tune.lr, l2: c.tune.l2 }, c.tune.widen)) {
+    const { lr, l2 } = point;
+    const id = `tune-${model}@lr=${fmt(lr)},l2=${fmt(l2)}`;
+    nodes.push({
+      id,
+      stage: model === "mf-bpr" ? mfStage : model === "duif" ? duifStage : vbprStage,
+      params: {
+        ...bprParams(c.profile, c.profile.models[model], c.common),
+        ...gridHyper(lr, l2),
+        ...extraParams,
+        source: `tune grid point lr=${fmt(lr)}, l2=${fmt(l2)} (same value for P, Q, E)`,
+      },
+      inputs,
+      seed: c.seed(id),
+    });
+    runs.push({ label: id, point, ...(extension ? { extension } : {}) });
+  }
+  nodes.push(selectNode(`select-${model}`, model, runs, c.seed(`select-${model}`)));
+  return nodes;
+}
+
+/** `tune-mf-bpr@chosen`: MF-BPR retrained with its choice (its P and Q start VBPR). */
+function chosenMfNode(c: TuneContext): NodeSpec {
+  return {
+    id: "tune-mf-bpr@chosen",
+    stage: mfTuned,
+    params: bprParams(c.profile, c.profile.models["mf-bpr"], { ...c.common, override: c.retrain }),
+    inputs: { ...c.data, ...hyperFrom("select-mf-bpr") },
+    seed: c.seed("tune-mf-bpr@chosen"),
+  };
+}
+
+/** `tune-vbpr@chosen`: VBPR retrained with its choice (its weights start AMR). */
+function chosenVbprNode(c: TuneContext): NodeSpec {
+  return {
+    id: "tune-vbpr@chosen",
+    stage: vbprTuned,
+    params: {
+      ...bprParams(c.profile, c.profile.models.vbpr, { ...c.common, override: c.retrain }),
+      form: c.profile.vbprForm,
+    },
+    inputs: {
+      ...c.data,
+      ...c.features,
+      ...initInputs("tune-mf-bpr@chosen", ["P", "Q"]),
+      ...hyperFrom("select-vbpr"),
+    },
+    seed: c.seed("tune-vbpr@chosen"),
+  };
+}
+
+/**
+ * AMR grid runs over one coordinate (eps or lambda, widened), with the other adversary settings
+ * `fixed` and the `override` fields read from the selection `from`.
+ */
+function amrGridNodes(
+  c: TuneContext,
+  coord: "eps" | "lambda",
+  p: {
+    values: readonly number[];
+    from: string;
+    override: OverrideField[];
+    fixed: { eps: number; lambda: number };
+  },
+): { nodes: NodeSpec[]; runs: GridRun[] } {
+  const m = c.profile.models;
+  const nodes: NodeSpec[] = [];
+  const runs: GridRun[] = [];
+  for (const { point, extension } of widenedGrid({ [coord]: p.values }, c.tune.widen)) {
+    const v = point[coord];
+    const id = `tune-amr@${coord}=${fmt(v)}`;
+    nodes.push({
+      id,
+      stage: amrTuned,
+      params: {
+        ...bprParams(c.profile, m.amr, { ...c.common, override: p.override }),
+        ...declaredFields(amrAdversarySchema, m.amr),
+        ...p.fixed,
+        [coord]: v,
+        source: `tune grid point ${coord}=${fmt(v)}`,
+      },
+      inputs: {
+        ...c.data,
+        ...c.features,
+        ...initInputs("tune-vbpr@chosen", ["P", "Q", "E"]),
+        ...hyperFrom(p.from),
+      },
+      seed: c.seed(id),
+    });
+    runs.push({ label: id, point, ...(extension ? { extension } : {}) });
+  }
+  return { nodes, runs };
+}
+
 /** The tuning nodes for a profile whose `tune` is set. */
 export function tuneNodes(profile: Profile): TunePlan {
   const tune = profile.tune;
   if (!tune) throw new Error(`profile ${profile.name} has no tune section`);
-  const seed = (id: string): number => nodeSeed(profile.seed, id);
-  const data = phaseInputs("tune");
-  const features: Record<string, InputRef> = {
-    features: { node: "features", output: "features.npy" },
+  const c: TuneContext = {
+    profile,
+    tune,
+    seed: (id: string): number => nodeSeed(profile.seed, id),
+    data: phaseInputs("tune"),
+    features: { features: { node: "features", output: "features.npy" } },
+    common: { phase: "tune", epochs: tune.epochs, evalEvery: tune.evalEvery },
+    retrain: ["epochs", "lr", "regs"],
   };
+  const { data, features, retrain } = c;
   const m = profile.models;
-  const common = { phase: "tune" as const, epochs: tune.epochs, evalEvery: tune.evalEvery };
-  const hyperFrom = (node: string): Record<string, InputRef> => ({
-    hyper: { node, output: "chosen.json" },
-  });
   const nodes: NodeSpec[] = [];
 
-  const grid = (
-    model: "mf-bpr" | "duif" | "vbpr",
-    inputs: Record<string, InputRef>,
-    extraParams: Record<string, unknown> = {},
-  ) => {
-    const runs: GridRun[] = [];
-    for (const { point, extension } of widenedGrid({ lr: tune.lr, l2: tune.l2 }, tune.widen)) {
-      const { lr, l2 } = point;
-      const id = `tune-${model}@lr=${fmt(lr)},l2=${fmt(l2)}`;
-      nodes.push({
-        id,
-        stage: model === "mf-bpr" ? mfStage : model === "duif" ? duifStage : vbprStage,
-        params: {
-          ...bprParams(profile, m[model], common),
-          ...gridHyper(lr, l2),
-          ...extraParams,
-          source: `tune grid point lr=${fmt(lr)}, l2=${fmt(l2)} (same value for P, Q, E)`,
-        },
-        inputs,
-        seed: seed(id),
-      });
-      runs.push({ label: id, point, ...(extension ? { extension } : {}) });
-    }
-    nodes.push(selectNode(`select-${model}`, model, runs, seed(`select-${model}`)));
-  };
-  const retrain: OverrideField[] = ["epochs", "lr", "regs"];
-
-  grid("mf-bpr", data);
-  nodes.push({
-    id: "tune-mf-bpr@chosen",
-    stage: mfTuned,
-    params: bprParams(profile, m["mf-bpr"], { ...common, override: retrain }),
-    inputs: { ...data, ...hyperFrom("select-mf-bpr") },
-    seed: seed("tune-mf-bpr@chosen"),
-  });
-  grid("duif", { ...data, ...features });
-  grid(
-    "vbpr",
-    { ...data, ...features, ...initInputs("tune-mf-bpr@chosen", ["P", "Q"]) },
-    { form: profile.vbprForm },
+  nodes.push(...gridNodes(c, "mf-bpr", data));
+  nodes.push(chosenMfNode(c));
+  nodes.push(...gridNodes(c, "duif", { ...data, ...features }));
+  nodes.push(
+    ...gridNodes(
+      c,
+      "vbpr",
+      { ...data, ...features, ...initInputs("tune-mf-bpr@chosen", ["P", "Q"]) },
+      { form: profile.vbprForm },
+    ),
   );
-  nodes.push({
-    id: "tune-vbpr@chosen",
-    stage: vbprTuned,
-    params: {
-      ...bprParams(profile, m.vbpr, { ...common, override: retrain }),
-      form: profile.vbprForm,
-    },
-    inputs: {
-      ...data,
-      ...features,
-      ...initInputs("tune-mf-bpr@chosen", ["P", "Q"]),
-      ...hyperFrom("select-vbpr"),
-    },
-    seed: seed("tune-vbpr@chosen"),
-  });
+  nodes.push(chosenVbprNode(c));
 
-  const amrRuns = (
-    coord: "eps" | "lambda",
-    values: readonly number[],
-    from: string,
-    override: OverrideField[],
-    fixed: { eps: number; lambda: number },
-  ) => {
-    const runs: GridRun[] = [];
-    for (const { point, extension } of widenedGrid({ [coord]: values }, tune.widen)) {
-      const v = point[coord];
-      const id = `tune-amr@${coord}=${fmt(v)}`;
-      nodes.push({
-        id,
-        stage: amrTuned,
-        params: {
-          ...bprParams(profile, m.amr, { ...common, override }),
-          ...declaredFields(amrAdversarySchema, m.amr),
-          ...fixed,
-          [coord]: v,
-          source: `tune grid point ${coord}=${fmt(v)}`,
-        },
-        inputs: {
-          ...data,
-          ...features,
-          ...initInputs("tune-vbpr@chosen", ["P", "Q", "E"]),
-          ...hyperFrom(from),
-        },
-        seed: seed(id),
-      });
-      runs.push({ label: id, point, ...(extension ? { extension } : {}) });
-    }
-    return runs;
-  };
-  const epsRuns = amrRuns("eps", tune.eps, "select-vbpr", ["lr", "regs"], {
-    eps: m.amr.eps,
-    lambda: 1,
+  const fixed = { eps: m.amr.eps, lambda: 1 };
+  const eps = amrGridNodes(c, "eps", {
+    values: tune.eps,
+    from: "select-vbpr",
+    override: ["lr", "regs"],
+    fixed,
   });
-  nodes.push(selectNode("select-amr-eps", "amr", epsRuns, seed("select-amr-eps")));
-  const lambdaRuns = amrRuns("lambda", tune.lambda, "select-amr-eps", ["lr", "regs", "eps"], {
-    eps: m.amr.eps,
-    lambda: 1,
+  nodes.push(...eps.nodes, selectNode("select-amr-eps", "amr", eps.runs, c.seed("select-amr-eps")));
+  const lambda = amrGridNodes(c, "lambda", {
+    values: tune.lambda,
+    from: "select-amr-eps",
+    override: ["lr", "regs", "eps"],
+    fixed,
   });
-  nodes.push(selectNode("select-amr", "amr", lambdaRuns, seed("select-amr")));
+  nodes.push(...lambda.nodes, selectNode("select-amr", "amr", lambda.runs, c.seed("select-amr")));
 
   return {
     nodes,
