@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import type { StageContext } from "../../pipeline/stage.ts";
-import { train, type TrainState } from "../../models/train.ts";
+import { type EpochStats, train, type TrainState } from "../../models/train.ts";
 import type { CheckpointData } from "../../pipeline/checkpoint.ts";
 import { assertFiniteWeights } from "../../models/finite.ts";
 import { initWeights } from "../../models/init.ts";
@@ -172,17 +172,29 @@ function evaluator(
   };
 }
 
-/**
- * Runs a BPR model stage (see the module comment).
- *
- * @param ctx stage context
- * @param spec the model's kind, inputs and weight outputs
- * @returns the manifest summary
- */
-export async function runBprStage(
+/** Everything a BPR stage run resolves before training. */
+interface PreparedRun {
+  /** Model kind. */
+  kind: ModelKind;
+  /** Hyper-parameters after the `hyper` input. */
+  hp: Resolved;
+  /** The phase's training set and evaluation target. */
+  data: PhaseData;
+  /** Item features (visual models), else null. */
+  features: FeatureMatrix | null;
+  /** Weights copied from the init inputs, if any. */
+  init: Weights | undefined;
+  /** Training hyper-parameters. */
+  hyper: Hyper;
+  /** AMR's adversary, else undefined. */
+  adversary: AdversaryConfig | undefined;
+}
+
+/** Loads the phase's data, features and init weights, and resolves the hyper-parameters. */
+async function prepareRun(
   ctx: StageContext<TrainParams>,
   spec: BprModelSpec,
-): Promise<Record<string, unknown>> {
+): Promise<PreparedRun> {
   const p = ctx.params;
   const kind = spec.kind(p);
   const hp = await resolveHyper(p, ctx.inputs.hyper);
@@ -206,84 +218,102 @@ export async function runBprStage(
   if (kind === "amr") {
     adversary = { kind: p.adversary ?? "grad", eps: hp.eps ?? 0, lambda: hp.lambda ?? 0 };
   }
-  const evaluate = evaluator(data, features, p.coldMode);
-  const start = initWeights(kind, {
-    nUsers: data.train.nUsers,
-    nItems: data.train.nItems,
-    dim: features?.dim ?? 0,
-  }, { k: p.k, std: p.initStd, rng: ctx.rng.fork("init"), from: init });
-  const first = evaluate(start, 0);
-  let curve: CurveRow[] = [{ epoch: 0, loss: null, hr10: first.hr10, ndcg10: first.ndcg10 }];
-  let epochMs: number[] = [];
-  let scores = first.scores;
-  let lastLoss = NaN;
-  let evalMs = 0;
-  let secondsBefore = 0;
+  return { kind, hp, data, features, init, hyper, adversary };
+}
+
+/** The run so far (what a checkpoint keeps) and the latest evaluation's score rows. */
+interface RunRecord extends ProgressMeta {
+  /** Score rows of the latest evaluation. */
+  scores: Float32Array;
+}
+
+/**
+ * Restores the record from the node's checkpoint, if there is one; returns the training state
+ * to resume from.
+ */
+async function resumeRecord(
+  ctx: StageContext<TrainParams>,
+  start: Weights,
+  rec: RunRecord,
+  label: { kind: ModelKind; epochs: number },
+): Promise<TrainState | undefined> {
   const saved = await ctx.checkpoint.load();
   const resume = saved ? fromCheckpoint(saved, start) : undefined;
   if (saved && resume) {
     const m = saved.meta as unknown as ProgressMeta;
-    ({ curve, epochMs, lastLoss, evalMs, secondsBefore } = m);
-    ctx.log(`resumed ${kind} at epoch ${resume.epoch}/${hp.epochs}`);
+    ({
+      curve: rec.curve,
+      epochMs: rec.epochMs,
+      lastLoss: rec.lastLoss,
+      evalMs: rec.evalMs,
+      secondsBefore: rec.secondsBefore,
+    } = m);
+    ctx.log(`resumed ${label.kind} at epoch ${resume.epoch}/${label.epochs}`);
   }
-  ctx.progress.start(hp.epochs, `${kind} ${p.phase}`);
-  if (resume) ctx.progress.update(resume.epoch);
-  const t0 = performance.now();
-  const weights = await train(kind, data.train, features, hyper, {
-    rng: ctx.rng,
-    epochs: hp.epochs,
-    init,
-    adversary,
-    signal: ctx.signal,
-    resume,
-    async onEpoch(epoch, stats, w, state) {
-      epochMs.push(stats.ms);
-      lastLoss = stats.loss;
-      const row: CurveRow = { epoch, loss: stats.loss, hr10: null, ndcg10: null };
-      if (epoch % p.evalEvery === 0 || epoch === hp.epochs) {
-        const te = performance.now();
-        const r = evaluate(w, epoch);
-        evalMs += performance.now() - te;
-        scores = r.scores;
-        row.hr10 = r.hr10;
-        row.ndcg10 = r.ndcg10;
-      }
-      curve.push(row);
-      const last = [...curve].reverse().find((c) => c.ndcg10 !== null)!;
-      ctx.progress.update(epoch, { loss: stats.loss, ndcg10: last.ndcg10! });
-      // The last epoch is never saved: a resume always has an evaluated epoch ahead of it.
-      if (epoch < hp.epochs && ctx.checkpoint.due(epoch)) {
-        const meta: ProgressMeta = {
-          curve,
-          epochMs,
-          lastLoss,
-          evalMs,
-          secondsBefore: secondsBefore + (performance.now() - t0) / 1000,
-        };
-        await ctx.checkpoint.save(toCheckpoint(state(), meta));
-      }
-    },
-  });
-  const seconds = secondsBefore + (performance.now() - t0) / 1000;
-  ctx.progress.stop();
-  await writeScores(`${ctx.outDir}/scores.npy`, scores, {
-    users: data.target.users,
-    n: data.target.n,
-    targets: data.target.items,
-  });
-  await Deno.writeTextFile(`${ctx.outDir}/curve.csv`, curveCsv(curve));
-  await saveWeights(ctx.outDir, weights, { declared: spec.weights });
-  const best = bestCurveRow(curve)!;
-  const last = curve[curve.length - 1];
-  const summary = {
+  return resume;
+}
+
+/**
+ * After each epoch: records its loss and time, evaluates on evaluation epochs, reports
+ * progress and saves a checkpoint when one is due (never at the last epoch: a resume always
+ * has an evaluated epoch ahead of it).
+ */
+async function recordEpoch(
+  ctx: StageContext<TrainParams>,
+  run: {
+    rec: RunRecord;
+    evaluate: ReturnType<typeof evaluator>;
+    epochs: number;
+    t0: number;
+  },
+  at: { epoch: number; stats: EpochStats; w: Weights; state: () => TrainState },
+): Promise<void> {
+  const { rec, evaluate, epochs, t0 } = run;
+  const { epoch, stats, w, state } = at;
+  rec.epochMs.push(stats.ms);
+  rec.lastLoss = stats.loss;
+  const row: CurveRow = { epoch, loss: stats.loss, hr10: null, ndcg10: null };
+  if (epoch % ctx.params.evalEvery === 0 || epoch === epochs) {
+    const te = performance.now();
+    const r = evaluate(w, epoch);
+    rec.evalMs += performance.now() - te;
+    rec.scores = r.scores;
+    row.hr10 = r.hr10;
+    row.ndcg10 = r.ndcg10;
+  }
+  rec.curve.push(row);
+  const last = [...rec.curve].reverse().find((c) => c.ndcg10 !== null)!;
+  ctx.progress.update(epoch, { loss: stats.loss, ndcg10: last.ndcg10! });
+  if (epoch < epochs && ctx.checkpoint.due(epoch)) {
+    const meta: ProgressMeta = {
+      curve: rec.curve,
+      epochMs: rec.epochMs,
+      lastLoss: rec.lastLoss,
+      evalMs: rec.evalMs,
+      secondsBefore: rec.secondsBefore + (performance.now() - t0) / 1000,
+    };
+    await ctx.checkpoint.save(toCheckpoint(state(), meta));
+  }
+}
+
+/** `train_summary.json` of a finished run. */
+function trainSummary(
+  p: TrainParams,
+  spec: BprModelSpec,
+  run: PreparedRun,
+  done: { rec: RunRecord; seconds: number; last: CurveRow; best: CurveRow },
+) {
+  const { kind, hp, data, adversary } = run;
+  const { rec, seconds, last, best } = done;
+  return {
     model: kind,
     phase: p.phase,
     epochs: hp.epochs,
     seconds,
-    evalSeconds: evalMs / 1000,
-    finalLoss: lastLoss,
-    meanEpochMs: epochMs.reduce((a, b) => a + b, 0) / Math.max(1, epochMs.length),
-    epochMs: epochMs.map((v) => Math.round(v * 10) / 10),
+    evalSeconds: rec.evalMs / 1000,
+    finalLoss: rec.lastLoss,
+    meanEpochMs: rec.epochMs.reduce((a, b) => a + b, 0) / Math.max(1, rec.epochMs.length),
+    epochMs: rec.epochMs.map((v) => Math.round(v * 10) / 10),
     hyper: {
       k: p.k,
       batchSize: p.batchSize,
@@ -306,7 +336,77 @@ export async function runBprStage(
     final: { epoch: last.epoch, hr10: last.hr10, ndcg10: last.ndcg10 },
     best: { epoch: best.epoch, hr10: best.hr10, ndcg10: best.ndcg10 },
   };
+}
+
+/** Writes `scores.npy`, `curve.csv`, the weights and `train_summary.json`; returns the summary. */
+async function writeRunOutputs(
+  ctx: StageContext<TrainParams>,
+  spec: BprModelSpec,
+  run: PreparedRun,
+  done: { weights: Weights; rec: RunRecord; seconds: number },
+): Promise<{ summary: ReturnType<typeof trainSummary>; last: CurveRow; best: CurveRow }> {
+  const { data } = run;
+  const { rec } = done;
+  await writeScores(`${ctx.outDir}/scores.npy`, rec.scores, {
+    users: data.target.users,
+    n: data.target.n,
+    targets: data.target.items,
+  });
+  await Deno.writeTextFile(`${ctx.outDir}/curve.csv`, curveCsv(rec.curve));
+  await saveWeights(ctx.outDir, done.weights, { declared: spec.weights });
+  const best = bestCurveRow(rec.curve)!;
+  const last = rec.curve[rec.curve.length - 1];
+  const summary = trainSummary(ctx.params, spec, run, { rec, seconds: done.seconds, last, best });
   await writeJson(`${ctx.outDir}/train_summary.json`, summary);
+  return { summary, last, best };
+}
+
+/**
+ * Runs a BPR model stage (see the module comment).
+ *
+ * @param ctx stage context
+ * @param spec the model's kind, inputs and weight outputs
+ * @returns the manifest summary
+ */
+export async function runBprStage(
+  ctx: StageContext<TrainParams>,
+  spec: BprModelSpec,
+): Promise<Record<string, unknown>> {
+  const p = ctx.params;
+  const run = await prepareRun(ctx, spec);
+  const { kind, hp, data, features } = run;
+  const evaluate = evaluator(data, features, p.coldMode);
+  const start = initWeights(kind, {
+    nUsers: data.train.nUsers,
+    nItems: data.train.nItems,
+    dim: features?.dim ?? 0,
+  }, { k: p.k, std: p.initStd, rng: ctx.rng.fork("init"), from: run.init });
+  const first = evaluate(start, 0);
+  const rec: RunRecord = {
+    curve: [{ epoch: 0, loss: null, hr10: first.hr10, ndcg10: first.ndcg10 }],
+    epochMs: [],
+    lastLoss: NaN,
+    evalMs: 0,
+    secondsBefore: 0,
+    scores: first.scores,
+  };
+  const resume = await resumeRecord(ctx, start, rec, { kind, epochs: hp.epochs });
+  ctx.progress.start(hp.epochs, `${kind} ${p.phase}`);
+  if (resume) ctx.progress.update(resume.epoch);
+  const t0 = performance.now();
+  const weights = await train(kind, data.train, features, run.hyper, {
+    rng: ctx.rng,
+    epochs: hp.epochs,
+    init: run.init,
+    adversary: run.adversary,
+    signal: ctx.signal,
+    resume,
+    onEpoch: (epoch, stats, w, state) =>
+      recordEpoch(ctx, { rec, evaluate, epochs: hp.epochs, t0 }, { epoch, stats, w, state }),
+  });
+  const seconds = rec.secondsBefore + (performance.now() - t0) / 1000;
+  ctx.progress.stop();
+  const { summary, last, best } = await writeRunOutputs(ctx, spec, run, { weights, rec, seconds });
   ctx.log(
     `${kind} ${p.phase}: ${hp.epochs} epochs in ${seconds.toFixed(1)} s ` +
       `(${summary.meanEpochMs.toFixed(1)} ms/epoch), HR@10 ${last.hr10?.toFixed(4)} ` +
@@ -318,7 +418,7 @@ export async function runBprStage(
     epochs: hp.epochs,
     seconds: Math.round(seconds * 10) / 10,
     meanEpochMs: Math.round(summary.meanEpochMs * 10) / 10,
-    finalLoss: lastLoss,
+    finalLoss: rec.lastLoss,
     hr10: last.hr10,
     ndcg10: last.ndcg10,
     bestEpoch: best.epoch,
