@@ -21,6 +21,7 @@ import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan/init.ts";
 import { WEIGHTS_FILE } from "./datasets/authors_files.ts";
 import { THREADS_ENV } from "./models/threads.ts";
 import { checkSupport } from "./config/expected.ts";
+import { MAX_SEEDS } from "./stages/seeds.ts";
 import { pinnedVersion } from "./config/packages.ts";
 
 const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
@@ -57,7 +58,22 @@ export const TARGET_OPTIONS: readonly TargetOption[] = [
     flag: "--init <source>",
     description: `starting weights of the final model: ${AMR_INITS.join(" or ")} (default vbpr)`,
   },
+  {
+    name: "seeds",
+    flag: "--seeds <n>",
+    description: "replicate training, evaluation and robustness over n seeds (default: the " +
+      "profile's seeds)",
+  },
 ];
+
+function parseSeeds(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SEEDS) {
+    throw new Error(`--seeds: expected an integer from 1 to ${MAX_SEEDS}, got "${v}"`);
+  }
+  return n;
+}
 
 /**
  * Runtime facts that change numerical results. The WASM thread count is not one of them:
@@ -104,7 +120,8 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
   const dataset = await resolveDataset(opts);
   const profile = await loadProfile(CONFIGS, opts.profile ?? "default");
   const init = parseInit(opts.init);
-  let nodes = planNodes(dataset, profile);
+  const seeds = parseSeeds(opts.seeds) ?? profile.seeds;
+  let nodes = planNodes(dataset, profile, { seeds });
   if (init === "official-vbpr") {
     if (dataset.kind !== "authors-split") {
       throw new Error(
@@ -122,12 +139,12 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
     }
     nodes = withOfficialInit(nodes, { path, sha256 }, { seed: profile.seed, k: profile.k });
   }
-  const suffix = init === "vbpr" ? "" : `+${init}`;
+  const suffix = (init === "vbpr" ? "" : `+${init}`) + (seeds > 1 ? `+seeds${seeds}` : "");
   return {
     name: `${dataset.name}--${profile.name}${suffix}`,
     nodes,
     resultsDir: join(artifactsRoot(), "results", dataset.name, `${profile.name}${suffix}`),
-    meta: { dataset: dataset.name, profile: profile.name, seed: profile.seed, init },
+    meta: { dataset: dataset.name, profile: profile.name, seed: profile.seed, init, seeds },
   };
 }
 

@@ -8,7 +8,8 @@
  * mean over the smoke dataset's 300 users by 1/300) but catch real changes:
  * counts exact, shares to 1e-9, HR/NDCG means to 0.004, Table 3 relative changes to 0.01
  * (one flipped user moves NDCG@10 / clean NDCG@10 by up to ~0.02 on smoke, rarely), mean rank
- * changes (Figure 5) to 0.05 ranks.
+ * changes (Figure 5) to 0.05 ranks. `check --calibrate` uses the same values as floors under
+ * `4 sd` over seeds.
  *
  * @module
  */
@@ -60,12 +61,41 @@ export async function readResultsMetrics(resultsDir: string): Promise<Record<str
   return out;
 }
 
+/** Reads `<results>/metrics_seeds.json` of a target run with several seeds. */
+export async function readSeedMetrics(
+  target: Target,
+): Promise<{ seeds: number[]; metrics: Record<string, number[]> }> {
+  const path = join(target.resultsDir, "metrics_seeds.json");
+  let raw: { seeds?: unknown; metrics?: unknown };
+  try {
+    raw = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Error(`${path} not found: run "reproduce --seeds N" (N >= 2) for this target`);
+    }
+    throw e;
+  }
+  const seeds = raw.seeds;
+  if (!Array.isArray(seeds) || seeds.some((s) => typeof s !== "number")) {
+    throw new Error(`${path}: seeds: expected an array of numbers`);
+  }
+  const metrics: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries((raw.metrics ?? {}) as Record<string, unknown>)) {
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "number")) {
+      throw new Error(`${path}: metrics.${k}: expected an array of numbers`);
+    }
+    metrics[k] = v as number[];
+  }
+  return { seeds: seeds as number[], metrics };
+}
+
 /** The project's `check` support. */
 export function checkSupport(configDir: string): CheckSupport {
   return {
     description: "compare the last run's metrics with configs/expected/<dataset>-<profile>.json",
     metrics: readRunMetrics,
     resultsMetrics: readResultsMetrics,
+    seedMetrics: readSeedMetrics,
     expectationsFile: (target) => expectationsPath(configDir, target),
     tolerance: metricTolerance,
     references: {

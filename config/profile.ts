@@ -177,6 +177,11 @@ export const profileSchema = z.object({
   /** What the profile is for, in a sentence or two. */
   description: z.string(),
   ...runSettingsSchema.shape,
+  /**
+   * Replicates of the training, evaluation and robustness nodes, with root seeds seed, seed + 1,
+   * ... (plan/seeds.ts); `--seeds N` overrides it.
+   */
+  seeds: z.number().int().min(1).max(10).default(1),
   models: z.object({
     "mf-eals": ealsModelSchema,
     "mf-bpr": bprModelSchema,

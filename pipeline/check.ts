@@ -8,6 +8,11 @@
  * A metric passes when |got - value| <= max(abs, rel * |value|) (either tolerance may be
  * omitted; with neither, the match must be exact).
  *
+ * A calibrated file ({@link calibrateExpectations}) also records, per metric, the value of each
+ * seed (`seeds`) and, at the top, `calibration`: the seeds, the rule and its constants. Its
+ * `value` is the mean over seeds and `abs` is `max(sigmas * sd, floor)` with `sd` the sample
+ * standard deviation over seeds and `floor` the project's tolerance for that metric family.
+ *
  * @module
  */
 
@@ -18,10 +23,23 @@ export const ExpectedMetricSchema = z.object({
   value: z.number(),
   abs: z.number().nonnegative().optional(),
   rel: z.number().nonnegative().optional(),
+  /** Per-seed values the tolerance was calibrated on. */
+  seeds: z.array(z.number()).optional(),
+}).strict();
+
+/** How a calibrated file was made. */
+export const CalibrationSchema = z.object({
+  /** Root seed of each run. */
+  seeds: z.array(z.number()).min(2),
+  /** Multiple of the standard deviation over seeds. */
+  sigmas: z.number().positive(),
+  /** The rule in words. */
+  rule: z.string(),
 }).strict();
 
 /** An expectations file. */
 export const ExpectationsSchema = z.object({
+  calibration: CalibrationSchema.optional(),
   metrics: z.record(z.string().min(1), ExpectedMetricSchema),
 }).strict();
 
@@ -154,4 +172,44 @@ export function updateExpectations(
 export function formatViolation(v: Violation): string {
   if (v.reason === "missing") return `${v.name}: missing (expected ${v.expected})`;
   return `${v.name}: got ${v.got}, expected ${v.expected} ± ${v.tolerance} (${v.reason})`;
+}
+
+/**
+ * A calibrated expectations file from several seeds' metrics: per metric produced by every seed,
+ * value = mean over seeds, abs = max(sigmas * sd, floor(name)) with sd the sample standard
+ * deviation over seeds, and the per-seed values; names sorted.
+ *
+ * @param perSeed per metric, one value per seed (seed order)
+ * @param seeds the seeds, same order (at least two)
+ * @param opts floor per metric name, sigmas (default 4)
+ * @returns the file's text (JSON, 2-space indent, trailing newline)
+ * @throws RangeError with fewer than two seeds or a non-finite value
+ */
+export function calibrateExpectations(
+  perSeed: Readonly<Record<string, readonly number[]>>,
+  seeds: readonly number[],
+  opts: { floor: (name: string) => number; sigmas?: number },
+): string {
+  const sigmas = opts.sigmas ?? 4;
+  if (seeds.length < 2) throw new RangeError(`calibration needs at least 2 seeds`);
+  const metrics: Record<string, ExpectedMetric> = {};
+  for (const name of Object.keys(perSeed).sort()) {
+    const xs = perSeed[name];
+    if (xs.length !== seeds.length) {
+      throw new RangeError(`metric ${name}: ${xs.length} values for ${seeds.length} seeds`);
+    }
+    if (xs.some((x) => !Number.isFinite(x))) {
+      throw new RangeError(`metric ${name} is not finite in some seed: ${xs.join(", ")}`);
+    }
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
+    metrics[name] = { value: mean, abs: Math.max(sigmas * sd, opts.floor(name)), seeds: [...xs] };
+  }
+  const calibration = {
+    seeds: [...seeds],
+    sigmas,
+    rule: `value = mean over the ${seeds.length} seeds; abs = max(${sigmas} * sd over seeds, ` +
+      "floor), floor by metric family (config/expected.ts)",
+  };
+  return `${JSON.stringify({ calibration, metrics }, null, 2)}\n`;
 }

@@ -4,6 +4,7 @@
  * what changed. The project supplies the metrics, the file's path and the tolerances.
  */
 import {
+  calibrateExpectations,
   checkMetrics,
   type Expectations,
   type ExpectedMetric,
@@ -123,4 +124,36 @@ export function printCheck(o: CheckOutcome, update: boolean): number {
   }
   console.log(`all ${o.metrics} metrics within tolerance of ${o.file}`);
   return 0;
+}
+
+/**
+ * `check --calibrate`: reads the per-seed metrics of a target that was run with several seeds
+ * and writes its expectations file with tolerances from the seed spread
+ * ({@link calibrateExpectations}).
+ *
+ * @param p the project (must provide `check.seedMetrics`)
+ * @param target the resolved target, already reproduced with two or more seeds
+ * @param opts `file`: another expectations file; `sigmas` (default 4)
+ */
+export async function runCalibrate(
+  p: Project,
+  target: Target,
+  opts: { file?: string; sigmas?: number } = {},
+): Promise<CheckOutcome> {
+  const s = support(p);
+  if (!s.seedMetrics) throw new Error(`project ${p.name} cannot calibrate (no per-seed metrics)`);
+  const { seeds, metrics } = await s.seedMetrics(target);
+  const file = opts.file ?? s.expectationsFile(target);
+  const text = calibrateExpectations(metrics, seeds, {
+    floor: (n) => s.tolerance(n).abs ?? 0,
+    sigmas: opts.sigmas,
+  });
+  await Deno.mkdir(file.replace(/\/[^/]*$/, ""), { recursive: true });
+  await Deno.writeTextFile(file, text);
+  return {
+    file,
+    metrics: Object.keys(metrics).length,
+    violations: [],
+    changes: [`calibrated on seeds ${seeds.join(", ")}`],
+  };
 }

@@ -14,7 +14,7 @@ import { readState } from "./state.ts";
 import { graphStatus } from "./status.ts";
 import { Store } from "./store.ts";
 import { verifyStore } from "./verify.ts";
-import { printCheck, runCheck } from "./check_command.ts";
+import { printCheck, runCalibrate, runCheck } from "./check_command.ts";
 import { toTargetOptions, withTargetOptions } from "./cli_options.ts";
 import {
   bundleTargetOptions,
@@ -254,8 +254,29 @@ export function buildCli(p: Project): Command {
         "rewrite the expectations from the produced metrics (prints what changed)",
       )
       .option("--expected <file>", "another expectations file")
+      .option(
+        "--calibrate",
+        "run the target (give it several seeds) and write the expectations with tolerances " +
+          "max(4 sd over seeds, floor) and the seed values",
+      )
+      .option(
+        "--jobs <n>",
+        "with --calibrate: stages run in parallel",
+        (v) => positiveInt(v, "--jobs"),
+        1,
+      )
       .action(async (f) => {
         const target = await p.resolveTarget(toTargetOptions(p, f));
+        if (f.calibrate) {
+          if (f.update) throw new Error("give either --update or --calibrate, not both");
+          const report = await withInterrupt((signal) =>
+            reproduceTarget(p, target, { jobs: f.jobs, force: false, dryRun: false, signal })
+          );
+          printReport(report, target, false);
+          const outcome = await runCalibrate(p, target, { file: f.expected });
+          Deno.exitCode = printCheck(outcome, true) || Deno.exitCode || 0;
+          return;
+        }
         const outcome = await runCheck(p, target, { update: f.update ?? false, file: f.expected });
         Deno.exitCode = printCheck(outcome, f.update ?? false) || Deno.exitCode || 0;
       });

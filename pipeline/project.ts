@@ -58,6 +58,11 @@ export interface CheckSupport {
   expectationsFile(target: Target): string;
   /** Tolerances `check --update` writes for a metric new to the file. */
   tolerance(name: string): ToleranceOptions;
+  /**
+   * Per-seed values of every metric of a target run with several seeds (`check --calibrate`),
+   * and the seeds. Absent: no `--calibrate`.
+   */
+  seedMetrics?(target: Target): Promise<{ seeds: number[]; metrics: Record<string, number[]> }>;
 }
 
 /** The project behind the CLI. */

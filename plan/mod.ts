@@ -10,18 +10,33 @@ import { dataNodes } from "./data.ts";
 import { modelNodes } from "./models.ts";
 import { tuneNodes } from "./tune.ts";
 import { figureNodes } from "./outputs.ts";
+import { replicate, seedsNode } from "./seeds.ts";
 
-/** Builds every node for a dataset under a profile. */
-export function planNodes(dataset: DatasetConfig, profile: Profile): NodeSpec[] {
+/** Options of {@link planNodes}. */
+export interface PlanOptions {
+  /** Seeds to replicate the final part over (default: the profile's `seeds`). */
+  seeds?: number;
+}
+
+/** Builds every node for a dataset under a profile (see `plan/seeds.ts` for seeds). */
+export function planNodes(
+  dataset: DatasetConfig,
+  profile: Profile,
+  opts: PlanOptions = {},
+): NodeSpec[] {
   const data = dataNodes(dataset, { seed: profile.seed, negatives: profile.negatives });
-  if (!profile.tune) {
-    return [...data, ...modelNodes(dataset, profile), ...figureNodes(dataset, profile)];
-  }
-  const tune = tuneNodes(profile);
-  return [
-    ...data,
-    ...tune.nodes,
-    ...modelNodes(dataset, profile, { tuned: tune.tuned }),
-    ...figureNodes(dataset, profile, { tuned: true }),
+  const tune = profile.tune ? tuneNodes(profile) : undefined;
+  const finals = (p: Profile): NodeSpec[] => [
+    ...modelNodes(dataset, p, tune ? { tuned: tune.tuned } : {}),
+    ...figureNodes(dataset, p, tune ? { tuned: true } : {}),
   ];
+  const seeds = opts.seeds ?? profile.seeds;
+  const nodes = [...data, ...(tune?.nodes ?? [])];
+  const rootSeeds: number[] = [];
+  for (let s = 0; s < seeds; s++) {
+    rootSeeds.push(profile.seed + s);
+    nodes.push(...replicate(finals({ ...profile, seed: profile.seed + s }), s));
+  }
+  if (seeds > 1) nodes.push(seedsNode(dataset.name, rootSeeds, profile.seed));
+  return nodes;
 }

@@ -4,7 +4,8 @@
  * figures linked as `figures/figureN.png`), with Tables 1-3 and Figures 3-7 beside the paper's
  * values from `configs/paper/`, the claims checklist, the provenance of each item (node, store
  * key, params, seed, duration, from the manifests of the entries behind it) and the environment.
- * Also writes `metrics.json`, the flat metric map `amr check` compares with the expectations.
+ * Also writes `metrics.json`, the flat metric map `amr check` compares with the expectations,
+ * and `claims.json`, the claims checklist with each verdict's test, p-value and interval.
  *
  * Inputs: `table1`, `table2`, `table3` (JSON), `figure_data` and `svg_figure3` ..
  * `svg_figure7` (plot stage); the per-user `metrics.npy` of `eval-amr`, `eval-vbpr` and
@@ -21,6 +22,7 @@ import { buildReportHtml } from "../report/html.ts";
 import { buildReportMarkdown } from "../report/markdown.ts";
 import { assembleReportInput, provenanceOf } from "../report/assemble.ts";
 import { reportMetrics } from "../report/metrics.ts";
+import { reportClaims } from "../report/sections.ts";
 import { buildControl, controlEpochs } from "../report/control.ts";
 import type { ControlSet, UserValues } from "../report/input.ts";
 import { readRobustUsers } from "../report/robust_users.ts";
@@ -166,7 +168,7 @@ export const stage = defineStage({
     "robust_users",
     "robust_users_columns",
   ],
-  outputs: ["report.html", "report.md", "metrics.json"],
+  outputs: ["report.html", "report.md", "metrics.json", "claims.json"],
   inputManifests: true,
   async run(ctx): Promise<Record<string, unknown>> {
     const p = ctx.params;
@@ -207,6 +209,7 @@ export const stage = defineStage({
     await Deno.writeTextFile(`${ctx.outDir}/report.md`, buildReportMarkdown(input));
     const metrics = reportMetrics(input);
     await writeJson(`${ctx.outDir}/metrics.json`, metrics);
+    await writeJson(`${ctx.outDir}/claims.json`, reportClaims(input));
     return { metrics: Object.keys(metrics).length };
   },
 });

@@ -1,0 +1,95 @@
+/**
+ * Replication over seeds (`--seeds N`, `seeds` in a profile). The data nodes (one split, one
+ * set of test negatives) and the tuning nodes are shared; the final part of the graph (models,
+ * evaluations, Table 2, perturb-test, sweeps, plot, report) is planned once per seed with root
+ * seed `profile.seed + s`. Replicate 0 keeps its ids and published paths, so a one-seed run
+ * is the plain run; replicate s > 0 gets ids `<id>#seed=<s>` and publishes under
+ * `seeds/<s>/`. A `seeds` node combines every replicate (`stages/seeds.ts`), published to
+ * `tables/table2_seeds.*`, `tables/table3_seeds.*`, `claims_seeds.*`, `metrics_seeds.json`.
+ */
+import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
+import { nodeSeed } from "./data.ts";
+import { MAX_SEEDS, SEED_FILES, seedSlot, stage as seedsStage } from "../stages/seeds.ts";
+
+/** Id of node `id` in replicate `s` (replicate 0 keeps the id). */
+export function seedNodeId(id: string, s: number): string {
+  return s === 0 ? id : `${id}#seed=${s}`;
+}
+
+/**
+ * Replicate `s` of a block of nodes: ids and references to nodes of the block renamed,
+ * references to other nodes (data, tuning) kept, published paths moved under `seeds/<s>/`.
+ *
+ * @param block the nodes of the replicated part, planned with the replicate's root seed
+ * @param s replicate index (0 returns the block unchanged)
+ */
+export function replicate(block: readonly NodeSpec[], s: number): NodeSpec[] {
+  if (s === 0) return [...block];
+  const ids = new Set(block.map((n) => n.id));
+  const ref = (
+    r: InputRef,
+  ): InputRef => (ids.has(r.node) ? { ...r, node: seedNodeId(r.node, s) } : r);
+  return block.map((n) => ({
+    ...n,
+    id: seedNodeId(n.id, s),
+    inputs: Object.fromEntries(Object.entries(n.inputs).map(([k, r]) => [k, ref(r)])),
+    ...(n.publish
+      ? {
+        publish: Object.fromEntries(
+          Object.entries(n.publish).map(([o, path]) => [o, `seeds/${s}/${path}`]),
+        ),
+      }
+      : {}),
+  }));
+}
+
+/** Where each per-seed file of the `seeds` node comes from in one replicate. */
+const SOURCES: Record<typeof SEED_FILES[number], InputRef> = {
+  table2: { node: "table2", output: "table2.json" },
+  table3: { node: "perturb-test", output: "table3.json" },
+  metrics: { node: "report", output: "metrics.json" },
+  claims: { node: "report", output: "claims.json" },
+};
+
+/**
+ * The `seeds` node over replicates 0..n-1 with the given root seeds.
+ *
+ * @param dataset dataset name
+ * @param rootSeeds root seed of each replicate
+ * @param profileSeed the profile's root seed (for the node's own seed)
+ */
+export function seedsNode(
+  dataset: string,
+  rootSeeds: readonly number[],
+  profileSeed: number,
+): NodeSpec {
+  if (rootSeeds.length > MAX_SEEDS) {
+    throw new Error(`--seeds: at most ${MAX_SEEDS} seeds, got ${rootSeeds.length}`);
+  }
+  const inputs: Record<string, InputRef> = {};
+  for (const what of SEED_FILES) {
+    for (let k = 0; k < MAX_SEEDS; k++) {
+      const src = SOURCES[what];
+      inputs[seedSlot(what, k)] = {
+        ...src,
+        node: seedNodeId(src.node, k < rootSeeds.length ? k : 0),
+      };
+    }
+  }
+  return {
+    id: "seeds",
+    stage: seedsStage,
+    params: { dataset, seeds: [...rootSeeds] },
+    inputs,
+    seed: nodeSeed(profileSeed, "seeds"),
+    publish: {
+      "table2_seeds.json": "tables/table2_seeds.json",
+      "table2_seeds.md": "tables/table2_seeds.md",
+      "table3_seeds.json": "tables/table3_seeds.json",
+      "table3_seeds.md": "tables/table3_seeds.md",
+      "claims_seeds.json": "claims_seeds.json",
+      "claims_seeds.md": "claims_seeds.md",
+      "metrics_seeds.json": "metrics_seeds.json",
+    },
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * Results across seeds (`--seeds N` / `seeds` in a profile): every training, evaluation and
+ * robustness node runs once per seed on the same data split and test negatives; this module
+ * combines the per-seed outputs.
+ *
+ * How seeds and users are combined:
+ * - Table 2 and Table 3: per cell, the mean over seeds of the per-seed value (itself a mean
+ *   over test users), with a 95% Student-t interval over seeds (n - 1 degrees of freedom) and
+ *   every seed's value. Users are never pooled across seeds.
+ * - Table 2's stars stay per-user paired t-tests within one seed; across seeds a cell reports
+ *   in how many seeds it was starred.
+ * - Claims: each seed's verdict comes from its own per-user test (`claims.ts`); across seeds the
+ *   verdict is **holds** when every seed holds, **fails** when every seed fails, and
+ *   **inconclusive** otherwise (agreement across seeds), with the per-seed verdicts and p-values.
+ *
+ * @module
+ */
+import { tInterval } from "../models/significance.ts";
+import type { ClaimStatus } from "./claims.ts";
+
+/** Mean, spread and 95% interval of one quantity over seeds. */
+export interface SeedStat {
+  /** Mean over seeds. */
+  readonly mean: number;
+  /** Sample standard deviation over seeds (NaN for one seed). */
+  readonly sd: number;
+  /** 95% t-interval of the mean (NaN bounds for one seed). */
+  readonly lo: number;
+  /** Upper bound. */
+  readonly hi: number;
+  /** Per-seed values, in seed order. */
+  readonly values: readonly number[];
+}
+
+/**
+ * Mean, standard deviation and 95% t-interval of per-seed values.
+ *
+ * @param values one value per seed
+ */
+export function seedStat(values: readonly number[]): SeedStat {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : NaN;
+  const [lo, hi] = tInterval(mean, sd, n);
+  return { mean, sd, lo, hi, values: [...values] };
+}
+
+/** One Table 2 (a subset of users) as the table2 stage writes it. */
+export interface Table2Part {
+  /** Method names in row order. */
+  readonly methods: readonly string[];
+  /** Metric keys in column order. */
+  readonly metrics: readonly string[];
+  /** Means, `values[row][metric]`. */
+  readonly values: readonly (readonly number[])[];
+  /** RI of ours over each row (null on ours). */
+  readonly ri?: readonly (number | null)[];
+  /** Per metric: ours significantly better than every baseline. */
+  readonly significant?: readonly boolean[];
+}
+
+/** Table 2 across seeds, one subset. */
+export interface Table2SeedsPart {
+  /** Method names in row order. */
+  readonly methods: readonly string[];
+  /** Metric keys in column order. */
+  readonly metrics: readonly string[];
+  /** `cells[row][metric]`. */
+  readonly cells: readonly (readonly SeedStat[])[];
+  /** RI of ours over each row across seeds (null on ours). */
+  readonly ri: readonly (SeedStat | null)[];
+  /** Per metric, the number of seeds whose cell was starred. */
+  readonly starredSeeds: readonly number[];
+}
+
+/** `table2_seeds.json`. */
+export interface Table2Seeds {
+  /** The seeds (root seed of each replicate). */
+  readonly seeds: readonly number[];
+  /** How seeds and users are combined. */
+  readonly rule: string;
+  /** All test users, and the cold and warm subsets when every seed has them. */
+  readonly overall: Table2SeedsPart;
+  readonly cold?: Table2SeedsPart;
+  readonly warm?: Table2SeedsPart;
+}
+
+/** The combination rule, as printed with the tables. */
+export const SEEDS_RULE = "Each cell: mean over seeds of the per-seed mean over test users, " +
+  "with a 95% Student-t interval over seeds (n - 1 df) and the per-seed values; users are not " +
+  "pooled across seeds. Stars (paired t-test over users, p < 0.05, against every baseline) " +
+  "are per seed; the table says in how many seeds a cell was starred.";
+
+function part(tables: readonly Table2Part[], what: string): Table2SeedsPart {
+  const first = tables[0];
+  for (const t of tables) {
+    if (t.methods.join() !== first.methods.join() || t.metrics.join() !== first.metrics.join()) {
+      throw new Error(`table2 across seeds: ${what}: methods or metrics differ between seeds`);
+    }
+  }
+  return {
+    methods: [...first.methods],
+    metrics: [...first.metrics],
+    cells: first.methods.map((_, r) =>
+      first.metrics.map((_, k) => seedStat(tables.map((t) => t.values[r][k])))
+    ),
+    ri: first.methods.map((_, r) => {
+      const v = tables.map((t) => t.ri?.[r]);
+      return v.every((x) => typeof x === "number" && Number.isFinite(x))
+        ? seedStat(v as number[])
+        : null;
+    }),
+    starredSeeds: first.metrics.map((_, k) =>
+      tables.filter((t) => t.significant?.[k] === true).length
+    ),
+  };
+}
+
+/**
+ * Table 2 across seeds from each seed's `table2.json`.
+ *
+ * @param tables per seed, `{ overall, cold?, warm? }`
+ * @param seeds the seeds, same order
+ */
+export function table2AcrossSeeds(
+  tables: readonly { overall: Table2Part; cold?: Table2Part | null; warm?: Table2Part | null }[],
+  seeds: readonly number[],
+): Table2Seeds {
+  if (tables.length === 0 || tables.length !== seeds.length) {
+    throw new Error(`table2 across seeds: ${tables.length} tables for ${seeds.length} seeds`);
+  }
+  const subset = (k: "cold" | "warm") =>
+    tables.every((t) => t[k]) ? { [k]: part(tables.map((t) => t[k]!), k) } : {};
+  return {
+    seeds: [...seeds],
+    rule: SEEDS_RULE,
+    overall: part(tables.map((t) => t.overall), "overall"),
+    ...subset("cold"),
+    ...subset("warm"),
+  };
+}
+
+/** Per-seed values of every metric that every seed produced (`metrics.json` across seeds). */
+export function metricsAcrossSeeds(
+  perSeed: readonly Readonly<Record<string, number>>[],
+): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  const names = Object.keys(perSeed[0] ?? {}).sort();
+  for (const name of names) {
+    if (perSeed.every((m) => typeof m[name] === "number")) out[name] = perSeed.map((m) => m[name]);
+  }
+  return out;
+}
+
+/** A claim's verdict in one seed (`claims.json` of a report). */
+export interface SeedClaim {
+  readonly id: string;
+  readonly text: string;
+  readonly source: string;
+  readonly status: ClaimStatus;
+  readonly test?: string;
+  readonly p?: number;
+}
+
+/** A claim across seeds. */
+export interface ClaimAcrossSeeds {
+  readonly id: string;
+  readonly text: string;
+  readonly source: string;
+  /** Agreement verdict (see the module comment). */
+  readonly status: ClaimStatus;
+  /** Per-seed verdicts, in seed order. */
+  readonly perSeed: readonly ClaimStatus[];
+  /** Per-seed p-values (null: none). */
+  readonly p: readonly (number | null)[];
+  /** The per-seed test. */
+  readonly test?: string;
+}
+
+/**
+ * Claims across seeds by agreement: holds when every seed holds, fails when every seed fails,
+ * not measured when no seed measured it, inconclusive otherwise.
+ *
+ * @param perSeed each seed's claims, same claims in the same order
+ */
+export function claimsAcrossSeeds(perSeed: readonly (readonly SeedClaim[])[]): ClaimAcrossSeeds[] {
+  const first = perSeed[0] ?? [];
+  return first.map((c, i) => {
+    const all = perSeed.map((s) => {
+      if (s[i]?.id !== c.id) throw new Error(`claims across seeds: claim ${i} is not ${c.id}`);
+      return s[i];
+    });
+    const statuses = all.map((s) => s.status);
+    const every = (x: ClaimStatus) => statuses.every((s) => s === x);
+    const status: ClaimStatus = every("holds")
+      ? "holds"
+      : every("fails")
+      ? "fails"
+      : every("not measured")
+      ? "not measured"
+      : "inconclusive";
+    return {
+      id: c.id,
+      text: c.text,
+      source: c.source,
+      status,
+      perSeed: statuses,
+      p: all.map((s) => (typeof s.p === "number" ? s.p : null)),
+      ...(c.test ? { test: c.test } : {}),
+    };
+  });
+}

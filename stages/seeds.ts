@@ -1,0 +1,160 @@
+/**
+ * Stage `seeds`: the results of a run replicated over seeds (`--seeds N`), combined as
+ * `report/seeds.ts` describes: Table 2 and Table 3 with the mean, a 95% interval over seeds
+ * and the per-seed values; the claims by agreement across seeds; every `metrics.json` value per
+ * seed (what `check --calibrate` derives tolerances from).
+ *
+ * Inputs: per seed slot `k` (`table2_00`, `table3_00`, `metrics_00`, `claims_00`, ...), the
+ * seed's `table2.json`, `table3.json`, report `metrics.json` and `claims.json`. The engine wires
+ * a fixed set of input names, so slots beyond the seeds repeat seed 0; they are never read.
+ * Outputs: `table2_seeds.{json,md}`, `table3_seeds.{json,md}`, `claims_seeds.{json,md}`,
+ * `metrics_seeds.json` (`{ seeds, metrics: { name: [value per seed] } }`).
+ */
+import { z } from "zod";
+import { defineStage } from "../pipeline/stage.ts";
+import { writeJson } from "./lib/model_outputs.ts";
+import { toMarkdown } from "../tables/format.ts";
+import {
+  claimsAcrossSeeds,
+  metricsAcrossSeeds,
+  type SeedClaim,
+  SEEDS_RULE,
+  type SeedStat,
+  seedStat,
+  table2AcrossSeeds,
+  type Table2Part,
+  type Table2SeedsPart,
+} from "../report/seeds.ts";
+
+/** Seed slots of the stage (the most seeds a run takes). */
+export const MAX_SEEDS = 10;
+
+/** Input name of `what` (`table2`, `table3`, `metrics`, `claims`) for seed slot `k`. */
+export function seedSlot(what: string, k: number): string {
+  return `${what}_${String(k).padStart(2, "0")}`;
+}
+
+/** The per-seed files the stage reads, by slot prefix. */
+export const SEED_FILES = ["table2", "table3", "metrics", "claims"] as const;
+
+function cell(s: SeedStat, digits = 4): string {
+  const f = (v: number) => v.toFixed(digits);
+  return Number.isFinite(s.lo) ? `${f(s.mean)} [${f(s.lo)}, ${f(s.hi)}]` : f(s.mean);
+}
+
+function table2Markdown(t: Table2SeedsPart, seeds: number): string {
+  return toMarkdown({
+    header: ["Method", ...t.metrics.map((m) => m.toUpperCase()), "RI"],
+    rows: t.methods.map((m, r) => [
+      m,
+      ...t.cells[r].map((c, k) =>
+        r === t.methods.length - 1 ? `${cell(c)} (★ ${t.starredSeeds[k]}/${seeds})` : cell(c)
+      ),
+      t.ri[r] === null ? "–" : cell(t.ri[r]!, 3),
+    ]),
+  });
+}
+
+/** The seeds stage. */
+export const stage = defineStage({
+  name: "seeds",
+  module: import.meta.url,
+  params: z.object({
+    /** Dataset name. */
+    dataset: z.string(),
+    /** Root seed of each replicate, in slot order. */
+    seeds: z.array(z.number().int().min(0)).min(1).max(MAX_SEEDS),
+  }).strict(),
+  inputs: SEED_FILES.flatMap((f) => Array.from({ length: MAX_SEEDS }, (_, k) => seedSlot(f, k))),
+  outputs: [
+    "table2_seeds.json",
+    "table2_seeds.md",
+    "table3_seeds.json",
+    "table3_seeds.md",
+    "claims_seeds.json",
+    "claims_seeds.md",
+    "metrics_seeds.json",
+  ],
+  async run(ctx): Promise<Record<string, unknown>> {
+    const seeds = ctx.params.seeds;
+    const read = async (what: string) =>
+      await Promise.all(
+        seeds.map(async (_, k) =>
+          JSON.parse(await Deno.readTextFile(ctx.inputs[seedSlot(what, k)]))
+        ),
+      );
+    const out = ctx.outDir;
+    const t2 = table2AcrossSeeds(
+      (await read("table2")) as { overall: Table2Part; cold?: Table2Part; warm?: Table2Part }[],
+      seeds,
+    );
+    await writeJson(`${out}/table2_seeds.json`, t2);
+    const md2 = [
+      `# Table 2 over ${seeds.length} seeds (${seeds.join(", ")}), ${ctx.params.dataset}`,
+      "",
+      SEEDS_RULE,
+      "",
+      "## All test users",
+      "",
+      table2Markdown(t2.overall, seeds.length),
+      ...(["cold", "warm"] as const).flatMap((k) =>
+        t2[k]
+          ? [
+            `## ${k === "cold" ? "Cold" : "Warm"} test items`,
+            "",
+            table2Markdown(t2[k]!, seeds.length),
+          ]
+          : []
+      ),
+    ];
+    await Deno.writeTextFile(`${out}/table2_seeds.md`, `${md2.join("\n")}\n`);
+
+    const t3s = (await read("table3")) as { eps: number[]; vbpr: number[]; amr: number[] }[];
+    const eps = t3s[0].eps;
+    const t3 = {
+      seeds,
+      rule: SEEDS_RULE,
+      eps,
+      vbpr: eps.map((_, k) => seedStat(t3s.map((t) => t.vbpr[k]))),
+      amr: eps.map((_, k) => seedStat(t3s.map((t) => t.amr[k]))),
+    };
+    await writeJson(`${out}/table3_seeds.json`, t3);
+    const pct = (s: SeedStat) =>
+      Number.isFinite(s.lo)
+        ? `${(100 * s.mean).toFixed(2)}% [${(100 * s.lo).toFixed(2)}%, ${(100 * s.hi).toFixed(2)}%]`
+        : `${(100 * s.mean).toFixed(2)}%`;
+    await Deno.writeTextFile(
+      `${out}/table3_seeds.md`,
+      `# Table 3 over ${seeds.length} seeds: relative NDCG@10 change, mean [95% interval]\n\n` +
+        toMarkdown({
+          header: ["Model", ...eps.map((e) => `ε = ${e}`)],
+          rows: [["VBPR", ...t3.vbpr.map(pct)], ["AMR", ...t3.amr.map(pct)]],
+        }) + "\n",
+    );
+
+    const claims = claimsAcrossSeeds((await read("claims")) as SeedClaim[][]);
+    await writeJson(`${out}/claims_seeds.json`, { seeds, claims });
+    const p = (v: number | null) => (v === null ? "–" : v < 1e-4 ? "<1e-4" : v.toPrecision(2));
+    await Deno.writeTextFile(
+      `${out}/claims_seeds.md`,
+      `# Claims over ${seeds.length} seeds\n\nAcross seeds: holds when every seed holds, fails ` +
+        "when every seed fails, inconclusive otherwise; each seed's verdict comes from its own " +
+        "test over users.\n\n" +
+        toMarkdown({
+          header: ["Claim", "Source", "Verdict", "Per seed", "p per seed", "Test (per seed)"],
+          rows: claims.map((c) => [
+            c.text,
+            c.source,
+            c.status,
+            c.perSeed.join(", "),
+            c.p.map(p).join(", "),
+            c.test ?? "–",
+          ]),
+        }) + "\n",
+    );
+
+    const metrics = metricsAcrossSeeds(await read("metrics"));
+    await writeJson(`${out}/metrics_seeds.json`, { seeds, metrics });
+    return { seeds: seeds.length, metrics: Object.keys(metrics).length };
+  },
+});
