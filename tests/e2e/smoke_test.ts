@@ -181,3 +181,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "e2e: smoke --seeds 2: mean and interval tables, calibrated expectations pass for seed 0",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const artifacts = await Deno.makeTempDir({ prefix: "amr_e2e_seeds_" });
+    try {
+      const file = `${artifacts}/expected.json`;
+      const cal = await amr(artifacts, [
+        "check",
+        ...TARGET,
+        "--calibrate",
+        "--seeds",
+        "2",
+        "--expected",
+        file,
+      ]);
+      assert.equal(cal.code, 0, cal.stdout + cal.stderr);
+      assert.match(cal.stdout, /amr#seed=1\s+ran/);
+      const results = `${artifacts}/results/smoke/smoke+seeds2`;
+      const t2 = JSON.parse(await Deno.readTextFile(`${results}/tables/table2_seeds.json`));
+      assert.deepEqual(t2.seeds, [7, 8]);
+      const amrRow = t2.overall.methods.indexOf("AMR");
+      const cell = t2.overall.cells[amrRow][t2.overall.metrics.indexOf("hr@10")];
+      assert.equal(cell.values.length, 2);
+      assert.ok(cell.lo <= cell.mean && cell.mean <= cell.hi);
+      const seed0 = JSON.parse(await Deno.readTextFile(`${results}/tables/table2.json`));
+      assert.equal(cell.values[0], seed0.overall.values[amrRow][1]);
+      await Deno.stat(`${results}/seeds/1/tables/table2.json`);
+      const expected = JSON.parse(await Deno.readTextFile(file));
+      assert.deepEqual(expected.calibration.seeds, [7, 8]);
+      assert.equal(expected.metrics["table2.amr.hr@10"].seeds.length, 2);
+      // The plain run is replicate 0, all cached; its metrics pass the calibrated file.
+      const plain = await reproduce(artifacts);
+      assert.match(plain, /\b0 ran\b/);
+      const ok = await amr(artifacts, ["check", ...TARGET, "--expected", file]);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    } finally {
+      await Deno.remove(artifacts, { recursive: true });
+    }
+  },
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  calibrateExpectations,
   checkMetrics,
   formatViolation,
   parseExpectations,
@@ -88,5 +89,33 @@ Deno.test("formatViolation: one readable line", () => {
   assert.equal(
     formatViolation({ name: "m", expected: 1, got: 2, tolerance: 0.5, reason: "out of tolerance" }),
     "m: got 2, expected 1 ± 0.5 (out of tolerance)",
+  );
+});
+
+Deno.test("calibrateExpectations: mean, abs = max(4 sd, floor), seed values recorded", () => {
+  const text = calibrateExpectations(
+    { "a.hr@10": [0.1, 0.12, 0.14], "table1.users": [300, 300, 300], "b": [1, 1, 1] },
+    [7, 8, 9],
+    { floor: (n) => (n === "table1.users" ? 0 : 0.004) },
+  );
+  const parsed = parseExpectations(text);
+  assert.deepEqual(parsed.calibration?.seeds, [7, 8, 9]);
+  assert.equal(parsed.calibration?.sigmas, 4);
+  const a = parsed.metrics["a.hr@10"];
+  assert.ok(Math.abs(a.value - 0.12) < 1e-12);
+  assert.ok(Math.abs(a.abs! - 4 * 0.02) < 1e-12); // sd of 0.10, 0.12, 0.14 is 0.02
+  assert.deepEqual(a.seeds, [0.1, 0.12, 0.14]);
+  assert.equal(parsed.metrics["table1.users"].abs, 0); // no spread, floor 0: exact
+  assert.equal(parsed.metrics["b"].abs, 0.004); // no spread: the floor
+  // Every seed passes its own calibration; a value 5 sd away does not.
+  for (const v of [0.1, 0.12, 0.14]) {
+    assert.deepEqual(checkMetrics(parsed, { "a.hr@10": v, "table1.users": 300, b: 1 }), []);
+  }
+  const off = checkMetrics(parsed, { "a.hr@10": 0.12 + 5 * 0.02, "table1.users": 300, b: 1 });
+  assert.deepEqual(off.map((v) => v.name), ["a.hr@10"]);
+  assert.throws(() => calibrateExpectations({ a: [1] }, [7], { floor: () => 0 }), /2 seeds/);
+  assert.throws(
+    () => calibrateExpectations({ a: [1, NaN] }, [7, 8], { floor: () => 0 }),
+    /not finite/,
   );
 });
