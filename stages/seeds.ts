@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
-import { writeJson } from "./lib/model_outputs.ts";
+import { writeJson } from "../io/json.ts";
 import { toMarkdown } from "../tables/format.ts";
 import {
   claimsAcrossSeeds,
