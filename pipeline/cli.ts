@@ -52,7 +52,12 @@ export function buildCli(p: Project): Command {
     program.command("reproduce")
       .description("run every stage of the target's graph; reuse cached entries"),
   )
-    .option("--jobs <n>", "stages run in parallel (Workers)", (v) => positiveInt(v, "--jobs"), 1)
+    .option(
+      "--jobs <n|auto>",
+      "stages run in parallel (Workers); auto: fit jobs x threads per stage to the cores",
+      (v) => v === "auto" ? "auto" as const : positiveInt(v, "--jobs"),
+      "auto" as const,
+    )
     .option("--force [stages...]", "rerun all stages, or only the named node ids or stage names")
     .option("--dry-run", "show what would run, run nothing")
     .option(
@@ -101,6 +106,7 @@ export function buildCli(p: Project): Command {
           reproduceTarget(p, target, {
             ...(cluster && !dryRun ? { executor: projectSlurmExecutor(p, cluster, log) } : {}),
             jobs: f.jobs,
+            threads: f.threads,
             force: f.force === true ? true : Array.isArray(f.force) ? f.force : false,
             dryRun,
             signal,

@@ -21,6 +21,12 @@ export interface ExecRequest {
   checkpoint: CheckpointSpec;
   /** Manifests of the inputs' producing entries (stages with `inputManifests: true`). */
   inputManifests?: Record<string, Manifest>;
+  /**
+   * Environment set in a Worker before the stage loads (e.g. its thread count). The process
+   * environment is shared by all Workers, so only values that cannot change results belong
+   * here: a race between two Workers may cost speed, never correctness.
+   */
+  env?: Record<string, string>;
 }
 
 /** Side channels of a run. */

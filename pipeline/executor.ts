@@ -14,6 +14,8 @@ export interface NodeTask {
   record: PendingRecord;
   /** Why it runs (for logs). */
   reason: string;
+  /** Nodes ready or running (this one included) when it was handed over. */
+  concurrency: number;
 }
 
 /** What an executor reports for a finished task. */

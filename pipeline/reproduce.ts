@@ -15,7 +15,9 @@ import { gitInfo } from "./git.ts";
 export interface ReproduceOptions {
   /** Node ids to build (with their ancestors); all nodes when omitted. */
   targets?: string[];
-  jobs?: number;
+  jobs?: number | "auto";
+  /** Threads per stage fixed by the user (`--threads`). */
+  threads?: number;
   /** Where nodes run (default: the local executor for `jobs`). */
   executor?: Executor;
   force?: boolean | string[];
@@ -38,6 +40,8 @@ export async function reproduceTarget(
     hasher,
     runtime,
     jobs: opts.jobs,
+    threads: opts.threads,
+    threadsEnv: p.threadsEnv,
     executor: opts.executor,
     force: opts.force,
     dryRun: opts.dryRun,

@@ -35,6 +35,8 @@ export interface RunNodeContext {
   lockTimeoutMs?: number;
   /** Why the node runs (for the log line). */
   reason?: string;
+  /** Environment of the Worker (with `inWorker`), e.g. its thread count. */
+  env?: Record<string, string>;
   /**
    * The stage object when the caller already holds it (the in-process executor; it may be
    * one no module exports). Otherwise the record's module and export name are resolved.
@@ -84,7 +86,10 @@ export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<
     }
     const tmp = await ctx.store.makeTemp(key);
     try {
-      ctx.log(`[${node.id}] running${ctx.reason ? ` (${ctx.reason})` : ""}`);
+      const where = ctx.inWorker && ctx.env
+        ? ` [Worker; ${Object.entries(ctx.env).map(([k, v]) => `${k}=${v}`).join(" ")}]`
+        : "";
+      ctx.log(`[${node.id}] running${ctx.reason ? ` (${ctx.reason})` : ""}${where}`);
       const startedAt = new Date().toISOString();
       const req: ExecRequest = {
         moduleUrl: stage.module,
@@ -100,6 +105,7 @@ export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<
         seed: record.seed,
         checkpoint: { path: ctx.store.checkpointPath(key), key, policy: policyFromEnv() },
         ...(stage.inputManifests ? { inputManifests: await inputManifestsOf(record, ctx) } : {}),
+        ...(ctx.env ? { env: ctx.env } : {}),
       };
       for (const out of stage.outputs) await Deno.mkdir(join(tmp, out, ".."), { recursive: true });
       const summary = await execute(stage, req, ctx, lock.lost);

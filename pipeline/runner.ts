@@ -19,8 +19,17 @@ export interface RunOptions {
   store: Store;
   hasher: CodeHasher;
   runtime: RuntimeFacts;
-  /** Nodes run at once by the default local executor (1: in-process; more: one Worker each). */
-  jobs?: number;
+  /**
+   * Nodes run at once by the default local executor (1: in-process; more: one Worker each;
+   * "auto": Workers fitted to the cores, threads per node from the nodes ready at once).
+   */
+  jobs?: number | "auto";
+  /** Cores for `jobs` "auto" (default: the machine's). */
+  cores?: number;
+  /** Environment variable of the stages' thread count, set per Worker by `jobs` "auto". */
+  threadsEnv?: string;
+  /** Threads per node fixed by the user; `jobs` "auto" then only chooses the node count. */
+  threads?: number;
   /** Where nodes run (default: the local executor for `jobs`). */
   executor?: Executor;
   /** `true` reruns every node; a list reruns the nodes with those ids or stage names. */
@@ -68,7 +77,10 @@ export async function runGraph(
   const log = opts.log ?? ((l: string) => console.error(l));
   const nodes = targets ? closure(graph, targets) : graph.order;
   const executor = opts.executor ?? localExecutor({
-    jobs: Math.max(1, opts.jobs ?? 1),
+    jobs: opts.jobs === "auto" ? "auto" : Math.max(1, opts.jobs ?? 1),
+    cores: opts.cores,
+    threadsEnv: opts.threadsEnv,
+    threads: opts.threads,
     store: opts.store,
     hasher: opts.hasher,
     runtime: opts.runtime,
@@ -86,8 +98,20 @@ export async function runGraph(
     opts.force === true ||
     (Array.isArray(opts.force) && (opts.force.includes(n.id) || opts.force.includes(n.stage.name)));
 
+  /** Nodes whose inputs are done and that are not finished (ready, being checked or running). */
+  let ready = 0;
+
   async function visit(node: GraphNode): Promise<NodeOutcome> {
     const ups = await Promise.all(node.upstream.map((u) => results.get(u)!));
+    ready++;
+    try {
+      return await visitReady(node, ups);
+    } finally {
+      ready--;
+    }
+  }
+
+  async function visitReady(node: GraphNode, ups: NodeOutcome[]): Promise<NodeOutcome> {
     const manifests = new Map<string, Manifest>();
     for (const o of ups) if (o.manifest) manifests.set(o.id, o.manifest);
     const nk = await nodeKey(node, manifests, opts);
@@ -140,7 +164,10 @@ export async function runGraph(
       exportName: await exportNameOf(node.stage),
     });
     await writePending(opts.store, record);
-    const { ran } = await executor.run({ key: nk.key, node, record, reason }, abort.signal);
+    const { ran } = await executor.run(
+      { key: nk.key, node, record, reason, concurrency: ready },
+      abort.signal,
+    );
     const manifest = await opts.store.readManifest(nk.key);
     if (!manifest) {
       throw new StageError(node.id, new Error(`the ${executor.name} executor committed no entry`));

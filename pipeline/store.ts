@@ -123,7 +123,11 @@ export class Store {
   /** Creates a fresh temporary folder for an entry being produced. */
   async makeTemp(key: string): Promise<string> {
     await Deno.mkdir(this.tmpDir, { recursive: true });
-    return await Deno.makeTempDir({ dir: this.tmpDir, prefix: `${key.slice(0, 16)}-` });
+    const dir = await Deno.makeTempDir({ dir: this.tmpDir, prefix: `${key.slice(0, 16)}-` });
+    // makeTempDir creates 0700; an entry is shared like any folder the user makes (a group
+    // store on a cluster), so it gets the user's umask, never more.
+    await Deno.chmod(dir, 0o777 & ~Deno.umask());
+    return dir;
   }
 
   /**

@@ -14,6 +14,7 @@ function send(m: WorkerMessage): void {
 self.onmessage = async (ev: MessageEvent<ExecRequest>) => {
   const req = ev.data;
   try {
+    for (const [k, v] of Object.entries(req.env ?? {})) Deno.env.set(k, v);
     const mod = await import(req.moduleUrl) as Record<string, Stage>;
     const stage = mod[req.exportName];
     const summary = await stage.run({

@@ -52,6 +52,13 @@ Deno.test("run-node commits a pending node once; the record names the module rel
   await writePending(store, record);
   const again = await runPendingNode(key, ctx(store, hasher));
   assert.equal(again.ran, false);
+  // Entries follow the user's umask, never world-writable.
+  const mask = Deno.umask();
+  assert.equal((await Deno.stat(store.entryDir(key))).mode! & 0o777, 0o777 & ~mask);
+  for (const f of ["manifest.json", "numbers.txt"]) {
+    const mode = (await Deno.stat(join(store.entryDir(key), f))).mode! & 0o777;
+    assert.equal(mode, 0o666 & ~mask, f);
+  }
 });
 
 Deno.test("pending records are validated: bad fields, foreign modules, non-stage exports", async () => {
@@ -64,8 +71,10 @@ Deno.test("pending records are validated: bad fields, foreign modules, non-stage
   await assert.rejects(runPendingNode(key, ctx(store, hasher)), /field module: /);
   await write({ ...record, module: "../outside.ts" });
   await assert.rejects(runPendingNode(key, ctx(store, hasher)), /field module: /);
-  await write({ ...record, module: "pipeline/hash.ts", export: "sha256" });
+  await write({ ...record, module: "main.ts", export: "stage" });
   await assert.rejects(runPendingNode(key, ctx(store, hasher)), /not part of the project's code/);
+  await write({ ...record, module: "pipeline/hash.ts", export: "sha256" });
+  await assert.rejects(runPendingNode(key, ctx(store, hasher)), /exports no stage "toy-source"/);
   await write({ ...record, export: "runs" });
   await assert.rejects(runPendingNode(key, ctx(store, hasher)), /exports no stage "toy-source"/);
   await write({ ...record, params: { n: "five" } });
