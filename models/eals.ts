@@ -64,10 +64,27 @@ export const DEFAULT_EALS_PARAMS: EalsParams = {
 export interface EalsOptions {
   /** Source of the random initialisation. */
   readonly rng: Rng;
-  /** Called after every sweep with the sweep number (1-based) and the full loss. */
-  onIteration?(iter: number, loss: number): void;
+  /**
+   * Called after every sweep with the sweep number (1-based), the full loss and a function
+   * giving the state to checkpoint (live arrays); awaited, so it may yield or save.
+   */
+  onIteration?(iter: number, loss: number, state: () => EalsState): void | Promise<void>;
+  /** Continue after the sweeps recorded in `resume` (from a checkpoint) instead of starting. */
+  readonly resume?: EalsState;
   /** Start from these factors (`nUsers x k` and `nItems x k`, row-major) instead of at random. */
   readonly init?: { readonly P: ArrayLike<number>; readonly Q: ArrayLike<number> };
+}
+
+/**
+ * What eALS needs to continue bit-identically after `iteration` sweeps: the float64 factors
+ * (the residual cache and Gram matrices are recomputed from them exactly as each sweep ends).
+ */
+export interface EalsState {
+  iteration: number;
+  P: Float64Array;
+  Q: Float64Array;
+  initialLoss: number;
+  losses: number[];
 }
 
 /** A trained eALS model. */
@@ -339,11 +356,11 @@ function validate(data: InteractionData, hp: EalsParams) {
  * @param opts random source, progress callback, optional initial factors
  * @returns float32 factors and the loss after every sweep (non-increasing)
  */
-export function trainEals(
+export async function trainEals(
   data: InteractionData,
   hp: EalsParams,
   opts: EalsOptions,
-): EalsModel {
+): Promise<EalsModel> {
   validate(data, hp);
   const { nUsers, nItems } = data;
   const k = hp.k;
@@ -353,7 +370,15 @@ export function trainEals(
   const c = weightsFromCsr(csr, nItems, hp.c0, hp.alpha);
   const P = new Float64Array(nUsers * k);
   const Q = new Float64Array(nItems * k);
-  if (opts.init !== undefined) {
+  if (opts.resume !== undefined) {
+    if (opts.resume.P.length !== P.length || opts.resume.Q.length !== Q.length) {
+      throw new RangeError(
+        `eALS: resume shapes do not match ${nUsers} x ${k} and ${nItems} x ${k}`,
+      );
+    }
+    P.set(opts.resume.P);
+    Q.set(opts.resume.Q);
+  } else if (opts.init !== undefined) {
     if (opts.init.P.length !== P.length || opts.init.Q.length !== Q.length) {
       throw new RangeError(`eALS: init shapes do not match ${nUsers} x ${k} and ${nItems} x ${k}`);
     }
@@ -368,9 +393,9 @@ export function trainEals(
   predictAll(csr, P, Q, k, rhat);
   let Sq = gram(Q, nItems, k, c);
   let Sp = gram(P, nUsers, k);
-  const initialLoss = fullLoss(csr, c, w, reg, rhat, P, Q, Sp, Sq);
-  const losses: number[] = [];
-  for (let iter = 1; iter <= hp.iterations; iter++) {
+  const initialLoss = opts.resume?.initialLoss ?? fullLoss(csr, c, w, reg, rhat, P, Q, Sp, Sq);
+  const losses: number[] = [...(opts.resume?.losses ?? [])];
+  for (let iter = (opts.resume?.iteration ?? 0) + 1; iter <= hp.iterations; iter++) {
     updateUsers(csr, c, w, reg, k, rhat, P, Q, Sq);
     Sp = gram(P, nUsers, k);
     predictAll(csr, P, Q, k, rhat); // drop rounding drift of the in-place cache
@@ -379,7 +404,10 @@ export function trainEals(
     predictAll(csr, P, Q, k, rhat);
     const loss = fullLoss(csr, c, w, reg, rhat, P, Q, Sp, Sq);
     losses.push(loss);
-    opts.onIteration?.(iter, loss);
+    if (!Number.isFinite(loss)) {
+      throw new Error(`eALS diverged at sweep ${iter}: loss is ${loss}; nothing was committed`);
+    }
+    await opts.onIteration?.(iter, loss, () => ({ iteration: iter, P, Q, initialLoss, losses }));
   }
   return { P: Float32Array.from(P), Q: Float32Array.from(Q), k, initialLoss, losses };
 }

@@ -13,7 +13,7 @@ import { printReport, reproduceTarget } from "./reproduce.ts";
 import { readState } from "./state.ts";
 import { graphStatus } from "./status.ts";
 import { Store } from "./store.ts";
-import { verifyStore } from "./verify.ts";
+import { repairStore, verifyStore } from "./verify.ts";
 import { printCheck, runCalibrate, runCheck } from "./check_command.ts";
 import { toTargetOptions, withTargetOptions } from "./cli_options.ts";
 import {
@@ -26,6 +26,7 @@ import {
 import { DEFAULT_LIMITS } from "./archive.ts";
 import { createProgress } from "./progress.ts";
 import { runPendingNode } from "./run_node.ts";
+import { RunCancelled } from "./runner.ts";
 import { clusterConfig, LOCAL_EXECUTORS, projectSlurmExecutor } from "./executors/select.ts";
 import { jobStatuses } from "./executors/job_status.ts";
 import { registerCompareCommands } from "./compare_command.ts";
@@ -207,6 +208,10 @@ export function buildCli(p: Project): Command {
     .option("--json", "machine-readable output")
     .option("--bundle <file>", "verify this bundle instead of the store (works offline)")
     .option(
+      "--repair",
+      "move entries that fail to store/.quarantine/ (with a note); the next reproduce rebuilds them",
+    )
+    .option(
       "--max-bytes <n>",
       `refuse a bundle that unpacks to more bytes (default ${DEFAULT_LIMITS.maxBytes})`,
       (v) => positiveInt(v, "--max-bytes"),
@@ -217,8 +222,10 @@ export function buildCli(p: Project): Command {
         Deno.exitCode = code || Deno.exitCode || 0;
         return;
       }
-      const report = await verifyStore(new Store(p.artifactsRoot));
-      if (f.json) console.log(JSON.stringify(report, null, 2));
+      const store = new Store(p.artifactsRoot);
+      const report = await verifyStore(store);
+      const repaired = f.repair ? await repairStore(store, report) : [];
+      if (f.json) console.log(JSON.stringify({ ...report, repaired }, null, 2));
       else {
         for (const pr of report.problems) {
           console.error(
@@ -236,8 +243,16 @@ export function buildCli(p: Project): Command {
             (report.bytes / 1e6).toFixed(1)
           } MB: ${report.problems.length} problem(s)`,
         );
+        for (const r of repaired) {
+          console.log(
+            `quarantined ${r.key}${r.movedTo ? ` to ${r.movedTo}` : " (already gone)"}`,
+          );
+        }
+        if (repaired.length > 0) {
+          console.log(`repaired: the next reproduce rebuilds ${repaired.length} entry(ies)`);
+        }
       }
-      if (report.problems.length > 0) Deno.exitCode = 1;
+      if (report.problems.length > 0 && !f.repair) Deno.exitCode = 1;
     });
 
   program.command("gc")
@@ -246,6 +261,14 @@ export function buildCli(p: Project): Command {
     .action(async (f) => {
       const r = await collectGarbage(new Store(p.artifactsRoot), { dryRun: f.dryRun ?? false });
       for (const k of r.removed) console.log(`${f.dryRun ? "would remove" : "removed"} ${k}`);
+      for (const c of r.checkpointsRemoved) {
+        console.log(`${f.dryRun ? "would remove" : "removed"} orphaned checkpoint ${c}`);
+      }
+      if (r.checkpointsKept > 0) {
+        console.log(
+          `kept ${r.checkpointsKept} checkpoint(s) of interrupted runs (a rerun resumes)`,
+        );
+      }
       console.log(
         `kept ${r.kept} entries, ${
           f.dryRun ? "would remove" : "removed"
@@ -317,16 +340,20 @@ function positiveInt(v: string, flag: string): number {
 export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const abort = new AbortController();
   let interrupts = 0;
-  const onSigint = () => {
+  const onSignal = (name: Deno.Signal) => () => {
     if (++interrupts > 1) Deno.exit(130);
-    console.error("interrupt: stopping; finished stages stay cached (Ctrl-C again to quit now)");
-    abort.abort(new Error("interrupted"));
+    console.error(
+      `${name}: cancelling the running stages; finished stages stay cached ` +
+        `(again to quit at once)`,
+    );
+    abort.abort(new Error(`interrupted (${name})`));
   };
-  Deno.addSignalListener("SIGINT", onSigint);
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, onSignal(s)] as const);
+  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
   try {
     return await fn(abort.signal);
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
   }
 }
 
@@ -336,6 +363,13 @@ export async function main(p: Project, args: string[]): Promise<void> {
     await buildCli(p).parseAsync(args, { from: "user" });
   } catch (e) {
     const err = e as Error;
+    if (err instanceof RunCancelled) {
+      console.error(err.message);
+      if (err.finished.length > 0) console.error(`  finished: ${err.finished.join(", ")}`);
+      if (err.cancelled.length > 0) console.error(`  cancelled: ${err.cancelled.join(", ")}`);
+      Deno.exitCode = 130;
+      return;
+    }
     console.error(`error: ${err.message}`);
     if (p.debugEnv && Deno.env.get(p.debugEnv)) console.error(err.stack);
     Deno.exitCode = Deno.exitCode || 1;

@@ -25,7 +25,7 @@ export type { ToleranceOptions } from "./check.ts";
 export { buildCli, main, withInterrupt } from "./cli.ts";
 export { printReport, type ReproduceOptions, reproduceTarget } from "./reproduce.ts";
 export { buildGraph, closure, type Graph, GraphError } from "./dag.ts";
-export { runGraph, type RunOptions, type RunReport, StageError } from "./runner.ts";
+export { RunCancelled, runGraph, type RunOptions, type RunReport, StageError } from "./runner.ts";
 export { Store } from "./store.ts";
 export { CodeHasher } from "./code_hash.ts";
 export { externalFileHash } from "./external_files.ts";

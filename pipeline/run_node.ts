@@ -14,6 +14,7 @@ import type { GraphNode } from "./dag.ts";
 import { type ExecRequest, executeHere, executeInWorker } from "./execute.ts";
 import { hashFile } from "./hash.ts";
 import { policyFromEnv } from "./checkpoint.ts";
+import { checkFile, CorruptInput, rememberEntry } from "./verified.ts";
 import { nodeKey, type RuntimeFacts } from "./keys.ts";
 import type { Manifest } from "./manifest.ts";
 import { type PendingRecord, readPending, removePending } from "./pending.ts";
@@ -84,6 +85,7 @@ export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<
       await removePending(ctx.store, key);
       return { manifest: won, ran: false, seconds: 0 };
     }
+    await verifyInputs(record, upstream, ctx.store);
     const tmp = await ctx.store.makeTemp(key);
     try {
       const where = ctx.inWorker && ctx.env
@@ -131,6 +133,7 @@ export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<
       lock.lost.throwIfAborted();
       await ctx.store.commit(tmp, key);
       await ctx.store.removeCheckpoint(key);
+      await rememberEntry(ctx.store, manifest);
       await removePending(ctx.store, key);
       const seconds = (performance.now() - started) / 1000;
       ctx.log(`[${node.id}] done in ${seconds.toFixed(1)} s`);
@@ -141,6 +144,32 @@ export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<
     }
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * Checks every input file against its producing manifest (size and SHA-256) before the stage
+ * reads it; a mismatching entry is quarantined and `CorruptInput` raised (the runner reruns
+ * the producer and retries).
+ */
+async function verifyInputs(
+  record: PendingRecord,
+  upstream: Map<string, Manifest>,
+  store: Store,
+): Promise<void> {
+  for (const rec of Object.values(record.inputs)) {
+    const m = upstream.get(rec.node)!;
+    const out = m.outputs[rec.output];
+    const problem = out
+      ? await checkFile(store.outputPath(rec.key, rec.output), {
+        sha256: rec.sha256,
+        size: out.size,
+      })
+      : { file: store.outputPath(rec.key, rec.output), problem: "missing" as const };
+    if (problem) {
+      const movedTo = await store.quarantine(rec.key, { reason: "input verification", problem });
+      throw new CorruptInput(rec.key, rec.node, [problem], movedTo);
+    }
   }
 }
 

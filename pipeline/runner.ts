@@ -13,6 +13,7 @@ import { type NodeKey, nodeKey, type RuntimeFacts } from "./keys.ts";
 import type { Manifest } from "./manifest.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import type { Store } from "./store.ts";
+import { checkEntry, describeProblem, findCorruptInput } from "./verified.ts";
 
 /** Options of a run. */
 export interface RunOptions {
@@ -67,6 +68,25 @@ export interface RunReport {
 
 export { StageError } from "./run_node.ts";
 
+/** What an interrupted run had done: raised by `runGraph` when its `signal` aborts it. */
+export class RunCancelled extends Error {
+  override name = "RunCancelled";
+  constructor(
+    /** Nodes whose entries exist (ran or cached in this run). */
+    readonly finished: string[],
+    /** Nodes that were running and were stopped (no entry committed). */
+    readonly cancelled: string[],
+    /** Nodes that never started. */
+    readonly notStarted: number,
+  ) {
+    super(
+      `cancelled: ${finished.length} stage(s) finished and stay cached, ` +
+        `${cancelled.length} cancelled (${cancelled.join(", ") || "none running"}), ` +
+        `${notStarted} not started`,
+    );
+  }
+}
+
 /** Runs the nodes needed by `targets` (all nodes when null). */
 export async function runGraph(
   graph: Graph,
@@ -93,6 +113,8 @@ export async function runGraph(
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const slots = new Semaphore(executor.slots);
   const results = new Map<string, Promise<NodeOutcome>>();
+  const keys = new Map<string, NodeKey>();
+  const byId = new Map(graph.order.map((n) => [n.id, n]));
 
   const forced = (n: GraphNode) =>
     opts.force === true ||
@@ -126,7 +148,26 @@ export async function runGraph(
         reason: "an upstream node will run first",
       };
     }
-    const cached = forced(node) ? null : await opts.store.readManifest(nk.key);
+    keys.set(node.id, nk);
+    let cached = forced(node) ? null : await opts.store.readManifest(nk.key);
+    let reason = forced(node) ? "forced" : "no cached entry for its key";
+    if (cached && !opts.dryRun) {
+      // A cached entry is reused only when its files still match its manifest.
+      const problems = await checkEntry(opts.store, cached);
+      if (problems.length > 0) {
+        const movedTo = await opts.store.quarantine(nk.key, {
+          reason: "cached entry verification",
+          problems,
+        });
+        log(
+          `[${node.id}] cached entry failed verification: ${
+            problems.map(describeProblem).join("; ")
+          }; quarantined${movedTo ? ` to ${movedTo}` : ""}; rerunning`,
+        );
+        cached = null;
+        reason = `healing: ${problems[0].problem} in ${problems[0].file}`;
+      }
+    }
     if (cached) {
       return {
         id: node.id,
@@ -137,7 +178,6 @@ export async function runGraph(
         seconds: 0,
       };
     }
-    const reason = forced(node) ? "forced" : "no cached entry for its key";
     if (opts.dryRun) {
       return {
         id: node.id,
@@ -152,8 +192,42 @@ export async function runGraph(
     return await slots.use(() => produce(node, nk, reason));
   }
 
+  const running = new Set<string>();
+  const finished = new Set<string>();
+
   async function produce(node: GraphNode, nk: NodeKey, reason: string): Promise<NodeOutcome> {
     abort.signal.throwIfAborted();
+    running.add(node.id);
+    try {
+      let outcome: NodeOutcome;
+      try {
+        outcome = await produceHere(node, nk, reason);
+      } catch (e) {
+        // An input entry failed verification (and was quarantined): rebuild it, then retry once.
+        const bad = findCorruptInput(e);
+        const up = bad && byId.get(bad.node);
+        const upKey = bad && keys.get(bad.node);
+        if (!bad || !up || !upKey || upKey.key !== bad.key) throw e;
+        log(`[${node.id}] ${bad.message}; rerunning "${bad.node}"`);
+        await produceHere(
+          up,
+          upKey,
+          `healing: ${bad.problems[0].problem} in ${bad.problems[0].file}`,
+        );
+        outcome = await produceHere(node, nk, reason);
+      }
+      finished.add(node.id);
+      return outcome;
+    } finally {
+      running.delete(node.id);
+    }
+  }
+
+  async function produceHere(
+    node: GraphNode,
+    nk: NodeKey,
+    reason: string,
+  ): Promise<NodeOutcome> {
     const started = performance.now();
     // A forced rerun replaces the entry: drop it first so that only the new one counts as done.
     if (forced(node)) await opts.store.remove(nk.key);
@@ -183,8 +257,15 @@ export async function runGraph(
     };
   }
 
+  const cancelledNow = new Set<string>();
+  opts.signal?.addEventListener("abort", () => {
+    for (const id of running) cancelledNow.add(id);
+  }, { once: true });
   for (const node of nodes) {
     const p = visit(node);
+    p.then((o) => {
+      if (o.status !== "would-run") finished.add(o.id);
+    }, () => {});
     p.catch((e) => abort.abort(e));
     results.set(node.id, p);
   }
@@ -196,6 +277,15 @@ export async function runGraph(
   } catch (e) {
     // Let in-flight nodes notice the abort and clean up before reporting the first failure.
     await Promise.allSettled([...results.values()]);
+    if (opts.signal?.aborted) {
+      const cancelled = [...cancelledNow].filter((id) => !finished.has(id));
+      const ids = nodes.map((n) => n.id);
+      throw new RunCancelled(
+        ids.filter((id) => finished.has(id)),
+        cancelled,
+        ids.length - finished.size - cancelled.length,
+      );
+    }
     throw e;
   } finally {
     opts.signal?.removeEventListener("abort", onOuterAbort);

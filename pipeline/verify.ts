@@ -1,8 +1,9 @@
 /**
- * `verify`: re-hashes every stored output and compares it with its entry's manifest.
+ * `verify`: re-hashes every stored output and compares it with its entry's manifest;
+ * `verify --repair` quarantines the entries that fail (the next run rebuilds them).
  */
 import { join } from "node:path";
-import { hashFile } from "./hash.ts";
+import { checkFile } from "./verified.ts";
 import type { Store } from "./store.ts";
 
 /** One problem found in the store. */
@@ -50,32 +51,36 @@ export async function verifyStore(store: Store, keys?: string[]): Promise<Verify
     }
     for (const [name, rec] of Object.entries(manifest.outputs)) {
       const file = store.outputPath(key, name);
-      try {
-        const got = await hashFile(file);
+      const problem = await checkFile(file, rec, { fresh: true });
+      if (problem?.problem !== "missing") {
         report.files++;
-        report.bytes += got.size;
-        if (got.size !== rec.size) {
-          report.problems.push({
-            key,
-            file,
-            problem: "size mismatch",
-            expected: String(rec.size),
-            actual: String(got.size),
-          });
-        } else if (got.sha256 !== rec.sha256) {
-          report.problems.push({
-            key,
-            file,
-            problem: "hash mismatch",
-            expected: rec.sha256,
-            actual: got.sha256,
-          });
-        }
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-        report.problems.push({ key, file, problem: "missing" });
+        report.bytes += rec.size;
       }
+      if (problem) report.problems.push({ key, ...problem });
     }
   }
   return report;
+}
+
+/** What `verify --repair` did with one bad entry. */
+export interface RepairAction {
+  key: string;
+  /** Where the entry was moved (null when it had already gone). */
+  movedTo: string | null;
+  problems: VerifyProblem[];
+}
+
+/**
+ * Moves every entry with a problem to `store/.quarantine/` (with a note of what failed), so
+ * that the next `reproduce` rebuilds it from its inputs.
+ */
+export async function repairStore(store: Store, report: VerifyReport): Promise<RepairAction[]> {
+  const byKey = new Map<string, VerifyProblem[]>();
+  for (const p of report.problems) byKey.set(p.key, [...(byKey.get(p.key) ?? []), p]);
+  const actions: RepairAction[] = [];
+  for (const [key, problems] of byKey) {
+    const movedTo = await store.quarantine(key, { reason: "verify --repair", problems });
+    actions.push({ key, movedTo, problems });
+  }
+  return actions;
 }

@@ -10,7 +10,8 @@
  * `train_summary.json`, `P.npy`, `Q.npy`.
  */
 import { defineStage } from "../pipeline/stage.ts";
-import { trainEals } from "../models/eals.ts";
+import { type EalsState, trainEals } from "../models/eals.ts";
+import { cancelPoint } from "../pipeline/cancel.ts";
 import { coldItems } from "../models/sampler.ts";
 import type { Weights } from "../models/types.ts";
 import { factorScorer, scoreMetrics, scoringFactors, targetScores } from "../models/evaluation.ts";
@@ -53,12 +54,27 @@ export const stage = defineStage({
     const P0 = new Float32Array(nUsers * p.k).map(() => p.initStd * rng.normal());
     const Q0 = new Float32Array(nItems * p.k).map(() => p.initStd * rng.normal());
     const first = evaluate({ P: P0, Q: Q0, E: null, k: p.k, dim: 0 });
-    const curve: CurveRow[] = [{ epoch: 0, loss: null, hr10: first.hr, ndcg10: first.ndcg }];
-    const iterMs: number[] = [];
+    let curve: CurveRow[] = [{ epoch: 0, loss: null, hr10: first.hr, ndcg10: first.ndcg }];
+    let iterMs: number[] = [];
+    let secondsBefore = 0;
+    const saved = await ctx.checkpoint.load();
+    let resume: EalsState | undefined;
+    if (saved) {
+      const m = saved.meta as unknown as EalsMeta;
+      const { P, Q } = saved.arrays;
+      if (!(P instanceof Float64Array) || !(Q instanceof Float64Array)) {
+        throw new Error("mf-eals checkpoint: P and Q must be float64");
+      }
+      resume = { iteration: m.iteration, P, Q, initialLoss: m.initialLoss, losses: m.losses };
+      ({ curve, iterMs, secondsBefore } = m);
+      ctx.log(`resumed mf-eals at epoch ${m.iteration}/${p.iterations}`);
+    }
     ctx.progress.start(p.iterations, "eALS sweeps");
+    if (resume) ctx.progress.update(resume.iteration);
     const t0 = performance.now();
     let tl = t0;
-    const model = trainEals(data.train, {
+    const cancel = cancelPoint(ctx.signal, 0);
+    const model = await trainEals(data.train, {
       k: p.k,
       iterations: p.iterations,
       reg: p.reg,
@@ -69,16 +85,33 @@ export const stage = defineStage({
     }, {
       rng: ctx.rng.fork("eals"),
       init: { P: P0, Q: Q0 },
-      onIteration(iter, loss) {
+      resume,
+      async onIteration(iter, loss, state) {
         const now = performance.now();
         iterMs.push(now - tl);
         tl = now;
         curve.push({ epoch: iter, loss, hr10: null, ndcg10: null });
         ctx.progress.update(iter, { loss });
-        ctx.signal.throwIfAborted();
+        await cancel();
+        // The last sweep is never saved: a resume always has a sweep (and the evaluation) ahead.
+        if (iter < p.iterations && ctx.checkpoint.due(iter)) {
+          const s = state();
+          const meta: EalsMeta = {
+            iteration: s.iteration,
+            initialLoss: s.initialLoss,
+            losses: s.losses,
+            curve,
+            iterMs,
+            secondsBefore: secondsBefore + (now - t0) / 1000,
+          };
+          await ctx.checkpoint.save({
+            meta: meta as unknown as Record<string, unknown>,
+            arrays: { P: s.P, Q: s.Q },
+          });
+        }
       },
     });
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = secondsBefore + (performance.now() - t0) / 1000;
     ctx.progress.stop();
     const weights: Weights = { P: model.P, Q: model.Q, E: null, k: p.k, dim: 0 };
     const last = evaluate(weights);
@@ -122,3 +155,14 @@ export const stage = defineStage({
     };
   },
 });
+
+/** What an mf-eals checkpoint keeps besides the factors. */
+interface EalsMeta {
+  iteration: number;
+  initialLoss: number;
+  losses: number[];
+  curve: CurveRow[];
+  iterMs: number[];
+  /** Seconds of sweeps before this checkpoint (across earlier resumes). */
+  secondsBefore: number;
+}

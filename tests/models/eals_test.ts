@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { assertClose } from "../assert_close.ts";
 import { ealsScores, missingWeights, trainEals } from "../../models/eals.ts";
-import type { EalsParams, InteractionData } from "../../models/eals.ts";
+import type { EalsParams, EalsState, InteractionData } from "../../models/eals.ts";
 import { Rng } from "../../pipeline/rng.ts";
 
 /** Random interactions; every user gets at least one, some items none. */
@@ -88,13 +88,13 @@ Deno.test("missingWeights: c_i = c0 f_i^alpha / sum f^alpha over distinct users"
   assert.deepEqual(Array.from(missingWeights(data, { c0: 3, alpha: 0 })), [1, 1, 0, 1]);
 });
 
-Deno.test("eALS: one sweep equals brute-force exact coordinate minimisation of the dense loss", () => {
+Deno.test("eALS: one sweep equals brute-force exact coordinate minimisation of the dense loss", async () => {
   const data = randomData(6, 8, 3, 11);
   const k = TINY.k;
   const rng = new Rng(5);
   const P0 = Array.from({ length: data.nUsers * k }, () => 0.3 * rng.normal());
   const Q0 = Array.from({ length: data.nItems * k }, () => 0.3 * rng.normal());
-  const model = trainEals(data, TINY, { rng: new Rng(1), init: { P: P0, Q: Q0 } });
+  const model = await trainEals(data, TINY, { rng: new Rng(1), init: { P: P0, Q: Q0 } });
 
   const c = missingWeights(data, TINY);
   const { R, W } = dense(data, c, TINY.wPos!);
@@ -137,10 +137,10 @@ Deno.test("eALS: one sweep equals brute-force exact coordinate minimisation of t
   );
 });
 
-Deno.test("eALS: converges to the fixed point of exact weighted ridge solves per row", () => {
+Deno.test("eALS: converges to the fixed point of exact weighted ridge solves per row", async () => {
   const data = randomData(8, 10, 4, 3);
   const hp: EalsParams = { ...TINY, iterations: 400 };
-  const model = trainEals(data, hp, { rng: new Rng(2) });
+  const model = await trainEals(data, hp, { rng: new Rng(2) });
   const k = hp.k;
   const c = missingWeights(data, hp);
   const { R, W } = dense(data, c, hp.wPos!);
@@ -185,13 +185,15 @@ Deno.test("eALS: converges to the fixed point of exact weighted ridge solves per
   for (let f = 0; f < k; f++) assert.equal(model.Q[(data.nItems - 1) * k + f], 0);
 });
 
-Deno.test("eALS: full loss never increases and matches the dense loss", () => {
+Deno.test("eALS: full loss never increases and matches the dense loss", async () => {
   const data = randomData(40, 60, 6, 7);
   const hp: EalsParams = { k: 8, iterations: 25, reg: 0.01, c0: 16, alpha: 0.5 };
   const seen: [number, number][] = [];
-  const model = trainEals(data, hp, {
+  const model = await trainEals(data, hp, {
     rng: new Rng(9),
-    onIteration: (iter, loss) => seen.push([iter, loss]),
+    onIteration: (iter, loss) => {
+      seen.push([iter, loss]);
+    },
   });
   assert.deepEqual(seen.map((s) => s[0]), Array.from({ length: 25 }, (_, t) => t + 1));
   assert.deepEqual(seen.map((s) => s[1]), model.losses);
@@ -208,7 +210,7 @@ Deno.test("eALS: full loss never increases and matches the dense loss", () => {
   }, "loss");
 });
 
-Deno.test("eALS: duplicate pairs count once; seeded runs repeat; scores are dot products", () => {
+Deno.test("eALS: duplicate pairs count once; seeded runs repeat; scores are dot products", async () => {
   const data = randomData(10, 12, 3, 21);
   const doubled: InteractionData = {
     ...data,
@@ -216,8 +218,8 @@ Deno.test("eALS: duplicate pairs count once; seeded runs repeat; scores are dot 
     items: Int32Array.from([...data.items, ...data.items.slice(0, 5)]),
   };
   const hp: EalsParams = { k: 4, iterations: 5, reg: 0.05, c0: 8, alpha: 0.5 };
-  const a = trainEals(data, hp, { rng: new Rng(4) });
-  const b = trainEals(doubled, hp, { rng: new Rng(4) });
+  const a = await trainEals(data, hp, { rng: new Rng(4) });
+  const b = await trainEals(doubled, hp, { rng: new Rng(4) });
   assert.deepEqual(Array.from(a.P), Array.from(b.P));
   assert.deepEqual(Array.from(a.Q), Array.from(b.Q));
   assert.equal(a.P.length, 10 * 4);
@@ -227,22 +229,42 @@ Deno.test("eALS: duplicate pairs count once; seeded runs repeat; scores are dot 
   for (let f = 0; f < 4; f++) dot += a.P[3 * 4 + f] * a.Q[2 * 4 + f];
   assertClose(s[0], dot, { atol: 1e-6, rtol: 1e-6 });
   assert.throws(() => ealsScores(a, new Int32Array([10]), new Int32Array([0])), /outside/);
-  assert.throws(
+  await assert.rejects(
     () =>
       trainEals({ ...data, items: new Int32Array(data.users.length).fill(12) }, hp, {
         rng: new Rng(1),
       }),
     /item 12 outside/,
   );
-  assert.throws(() => trainEals(data, { ...hp, k: 0 }, { rng: new Rng(1) }), /bad k/);
+  await assert.rejects(() => trainEals(data, { ...hp, k: 0 }, { rng: new Rng(1) }), /bad k/);
 });
 
-Deno.test("eALS: a Pinterest-sized problem (3k x 5k, ~7k interactions, K = 64) trains fast", () => {
+Deno.test("eALS: a Pinterest-sized problem (3k x 5k, ~7k interactions, K = 64) trains fast", async () => {
   const data = randomData(3000, 5000, 4, 33);
   const hp: EalsParams = { k: 64, iterations: 2, reg: 0.01, c0: 512, alpha: 0.5 };
   const t0 = performance.now();
-  const model = trainEals(data, hp, { rng: new Rng(3) });
+  const model = await trainEals(data, hp, { rng: new Rng(3) });
   const ms = (performance.now() - t0) / hp.iterations;
   assert.ok(model.losses[1] <= model.losses[0]);
   assert.ok(ms < 5000, `${ms.toFixed(0)} ms per sweep`);
+});
+
+Deno.test("eALS: resuming from the state after sweep 3 of 7 gives bit-identical factors", async () => {
+  const data = randomData(30, 40, 5, 11);
+  const hp: EalsParams = { k: 6, iterations: 7, reg: 0.01, c0: 16, alpha: 0.5 };
+  const whole = await trainEals(data, hp, { rng: new Rng(5) });
+  let saved: EalsState | null = null;
+  await trainEals(data, hp, {
+    rng: new Rng(5),
+    onIteration: (iter, _loss, state) => {
+      if (iter !== 3) return;
+      const s = state();
+      saved = { ...s, P: s.P.slice(), Q: s.Q.slice(), losses: [...s.losses] };
+    },
+  });
+  const resumed = await trainEals(data, hp, { rng: new Rng(99), resume: saved! });
+  assert.deepEqual(Array.from(resumed.P), Array.from(whole.P));
+  assert.deepEqual(Array.from(resumed.Q), Array.from(whole.Q));
+  assert.deepEqual(resumed.losses, whole.losses);
+  assert.equal(resumed.initialLoss, whole.initialLoss);
 });
