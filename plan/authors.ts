@@ -13,13 +13,14 @@ import { stage as splitStage } from "../stages/authors-split.ts";
 import { stage as negativesStage } from "../stages/authors-negatives.ts";
 import { stage as featuresStage } from "../stages/features.ts";
 import { stage as table1Stage } from "../stages/table1.ts";
+import type { PaperDataset } from "../config/paper.ts";
 
 /** Options of {@link authorsDataNodes} (given by `plan/data.ts`, which owns seeds). */
 export interface AuthorsNodeOptions {
   /** Seed of a node id. */
   seedOf: (id: string) => number;
   /** Paper column of Table 1 to compare with. */
-  paper: "pinterest" | "amazon" | null;
+  paper: PaperDataset | null;
 }
 
 /** The data nodes of an authors-split dataset (the negatives count is fixed by `neg.txt`). */

@@ -4,6 +4,7 @@
 import type { NodeSpec } from "../pipeline/graph.ts";
 import { hashLabel } from "../pipeline/rng.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
+import type { PaperDataset } from "../config/paper.ts";
 import { stage as datasetStage } from "../stages/dataset.ts";
 import { stage as filterStage } from "../stages/filter-users.ts";
 import { stage as splitStage } from "../stages/split.ts";
@@ -26,7 +27,7 @@ export function nodeSeed(seed: number, id: string): number {
 }
 
 /** Which paper column of Table 1 a dataset is compared with. */
-export function paperDatasetOf(name: string): "pinterest" | "amazon" | null {
+export function paperDatasetOf(name: string): PaperDataset | null {
   if (name.includes("pinterest")) return "pinterest";
   if (name.includes("amazon")) return "amazon";
   return null;

@@ -17,6 +17,7 @@
  * `figure5.json` (distribution statistics).
  */
 import { z } from "zod";
+import { paperDatasetSchema } from "../config/paper.ts";
 import { adversaryKindSchema, figuresSchema, runSettingsSchema } from "../config/profile.ts";
 import { defineStage } from "../pipeline/stage.ts";
 import type { Rng } from "../pipeline/rng.ts";
@@ -59,7 +60,7 @@ export const perturbParamsSchema = z.object({
   /** Dataset name (for the outputs). */
   dataset: z.string(),
   /** Paper dataset whose Table 3 is shown beside ours (null: none). */
-  paper: z.string().nullable().default(null),
+  paper: paperDatasetSchema.nullable().default(null),
   ...figuresSchema.pick(PERTURB_FIGURE_FIELDS).shape,
   ...runSettingsSchema.pick(PERTURB_RUN_FIELDS).shape,
   /** Figure 4 perturbation kinds. */

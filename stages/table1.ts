@@ -15,17 +15,7 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { readIdMap, readPairs, readPerUser } from "../io/interactions.ts";
 import { type Cell, toCsv, toMarkdown } from "../tables/format.ts";
-import paperTable1 from "../configs/paper/table1.json" with { type: "json" };
-
-/** Paper values for one dataset (`configs/paper/table1.json`). */
-export interface PaperTable1Row {
-  users: number;
-  items: number;
-  interactions: number;
-  sparsity: number;
-  coldTestShare: number;
-  minPerUser: number;
-}
+import { paperDatasetSchema, type PaperTable1, paperValues } from "../config/paper.ts";
 
 /** The statistics computed by this stage. */
 export interface Table1Stats {
@@ -97,7 +87,7 @@ function pct(x: number, digits: number): string {
 /** Renders ours beside the paper's values (paper columns empty when there is none). */
 export function table1Rows(
   stats: Table1Stats,
-  paper: PaperTable1Row | null,
+  paper: PaperTable1 | null,
 ): { header: string[]; rows: Cell[][] } {
   const header = ["Statistic", `Ours (${stats.dataset})`, "Paper"];
   const rows: Cell[][] = [
@@ -124,8 +114,8 @@ export const stage = defineStage({
   params: z.object({
     /** Dataset name shown in the table. */
     dataset: z.string().min(1),
-    /** Key into `configs/paper/table1.json` ("pinterest", "amazon") or null for none. */
-    paper: z.enum(["pinterest", "amazon"]).nullable().default(null),
+    /** Paper dataset whose Table 1 row is shown beside ours, or null for none. */
+    paper: paperDatasetSchema.nullable().default(null),
   }).strict(),
   inputs: ["interactions", "train", "validation", "test", "item_map"],
   outputs: ["table1.json", "table1.csv", "table1.md"],
@@ -146,8 +136,8 @@ export const stage = defineStage({
       test.data,
       validation.data,
     );
-    const paper: PaperTable1Row | null = ctx.params.paper
-      ? paperTable1.datasets[ctx.params.paper]
+    const paper: PaperTable1 | null = ctx.params.paper
+      ? paperValues(ctx.params.paper).table1 ?? null
       : null;
     const { header, rows } = table1Rows(stats, paper);
     const caption = `Table 1: statistics of ${stats.dataset}` +

@@ -25,7 +25,12 @@ import {
 } from "../tables/table2.ts";
 import { type Cell, toCsv, toLatex, toMarkdown } from "../tables/format.ts";
 import { writeJson } from "../io/json.ts";
-import paperTable2 from "../configs/paper/table2.json" with { type: "json" };
+import {
+  type PaperColdWarm,
+  paperDatasetSchema,
+  type PaperTable2,
+  paperValues,
+} from "../config/paper.ts";
 
 /** Row label and input name of each method, in the paper's row order. */
 export const TABLE2_METHODS: readonly { name: string; input: string; paperKey: string }[] = [
@@ -57,17 +62,6 @@ export function userMetricsFromMatrix(m: Float32Array, keep: readonly number[]):
     ranks[r] = rankOfGain(g, maxCut);
   });
   return { cutoffs, ranks, hr, ndcg };
-}
-
-interface PaperRow {
-  values: number[];
-  ri?: number;
-}
-
-function paperRows(paper: string | null): Record<string, PaperRow> | null {
-  if (paper === null) return null;
-  const ds = (paperTable2.datasets as Record<string, Record<string, PaperRow>>)[paper];
-  return ds ?? null;
 }
 
 function pct(v: number | null | undefined): string {
@@ -127,9 +121,10 @@ function evaluatedUsers(matrices: readonly Float32Array[], users: number, width:
  */
 function paperComparison(
   overall: Table2,
-  ref: Record<string, PaperRow>,
+  table: PaperTable2,
   paper: string | null,
 ): { md: string; diff: Record<string, number[]> } {
+  const ref = table.methods;
   const rows: Cell[][] = TABLE2_METHODS.map((m) => {
     const r = ref[m.paperKey];
     return [m.name, ...r.values.map((v) => v.toFixed(4)), r.ri === undefined ? "-" : pct(r.ri)];
@@ -137,7 +132,7 @@ function paperComparison(
   let md = "\n" + toMarkdown({
     header: overall.header,
     rows,
-    caption: `Paper's Table 2 (${paper}), ${paperTable2.source}`,
+    caption: `Paper's Table 2 (${paper}), ${table.source}`,
     align: overall.align,
   });
   const diff: Record<string, number[]> = {};
@@ -168,7 +163,7 @@ type Gains = { "hr@10": number; "ndcg@10": number };
 function subsetMarkdown(
   t: Table2,
   which: "cold" | "warm",
-  p: { dataset: string; gains: Gains; paperCw: Record<"cold" | "warm", Gains> | null },
+  p: { dataset: string; gains: Gains; paperCw: PaperColdWarm | null },
 ): string {
   let s = `# Table 2, ${which} test items: ${p.dataset}\n\n`;
   s += t.users === 0 ? `No test user has a ${which} test item.\n` : tableSection(t);
@@ -218,8 +213,8 @@ export const stage = defineStage({
   params: z.object({
     /** Our dataset's name (captions). */
     dataset: z.string(),
-    /** Paper column to compare with (`configs/paper/table2.json`), or null. */
-    paper: z.enum(["pinterest", "amazon"]).nullable().default(null),
+    /** Paper dataset whose Table 2 is shown beside ours, or null for none. */
+    paper: paperDatasetSchema.nullable().default(null),
   }).strict(),
   inputs: [...TABLE2_METHODS.map((m) => m.input), "cold"],
   outputs: [
@@ -252,16 +247,17 @@ export const stage = defineStage({
     const overall = build("overall");
     const cold = build("cold");
     const warm = build("warm");
-    const ref = paperRows(paper);
+    const paperTable2 = paper === null ? undefined : paperValues(paper).table2;
+    const ref = paperTable2?.methods ?? null;
 
     let md = `# Table 2: ${dataset}\n\n${tableSection(overall)}`;
     let diff: Record<string, number[]> | null = null;
     if (ref) {
-      const c = paperComparison(overall, ref, paper);
+      const c = paperComparison(overall, paperTable2!, paper);
       md += c.md;
       diff = c.diff;
     }
-    const paperCw = paper === "pinterest" ? paperTable2.coldWarm.pinterest : null;
+    const paperCw = paper === null ? null : paperValues(paper).coldWarm ?? null;
     const gains = {
       cold: { "hr@10": gainOverVbpr(cold, "hr@10"), "ndcg@10": gainOverVbpr(cold, "ndcg@10") },
       warm: { "hr@10": gainOverVbpr(warm, "hr@10"), "ndcg@10": gainOverVbpr(warm, "ndcg@10") },

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Table } from "./format.ts";
-import paperTable3 from "../configs/paper/table3.json" with { type: "json" };
+import { paperValues } from "../config/paper.ts";
 
 /** One model's measurement at one eps. */
 export interface AttackPoint {
@@ -59,10 +59,10 @@ export function paperTable3At(
   eps: readonly number[],
 ): { vbpr: (number | null)[]; amr: (number | null)[] } | null {
   if (paper === null) return null;
-  const ds = (paperTable3.datasets as Record<string, { vbpr: number[]; amr: number[] }>)[paper];
+  const ds = paperValues(paper).table3;
   if (!ds) return null;
-  const at = (row: number[], e: number) => {
-    const k = paperTable3.eps.indexOf(e);
+  const at = (row: readonly number[], e: number) => {
+    const k = ds.eps.indexOf(e);
     return k < 0 ? null : row[k];
   };
   return { vbpr: eps.map((e) => at(ds.vbpr, e)), amr: eps.map((e) => at(ds.amr, e)) };
