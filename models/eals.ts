@@ -49,17 +49,6 @@ export interface EalsParams {
   readonly initStd?: number;
 }
 
-/** Defaults: K = 64 as in the paper, alpha = 0.5 as in He et al.; tune c0 and reg on validation. */
-export const DEFAULT_EALS_PARAMS: EalsParams = {
-  k: 64,
-  iterations: 50,
-  reg: 0.01,
-  c0: 512,
-  alpha: 0.5,
-  wPos: 1,
-  initStd: 0.01,
-};
-
 /** Options of {@link trainEals}. */
 export interface EalsOptions {
   /** Source of the random initialisation. */
