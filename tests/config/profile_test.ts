@@ -1,0 +1,188 @@
+/**
+ * The profile schema is the one declaration of each config field: a bad field names its path
+ * and the expected type, and the stage param schemas accept exactly the fields the profile
+ * declares (the same field schemas, not copies) and get them from the planners unchanged.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { z } from "zod";
+import {
+  amrAdversarySchema,
+  bprModelSchema,
+  ealsModelSchema,
+  figuresSchema,
+  loadProfile,
+  parseProfile,
+  type Profile,
+  runSettingsSchema,
+} from "../../config/profile.ts";
+import { loadDatasetConfig } from "../../config/dataset.ts";
+import {
+  amrParamsSchema,
+  BPR_RUN_FIELDS,
+  bprParamsSchema,
+  vbprParamsSchema,
+} from "../../stages/lib/bpr_stage.ts";
+import { EALS_RUN_FIELDS, ealsParamsSchema } from "../../stages/mf-eals.ts";
+import {
+  PERTURB_FIGURE_FIELDS,
+  PERTURB_RUN_FIELDS,
+  perturbParamsSchema,
+} from "../../stages/perturb-test.ts";
+import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS, stage as plotStage } from "../../stages/plot.ts";
+import { planNodes } from "../../plan/mod.ts";
+
+const CONFIGS = new URL("../../configs", import.meta.url).pathname;
+const PROFILES = ["smoke", "default", "paper", "ci-real"];
+
+async function rawProfile(name: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await Deno.readTextFile(join(CONFIGS, "profiles", `${name}.json`)));
+}
+
+/** `raw` with the value at `path` replaced (`undefined` deletes it). */
+function withField(raw: unknown, path: string[], value: unknown): unknown {
+  const copy = structuredClone(raw) as Record<string, unknown>;
+  let o = copy;
+  for (const key of path.slice(0, -1)) o = o[key] as Record<string, unknown>;
+  if (value === undefined) delete o[path[path.length - 1]];
+  else o[path[path.length - 1]] = value;
+  return copy;
+}
+
+Deno.test("a bad profile field: the error names the file, the field path and the expected type", async () => {
+  const raw = await rawProfile("default");
+  const cases: { path: string[]; value: unknown; want: RegExp }[] = [
+    { path: ["models", "amr", "eps"], value: "0.1", want: /expected number, received string/ },
+    { path: ["models", "vbpr", "lr"], value: [0.1, 0.1], want: /expected array|too small|>=3/i },
+    { path: ["models", "mf-bpr", "lr"], value: 0.1, want: /expected tuple|expected array/ },
+    { path: ["models", "amr", "adversary"], value: "fgsm", want: /"grad"\|"rand"\|"sign"/ },
+    { path: ["models", "mf-eals", "iterations"], value: 1.5, want: /expected int/ },
+    { path: ["coldMode"], value: "random", want: /"zero"\|"official"/ },
+    { path: ["k"], value: 0, want: />=1/ },
+    { path: ["figures", "rankEps"], value: null, want: /expected number, received null/ },
+  ];
+  for (const c of cases) {
+    const field = c.path.join(".");
+    assert.throws(
+      () => parseProfile(withField(raw, c.path, c.value), "profiles/x.json"),
+      (e: Error) => {
+        assert.ok(e.message.startsWith(`profiles/x.json: field "${field}": `), e.message);
+        assert.match(e.message, c.want);
+        return true;
+      },
+    );
+  }
+  // A missing required field and an unknown (misspelt) one.
+  assert.throws(
+    () => parseProfile(withField(raw, ["models", "amr", "lambda"], undefined), "p.json"),
+    /p\.json: field "models\.amr\.lambda": .*expected number, received undefined/,
+  );
+  assert.throws(
+    () => parseProfile(withField(raw, ["models", "duif", "epoch"], 3), "p.json"),
+    /p\.json: field "models\.duif": Unrecognized key: "epoch"/,
+  );
+  // loadProfile puts the file's path in front.
+  const dir = await Deno.makeTempDir({ prefix: "amr_profile_" });
+  try {
+    await Deno.mkdir(join(dir, "profiles"));
+    await Deno.writeTextFile(
+      join(dir, "profiles", "bad.json"),
+      JSON.stringify(withField(raw, ["tune"], { epochs: "ten" })),
+    );
+    await assert.rejects(
+      loadProfile(dir, "bad"),
+      new RegExp(`${dir}/profiles/bad\\.json: field "tune\\.epochs": .*expected number`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function keys(schema: z.ZodObject): string[] {
+  return Object.keys(schema.shape).sort();
+}
+
+/** Asserts `stage` declares each of `fields` with the very schema object of `from`. */
+function sameFields(stage: z.ZodObject, from: z.ZodObject, fields: readonly string[]): void {
+  for (const f of fields) {
+    assert.ok(f in from.shape, `${f} is declared in the profile schema`);
+    assert.equal(stage.shape[f], from.shape[f], `${f}: the stage reuses the profile's declaration`);
+  }
+}
+
+Deno.test("stage param schemas are the profile's fields plus the node's own (phase, initStd, override)", () => {
+  const own = ["initStd", "override", "phase"];
+  const bpr = [...Object.keys(bprModelSchema.shape), ...Object.keys(BPR_RUN_FIELDS)];
+  assert.deepEqual(keys(bprParamsSchema), [...bpr, ...own].sort());
+  sameFields(bprParamsSchema, bprModelSchema, Object.keys(bprModelSchema.shape));
+  sameFields(bprParamsSchema, runSettingsSchema, Object.keys(BPR_RUN_FIELDS));
+
+  const adv = Object.keys(amrAdversarySchema.shape);
+  assert.deepEqual(keys(amrParamsSchema), [...bpr, ...own, ...adv].sort());
+  sameFields(amrParamsSchema, amrAdversarySchema, adv);
+
+  assert.deepEqual(keys(vbprParamsSchema), [...bpr, ...own, "form"].sort());
+  assert.equal(vbprParamsSchema.shape.form, runSettingsSchema.shape.vbprForm);
+
+  const eals = [...Object.keys(ealsModelSchema.shape), ...Object.keys(EALS_RUN_FIELDS)];
+  assert.deepEqual(keys(ealsParamsSchema), [...eals, "initStd", "phase"].sort());
+  sameFields(ealsParamsSchema, ealsModelSchema, Object.keys(ealsModelSchema.shape));
+  sameFields(ealsParamsSchema, runSettingsSchema, Object.keys(EALS_RUN_FIELDS));
+
+  sameFields(perturbParamsSchema, figuresSchema, Object.keys(PERTURB_FIGURE_FIELDS));
+  sameFields(perturbParamsSchema, runSettingsSchema, Object.keys(PERTURB_RUN_FIELDS));
+  const plot = plotStage.params as unknown as z.ZodObject;
+  sameFields(plot, figuresSchema, Object.keys(PLOT_FIGURE_FIELDS));
+  sameFields(plot, runSettingsSchema, Object.keys(PLOT_RUN_FIELDS));
+});
+
+Deno.test("stage schemas reject what the profile rejects, and accept every shipped profile's values", async () => {
+  const smoke = await loadProfile(CONFIGS, "smoke");
+  const node = {
+    ...smoke.models.amr,
+    k: smoke.k,
+    batchSize: smoke.batchSize,
+    evalEvery: smoke.evalEvery,
+    coldMode: smoke.coldMode,
+  };
+  assert.ok(amrParamsSchema.safeParse(node).success);
+  const bad: Record<string, unknown> = {
+    eps: -1,
+    lambda: "1",
+    adversary: "fgsm",
+    lr: [0.1, 0.1],
+    regs: [-1, 0, 0],
+    epochs: 0,
+    k: 2.5,
+    coldMode: "random",
+  };
+  for (const [field, value] of Object.entries(bad)) {
+    const stage = amrParamsSchema.safeParse({ ...node, [field]: value });
+    assert.equal(stage.success, false, `stage accepts ${field} = ${JSON.stringify(value)}`);
+    const path = field in runSettingsSchema.shape ? [field] : ["models", "amr", field];
+    assert.throws(() => parseProfile(withField(smoke, path, value), "p"), `profile ${field}`);
+  }
+});
+
+Deno.test("planners pass every declared model field to its stage unchanged (all shipped profiles)", async () => {
+  const dataset = await loadDatasetConfig("smoke", join(CONFIGS, "datasets"));
+  for (const name of PROFILES) {
+    const profile: Profile = await loadProfile(CONFIGS, name);
+    const nodes = new Map(planNodes(dataset, profile).map((n) => [n.id, n]));
+    for (const model of ["mf-eals", "mf-bpr", "duif", "vbpr", "amr"] as const) {
+      const node = nodes.get(model)!;
+      const params = node.stage.params.parse(node.params) as Record<string, unknown>;
+      const cfg = profile.models[model] as Record<string, unknown>;
+      // With tuning, the final node takes these from chosen.json at run time.
+      const fromChosen = profile.tune ? ["epochs", "lr", "regs", "eps", "lambda"] : [];
+      for (const [field, value] of Object.entries(cfg)) {
+        if (fromChosen.includes(field)) continue;
+        assert.deepEqual(params[field], value, `${name}: ${model}.${field}`);
+      }
+      const runFields = model === "mf-eals" ? EALS_RUN_FIELDS : BPR_RUN_FIELDS;
+      for (const field of Object.keys(runFields) as (keyof Profile)[]) {
+        assert.deepEqual(params[field], profile[field], `${name}: ${model} ${field}`);
+      }
+    }
+  }
+});
