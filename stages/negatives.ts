@@ -8,6 +8,7 @@
  * Outputs: `negatives.npy` and `validation_negatives.npy`, int32 `[users, count]`.
  */
 import { z } from "zod";
+import { runSettingsSchema } from "../config/profile.ts";
 import { defineStage } from "../pipeline/stage.ts";
 import type { Rng } from "../pipeline/rng.ts";
 import { writeNpy } from "../io/npy.ts";
@@ -24,8 +25,8 @@ export const stage = defineStage({
   name: "negatives",
   module: import.meta.url,
   params: z.object({
-    /** Negatives per user (999 in the paper; smaller for tiny datasets). */
-    count: z.number().int().min(1).default(999),
+    /** Negatives per user: the profile's `negatives`. */
+    count: runSettingsSchema.shape.negatives,
   }).strict(),
   inputs: ["train", "validation", "test", "item_map"],
   outputs: ["negatives.npy", "validation_negatives.npy"],

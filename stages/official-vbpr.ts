@@ -7,6 +7,7 @@
  * Outputs: `P.npy`, `Q.npy`, `E.npy` (`E = (E^T)^T`, `[K, D]`), as `lib/weights_io.ts` writes.
  */
 import { z } from "zod";
+import { runSettingsSchema } from "../config/profile.ts";
 import { defineStage } from "../pipeline/stage.ts";
 import { readNpyHeader, writeNpy } from "../io/npy.ts";
 import { readIdMap, readPerUser } from "../io/interactions.ts";
@@ -21,8 +22,8 @@ export const stage = defineStage({
     path: z.string().min(1),
     /** Its SHA-256 (cache key). */
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    /** Embedding size the profile expects. */
-    k: z.number().int().min(1),
+    /** Embedding size the profile expects (the profile's `k`). */
+    k: runSettingsSchema.shape.k,
   }).strict(),
   inputs: ["item_map", "test", "features"],
   outputs: ["P.npy", "Q.npy", "E.npy"],

@@ -30,6 +30,8 @@ import {
   perturbParamsSchema,
 } from "../../stages/perturb-test.ts";
 import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS, stage as plotStage } from "../../stages/plot.ts";
+import { stage as negativesStage } from "../../stages/negatives.ts";
+import { stage as officialStage } from "../../stages/official-vbpr.ts";
 import { planNodes } from "../../plan/mod.ts";
 
 const CONFIGS = new URL("../../configs", import.meta.url).pathname;
@@ -134,6 +136,9 @@ Deno.test("stage param schemas are the profile's fields plus the node's own (pha
   const plot = plotStage.params as unknown as z.ZodObject;
   sameFields(plot, figuresSchema, Object.keys(PLOT_FIGURE_FIELDS));
   sameFields(plot, runSettingsSchema, Object.keys(PLOT_RUN_FIELDS));
+  const negatives = negativesStage.params as unknown as z.ZodObject;
+  assert.equal(negatives.shape.count, runSettingsSchema.shape.negatives);
+  sameFields(officialStage.params as unknown as z.ZodObject, runSettingsSchema, ["k"]);
 });
 
 Deno.test("stage schemas reject what the profile rejects, and accept every shipped profile's values", async () => {
