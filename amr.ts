@@ -3,6 +3,8 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { join } from "node:path";
+import { costModel } from "./plan/cost.ts";
+import { Store } from "./pipeline/store.ts";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import {
   externalFileHash,
@@ -160,6 +162,18 @@ export const project: Project = {
   threadsEnv: THREADS_ENV,
   debugEnv: "AMR_DEBUG",
   executorConfigDir: join(CONFIGS, "executors"),
+  async costModel(target: Target) {
+    const dataset = await resolveDataset({ dataset: String(target.meta.dataset) }).catch(() =>
+      null
+    );
+    const items = dataset && "items" in dataset && typeof dataset.items === "number"
+      ? dataset.items
+      : null;
+    return await costModel(target, new Store(artifactsRoot()), {
+      artifactsRoot: artifactsRoot(),
+      items,
+    });
+  },
   jobCommand: [
     Deno.execPath(),
     "run",

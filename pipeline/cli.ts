@@ -25,6 +25,8 @@ import {
 } from "./bundle_command.ts";
 import { DEFAULT_LIMITS } from "./archive.ts";
 import { createProgress } from "./progress.ts";
+import { estimateRun, formatEstimate } from "./estimate.ts";
+import type { RunReport } from "./runner.ts";
 import { runPendingNode } from "./run_node.ts";
 import { RunCancelled } from "./runner.ts";
 import { clusterConfig, LOCAL_EXECUTORS, projectSlurmExecutor } from "./executors/select.ts";
@@ -61,6 +63,13 @@ export function buildCli(p: Project): Command {
     )
     .option("--force [stages...]", "rerun all stages, or only the named node ids or stage names")
     .option("--dry-run", "show what would run, run nothing")
+    .option("--estimate", "with --dry-run: expected CPU time per stage and wall time on N slots")
+    .option(
+      "--slots <list>",
+      "slot counts for --estimate's wall time",
+      (v) => v.split(",").map((x) => positiveInt(x.trim(), "--slots")),
+      [1, 8, 32, 128],
+    )
     .option(
       "--threads <n>",
       "threads per stage for numeric kernels (default: the cores)",
@@ -101,6 +110,7 @@ export function buildCli(p: Project): Command {
         if (opened) options = bundleTargetOptions(p, options, opened.info, cmd);
         const target = await p.resolveTarget(options);
         const dryRun = f.dryRun ?? false;
+        if (f.estimate && !dryRun) throw new Error("--estimate needs --dry-run");
         const cluster = await clusterConfig(p, f);
         const log = (l: string) => console.error(l);
         const report = await withInterrupt((signal) =>
@@ -114,6 +124,7 @@ export function buildCli(p: Project): Command {
           })
         );
         printReport(report, target, dryRun);
+        if (f.estimate) await printEstimate(p, target, report, f.slots);
         if (opened && !dryRun) {
           const failed = await compareWithBundle(p, target, opened.dir, f.compareBundle!);
           if (failed) Deno.exitCode = 1;
@@ -315,6 +326,20 @@ export function buildCli(p: Project): Command {
   registerCompareCommands(program, p);
   p.extend?.(program);
   return program;
+}
+
+/** Prints `--estimate`'s table for the nodes a dry run found to run. */
+async function printEstimate(
+  p: Project,
+  target: Target,
+  report: RunReport,
+  slots: number[],
+): Promise<void> {
+  if (!p.costModel) throw new Error("--estimate: this project has no cost model");
+  const run = new Set(report.outcomes.filter((o) => o.status === "would-run").map((o) => o.id));
+  const e = estimateRun(buildGraph(target.nodes).order, run, await p.costModel(target), slots);
+  console.log(`\nestimate for ${target.name} (${run.size} stages to run)\n`);
+  console.log(formatEstimate(e));
 }
 
 function nonNegativeInt(v: string, flag: string): number {

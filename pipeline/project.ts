@@ -7,6 +7,7 @@ import type { Command } from "@commander-js/extra-typings";
 import type { NodeSpec } from "./graph.ts";
 import type { RuntimeFacts } from "./keys.ts";
 import type { ToleranceOptions } from "./check.ts";
+import type { CostModel } from "./estimate.ts";
 
 /** A resolved target: a named graph and where its results go. */
 export interface Target {
@@ -96,6 +97,11 @@ export interface Project {
    * Absent: no `--threads` option.
    */
   threadsEnv?: string;
+  /**
+   * Prices the target's nodes for `reproduce --dry-run --estimate`, from measurements on this
+   * machine (absent: no `--estimate`).
+   */
+  costModel?(target: Target): Promise<CostModel>;
   /** Folder of executor configs: `--executor <name>` reads `<name>.json` there. */
   executorConfigDir?: string;
   /**

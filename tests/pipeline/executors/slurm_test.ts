@@ -1,7 +1,8 @@
 /**
  * The SLURM executor against a real one-node cluster (scripts/slurm-local.sh; no accounting
  * database, so `sacct` fails throughout): the same results as a local run (toy graph and the
- * AMR smoke graph), a job cancelled mid-stage is resubmitted, a killed controller's jobs are
+ * AMR smoke graph), a job cancelled mid-stage is resubmitted and resumes from its checkpoint,
+ * a killed controller's jobs are
  * adopted by the next one without rerunning anything, Ctrl-C cancels the run's jobs, and a
  * flaky `squeue` causes no duplicate. Skipped, saying why, only without root or apt-get.
  */
@@ -80,18 +81,41 @@ async function toyEnv(extra: Record<string, unknown> = {}, slowMs = 0): Promise<
       TOY_EXECUTORS: executors,
       TOY_LEDGER: ledger,
       TOY_SLOW_MS: String(slowMs),
+      PIPELINE_CHECKPOINT_EPOCHS: "1",
       SLURM_CONF,
     },
   };
 }
 
+/** Controllers a test started that may still run (a failed test must not leave them). */
+const live = new Set<Deno.ChildProcess>();
+
 function spawnToy(e: Env, args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
+  const p = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", TOY, ...args],
     env: e.env,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  live.add(p);
+  p.status.then(() => live.delete(p));
+  return p;
+}
+
+/** Runs a test body; interrupts (so they cancel their jobs) controllers it left running. */
+function cleanly(fn: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await fn();
+    } finally {
+      for (const p of live) {
+        try {
+          p.kill("SIGINT");
+        } catch { /* already gone */ }
+        await p.status;
+      }
+    }
+  };
 }
 
 async function finish(p: Deno.ChildProcess) {
@@ -112,7 +136,8 @@ function starts(lines: string[], what: string): number {
   return lines.filter((l) => l.startsWith(`start ${what} `)).length;
 }
 
-async function waitFor(what: string, cond: () => Promise<boolean>, ms = 60_000): Promise<void> {
+// Generous: on a shared machine the one-node cluster may be busy with other jobs.
+async function waitFor(what: string, cond: () => Promise<boolean>, ms = 300_000): Promise<void> {
   const t0 = Date.now();
   while (!(await cond())) {
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
@@ -144,7 +169,7 @@ const opts = { ignore: skipReason !== null, sanitizeResources: false, sanitizeOp
 Deno.test({
   name: "toy graph: --executor slurm gives the local run's result; status shows no job after",
   ...opts,
-  fn: async () => {
+  fn: cleanly(async () => {
     const local = await toyEnv();
     const l = await finish(spawnToy(local, ["reproduce", "--executor", "local"]));
     assert.equal(l.code, 0, l.err);
@@ -164,17 +189,23 @@ Deno.test({
     assert.match(await Deno.readTextFile(join(e.art, "logs", `${LEFT}.log`)), /committed left@/);
     const st = await finish(spawnToy(e, ["status"]));
     assert.match(st.out, /everything is up to date/);
-  },
+  }),
 });
 
 Deno.test({
-  name: "a job cancelled mid-stage is resubmitted, and the run completes",
+  name: "a job cancelled mid-stage is resubmitted and resumes from its checkpoint",
   ...opts,
-  fn: async () => {
+  fn: cleanly(async () => {
     const e = await toyEnv({}, 250);
     const p = spawnToy(e, ["reproduce", "--executor", "test"]);
     const out = finish(p);
     await waitFor("left to start", async () => starts(await ledgerLines(e), "step add=1") === 1);
+    await waitFor("a checkpoint", async () => {
+      const d = await Array.fromAsync(Deno.readDir(join(e.art, "store/.checkpoints"))).catch(
+        () => [],
+      );
+      return d.some((f) => f.name.endsWith(".ckpt"));
+    });
     const job = await jobOf(e, LEFT);
     assert.ok(job);
     const st = await finish(spawnToy(e, ["status"]));
@@ -192,15 +223,19 @@ Deno.test({
     );
     const lines = await ledgerLines(e);
     assert.equal(starts(lines, "step add=1"), 2);
+    // The resubmitted job resumed from the cancelled one's checkpoint.
+    const resumed = lines.filter((l) => l.startsWith("start step add=1 "))[1];
+    const from = Number(/from=(\d+)/.exec(resumed)?.[1]);
+    assert.ok(from > 0 && from < 20, resumed);
     assert.equal(starts(lines, "source"), 1);
     assert.equal((await Deno.readTextFile(join(e.art, "results/total.txt"))).trim(), "23");
-  },
+  }),
 });
 
 Deno.test({
   name: "a killed controller's jobs are adopted by the next one; nothing reruns",
   ...opts,
-  fn: async () => {
+  fn: cleanly(async () => {
     const e = await toyEnv({}, 200);
     const p = spawnToy(e, ["reproduce", "--executor", "test"]);
     await waitFor("left to start", async () => starts(await ledgerLines(e), "step add=1") === 1);
@@ -215,13 +250,13 @@ Deno.test({
       assert.equal(starts(lines, what), 1, `${what}: ${lines.join("; ")}`);
     }
     assert.match(r.out, /source\s+cached/);
-  },
+  }),
 });
 
 Deno.test({
   name: "Ctrl-C cancels the run's jobs",
   ...opts,
-  fn: async () => {
+  fn: cleanly(async () => {
     const e = await toyEnv({}, 500);
     const p = spawnToy(e, ["reproduce", "--executor", "test"]);
     const out = finish(p);
@@ -236,13 +271,13 @@ Deno.test({
       const s = await queued(job!);
       return s === null || !["PENDING", "RUNNING"].includes(s);
     }, 20_000);
-  },
+  }),
 });
 
 Deno.test({
   name: "failed and empty squeue answers cause no duplicate submission or run",
   ...opts,
-  fn: async () => {
+  fn: cleanly(async () => {
     const dir = await Deno.makeTempDir({ prefix: "amr-flaky-squeue-" });
     const flaky = join(dir, "squeue");
     // Cycle: an error, an empty successful answer, a true answer.
@@ -268,13 +303,13 @@ esac
     for (const what of ["source", "step add=1", "step add=2", "step add=0"]) {
       assert.equal(starts(lines, what), 1, `${what}: ${lines.join("; ")}`);
     }
-  },
+  }),
 });
 
 Deno.test({
   name: "AMR smoke graph: --executor slurm gives the local run's tables and metrics",
   ...opts,
-  fn: async () => {
+  fn: cleanly(async () => {
     const main = join(REPO, "main.ts");
     const run = async (art: string, extra: string[]) => {
       const r = await sh(Deno.execPath(), [
@@ -307,5 +342,5 @@ Deno.test({
         f.name,
       );
     }
-  },
+  }),
 });

@@ -1,7 +1,8 @@
 /**
  * Stages of the cluster test project: `step` works through `steps` steps of `ms` each (checking
- * its abort signal), appending "start <node> <pid>" to the ledger file named by TOY_LEDGER when
- * its body begins, so a test can count how often each node's stage really ran.
+ * its abort signal, saving a checkpoint after each step), appending "start step add=<add>
+ * from=<step> pid=<pid>" to the ledger file named by TOY_LEDGER when its body begins, so a
+ * test can count how often each node's stage really ran and where it resumed.
  */
 import { z } from "zod";
 import { join } from "node:path";
@@ -19,16 +20,20 @@ export const step = defineStage({
   params: z.object({ add: z.number().int(), steps: z.number().int().min(1), ms: z.number() }),
   inputs: ["a", "b"],
   outputs: ["n.txt"],
-  async run({ params, inputs, outDir, signal, log }) {
-    await ledger(`start step add=${params.add} pid=${Deno.pid}`);
+  async run({ params, inputs, outDir, signal, log, checkpoint }) {
+    // Resumes from the engine's checkpoint of this node key, as a training stage does.
+    const saved = await checkpoint.load();
+    const from = saved ? Number(saved.meta.step) : 0;
+    await ledger(`start step add=${params.add} from=${from} pid=${Deno.pid}`);
     let total = params.add;
     for (const name of ["a", "b"]) {
       total += Number((await Deno.readTextFile(inputs[name])).trim());
     }
-    for (let i = 0; i < params.steps; i++) {
+    for (let i = from; i < params.steps; i++) {
       signal.throwIfAborted();
       await new Promise((r) => setTimeout(r, params.ms));
       log(`step ${i + 1}/${params.steps}`);
+      if (checkpoint.due(i + 1)) await checkpoint.save({ meta: { step: i + 1 }, arrays: {} });
     }
     await Deno.writeTextFile(join(outDir, "n.txt"), `${total}\n`);
   },

@@ -1,0 +1,108 @@
+/**
+ * AMR's cost model (plan/cost.ts): a training node costs epochs x the per-epoch time of
+ * earlier runs of its model on the same dataset plus their overhead; runs on another dataset
+ * are ignored; without runs, the latest bench file's 1-thread epoch time of the nearest scale
+ * is used; other stages cost their median earlier duration; anything else is unknown.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { z } from "zod";
+import { costModel } from "../../plan/cost.ts";
+import type { GraphNode } from "../../pipeline/dag.ts";
+import type { Manifest } from "../../pipeline/manifest.ts";
+import type { NodeSpec } from "../../pipeline/graph.ts";
+import { defineStage } from "../../pipeline/stage.ts";
+import { Store } from "../../pipeline/store.ts";
+
+function st(name: string) {
+  return defineStage({
+    name,
+    module: import.meta.url,
+    params: z.unknown(),
+    inputs: [],
+    outputs: [],
+    run: () => Promise.resolve(),
+  });
+}
+
+const hex = (c: string) => c.repeat(64);
+
+async function put(store: Store, m: Partial<Manifest> & { key: string; stage: string }) {
+  const full: Manifest = {
+    format: 1,
+    node: m.stage,
+    params: {},
+    seed: 1,
+    inputs: {},
+    outputs: {},
+    code: { hash: "h", modules: {}, packages: [] },
+    runtime: {},
+    startedAt: "",
+    durationMs: 0,
+    ...m,
+  };
+  await Deno.mkdir(store.entryDir(m.key), { recursive: true });
+  await Deno.writeTextFile(join(store.entryDir(m.key), "manifest.json"), JSON.stringify(full));
+}
+
+const input = (key: string) => ({ d: { node: "dataset", key, output: "x", sha256: hex("0") } });
+
+Deno.test("cost model: earlier runs on the same dataset, else bench, else unknown", async () => {
+  const root = await Deno.makeTempDir({ prefix: "amr-cost-" });
+  const store = new Store(root);
+  await put(store, { key: hex("a"), stage: "dataset", params: { name: "ours" } });
+  await put(store, { key: hex("b"), stage: "dataset", params: { name: "other" } });
+  // VBPR on our dataset: 10 epochs of 100 ms in 1.5 s -> 0.1 s/epoch + 0.5 s.
+  await put(store, {
+    key: hex("c"),
+    stage: "vbpr",
+    inputs: input(hex("a")),
+    durationMs: 1500,
+    summary: { model: "vbpr", epochs: 10, meanEpochMs: 100 },
+  });
+  // The same model on another dataset, far slower: must not count.
+  await put(store, {
+    key: hex("d"),
+    stage: "vbpr",
+    inputs: input(hex("b")),
+    durationMs: 99000,
+    summary: { model: "vbpr", epochs: 10, meanEpochMs: 9000 },
+  });
+  await put(store, { key: hex("e"), stage: "evaluate", inputs: input(hex("a")), durationMs: 2000 });
+  await put(store, { key: hex("f"), stage: "evaluate", inputs: input(hex("a")), durationMs: 4000 });
+  await put(store, { key: hex("9"), stage: "evaluate", inputs: input(hex("a")), durationMs: 3000 });
+  await Deno.mkdir(join(root, "bench"));
+  await Deno.writeTextFile(
+    join(root, "bench", "2026-01-01.json"),
+    JSON.stringify({
+      children: [
+        { scale: "pinterest", threads: 1, epochS: { amr: [0.3, 0.5, 0.4] } },
+        { scale: "pinterest", threads: 2, epochS: { amr: [0.1] } },
+        { scale: "amazon", threads: 1, epochS: { amr: [20] } },
+      ],
+    }),
+  );
+  const nodes: NodeSpec[] = [
+    { id: "dataset", stage: st("dataset"), params: { name: "ours" }, inputs: {}, seed: 1 },
+  ];
+  const target = { name: "t", nodes, resultsDir: "", meta: {} };
+  const price = await costModel(target, store, { artifactsRoot: root, items: 5000 });
+  const n = (stage: string, params: unknown): GraphNode => ({
+    id: stage,
+    stage: st(stage),
+    params,
+    inputs: {},
+    seed: 1,
+    upstream: [],
+  });
+  const tuned = price(n("vbpr-tuned", { epochs: 2000 }));
+  assert.ok(Math.abs(tuned.seconds! - 200.5) < 1e-9, String(tuned.seconds));
+  assert.match(tuned.source, /100 ms\/epoch \+ 0\.5 s, earlier runs \(1\)/);
+  const amr = price(n("amr", { epochs: 100 }));
+  assert.ok(Math.abs(amr.seconds! - 40) < 1e-9, String(amr.seconds)); // median 0.4 s, 1 thread
+  assert.match(amr.source, /bench 2026-01-01, pinterest scale, 1 thread/);
+  assert.deepEqual(price(n("evaluate", {})), { seconds: 3, source: "earlier runs (3)" });
+  assert.equal(price(n("duif", { epochs: 5 })).seconds, null);
+  const big = await costModel(target, store, { artifactsRoot: root, items: 600_000 });
+  assert.equal(big(n("amr", { epochs: 2 })).seconds, 40, "amazon scale is nearer");
+});
