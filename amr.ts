@@ -30,7 +30,7 @@ const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 const CONFIGS = join(ROOT, "configs");
 
 /** Profiles shipped in `configs/profiles/`. */
-export const PROFILES = ["smoke", "default", "paper", "ci-real"];
+export const PROFILES = ["smoke", "default", "paper", "ci-real", "paper-quick"];
 
 /** Default dataset (synthetic, generated in the authors' file format). */
 export const DEFAULT_DATASET = "synthetic-pinterest";
