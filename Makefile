@@ -5,13 +5,19 @@ TOOLS := .tools
 LOCAL_DENO := $(TOOLS)/node_modules/.bin/deno
 DENO := $(shell command -v deno 2>/dev/null || echo $(LOCAL_DENO))
 
-.PHONY: reproduce test bench check fmt lint deno clean-store
+.PHONY: reproduce test test-unit test-e2e bench check fmt lint deno clean-store
 
 reproduce: deno
 	$(DENO) task reproduce
 
 test: deno
 	$(DENO) task test
+
+test-unit: deno
+	$(DENO) task test:unit
+
+test-e2e: deno
+	$(DENO) task test:e2e
 
 bench: deno
 	$(DENO) task bench

@@ -21,11 +21,46 @@ export const source = defineStage({
   outputs: ["numbers.txt"],
   async run({ params, outDir, rng }) {
     bump("toy-source");
-    const start = Date.now();
     const xs = Array.from({ length: params.n }, () => rng.int(100));
     if (params.delayMs) await new Promise((r) => setTimeout(r, params.delayMs));
     await Deno.writeTextFile(join(outDir, "numbers.txt"), xs.join("\n") + "\n");
-    return { start, end: Date.now() };
+  },
+});
+
+/**
+ * Meets a peer at a barrier folder: writes `<dir>/<name>`, then waits until `<dir>/<peer>`
+ * exists. Two of these finish only when they run at the same time; run one after the other,
+ * the first fails after `timeoutMs` saying its peer never arrived.
+ */
+export const rendezvous = defineStage({
+  name: "toy-rendezvous",
+  module: import.meta.url,
+  params: z.object({
+    dir: z.string(),
+    name: z.string(),
+    peer: z.string(),
+    timeoutMs: z.number().int().positive(),
+  }),
+  inputs: [],
+  outputs: ["met.txt"],
+  async run({ params, outDir }) {
+    await Deno.writeTextFile(join(params.dir, params.name), "");
+    const deadline = Date.now() + params.timeoutMs;
+    while (true) {
+      try {
+        await Deno.stat(join(params.dir, params.peer));
+        break;
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${params.name}: ${params.peer} never arrived within ${params.timeoutMs} ms`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Deno.writeTextFile(join(outDir, "met.txt"), params.peer);
   },
 });
 
