@@ -21,6 +21,13 @@ export type PaperDataset = z.infer<typeof paperDatasetSchema>;
 
 const fraction = z.number().min(0).max(1);
 
+/** Which paper column of Table 1 a dataset is compared with. */
+export function paperDatasetOf(name: string): PaperDataset | null {
+  if (name.includes("pinterest")) return "pinterest";
+  if (name.includes("amazon")) return "amazon";
+  return null;
+}
+
 /** Paper's Table 1 row of one dataset. */
 export const paperTable1Schema = z.object({
   /** Users. */

@@ -4,7 +4,6 @@
 import type { NodeSpec } from "../pipeline/graph.ts";
 import { hashLabel } from "../pipeline/rng.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
-import type { PaperDataset } from "../config/paper.ts";
 import { stage as datasetStage } from "../stages/dataset.ts";
 import { stage as filterStage } from "../stages/filter-users.ts";
 import { stage as splitStage } from "../stages/split.ts";
@@ -12,6 +11,7 @@ import { stage as negativesStage } from "../stages/negatives.ts";
 import { stage as featuresStage } from "../stages/features.ts";
 import { stage as table1Stage } from "../stages/table1.ts";
 import { authorsDataNodes } from "./authors.ts";
+import { paperDatasetOf } from "../config/paper.ts";
 
 /** Options for `dataNodes`. */
 export interface DataNodeOptions {
@@ -24,13 +24,6 @@ export interface DataNodeOptions {
 /** Seed of node `id` under base seed `seed`. */
 export function nodeSeed(seed: number, id: string): number {
   return (hashLabel(`${seed >>> 0}:${id}`) || 1) >>> 0;
-}
-
-/** Which paper column of Table 1 a dataset is compared with. */
-export function paperDatasetOf(name: string): PaperDataset | null {
-  if (name.includes("pinterest")) return "pinterest";
-  if (name.includes("amazon")) return "amazon";
-  return null;
 }
 
 /** The data nodes for one dataset: ids "dataset", "filter-users", "split", "negatives",

@@ -17,7 +17,8 @@ import {
 import { BPR_RUN_FIELDS } from "../stages/lib/bpr_stage.ts";
 import type { Phase } from "../stages/lib/train_inputs.ts";
 import type { OverrideField } from "../stages/lib/chosen.ts";
-import { nodeSeed, paperDatasetOf } from "./data.ts";
+import { nodeSeed } from "./data.ts";
+import { paperDatasetOf } from "../config/paper.ts";
 import { stage as popStage } from "../stages/pop.ts";
 import { EALS_RUN_FIELDS, stage as ealsStage } from "../stages/mf-eals.ts";
 import { stage as mfStage, tunedStage as mfTuned } from "../stages/mf-bpr.ts";

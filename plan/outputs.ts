@@ -20,7 +20,8 @@
 import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
 import { amrAdversarySchema, declaredFields, pickFields, type Profile } from "../config/profile.ts";
-import { nodeSeed, paperDatasetOf } from "./data.ts";
+import { nodeSeed } from "./data.ts";
+import { paperDatasetOf } from "../config/paper.ts";
 import { bprParams, FEATURE_INPUTS, initInputs, phaseInputs } from "./models.ts";
 import { continuedStage } from "../stages/vbpr.ts";
 import { stage as amrStage } from "../stages/amr.ts";
