@@ -1,5 +1,6 @@
 /**
- * Feature perturbations Delta of AMR (paper eq. 5-12; GUIDE sec. 1 and 5).
+ * Feature perturbations Delta of AMR (paper eq. 5-12; the closed form is derived in
+ * docs/adversary.md).
  *
  * The gradient of the (summed) clean BPR loss with respect to an item's feature row is
  * `G_i = E^T g_i`, where `g_i` is the K-vector `sum dloss/dscore * v_u` over the triples in which

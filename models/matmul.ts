@@ -2,8 +2,8 @@
  * Dense float32 matrix product on the tfjs WASM backend (XNNPACK).
  *
  * Operands are plain row-major typed arrays, copied into the WASM heap per call and the result
- * copied out; no transpose flags and batch 1, so XNNPACK always handles the product (GUIDE
- * sec. 6: a transposed product falls onto a naive loop 15-50x slower). Callers pre-transpose.
+ * copied out; no transpose flags and batch 1, so XNNPACK always handles the product (a transposed
+ * product falls onto a naive loop 15-50x slower: docs/wasm-under-deno.md#matrix-products). Callers pre-transpose.
  *
  * A big left operand that is rebuilt every batch can instead live in a {@link HeapBuffer}: a
  * float32 buffer inside the WASM heap that the caller fills through a view and that is then

@@ -1,6 +1,6 @@
 /**
  * Mini-batch training of MF-BPR, DUIF, VBPR (eq. 2 and eq. 4) and AMR (paper Algorithm 1 with
- * mini-batches; GUIDE sec. 1).
+ * mini-batches; docs/model.md#training-chain).
  *
  * Each epoch samples one triple per training pair (models/sampler.ts) and walks all of them in
  * batches of `hp.batchSize`, the last one possibly partial. Randomness comes from forks of

@@ -1,6 +1,6 @@
 /**
  * Shared types of the numerical core: features, interactions, weights, hyper-parameters and the
- * model kinds (paper sec. 2-3; GUIDE sec. 1 and 3).
+ * model kinds (paper sec. 2-3; docs/model.md).
  *
  * All matrices are row-major `Float32Array`s. Scores follow paper eq. 4,
  * `y(u,i) = p_u . (q_i + E c_i)`, with the variants listed in {@link ModelKind}.
@@ -121,7 +121,7 @@ export interface Hyper {
   initStd: number;
 }
 
-/** The authors' Pinterest AMR settings (GUIDE sec. 1). */
+/** The authors' Pinterest AMR settings (`run.sh`; docs/model.md#optimiser). */
 export const DEFAULT_HYPER: Hyper = {
   k: 64,
   batchSize: 512,

@@ -3,7 +3,7 @@
  * starts it through `node:worker_threads`).
  *
  * Emscripten's own worker script ships only as a string that assigns the read-only `location`
- * and loads the glue from a `blob:` URL, neither of which works under Deno (GUIDE sec. 6). This
+ * and loads the glue from a `blob:` URL, neither of which works under Deno (docs/wasm-under-deno.md#threads). This
  * module speaks the same small message protocol instead: `probe` (a start-up check, see
  * `probeWorkers`), `load` (shared memory and compiled module in, `loaded` out), `run` (enter a
  * pthread's start routine), `cancel` and `processProxyingQueue`. The glue is the package's own

@@ -2,7 +2,7 @@
  * Multi-threaded tfjs WASM (SIMD + threads) under Deno, without patching tfjs.
  *
  * Under Deno tfjs takes itself for Node.js, so Emscripten starts its pthreads with
- * `node:worker_threads`. Four things stand in the way (GUIDE sec. 6); each is handled here:
+ * `node:worker_threads`. Four things stand in the way (docs/wasm-under-deno.md#threads); each is handled here:
  *
  * 1. the worker URL tfjs hands Emscripten is a `blob:` URL, and Deno's `node:worker_threads`
  *    accepts only file paths: while the backend starts, the `Worker` class of
