@@ -9,7 +9,7 @@
  * per-case share cannot reach 52.6% with only 4,998 items unless niche items concentrate on
  * light users), so the paper's value sits beside `coldTestItemShare`.
  *
- * Outputs: `table1.json` (all numbers), `table1.csv`, `table1.md` (rendered with `lib/tables.ts`).
+ * Outputs: `table1.json` (all numbers), `table1.csv`, `table1.md` (rendered with `tables/format.ts`).
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
