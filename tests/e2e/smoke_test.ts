@@ -23,7 +23,9 @@ interface Run {
 async function amr(artifacts: string, args: string[], cwd?: string): Promise<Run> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "--config", CONFIG, MAIN, ...args],
-    env: { AMR_ARTIFACTS: artifacts, CI: "true" },
+    // `deno task` sets INIT_CWD to where it was started, and the CLI resolves the paths a user
+    // types against it; this child is started here, in `cwd`, by `deno run`.
+    env: { AMR_ARTIFACTS: artifacts, CI: "true", INIT_CWD: cwd ?? Deno.cwd() },
     cwd,
     stdout: "piped",
     stderr: "piped",
