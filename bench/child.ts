@@ -31,26 +31,7 @@ import {
 } from "../models/types.ts";
 import { Rng } from "../pipeline/rng.ts";
 import { factorScorer, scoringFactors, targetScores } from "../models/evaluation.ts";
-
-/** Shapes of a benchmark scale (paper Table 1 after the leave-one-out split). */
-export interface Scale {
-  /** Name shown in the report. */
-  name: "pinterest" | "amazon";
-  /** Users. */
-  users: number;
-  /** Items. */
-  items: number;
-  /** Training pairs (interactions minus one test and one validation item per user). */
-  pairs: number;
-  /** Feature dimension. */
-  dim: number;
-}
-
-/** The two scales. */
-export const SCALES: Record<Scale["name"], Scale> = {
-  pinterest: { name: "pinterest", users: 3226, items: 4998, pairs: 6618, dim: 2048 },
-  amazon: { name: "amazon", users: 83337, items: 299555, pairs: 540275, dim: 2048 },
-};
+import { type Scale, SCALES } from "../config/bench_scales.ts";
 
 /** Training configurations timed per epoch. */
 export const EPOCH_RUNS: {

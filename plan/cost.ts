@@ -19,6 +19,7 @@ import type { GraphNode } from "../pipeline/dag.ts";
 import type { Manifest } from "../pipeline/manifest.ts";
 import type { Target } from "../pipeline/project.ts";
 import type { Store } from "../pipeline/store.ts";
+import { SCALES } from "../config/bench_scales.ts";
 
 /** Per-epoch figures of one model. */
 interface EpochCost {
@@ -87,7 +88,6 @@ async function benchEpochs(
     scales?: Record<string, { items: number }>;
   };
   const children = (bench.children ?? []).filter((c) => c.threads === 1);
-  const { SCALES } = await import("../bench/child.ts");
   let best: string | null = null;
   for (const c of children) {
     const s = SCALES[c.scale as keyof typeof SCALES];
