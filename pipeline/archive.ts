@@ -32,8 +32,8 @@ export interface ExtractLimits {
   maxEntries: number;
 }
 
-/** Default limits: 64 GiB of content, 1,000,000 entries (a paper-profile bundle with
- * `--with-store` holds about 2 GB in a few thousand files). */
+/** Default limits: 64 GiB of content, 1,000,000 entries (the largest bundle this
+ * repository's own project makes with `--with-store` holds about 2 GB in a few thousand files). */
 export const DEFAULT_LIMITS: ExtractLimits = { maxBytes: 64 * 2 ** 30, maxEntries: 1_000_000 };
 
 /** An archive refused as unsafe or malformed; names the offending entry. */

@@ -1,6 +1,6 @@
 /**
  * `diff` and `runs`: compare the metrics of runs (results folders, targets, bundles, the
- * expectations file or a project's reference values such as the paper's), and list every
+ * expectations file or a project's named reference values, e.g. published ones), and list every
  * published run, like `dvc metrics diff` and `dvc exp show`.
  */
 import { type Command, Option } from "@commander-js/extra-typings";

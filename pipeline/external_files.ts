@@ -1,5 +1,5 @@
 /**
- * Content hashes of files outside the store (a user's `--data-dir`), so a stage that reads them
+ * Content hashes of files outside the store (e.g. a user's own data folder), so a stage that reads them
  * is invalidated when they change. Like DVC, hashes are cached by (path, size, mtime) in
  * `<artifacts>/state/external_hashes.json`, so an unchanged 2 GB file is not re-read every run.
  */

@@ -27,7 +27,7 @@ export interface Target {
 export interface TargetOption {
   /** Key of the value in {@link TargetOptions}. */
   name: string;
-  /** Commander flag syntax with its argument, e.g. `--data-dir <path>`. */
+  /** Commander flag syntax with its argument, e.g. `--input <path>`. */
   flag: string;
   /** Help text. */
   description: string;
@@ -49,7 +49,7 @@ export interface CheckSupport {
   /** The metrics of a published results folder (a run's, or one unpacked from a bundle). */
   resultsMetrics(resultsDir: string): Promise<Record<string, number>>;
   /**
-   * Named reference values `diff` can compare with (e.g. `paper`), given the `provenance.json`
+   * Named reference values `diff` can compare with (e.g. `published`), given the `provenance.json`
    * facts of the run on the other side; null when there are none for that run.
    */
   references?: Record<string, (meta: Record<string, unknown>) => Record<string, number> | null>;

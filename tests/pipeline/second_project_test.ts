@@ -128,3 +128,24 @@ Deno.test("the second project's choices, dag name, missing runtime facts and deb
   assert.match(errors[2], /at .*second_project\/project\.ts/);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("the engine's source names no word of the AMR project", async () => {
+  // The words that would betray project knowledge in the engine (docs/architecture.md).
+  const words =
+    /\bamr\b|AMR_|tfjs|tensorflow|vbpr|pinterest|amazon|\bpaper|dataset|--profile|--data-dir|--init\b/i;
+  const root = new URL("../../pipeline/", import.meta.url).pathname;
+  const hits: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for await (const e of Deno.readDir(dir)) {
+      const path = `${dir}${e.name}`;
+      if (e.isDirectory) await walk(`${path}/`);
+      else if (e.name.endsWith(".ts")) {
+        (await Deno.readTextFile(path)).split("\n").forEach((line, i) => {
+          if (words.test(line)) hits.push(`${path.slice(root.length)}:${i + 1}: ${line.trim()}`);
+        });
+      }
+    }
+  };
+  await walk(root);
+  assert.deepEqual(hits, []);
+});
