@@ -1,6 +1,7 @@
 /**
  * The AMR project as the engine sees it: configs in, a graph out, plus the `data` commands.
  */
+import { checkDatasetFits } from "./plan/feasibility.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { join } from "node:path";
 import { costModel } from "./plan/cost.ts";
@@ -122,6 +123,7 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
   const dataset = await resolveDataset(opts);
   const profile = await loadProfile(CONFIGS, opts.profile ?? "default");
   const init = parseInit(opts.init);
+  await checkDatasetFits(dataset, profile);
   const seeds = parseSeeds(opts.seeds) ?? profile.seeds;
   let nodes = planNodes(dataset, profile, { seeds });
   if (init === "official-vbpr") {

@@ -70,6 +70,40 @@ export const stage = defineStage({
   },
 });
 
+/**
+ * Copies the user's `features.npy` into the store as float32, row chunk by chunk, refusing a
+ * truncated file or a NaN/Infinity with the user's path, the row, the column and the byte
+ * offset, so that nothing bad is copied in.
+ */
+async function copyFeaturesChecked(from: string, to: string): Promise<void> {
+  const reader = await openNpyRows(from);
+  const { headerBytes, itemBytes } = await readNpyHeader(from);
+  const writer = await NpyRowWriter.create(to, "float32", reader.cols, reader.rows);
+  try {
+    const step = Math.max(1, Math.floor((1 << 22) / Math.max(1, reader.cols)));
+    for (let s = 0; s < reader.rows; s += step) {
+      const chunk = await reader.read(s, Math.min(reader.rows, s + step));
+      for (let k = 0; k < chunk.length; k++) {
+        const v = chunk[k] as number;
+        if (v - v !== 0) {
+          const row = s + Math.floor(k / reader.cols);
+          const col = k % reader.cols;
+          const offset = headerBytes + (row * reader.cols + col) * itemBytes;
+          throw new Error(
+            `${from}: feature value ${v} at row ${row}, column ${col} (byte offset ${offset}); ` +
+              `expected finite numbers`,
+          );
+        }
+      }
+      await writer.write(chunk);
+    }
+    await writer.close();
+  } finally {
+    reader.close();
+    writer.abort();
+  }
+}
+
 /** Options for `generateSynthetic`. */
 export interface GenerateOptions {
   /** Progress reporter for the feature rows. */
@@ -368,29 +402,14 @@ async function importDataDir(
     );
   }
   const raw = await readRawInteractions(interactionsPath, { itemLimit: header.shape[0] });
-  await writeRawInteractions(`${outDir}/interactions.csv`, raw.userIds, raw.users, raw.items);
-  if (header.descr === "<f4") {
-    await Deno.copyFile(featuresPath, `${outDir}/features.npy`);
-  } else {
-    // float64 on disk: convert to float32 row by row in chunks.
-    const reader = await openNpyRows(featuresPath);
-    const writer = await NpyRowWriter.create(
-      `${outDir}/features.npy`,
-      "float32",
-      reader.cols,
-      reader.rows,
+  if (raw.users.length === 0) {
+    throw new Error(
+      `${interactionsPath} holds no interactions (the file is empty or has only a header); ` +
+        `expected one "user,item" line per interaction`,
     );
-    try {
-      const step = Math.max(1, Math.floor((1 << 22) / Math.max(1, reader.cols)));
-      for (let s = 0; s < reader.rows; s += step) {
-        await writer.write(await reader.read(s, Math.min(reader.rows, s + step)));
-      }
-      await writer.close();
-    } finally {
-      reader.close();
-      writer.abort();
-    }
   }
+  await copyFeaturesChecked(featuresPath, `${outDir}/features.npy`);
+  await writeRawInteractions(`${outDir}/interactions.csv`, raw.userIds, raw.users, raw.items);
   log(
     `imported ${raw.users.length} interactions of ${raw.userIds.length} users from ${interactionsPath}`,
   );
