@@ -91,6 +91,8 @@ export interface EntryInfo {
   key: string;
   node: string;
   outputs: Record<string, { sha256: string; size: number }>;
+  /** Wall time the stage took. */
+  durationMs: number;
 }
 
 /** The committed entries of an artifacts root. */
@@ -106,7 +108,7 @@ export function entries(root: string): EntryInfo[] {
   for (const e of list) {
     if (!e.isDirectory || !/^[0-9a-f]{64}$/.test(e.name)) continue;
     const m = JSON.parse(Deno.readTextFileSync(join(dir, e.name, "manifest.json")));
-    out.push({ key: m.key, node: m.node, outputs: m.outputs });
+    out.push({ key: m.key, node: m.node, outputs: m.outputs, durationMs: m.durationMs });
   }
   return out;
 }
