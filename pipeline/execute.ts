@@ -85,6 +85,9 @@ export function executeInWorker(
   req: ExecRequest,
   hooks: ExecHooks,
 ): Promise<Record<string, unknown> | null> {
+  if (hooks.signal.aborted) {
+    return Promise.reject(hooks.signal.reason ?? new Error("aborted"));
+  }
   const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
   return new Promise((resolve, reject) => {
     const onAbort = () => {

@@ -183,6 +183,8 @@ async function execute(
     throw new Error(`stage of node "${req.nodeId}" is not exported by ${req.moduleUrl}`);
   }
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, lost]) : lost;
+  // An abort that came while the node was being set up has already fired: honour it here.
+  signal.throwIfAborted();
   const progress = ctx.progress(req.nodeId, ctx.inWorker ?? false);
   const hooks = { progress, signal, log: (m: string) => ctx.log(`[${req.nodeId}] ${m}`) };
   try {
