@@ -1,6 +1,7 @@
 /**
  * Drills on the real CLI (smoke target, temporary artifacts root):
- * - kill -9 in the middle of a training stage, rerun: it resumes from its checkpoint, says so,
+ * - kill -9 in the middle of a training stage (at its first checkpoint, written every k epochs
+ *   with k random), rerun: it resumes from its checkpoint, says so,
  *   and every output is byte-identical to an uninterrupted run's (except the files that carry
  *   wall-clock timings: `train_summary.json` and the report); the checkpoint is gone once the
  *   entry commits;
@@ -27,7 +28,10 @@ Deno.test({
 
     await t.step("kill -9 at a checkpoint, rerun resumes, outputs byte-identical", async () => {
       const root = await Deno.makeTempDir({ prefix: "amr_drill_kill_" });
-      const env = { PIPELINE_CHECKPOINT_EPOCHS: "1" };
+      // Checkpoints every k epochs, k random in 1..4, so the kill lands at a random epoch (the
+      // first checkpoint of the first training stage: eALS has 5 sweeps, BPR models 10 epochs).
+      const k = 1 + Math.floor(Math.random() * 4);
+      const env = { PIPELINE_CHECKPOINT_EPOCHS: String(k) };
       const run = startAmr(root, ["reproduce", ...SMOKE], env);
       const ckDir = join(root, "store", ".checkpoints");
       let exited = false;
@@ -46,7 +50,10 @@ Deno.test({
       assert.equal(again.code, 0, again.stderr);
       const m = /\[(\S+)\] resumed \S+ at epoch (\d+)\/(\d+)/.exec(again.stderr);
       assert.ok(m, `no "resumed" line:\n${again.stderr}`);
-      console.log(`drill: killed ${m[1]}; resumed at epoch ${m[2]}/${m[3]}`);
+      console.log(
+        `drill: checkpoints every ${k}; killed ${m[1]}; resumed at epoch ${m[2]}/${m[3]}`,
+      );
+      assert.equal(Number(m[2]) % k, 0, "resumed at a checkpointed epoch");
       assert.deepEqual(listDir(ckDir).filter((n) => n.endsWith(".ckpt")), [], "checkpoint removed");
 
       const want = new Map(entries(base).map((e) => [e.node, e]));
