@@ -141,5 +141,6 @@ Deno.test({
         assert.deepEqual(entries(root).filter((e) => e.node === "dataset"), [], "no entry");
       });
     }
+    await Deno.remove(tmp, { recursive: true });
   },
 });

@@ -70,6 +70,7 @@ Deno.test({
       const metrics = (r: string) =>
         Deno.readTextFileSync(join(r, "results", "smoke", "smoke", "metrics.json"));
       assert.equal(metrics(root), metrics(base));
+      await Deno.remove(root, { recursive: true });
     });
 
     await t.step(
@@ -112,5 +113,6 @@ Deno.test({
         assert.equal(v.code, 0, v.stdout + v.stderr);
       },
     );
+    await Deno.remove(base, { recursive: true });
   },
 });

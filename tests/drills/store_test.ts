@@ -75,6 +75,7 @@ Deno.test({
       assert.match(r.stderr, /nothing was committed/);
       assert.equal(entries(root).filter((e) => e.node === "vbpr").length, vbprBefore);
     });
+    await Deno.remove(root, { recursive: true });
   },
 });
 
