@@ -31,7 +31,7 @@ const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 const CONFIGS = join(ROOT, "configs");
 
 /** Profiles shipped in `configs/profiles/`. */
-export const PROFILES = ["smoke", "default", "paper", "ci-real", "paper-quick"];
+export const PROFILES = ["smoke", "default", "paper", "paper-lite", "ci-real", "paper-quick"];
 
 /** Default dataset (synthetic, generated in the authors' file format). */
 export const DEFAULT_DATASET = "synthetic-pinterest";

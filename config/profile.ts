@@ -220,6 +220,33 @@ export function parseProfile(raw: unknown, where: string): Profile {
 /** Reads and validates `configs/profiles/<name>.json`; errors name the file and field. */
 export async function loadProfile(configDir: string, name: string): Promise<Profile> {
   const path = `${configDir}/profiles/${name}.json`;
+  return parseProfile(await readProfileJson(configDir, name, []), path);
+}
+
+/**
+ * Deep merge for `extends`: objects merge key by key, anything else (arrays, numbers, strings,
+ * null) in `over` replaces the base's value.
+ */
+export function mergeProfileJson(base: unknown, over: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObject(base) || !isObject(over)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in base ? mergeProfileJson(base[k], v) : v;
+  return out;
+}
+
+/**
+ * A profile's JSON with its `extends` chain resolved: `"extends": "<profile>"` takes that
+ * profile's JSON and overrides it field by field ({@link mergeProfileJson}), so a profile that
+ * must keep another's graph (e.g. `paper-lite`: the paper's grids with fewer epochs) cannot
+ * drift from it.
+ */
+async function readProfileJson(configDir: string, name: string, chain: string[]): Promise<unknown> {
+  const path = `${configDir}/profiles/${name}.json`;
+  if (chain.includes(name)) {
+    throw new Error(`${path}: extends cycle ${[...chain, name].join(" -> ")}`);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(await Deno.readTextFile(path));
@@ -229,5 +256,10 @@ export async function loadProfile(configDir: string, name: string): Promise<Prof
     }
     throw new Error(`${path}: invalid JSON: ${(e as Error).message}`);
   }
-  return parseProfile(raw, path);
+  if (raw === null || typeof raw !== "object" || !("extends" in raw)) return raw;
+  const { extends: base, ...rest } = raw as Record<string, unknown>;
+  if (typeof base !== "string") {
+    throw new Error(`${path}: field "extends": expected a profile name`);
+  }
+  return mergeProfileJson(await readProfileJson(configDir, base, [...chain, name]), rest);
 }

@@ -24,11 +24,19 @@ export function planNodes(
   profile: Profile,
   opts: PlanOptions = {},
 ): NodeSpec[] {
+  if (profile.vbprForm === "eq2") {
+    // AMR is planned in the paper's eq. 4 form only: started from an eq. 2 VBPR it would copy
+    // P, Q and E and silently drop H, so the pair is refused here rather than mis-run.
+    throw new Error(
+      `profile ${profile.name}: vbprForm "eq2" cannot be combined with AMR (AMR is eq. 4 ` +
+        `only; it would drop eq. 2 VBPR's H); use vbprForm "eq4"`,
+    );
+  }
   const data = dataNodes(dataset, { seed: profile.seed, negatives: profile.negatives });
   const tune = profile.tune ? tuneNodes(profile) : undefined;
   const finals = (p: Profile): NodeSpec[] => [
     ...modelNodes(dataset, p, tune ? { tuned: tune.tuned } : {}),
-    ...figureNodes(dataset, p, tune ? { tuned: true } : {}),
+    ...figureNodes(dataset, p, tune ? { tuned: tune.tuned.amr } : {}),
   ];
   const seeds = opts.seeds ?? profile.seeds;
   const nodes = [...data, ...(tune?.nodes ?? [])];

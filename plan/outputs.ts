@@ -22,16 +22,22 @@ import type { DatasetConfig } from "../config/dataset.ts";
 import { amrAdversarySchema, declaredFields, pickFields, type Profile } from "../config/profile.ts";
 import { nodeSeed } from "./data.ts";
 import { paperDatasetOf } from "../config/paper.ts";
-import { bprParams, FEATURE_INPUTS, initInputs, phaseInputs } from "./models.ts";
-import { continuedStage } from "../stages/vbpr.ts";
-import { stage as amrStage } from "../stages/amr.ts";
+import { bprParams, FEATURE_INPUTS, initInputs, phaseInputs, type TunedSource } from "./models.ts";
+import { continuedStage, continuedTunedStage } from "../stages/vbpr.ts";
+import { stage as amrStage, tunedStage as amrTunedStage } from "../stages/amr.ts";
 import { stage as evaluateStage } from "../stages/evaluate.ts";
 import {
   PERTURB_FIGURE_FIELDS,
   PERTURB_RUN_FIELDS,
   stage as perturbStage,
 } from "../stages/perturb-test.ts";
-import { MAX_SWEEP_POINTS, stage as sweepStage, sweepSlot } from "../stages/sweep.ts";
+import {
+  MAX_SWEEP_POINTS,
+  stage as sweepStage,
+  sweepSlot,
+  sweepTrainSlot,
+} from "../stages/sweep.ts";
+import type { OverrideField } from "../stages/lib/chosen.ts";
 import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS, stage as plotStage } from "../stages/plot.ts";
 import { stage as reportStage, USER_METRIC_INPUTS } from "../stages/report.ts";
 import { FIGURE_IDS } from "../figures/specs.ts";
@@ -41,10 +47,17 @@ export function sweepRunId(eps: number, lambda: number): string {
   return `amr@eps=${eps},lambda=${lambda}`;
 }
 
+/** What `vbpr-continued` takes from the tuned AMR's `chosen.json` (no adversary fields). */
+export const CONTINUED_OVERRIDE: readonly OverrideField[] = ["epochs", "lr", "regs"];
+
 /** Options of {@link figureNodes}. */
 export interface FigurePlanOptions {
-  /** AMR's hyper-parameters come from a tuning selection (sweeps never reuse `amr` then). */
-  tuned?: boolean;
+  /**
+   * The selection AMR's hyper-parameters come from (`select-amr`). With it, `vbpr-continued`
+   * takes the chosen lr, regs and epochs, and each sweep run the chosen lr, regs and the fixed
+   * coordinate (eps or lambda) from its `chosen.json`; sweeps never reuse `amr` then.
+   */
+  tuned?: TunedSource;
 }
 
 /** The nodes of Table 3, Figures 3-7 and the report. */
@@ -61,17 +74,25 @@ export function figureNodes(
   const paper = paperDatasetOf(dataset.name);
   const nodes: NodeSpec[] = [];
 
+  const tuned = opts.tuned;
+  const hyper: Record<string, InputRef> = tuned
+    ? { hyper: { node: tuned.node, output: "chosen.json" } }
+    : {};
   nodes.push({
     id: "vbpr-continued",
-    stage: continuedStage,
-    // AMR's optimiser settings without the adversary (AMR with lambda = 0 is VBPR), so the two
-    // curves differ only by the adversarial term.
+    stage: tuned ? continuedTunedStage : continuedStage,
+    // AMR's optimiser settings and epochs without the adversary (AMR with lambda = 0 is VBPR),
+    // so the two curves differ only by the adversarial term; tuned: the chosen ones.
     params: {
-      ...bprParams(profile, m.amr, { phase: "final", epochs: m.amr.epochs }),
+      ...bprParams(profile, m.amr, {
+        phase: "final",
+        epochs: m.amr.epochs,
+        override: tuned ? [...CONTINUED_OVERRIDE] : [],
+      }),
       source: `AMR's lr and regs without the adversary (${m.amr.source})`,
       form: profile.vbprForm,
     },
-    inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]) },
+    inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]), ...hyper },
     seed: seed("vbpr-continued"),
   });
 
@@ -121,11 +142,16 @@ export function figureNodes(
     },
   });
 
-  // Sweep runs: one node per distinct (eps, lambda); AMR's own point reuses `amr`.
-  const reuseAmr = !opts.tuned && fig.sweepEpochs === m.amr.epochs;
+  // Sweep runs: one node per distinct (eps, lambda); AMR's own point reuses `amr`. Tuned: the
+  // fixed coordinate is the selection's choice (id `amr@eps=..,lambda=chosen` and vice versa).
+  const reuseAmr = !tuned && fig.sweepEpochs === m.amr.epochs;
   const evalOf = new Map<string, string>();
-  const runFor = (eps: number, lambda: number): string => {
-    const id = sweepRunId(eps, lambda);
+  const runFor = (parameter: "eps" | "lambda", value: number): string => {
+    const eps = parameter === "eps" ? value : m.amr.eps;
+    const lambda = parameter === "lambda" ? value : m.amr.lambda;
+    const id = tuned
+      ? (parameter === "eps" ? `amr@eps=${eps},lambda=chosen` : `amr@eps=chosen,lambda=${lambda}`)
+      : sweepRunId(eps, lambda);
     if (evalOf.has(id)) return evalOf.get(id)!;
     if (reuseAmr && eps === m.amr.eps && lambda === m.amr.lambda) {
       evalOf.set(id, "eval-amr");
@@ -133,18 +159,19 @@ export function figureNodes(
     }
     nodes.push({
       id,
-      stage: amrStage,
+      stage: tuned ? amrTunedStage : amrStage,
       params: {
         ...bprParams(profile, m.amr, {
           phase: "final",
           epochs: fig.sweepEpochs,
           evalEvery: fig.sweepEpochs,
+          override: tuned ? ["lr", "regs", parameter === "eps" ? "lambda" : "eps"] : [],
         }),
         ...declaredFields(amrAdversarySchema, m.amr),
         eps,
         lambda,
       },
-      inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]) },
+      inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]), ...hyper },
       seed: seed(id),
     });
     nodes.push({
@@ -167,15 +194,15 @@ export function figureNodes(
         `profile ${profile.name}: figures.sweep${parameter}: at most ${MAX_SWEEP_POINTS} values`,
       );
     }
-    const evals = values.map((v) =>
-      parameter === "eps" ? runFor(v, m.amr.lambda) : runFor(m.amr.eps, v)
-    );
+    const evals = values.map((v) => runFor(parameter, v));
     const inputs: Record<string, InputRef> = {};
     for (let k = 0; k < MAX_SWEEP_POINTS; k++) {
       // Unused slots repeat the first run; the stage never reads them.
-      inputs[sweepSlot(k)] = {
-        node: k < evals.length ? evals[k] : evals[0],
-        output: "summary.json",
+      const evalNode = k < evals.length ? evals[k] : evals[0];
+      inputs[sweepSlot(k)] = { node: evalNode, output: "summary.json" };
+      inputs[sweepTrainSlot(k)] = {
+        node: evalNode.replace(/^eval-/, ""),
+        output: "train_summary.json",
       };
     }
     const id = `sweep-${parameter}`;
@@ -185,8 +212,6 @@ export function figureNodes(
       stage: sweepStage,
       params: {
         parameter,
-        fixed: parameter === "eps" ? { lambda: m.amr.lambda } : { eps: m.amr.eps },
-        epochs: fig.sweepEpochs,
         runs: values.map((value, k) => ({ label: evals[k], value })),
       },
       inputs,

@@ -138,24 +138,42 @@ export interface ControlManifests {
   readonly vbpr_continued?: Readonly<Manifest>;
 }
 
-function epochsOf(m: Readonly<Manifest> | undefined): number | undefined {
-  const p = m?.params as Record<string, unknown> | undefined;
-  return typeof p?.epochs === "number" ? p.epochs : undefined;
+/** What {@link controlEpochs} reads of a run's `train_summary.json`. */
+export interface TrainSummaryFacts {
+  /** Epochs the run actually trained (after any tuning override). */
+  readonly epochs: number;
+  /** Hyper-parameters it actually used. */
+  readonly hyper: { readonly lr: readonly number[]; readonly regs: readonly number[] };
+}
+
+/** The runs' `train_summary.json`, by the report stage's input names. */
+export interface ControlSummaries {
+  readonly amr?: TrainSummaryFacts;
+  readonly vbpr?: TrainSummaryFacts;
+  readonly vbpr_continued?: TrainSummaryFacts;
+}
+
+function same(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /**
- * The runs' epochs from their manifests, when AMR and VBPR-continued both start from the
- * `vbpr` node's weights (not, e.g., from the authors' pretrained VBPR) and every run records
- * its epochs; undefined otherwise.
+ * The settings the three runs actually used, read from their training summaries (epochs, lr,
+ * regs, after any `chosen.json` override), and the node each of AMR and VBPR-continued started
+ * from (their manifests' `init_P` input); undefined when a summary is missing.
  *
- * @param m manifests of `amr`, `vbpr` and `vbpr-continued`
+ * @param s the runs' training summaries
+ * @param m the runs' manifests (for the starting weights)
  */
-export function controlEpochs(m: ControlManifests): ControlEpochs | undefined {
-  const fromVbpr = (x: Readonly<Manifest> | undefined) => x?.inputs.init_P?.node === "vbpr";
-  const vbpr = epochsOf(m.vbpr);
-  const amr = epochsOf(m.amr);
-  const continued = epochsOf(m.vbpr_continued);
-  if (!fromVbpr(m.amr) || !fromVbpr(m.vbpr_continued)) return undefined;
-  if (vbpr === undefined || amr === undefined || continued === undefined) return undefined;
-  return { vbpr, amr, continued };
+export function controlEpochs(s: ControlSummaries, m: ControlManifests): ControlEpochs | undefined {
+  if (!s.amr || !s.vbpr || !s.vbpr_continued) return undefined;
+  const startOf = (x: Readonly<Manifest> | undefined) => x?.inputs.init_P?.node ?? "unknown";
+  return {
+    vbpr: s.vbpr.epochs,
+    amr: s.amr.epochs,
+    continued: s.vbpr_continued.epochs,
+    sameOptimiser: same(s.amr.hyper.lr, s.vbpr_continued.hyper.lr) &&
+      same(s.amr.hyper.regs, s.vbpr_continued.hyper.regs),
+    start: { amr: startOf(m.amr), continued: startOf(m.vbpr_continued) },
+  };
 }

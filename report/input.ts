@@ -92,14 +92,18 @@ export interface ControlTable {
   readonly pVbpr: readonly (number | null)[];
 }
 
-/** Epochs behind the control comparison (from the training nodes' parameters). */
+/** What the control's runs actually used (from their training summaries and manifests). */
 export interface ControlEpochs {
-  /** VBPR's epochs (Table 2's VBPR; AMR and VBPR-continued start from its weights). */
+  /** VBPR's epochs (Table 2's VBPR). */
   readonly vbpr: number;
-  /** AMR's epochs on top of VBPR's. */
+  /** AMR's epochs on top of its starting weights. */
   readonly amr: number;
-  /** VBPR-continued's epochs on top of VBPR's. */
+  /** VBPR-continued's epochs on top of its starting weights. */
   readonly continued: number;
+  /** Whether AMR and VBPR-continued used the same learning rates and L2 weights. */
+  readonly sameOptimiser?: boolean;
+  /** The node whose weights each of AMR and VBPR-continued started from. */
+  readonly start?: { readonly amr: string; readonly continued: string };
 }
 
 /** The lambda = 0 control over all, cold and warm test users. */

@@ -290,17 +290,26 @@ export function controlRows(control: ControlSet): TextTable {
  */
 export function controlNote(control: ControlSet): string {
   const e = control.epochs;
+  const start = e?.start;
+  const from = start === undefined || start.amr === start.continued
+    ? `the same ${start?.amr === "official-vbpr" ? "(the authors' pretrained) " : ""}VBPR weights`
+    : `different weights (AMR from ${start.amr}, VBPR-continued from ${start.continued})`;
   const epochs = e === undefined
     ? "AMR trains more epochs than VBPR in Table 2: it starts from VBPR's trained weights and " +
       "trains on"
     : `AMR trains more epochs than VBPR in Table 2: VBPR trains ${e.vbpr} epochs, AMR starts ` +
-      `from its weights and trains ${e.amr} more (${e.vbpr + e.amr} in all)`;
-  const same = e === undefined || e.continued === e.amr
+      `from ${start?.amr === "official-vbpr" ? "the authors' pretrained VBPR" : "its weights"} ` +
+      `and trains ${e.amr} more`;
+  const sameEpochs = e === undefined || e.continued === e.amr
     ? "the same epochs"
     : `${e.continued} epochs (AMR: ${e.amr})`;
+  const optimiser = e?.sameOptimiser === false
+    ? "different learning rates or L2 weights than AMR (see provenance)"
+    : "AMR's learning rates and L2 weights";
   return `Why this control: ${epochs}, with its own learning rates and L2 weights. ` +
-    `VBPR-continued starts from the same VBPR weights and trains ${same} with AMR's learning ` +
-    "rates and L2 weights but no adversary (AMR with λ = 0), so AMR's gain over it is what the " +
-    "adversarial term adds, not the extra training. p: paired t-test over users of AMR " +
-    `against that row (alpha ${control.alpha ?? 0.05}).`;
+    `VBPR-continued starts from ${from} and trains ${sameEpochs} with ${optimiser} but no ` +
+    "adversary (AMR with λ = 0), so AMR's gain over it is what the adversarial term adds, not " +
+    "the extra training. Epochs and settings are those the runs recorded in their training " +
+    "summaries. p: paired t-test over users of AMR against that row (alpha " +
+    `${control.alpha ?? 0.05}).`;
 }

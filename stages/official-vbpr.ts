@@ -4,7 +4,8 @@
  * does (`--init official-vbpr`). `P` must be `[users, K]`, `Q` `[items, K]`, `E^T` `[D, K]` for
  * the dataset's users, items and feature dimension, and K the profile's k; otherwise the stage
  * fails naming every mismatch. The file's SHA-256 is a param, so a changed file reruns it.
- * Outputs: `P.npy`, `Q.npy`, `E.npy` (`E = (E^T)^T`, `[K, D]`), as `lib/weights_io.ts` writes.
+ * Outputs: `P.npy`, `Q.npy`, `E.npy` (`E = (E^T)^T`, `[K, D]`), as `lib/weights_io.ts` writes,
+ * and `H.npy` (`[0, K]`: eq. 4 has no H).
  */
 import { z } from "zod";
 import { runSettingsSchema } from "../config/profile.ts";
@@ -26,7 +27,7 @@ export const stage = defineStage({
     k: runSettingsSchema.shape.k,
   }).strict(),
   inputs: ["item_map", "test", "features"],
-  outputs: ["P.npy", "Q.npy", "E.npy"],
+  outputs: ["P.npy", "Q.npy", "E.npy", "H.npy"],
   async run(ctx): Promise<Record<string, unknown>> {
     const items = (await readIdMap(ctx.inputs.item_map)).length;
     const users = (await readPerUser(ctx.inputs.test)).users;
@@ -39,6 +40,12 @@ export const stage = defineStage({
     await writeNpy(`${ctx.outDir}/P.npy`, w.P);
     await writeNpy(`${ctx.outDir}/Q.npy`, w.Q);
     await writeNpy(`${ctx.outDir}/E.npy`, { dtype: "float32", shape: [k, dim], data: e });
+    // Eq. 4 VBPR has no H; `[0, K]` as the vbpr stage writes it, for perturb-test's VBPR.
+    await writeNpy(`${ctx.outDir}/H.npy`, {
+      dtype: "float32",
+      shape: [0, k],
+      data: new Float32Array(0),
+    });
     ctx.log(`authors' VBPR weights: P [${w.P.shape}], Q [${w.Q.shape}], E [${k}, ${dim}]`);
     return { users, items, dim, k };
   },

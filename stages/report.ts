@@ -105,8 +105,14 @@ async function readUsers(
 /** Reads the three evaluations and the cold flags into the lambda = 0 control. */
 async function readControl(
   inputs: Readonly<Record<string, string>>,
-  manifests: Parameters<typeof controlEpochs>[0],
+  manifests: Parameters<typeof controlEpochs>[1],
 ): Promise<ControlSet> {
+  const summary = async (name: string) => JSON.parse(await Deno.readTextFile(inputs[name]));
+  const summaries = {
+    amr: await summary("amr"),
+    vbpr: await summary("vbpr"),
+    vbpr_continued: await summary("vbpr_continued"),
+  };
   const cold = await readNpy(inputs.cold, { dtype: "uint8", shape: [null] });
   const users = cold.shape[0];
   const width = metricNames(PAPER_CUTOFFS).length;
@@ -119,7 +125,7 @@ async function readControl(
       vbpr: await read(CONTROL_INPUTS.vbpr),
     },
     cold.data as Uint8Array,
-    { epochs: controlEpochs(manifests) },
+    { epochs: controlEpochs(summaries, manifests) },
   );
 }
 

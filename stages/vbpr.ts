@@ -5,7 +5,8 @@
  *
  * Variants: `tunedStage` (`vbpr-tuned`) also reads a `hyper` input (`chosen.json`);
  * `continuedStage` (`vbpr-continued`) starts from a VBPR's own P, Q and E (input `init_E` too),
- * the baseline curve beside AMR in Figure 3. Outputs: `scores.npy`, `curve.csv`,
+ * the baseline curve beside AMR in Figure 3; `continuedTunedStage` (`vbpr-continued-tuned`)
+ * does so with the tuned AMR's `chosen.json` as `hyper`. Outputs: `scores.npy`, `curve.csv`,
  * `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`, `H.npy` (`[0, K]` for eq. 4).
  */
 import { defineStage } from "../pipeline/stage.ts";
@@ -58,4 +59,16 @@ export const continuedStage = defineStage({
   outputs: bprOutputs(continued.weights),
   runtime: ["tfjs"],
   run: (ctx) => runBprStage(ctx, continued),
+});
+
+/** VBPR continued from a trained VBPR, with `override` fields from a `hyper` input (the tuned
+ * AMR's choice: lr, regs and epochs, so the lambda = 0 control matches the tuned AMR). */
+export const continuedTunedStage = defineStage({
+  name: "vbpr-continued-tuned",
+  module: import.meta.url,
+  params: vbprParamsSchema,
+  inputs: bprInputs({ ...continued, hyperInput: true }),
+  outputs: bprOutputs(continued.weights),
+  runtime: ["tfjs"],
+  run: (ctx) => runBprStage(ctx, { ...continued, hyperInput: true }),
 });

@@ -1,6 +1,7 @@
 /** The lambda = 0 control (`report/control.ts`) and its `metrics.json` entries. */
 import assert from "node:assert/strict";
 import { buildControl, controlEpochs } from "../../report/control.ts";
+import { controlNote } from "../../report/sections.ts";
 import { reportMetrics } from "../../report/metrics.ts";
 import { pairedTTest } from "../../models/significance.ts";
 import type { Manifest } from "../../pipeline/manifest.ts";
@@ -71,25 +72,38 @@ function manifest(node: string, epochs: number, init?: string): Manifest {
   };
 }
 
-Deno.test("control: epochs come from the manifests only when both runs start from vbpr", () => {
-  const vbpr = manifest("vbpr", 60);
-  assert.deepEqual(
-    controlEpochs({
-      vbpr,
-      amr: manifest("amr", 150, "vbpr"),
-      vbpr_continued: manifest("vbpr-continued", 150, "vbpr"),
-    }),
-    { vbpr: 60, amr: 150, continued: 150 },
+Deno.test("control: epochs and settings come from the runs' training summaries", () => {
+  const summary = (epochs: number, lr = [0.01, 1e-4, 1e-3]) => ({
+    epochs,
+    hyper: { lr, regs: [0.1, 1e-3, 0] },
+  });
+  // The manifests' params say 2000 epochs (pre-override); the summaries say what ran.
+  const manifests = {
+    vbpr: manifest("vbpr", 2000),
+    amr: manifest("amr", 2000, "vbpr"),
+    vbpr_continued: manifest("vbpr-continued", 2000, "vbpr"),
+  };
+  const e = controlEpochs(
+    { vbpr: summary(60), amr: summary(350), vbpr_continued: summary(350) },
+    manifests,
   );
-  assert.equal(
-    controlEpochs({
-      vbpr,
-      amr: manifest("amr", 150, "official-vbpr"),
-      vbpr_continued: manifest("vbpr-continued", 150, "vbpr"),
-    }),
-    undefined,
-  );
-  assert.equal(controlEpochs({}), undefined);
+  assert.deepEqual(e, {
+    vbpr: 60,
+    amr: 350,
+    continued: 350,
+    sameOptimiser: true,
+    start: { amr: "vbpr", continued: "vbpr" },
+  });
+  assert.match(controlNote({ epochs: e }), /trains the same epochs with AMR's learning rates/);
+  const differ = controlEpochs(
+    { vbpr: summary(60), amr: summary(350), vbpr_continued: summary(2000, [0.1, 0.1, 0.1]) },
+    { ...manifests, amr: manifest("amr", 2000, "official-vbpr") },
+  )!;
+  assert.equal(differ.sameOptimiser, false);
+  const note = controlNote({ epochs: differ });
+  assert.match(note, /starts from different weights \(AMR from official-vbpr/);
+  assert.match(note, /trains 2000 epochs \(AMR: 350\) with different learning rates/);
+  assert.equal(controlEpochs({}, {}), undefined);
 });
 
 Deno.test("metrics.json: the control's VBPR-continued means by subset", () => {

@@ -1,0 +1,79 @@
+/**
+ * End to end: the tuned path (`paper-lite`: the paper profile's graph with 2-3 epochs) on the
+ * smoke dataset, so that a wiring regression in tuning, selections, finals, the lambda = 0
+ * control, sweeps or perturb-test fails CI. Every node downstream of a selection must have
+ * trained with the chosen settings, read from what the runs recorded.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+interface Summary {
+  epochs: number;
+  hyper: { lr: number[]; regs: number[]; eps?: number; lambda?: number };
+}
+
+Deno.test({
+  name: "e2e: paper-lite runs the tuned path; every node after a selection used its choice",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const artifacts = await Deno.makeTempDir({ prefix: "amr_e2e_lite_" });
+    try {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          MAIN,
+          "reproduce",
+          "--dataset",
+          "smoke",
+          "--profile",
+          "paper-lite",
+          "--jobs",
+          "2",
+        ],
+        env: { AMR_ARTIFACTS: artifacts, CI: "true" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, text);
+      const state = JSON.parse(
+        await Deno.readTextFile(join(artifacts, "state", "smoke--paper-lite.json")),
+      ).nodes as Record<string, string>;
+      const read = async (node: string, file: string) =>
+        JSON.parse(await Deno.readTextFile(join(artifacts, "store", state[node], file)));
+      const manifest = (node: string) => read(node, "manifest.json");
+      let checked = 0;
+      for (const node of Object.keys(state)) {
+        const m = await manifest(node);
+        const hyper = m.inputs.hyper?.node as string | undefined;
+        const override = (m.params as { override?: string[] }).override ?? [];
+        if (!hyper || override.length === 0) continue;
+        const chosen = (await read(hyper, "chosen.json")).values;
+        const s: Summary = await read(node, "train_summary.json");
+        const used: Record<string, unknown> = { ...s.hyper, epochs: s.epochs };
+        for (const f of override) assert.deepEqual(used[f], chosen[f], `${node}: ${f}`);
+        checked++;
+      }
+      // Finals (4), tune retrains and AMR grids, vbpr-continued and every sweep run.
+      assert.ok(checked >= 4 + 2 + 10 + 1 + 14, `only ${checked} tuned nodes checked`);
+      const amr: Summary = await read("amr", "train_summary.json");
+      const control: Summary = await read("vbpr-continued", "train_summary.json");
+      assert.equal(control.epochs, amr.epochs);
+      assert.deepEqual([control.hyper.lr, control.hyper.regs], [amr.hyper.lr, amr.hyper.regs]);
+      const eps = await read("sweep-eps", "sweep.json");
+      const lambda = await read("sweep-lambda", "sweep.json");
+      assert.deepEqual(eps.fixed, { lambda: amr.hyper.lambda });
+      assert.deepEqual(lambda.fixed, { eps: amr.hyper.eps });
+      const md = await Deno.readTextFile(
+        join(artifacts, "results", "smoke", "paper-lite", "report.md"),
+      );
+      assert.match(md, /trains the same epochs with AMR's learning rates and L2 weights/);
+    } finally {
+      await Deno.remove(artifacts, { recursive: true });
+    }
+  },
+});

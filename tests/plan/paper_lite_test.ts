@@ -1,0 +1,55 @@
+/** The paper-lite profile plans exactly the paper profile's graph; the tuned wiring. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { NodeSpec } from "../../pipeline/graph.ts";
+import { buildGraph } from "../../pipeline/dag.ts";
+import { loadDatasetConfig } from "../../config/dataset.ts";
+import { loadProfile } from "../../config/profile.ts";
+import { planNodes } from "../../plan/mod.ts";
+
+const CONFIGS = new URL("../../configs", import.meta.url).pathname;
+const dataset = await loadDatasetConfig("smoke", join(CONFIGS, "datasets"));
+const paper = await loadProfile(CONFIGS, "paper");
+const lite = await loadProfile(CONFIGS, "paper-lite");
+
+/** A node's shape: id, stage and input wiring (what paper-lite must share with paper). */
+function shape(n: NodeSpec): string {
+  const inputs = Object.entries(n.inputs).map(([k, r]) => `${k}=${r.node}/${r.output}`).sort();
+  return `${n.id} ${n.stage.name} ${inputs.join(" ")}`;
+}
+
+Deno.test("paper-lite: the paper's graph node for node, only budgets differ", () => {
+  const a = planNodes(dataset, paper);
+  const b = planNodes(dataset, lite);
+  buildGraph(b);
+  assert.deepEqual(b.map(shape), a.map(shape));
+  assert.deepEqual(lite.tune!.lr, paper.tune!.lr);
+  assert.deepEqual(lite.tune!.l2, paper.tune!.l2);
+  assert.deepEqual(lite.figures, { ...paper.figures, sweepEpochs: lite.figures.sweepEpochs });
+  assert.ok(lite.tune!.epochs < 10 && lite.models.amr.epochs < 10);
+});
+
+Deno.test("tuned: every node downstream of AMR's selection reads its chosen.json", () => {
+  const nodes = planNodes(dataset, lite);
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const fromSelect = (id: string) => byId.get(id)!.inputs.hyper?.node;
+  const overrideOf = (id: string) => (byId.get(id)!.params as { override: string[] }).override;
+  assert.equal(fromSelect("amr"), "select-amr");
+  // The lambda = 0 control trains the chosen epochs with the chosen lr and regs.
+  assert.equal(fromSelect("vbpr-continued"), "select-amr");
+  assert.deepEqual(overrideOf("vbpr-continued"), ["epochs", "lr", "regs"]);
+  // Every sweep run takes the chosen lr, regs and the coordinate it holds fixed.
+  const sweepRuns = nodes.filter((n) => n.id.startsWith("amr@"));
+  assert.equal(sweepRuns.length, paper.figures.sweepEps.length + paper.figures.sweepLambda.length);
+  for (const n of sweepRuns) {
+    assert.equal(fromSelect(n.id), "select-amr", n.id);
+    const held = n.id.includes("lambda=chosen") ? "lambda" : "eps";
+    assert.match(n.id, new RegExp(`${held}=chosen`));
+    assert.deepEqual(overrideOf(n.id), ["lr", "regs", held], n.id);
+  }
+  // Each sweep reads its runs' training summaries (what they used) as well as their scores.
+  const sweep = byId.get("sweep-eps")!;
+  assert.equal(sweep.inputs.train00.node, sweep.inputs.run00.node.replace(/^eval-/, ""));
+  // Final baselines take their own selections.
+  for (const m of ["mf-bpr", "duif", "vbpr"]) assert.equal(fromSelect(m), `select-${m}`);
+});
