@@ -16,8 +16,9 @@ import {
   type TargetOptions,
 } from "./pipeline/mod.ts";
 import { type DatasetConfig, loadDatasetConfig, parseDatasetConfig } from "./config/dataset.ts";
-import { loadProfile } from "./config/profile.ts";
+import { loadProfile, profileForDataset } from "./config/profile.ts";
 import { planNodes } from "./plan/mod.ts";
+import { paperDatasetOf } from "./plan/data.ts";
 import { registerDataCommands } from "./commands/data.ts";
 import { authorsDir, withExternalHashes } from "./datasets/external.ts";
 import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan/init.ts";
@@ -121,7 +122,11 @@ function parseInit(init: string | undefined): AmrInit {
 /** Builds the target for a dataset and profile (and init). */
 export async function resolveTarget(opts: TargetOptions): Promise<Target> {
   const dataset = await resolveDataset(opts);
-  const profile = await loadProfile(CONFIGS, opts.profile ?? "default");
+  const profile = profileForDataset(
+    await loadProfile(CONFIGS, opts.profile ?? "default"),
+    dataset.name,
+    paperDatasetOf(dataset.name),
+  );
   const init = parseInit(opts.init);
   await checkDatasetFits(dataset, profile);
   const seeds = parseSeeds(opts.seeds) ?? profile.seeds;

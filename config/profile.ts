@@ -193,7 +193,35 @@ export const profileSchema = z.object({
   tune: tuneSchema.nullable().default(null),
   /** Table 3 and Figures 3-7 settings. */
   figures: figuresSchema.default(DEFAULT_FIGURES),
+  /**
+   * Per-dataset overrides, merged field by field over the profile (as `extends` merges): keys
+   * are a dataset name or a paper dataset (`pinterest`, `amazon`, matched by name); the exact
+   * name applies after the paper dataset. E.g. the paper's Amazon optimum eps 1, lambda 0.1.
+   */
+  datasets: z.record(z.string().min(1), z.record(z.string(), z.unknown())).default({}),
 }).strict();
+
+/**
+ * The profile as it applies to one dataset: the overrides of `datasets[paperDataset]`, then of
+ * `datasets[dataset]`, merged over the rest and validated again (errors name the override).
+ *
+ * @param profile the loaded profile
+ * @param dataset the dataset's name
+ * @param paperDataset the paper dataset it stands for (`pinterest`, `amazon`) or null
+ */
+export function profileForDataset(
+  profile: Profile,
+  dataset: string,
+  paperDataset: string | null,
+): Profile {
+  const keys = [paperDataset, dataset].filter((k): k is string =>
+    k !== null && Object.hasOwn(profile.datasets, k)
+  );
+  if (keys.length === 0) return profile;
+  let raw: unknown = { ...profile, datasets: {} };
+  for (const k of [...new Set(keys)]) raw = mergeProfileJson(raw, profile.datasets[k]);
+  return parseProfile(raw, `profile ${profile.name}: datasets.${keys.join(" + datasets.")}`);
+}
 
 /** A validated profile. */
 export type Profile = z.infer<typeof profileSchema>;
