@@ -18,7 +18,7 @@ import {
 import { type DatasetConfig, loadDatasetConfig, parseDatasetConfig } from "./config/dataset.ts";
 import { loadProfile, profileForDataset } from "./config/profile.ts";
 import { planNodes } from "./plan/mod.ts";
-import { paperDatasetOf } from "./plan/data.ts";
+import { paperDatasetOf } from "./config/paper.ts";
 import { registerDataCommands } from "./commands/data.ts";
 import { authorsDir, withExternalHashes } from "./datasets/external.ts";
 import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan/init.ts";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile, profileForDataset } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";
-import { paperDatasetOf } from "../../plan/data.ts";
+import { paperDatasetOf } from "../../config/paper.ts";
 
 const CONFIGS = new URL("../../configs", import.meta.url).pathname;
 
