@@ -299,7 +299,8 @@ export function controlNote(control: ControlSet): string {
       "trains on"
     : `AMR trains more epochs than VBPR in Table 2: VBPR trains ${e.vbpr} epochs, AMR starts ` +
       `from ${start?.amr === "official-vbpr" ? "the authors' pretrained VBPR" : "its weights"} ` +
-      `and trains ${e.amr} more`;
+      `and trains ${e.amr} more` +
+      (start?.amr === "official-vbpr" ? "" : ` (${e.vbpr + e.amr} in all)`);
   const sameEpochs = e === undefined || e.continued === e.amr
     ? "the same epochs"
     : `${e.continued} epochs (AMR: ${e.amr})`;
