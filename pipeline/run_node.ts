@@ -71,7 +71,16 @@ export class KeyMismatchError extends Error {
 /** Executes the pending node `key` unless its entry exists; commits the entry atomically. */
 export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<RunNodeResult> {
   const started = performance.now();
-  const record = await readPending(ctx.store, key);
+  // Another process may have committed this key and removed the (shared) pending record
+  // between our writing it and reading it here: its entry is then the result.
+  const done = await ctx.store.readManifest(key);
+  if (done) return { manifest: done, ran: false, seconds: 0 };
+  const record = await readPending(ctx.store, key).catch(async (e) => {
+    const won = await ctx.store.readManifest(key);
+    if (won) return null;
+    throw e;
+  });
+  if (!record) return { manifest: (await ctx.store.readManifest(key))!, ran: false, seconds: 0 };
   const { node, stage, exportName } = await resolveNode(record, ctx);
   const upstream = await upstreamManifests(record, ctx.store);
   const nk = await nodeKey(node, upstream, ctx);
