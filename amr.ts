@@ -3,7 +3,7 @@
  */
 import { checkDatasetFits } from "./plan/feasibility.ts";
 import type { Command } from "@commander-js/extra-typings";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { costModel } from "./plan/cost.ts";
 import { Store } from "./pipeline/store.ts";
 import { fileURLToPath as fromFileUrl } from "node:url";
@@ -14,12 +14,15 @@ import {
   type Target,
   type TargetOption,
   type TargetOptions,
+  userCwd,
 } from "./pipeline/mod.ts";
 import { type DatasetConfig, loadDatasetConfig, parseDatasetConfig } from "./config/dataset.ts";
-import { loadProfile, profileForDataset } from "./config/profile.ts";
+import { parseProfile, type Profile, profileForDataset } from "./config/profile.ts";
+import { type ResolvedProfile, resolveProfile } from "./config/profile_resolve.ts";
 import { planNodes } from "./plan/mod.ts";
 import { paperDatasetOf } from "./config/paper.ts";
 import { registerDataCommands } from "./commands/data.ts";
+import { registerConfigCommands } from "./commands/config.ts";
 import { authorsDir, withExternalHashes } from "./datasets/external.ts";
 import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan/init.ts";
 import { WEIGHTS_FILE } from "./datasets/authors_files.ts";
@@ -30,9 +33,6 @@ import { pinnedVersion } from "./config/packages.ts";
 
 const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 const CONFIGS = join(ROOT, "configs");
-
-/** Profiles shipped in `configs/profiles/`. */
-export const PROFILES = ["smoke", "default", "paper", "paper-lite", "ci-real", "paper-quick"];
 
 /** Default dataset (synthetic, generated in the authors' file format). */
 export const DEFAULT_DATASET = "synthetic-pinterest";
@@ -52,10 +52,17 @@ export const TARGET_OPTIONS: readonly TargetOption[] = [
   },
   {
     name: "profile",
-    flag: "--profile <name>",
-    description: "run profile",
-    choices: PROFILES,
+    flag: "--profile <name|path>",
+    description: "run profile: a name in configs/profiles/ (smoke, default, paper, ...) or a " +
+      'path to a profile file (which may "extends" another)',
     default: "default",
+  },
+  {
+    name: "set",
+    flag: "--set <path=value>",
+    description: "override one profile field, e.g. models.amr.eps=0.2 (repeatable; validated " +
+      "against the profile schema; the results folder gets +set-<hash>)",
+    repeatable: true,
   },
   {
     name: "init",
@@ -119,18 +126,56 @@ function parseInit(init: string | undefined): AmrInit {
   return init as AmrInit;
 }
 
-/** Builds the target for a dataset and profile (and init). */
+function one(opts: TargetOptions, name: string): string | undefined {
+  const v = opts[name];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+function many(opts: TargetOptions, name: string): string[] {
+  const v = opts[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Re-applies `--set` overrides (dotted path -> value) on a validated profile. */
+function withOverrides(profile: Profile, overrides: Record<string, unknown>): Profile {
+  if (Object.keys(overrides).length === 0) return profile;
+  const raw = structuredClone(profile) as unknown as Record<string, unknown>;
+  for (const [path, value] of Object.entries(overrides)) {
+    const parts = path.split(".");
+    let cur = raw;
+    for (const k of parts.slice(0, -1)) cur = cur[k] as Record<string, unknown>;
+    cur[parts[parts.length - 1]] = value;
+  }
+  return parseProfile(raw, "--set");
+}
+
+/** Resolves `--profile` and `--set` (with each value's source; see config/profile_resolve.ts). */
+export function resolveRunProfile(opts: TargetOptions): Promise<ResolvedProfile> {
+  return resolveProfile(CONFIGS, one(opts, "profile") ?? "default", many(opts, "set"), {
+    cwd: userCwd(),
+    root: ROOT,
+  });
+}
+
+/** Builds the target for a dataset and profile (and init, and `--set` overrides). */
 export async function resolveTarget(opts: TargetOptions): Promise<Target> {
-  const dataset = await resolveDataset(opts);
-  const profile = profileForDataset(
-    await loadProfile(CONFIGS, opts.profile ?? "default"),
-    dataset.name,
-    paperDatasetOf(dataset.name),
+  const dataset = await resolveDataset({
+    dataset: one(opts, "dataset"),
+    dataDir: one(opts, "dataDir"),
+  });
+  const resolved = await resolveRunProfile(opts);
+  // A profile's per-dataset section applies first; `--set` always has the last word.
+  const profile = withOverrides(
+    profileForDataset(resolved.profile, dataset.name, paperDatasetOf(dataset.name)),
+    resolved.overrides,
   );
-  const init = parseInit(opts.init);
+  const init = parseInit(one(opts, "init"));
   await checkDatasetFits(dataset, profile);
-  const seeds = parseSeeds(opts.seeds) ?? profile.seeds;
-  let nodes = planNodes(dataset, profile, { seeds });
+  const seeds = parseSeeds(one(opts, "seeds")) ?? profile.seeds;
+  let nodes = planNodes(dataset, profile, {
+    seeds,
+    run: { profile: one(opts, "profile") ?? profile.name, overrides: resolved.overrides },
+  });
   if (init === "official-vbpr") {
     if (dataset.kind !== "authors-split") {
       throw new Error(
@@ -149,11 +194,27 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
     nodes = withOfficialInit(nodes, { path, sha256 }, { seed: profile.seed, k: profile.k });
   }
   const suffix = (init === "vbpr" ? "" : `+${init}`) + (seeds > 1 ? `+seeds${seeds}` : "");
+  const base = `${profile.name}${suffix}`;
+  // Overrides get their own results folder and state: the run differs from the named profile.
+  const variant = resolved.overridesHash ? `${base}+set-${resolved.overridesHash}` : base;
+  // A variant's staleness is explained against the nearest shipped profile it derives from.
+  const shipped = resolved.chain.find((f) => dirname(f) === join(CONFIGS, "profiles"));
+  const derivedFrom = shipped ? `${dataset.name}--${basename(shipped, ".json")}${suffix}` : null;
   return {
-    name: `${dataset.name}--${profile.name}${suffix}`,
+    name: `${dataset.name}--${variant}`,
     nodes,
-    resultsDir: join(artifactsRoot(), "results", dataset.name, `${profile.name}${suffix}`),
-    meta: { dataset: dataset.name, profile: profile.name, seed: profile.seed, init, seeds },
+    resultsDir: join(artifactsRoot(), "results", dataset.name, variant),
+    meta: {
+      dataset: dataset.name,
+      profile: profile.name,
+      seed: profile.seed,
+      init,
+      seeds,
+      ...(resolved.external ? { profileFile: resolved.chain[0] } : {}),
+      ...(resolved.chain.length > 1 ? { extends: resolved.chain.slice(1) } : {}),
+      ...(resolved.overridesHash ? { overrides: resolved.overrides } : {}),
+    },
+    ...(derivedFrom && derivedFrom !== `${dataset.name}--${variant}` ? { derivedFrom } : {}),
   };
 }
 
@@ -192,5 +253,6 @@ export const project: Project = {
   check: checkSupport(CONFIGS),
   extend(program: Command) {
     registerDataCommands(program, { configDir: CONFIGS, resolveTarget, project });
+    registerConfigCommands(program, { project, resolveProfile: resolveRunProfile });
   },
 };

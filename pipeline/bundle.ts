@@ -34,7 +34,7 @@ export const BundleInfo = z.object({
   format: z.literal(BUNDLE_FORMAT),
   tool: z.string(),
   target: z.string(),
-  targetOptions: z.record(z.string(), z.string()),
+  targetOptions: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
   meta: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
   git: z.object({ commit: z.string().nullable(), dirty: z.boolean().nullable() }),
@@ -242,8 +242,8 @@ export async function createBundle(
   };
 }
 
-function definedOnly(o: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
+function definedOnly(o: TargetOptions): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out;
 }

@@ -142,7 +142,9 @@ export function buildCli(p: Project): Command {
     .option("--json", "machine-readable output")
     .action(async (f) => {
       const { target, graph, store, hasher } = await load(p, f);
-      const state = await readState(p.artifactsRoot, target.name);
+      const own = await readState(p.artifactsRoot, target.name);
+      const base = target.derivedFrom ? await readState(p.artifactsRoot, target.derivedFrom) : null;
+      const state = { ...own, nodes: { ...base?.nodes, ...own.nodes } };
       const statuses = await graphStatus(graph, {
         store,
         hasher,

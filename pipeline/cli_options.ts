@@ -12,6 +12,7 @@ export function targetOptions(p: Project): Option[] {
     const o = new Option(t.flag, t.description);
     if (t.choices) o.choices(t.choices);
     if (t.default !== undefined) o.default(t.default);
+    if (t.repeatable) o.argParser((v: string, acc: string[] | undefined) => [...(acc ?? []), v]);
     return o;
   });
 }
@@ -30,7 +31,8 @@ export function toTargetOptions(p: Project, parsed: Record<string, unknown>): Ta
   const opts = targetOptions(p);
   return Object.fromEntries(p.targetOptions.map((t, i) => {
     const v = parsed[opts[i].attributeName()];
-    return [t.name, v === undefined ? undefined : String(v)];
+    if (v === undefined) return [t.name, undefined];
+    return [t.name, Array.isArray(v) ? v.map(String) : String(v)];
   }));
 }
 

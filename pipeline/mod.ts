@@ -29,4 +29,5 @@ export { RunCancelled, runGraph, type RunOptions, type RunReport, StageError } f
 export { Store } from "./store.ts";
 export { CodeHasher } from "./code_hash.ts";
 export { externalFileHash } from "./external_files.ts";
-export { hashFile, sha256 } from "./hash.ts";
+export { canonicalJson, hashFile, sha256 } from "./hash.ts";
+export { toTargetOptions, userCwd, userPath, withTargetOptions } from "./cli_options.ts";

@@ -18,6 +18,11 @@ export interface Target {
   resultsDir: string;
   /** Extra facts written into `provenance.json`. */
   meta: Record<string, unknown>;
+  /**
+   * The target this one varies (e.g. the same profile without command-line overrides): `status`
+   * explains a node this target never ran by comparing with that target's recorded entry.
+   */
+  derivedFrom?: string;
 }
 
 /**
@@ -35,10 +40,12 @@ export interface TargetOption {
   default?: string;
   /** Allowed values (absent: any). */
   choices?: readonly string[];
+  /** May be given several times; its value is then the list of values in order. */
+  repeatable?: boolean;
 }
 
 /** The values of a project's target options, by {@link TargetOption.name}. */
-export type TargetOptions = Record<string, string | undefined>;
+export type TargetOptions = Record<string, string | string[] | undefined>;
 
 /** What a project provides for the `check` command. */
 export interface CheckSupport {

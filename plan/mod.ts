@@ -9,14 +9,18 @@ import type { Profile } from "../config/profile.ts";
 import { dataNodes } from "./data.ts";
 import { modelNodes } from "./models.ts";
 import { tuneNodes } from "./tune.ts";
-import { figureNodes } from "./outputs.ts";
+import { figureNodes, type RunRequest } from "./outputs.ts";
 import { replicate, seedsNode } from "./seeds.ts";
 
 /** Options of {@link planNodes}. */
 export interface PlanOptions {
   /** Seeds to replicate the final part over (default: the profile's `seeds`). */
   seeds?: number;
+  /** How the run was asked for (profile argument, `--set` overrides), for the report. */
+  run?: RunRequest;
 }
+
+export type { RunRequest } from "./outputs.ts";
 
 /** Builds every node for a dataset under a profile (see `plan/seeds.ts` for seeds). */
 export function planNodes(
@@ -36,7 +40,7 @@ export function planNodes(
   const tune = profile.tune ? tuneNodes(profile) : undefined;
   const finals = (p: Profile): NodeSpec[] => [
     ...modelNodes(dataset, p, tune ? { tuned: tune.tuned } : {}),
-    ...figureNodes(dataset, p, tune ? { tuned: tune.tuned.amr } : {}),
+    ...figureNodes(dataset, p, { ...(tune ? { tuned: tune.tuned.amr } : {}), run: opts.run }),
   ];
   const seeds = opts.seeds ?? profile.seeds;
   const nodes = [...data, ...(tune?.nodes ?? [])];

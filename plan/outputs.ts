@@ -58,6 +58,16 @@ export interface FigurePlanOptions {
    * coordinate (eps or lambda) from its `chosen.json`; sweeps never reuse `amr` then.
    */
   tuned?: TunedSource;
+  /** How the run was asked for, shown in the report (default: the named profile, no overrides). */
+  run?: RunRequest;
+}
+
+/** How a run was asked for: its profile argument and `--set` overrides. */
+export interface RunRequest {
+  /** The `--profile` argument (a name or a path). */
+  profile: string;
+  /** `--set` overrides, dotted path -> value. */
+  overrides: Record<string, unknown>;
 }
 
 /** The nodes of Table 3, Figures 3-7 and the report. */
@@ -259,7 +269,18 @@ export function figureNodes(
         "AMR eps": m.amr.eps,
         "AMR lambda": m.amr.lambda,
         "sweep epochs": fig.sweepEpochs,
-        command: `deno task amr reproduce --dataset ${dataset.name} --profile ${profile.name}`,
+        command: `deno task amr reproduce --dataset ${dataset.name} --profile ${
+          opts.run?.profile ?? profile.name
+        }${
+          Object.entries(opts.run?.overrides ?? {}).map(([k, v]) =>
+            ` --set ${k}=${JSON.stringify(v)}`
+          ).join("")
+        }`,
+        ...Object.fromEntries(
+          Object.entries(opts.run?.overrides ?? {}).map((
+            [k, v],
+          ) => [`--set ${k}`, JSON.stringify(v)]),
+        ),
       },
     },
     inputs: {

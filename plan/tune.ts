@@ -57,7 +57,7 @@ export interface TunePlan {
   /** Grid runs, retrained choices and selections. */
   nodes: NodeSpec[];
   /** Per tuned model, the selection and the fields its final node takes from it. */
-  tuned: Record<TunableModel, TunedSource>;
+  tuned: Readonly<Record<TunableModel, TunedSource>>;
 }
 
 /** Learning rates and L2 weights of a grid point: the same value for P, Q and E. */
@@ -273,6 +273,9 @@ function amrGridNodes(
   return { nodes, runs };
 }
 
+/** The fields a retrained choice (MF-BPR, DUIF, VBPR) takes from its selection. */
+const RETRAIN: OverrideField[] = ["epochs", "lr", "regs"];
+
 /** The tuning nodes for a profile whose `tune` is set. */
 export function tuneNodes(profile: Profile): TunePlan {
   const tune = profile.tune;
@@ -284,9 +287,9 @@ export function tuneNodes(profile: Profile): TunePlan {
     data: phaseInputs("tune"),
     features: { features: { node: "features", output: "features.npy" } },
     common: { phase: "tune", epochs: tune.epochs, evalEvery: tune.evalEvery },
-    retrain: ["epochs", "lr", "regs"],
+    retrain: RETRAIN,
   };
-  const { data, features, retrain } = c;
+  const { data, features } = c;
   const m = profile.models;
   const nodes: NodeSpec[] = [];
 
@@ -319,13 +322,16 @@ export function tuneNodes(profile: Profile): TunePlan {
   });
   nodes.push(...lambda.nodes, selectNode("select-amr", "amr", lambda.runs, c.seed("select-amr")));
 
-  return {
-    nodes,
-    tuned: {
-      "mf-bpr": { node: "select-mf-bpr", override: retrain },
-      duif: { node: "select-duif", override: retrain },
-      vbpr: { node: "select-vbpr", override: retrain },
-      amr: { node: "select-amr", override: ["epochs", "lr", "regs", "eps", "lambda"] },
-    },
-  };
+  return { nodes, tuned: TUNED };
 }
+
+/**
+ * Per tuned model, the selection node whose `chosen.json` its final node reads, and the fields
+ * the choice replaces (what `config show` reports as a tuned choice).
+ */
+export const TUNED: Readonly<Record<TunableModel, TunedSource>> = {
+  "mf-bpr": { node: "select-mf-bpr", override: RETRAIN },
+  duif: { node: "select-duif", override: RETRAIN },
+  vbpr: { node: "select-vbpr", override: RETRAIN },
+  amr: { node: "select-amr", override: ["epochs", "lr", "regs", "eps", "lambda"] },
+};

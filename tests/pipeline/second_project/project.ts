@@ -40,7 +40,7 @@ export function wordCountProject(
     runtime: () => Promise.resolve(runtime),
     resolveTarget(opts: TargetOptions): Promise<Target> {
       if (!opts.text) return Promise.reject(new Error("--text is required"));
-      const name = `${sha256(opts.text).slice(0, 8)}-${opts.case}`;
+      const name = `${sha256(String(opts.text)).slice(0, 8)}-${opts.case}`;
       const nodes: NodeSpec[] = [
         {
           id: "words",
