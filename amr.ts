@@ -18,7 +18,7 @@ import {
 } from "./pipeline/mod.ts";
 import { type DatasetConfig, loadDatasetConfig, parseDatasetConfig } from "./config/dataset.ts";
 import { parseProfile, type Profile, profileForDataset } from "./config/profile.ts";
-import { type ResolvedProfile, resolveProfile } from "./config/profile_resolve.ts";
+import { configRows, type ResolvedProfile, resolveProfile } from "./config/profile_resolve.ts";
 import { planNodes } from "./plan/mod.ts";
 import { paperDatasetOf } from "./config/paper.ts";
 import { registerDataCommands } from "./commands/data.ts";
@@ -174,7 +174,11 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
   const seeds = parseSeeds(one(opts, "seeds")) ?? profile.seeds;
   let nodes = planNodes(dataset, profile, {
     seeds,
-    run: { profile: one(opts, "profile") ?? profile.name, overrides: resolved.overrides },
+    run: {
+      profile: one(opts, "profile") ?? profile.name,
+      overrides: resolved.overrides,
+      configuration: configRows(resolved),
+    },
   });
   if (init === "official-vbpr") {
     if (dataset.kind !== "authors-split") {

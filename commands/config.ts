@@ -9,26 +9,12 @@ import {
   toTargetOptions,
   withTargetOptions,
 } from "../pipeline/mod.ts";
-import type { ResolvedProfile } from "../config/profile_resolve.ts";
+import { configRows, type ResolvedProfile } from "../config/profile_resolve.ts";
 
 /** What `registerConfigCommands` needs from the project. */
 export interface ConfigCommandContext {
   project: Project;
   resolveProfile: (opts: TargetOptions) => Promise<ResolvedProfile>;
-}
-
-/** Each leaf of the resolved profile: dotted path, value (JSON) and source, in path order. */
-export function configRows(r: ResolvedProfile): { path: string; value: string; source: string }[] {
-  const rows: { path: string; value: string; source: string }[] = [];
-  const walk = (v: unknown, at: string) => {
-    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-      for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k);
-      return;
-    }
-    rows.push({ path: at, value: JSON.stringify(v), source: r.sources[at] ?? "?" });
-  };
-  walk(r.profile, "");
-  return rows;
 }
 
 /** Adds the `config` command group. */

@@ -27,6 +27,13 @@ export interface ResolvedProfile {
   external: boolean;
 }
 
+/** One value of the resolved profile: dotted path, value as JSON, and its source. */
+export interface ConfigRow {
+  path: string;
+  value: string;
+  source: string;
+}
+
 /** Names of the profiles in `configs/profiles/` (every `*.json`). */
 export async function shippedProfiles(configDir: string): Promise<string[]> {
   const out: string[] = [];
@@ -226,4 +233,18 @@ export async function resolveProfile(
     sources: Object.fromEntries(Object.entries(sources).sort(([a], [b]) => (a < b ? -1 : 1))),
     external,
   };
+}
+
+/** Each leaf of the resolved profile: dotted path, value (JSON) and source, in path order. */
+export function configRows(r: ResolvedProfile): ConfigRow[] {
+  const rows: ConfigRow[] = [];
+  const walk = (v: unknown, at: string) => {
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k);
+      return;
+    }
+    rows.push({ path: at, value: JSON.stringify(v), source: r.sources[at] ?? "?" });
+  };
+  walk(r.profile, "");
+  return rows;
 }

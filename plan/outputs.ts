@@ -68,6 +68,8 @@ export interface RunRequest {
   profile: string;
   /** `--set` overrides, dotted path -> value. */
   overrides: Record<string, unknown>;
+  /** The resolved profile, each value with its source, for the report (absent: not shown). */
+  configuration?: { path: string; value: string; source: string }[];
 }
 
 /** The nodes of Table 3, Figures 3-7 and the report. */
@@ -282,6 +284,7 @@ export function figureNodes(
           ) => [`--set ${k}`, JSON.stringify(v)]),
         ),
       },
+      ...(opts.run?.configuration ? { configuration: opts.run.configuration } : {}),
     },
     inputs: {
       table1: { node: "table1", output: "table1.json" },

@@ -10,11 +10,13 @@ import type { Manifest } from "../pipeline/manifest.ts";
 import type { FigureData } from "../figures/specs.ts";
 import type {
   ControlSet,
+  NodeSource,
   ProvenanceEntry,
   ReportInput,
   ReportItemId,
   Table1Input,
   Table2Set,
+  TableSources,
 } from "./input.ts";
 
 /** The parsed files a report is built from. */
@@ -92,6 +94,32 @@ export function assembleReportInput(files: ReportFiles, meta: ReportMeta): Repor
     },
     figures: files.figureData,
     ...(files.control === undefined ? {} : { control: files.control }),
+  };
+}
+
+/**
+ * The node and store key behind each number of Tables 1-3: Table 1 and Table 3 from their
+ * nodes' manifests, Table 2's cells from each method's evaluation node (`eval-<method>`, as the
+ * table2 entry records its inputs) and its RI and stars from the table2 node.
+ */
+export function tableSources(
+  manifests: Readonly<Record<string, Readonly<Manifest>>>,
+  inputs: { table1: string; table2: string; table3: string },
+): TableSources {
+  const src = (m: Readonly<Manifest> | undefined): NodeSource | undefined =>
+    m === undefined ? undefined : { node: m.node, key: m.key };
+  const t2 = manifests[inputs.table2];
+  const methods: Record<string, NodeSource> = {};
+  for (const rec of Object.values(t2?.inputs ?? {})) {
+    const m = /^eval-(.+)$/.exec(rec.node);
+    if (m) methods[m[1]] = { node: rec.node, key: rec.key };
+  }
+  const table1 = src(manifests[inputs.table1]);
+  const table3 = src(manifests[inputs.table3]);
+  return {
+    ...(table1 ? { table1 } : {}),
+    ...(t2 ? { table2: { table: src(t2)!, methods } } : {}),
+    ...(table3 ? { table3 } : {}),
   };
 }
 

@@ -10,12 +10,20 @@
  * @module
  */
 
-import type { ProvenanceEntry, ReportInput, ReportItemId, Table2Input } from "./input.ts";
+import type {
+  ConfigValue,
+  NodeSource,
+  ProvenanceEntry,
+  ReportInput,
+  ReportItemId,
+  Table2Input,
+  TableSources,
+} from "./input.ts";
 import type { PaperValues } from "../config/paper.ts";
 import { FIGURE_IDS, figureSpec } from "../figures/specs.ts";
 import type { FigureId } from "../figures/specs.ts";
 import { FONT_FAMILY, specToSvg } from "../figures/render.ts";
-import { fmtDuration } from "./format.ts";
+import { fmtDuration, methodKey } from "./format.ts";
 import {
   coldWarmPaperNote,
   controlNote,
@@ -92,15 +100,76 @@ pre { background: #f7f7f7; padding: 0.5em; overflow-x: auto; font-size: 0.85em; 
 nav a { margin-right: 0.8em; }
 `;
 
-function tableHtml(t: TextTable, numericFrom = 1): string {
+/** The anchor of a node's row in the sources table. */
+function sourceId(src: NodeSource): string {
+  return `src-${src.key}`;
+}
+
+/** A number linked to the node and store entry that produced it. */
+function linked(text: string, src: NodeSource | undefined): string {
+  if (src === undefined || text === "–") return escapeHtml(text);
+  return `<a class="src" href="#${sourceId(src)}" title="node ${escapeHtml(src.node)}, store key ${
+    escapeHtml(src.key)
+  }">${escapeHtml(text)}</a>`;
+}
+
+function tableHtml(
+  t: TextTable,
+  numericFrom = 1,
+  source?: (row: number, col: number) => NodeSource | undefined,
+): string {
   const head = t.header.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
-  const body = t.rows.map((r) =>
+  const body = t.rows.map((r, i) =>
     `<tr>${
-      r.map((c, k) => `<td${k >= numericFrom ? ' class="num"' : ""}>${escapeHtml(c)}</td>`)
-        .join("")
+      r.map((c, k) =>
+        `<td${k >= numericFrom ? ' class="num"' : ""}>${linked(c, source?.(i, k))}</td>`
+      ).join("")
     }</tr>`
   ).join("\n");
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** One row per node behind Tables 1-3, each the target of the links on its numbers. */
+function sourcesHtml(sources: TableSources | undefined): string {
+  if (sources === undefined) return "";
+  const all: [string, NodeSource][] = [];
+  if (sources.table1) all.push(["Table 1", sources.table1]);
+  if (sources.table2) {
+    all.push(["Table 2 (RI, stars, cold/warm split)", sources.table2.table]);
+    for (const [m, src] of Object.entries(sources.table2.methods)) {
+      all.push([`Table 2 (${m})`, src]);
+    }
+  }
+  if (sources.table3) all.push(["Table 3", sources.table3]);
+  const seen = new Set<string>();
+  const rows = all.filter(([, s]) => !seen.has(s.key) && seen.add(s.key)).map(([what, s]) =>
+    `<tr id="${sourceId(s)}"><td>${escapeHtml(what)}</td><td>${escapeHtml(s.node)}</td><td><code>${
+      escapeHtml(s.key)
+    }</code></td><td><code>store/${escapeHtml(s.key)}/manifest.json</code></td></tr>`
+  );
+  return `<section id="sources"><h2>Where the numbers of Tables 1-3 come from</h2>
+<p class="note">Each number in Tables 1-3 links here: the graph node that computed it and its store
+entry (its manifest lists params, seed, inputs and output hashes).</p>
+<table><thead><tr><th>Numbers</th><th>Node</th><th>Store key</th><th>Manifest</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table>
+</section>`;
+}
+
+/** The resolved configuration, each value with its source. */
+function configurationHtml(config: readonly ConfigValue[] | undefined): string {
+  if (config === undefined) return "";
+  return `<section id="configuration"><h2>Resolved configuration</h2>
+<p class="note">Every profile value of this run and where it came from: a profile file (of the
+<code>extends</code> chain), <code>--set</code>, the schema's default, or a tuned choice.</p>
+${
+    tableHtml({
+      header: ["Field", "Value", "Source"],
+      rows: config.map((c) => [c.path, c.value, c.source]),
+    }, 9)
+  }
+</section>`;
 }
 
 function missing(what: string): string {
@@ -139,18 +208,23 @@ ${provenanceHtml(input.provenance?.[id])}
 </section>`;
 }
 
-function table2Html(table: Table2Input, paper: PaperValues | undefined): string {
+function table2Html(
+  table: Table2Input,
+  paper: PaperValues | undefined,
+  sources: TableSources["table2"],
+): string {
   const { metrics, rows } = table2Rows(table, paper);
   const head = ["Method", ...metrics, "RI"].map((h) => `<th>${escapeHtml(h)}</th>`).join("");
   const body = rows.map((r) => {
+    const src = sources?.methods[methodKey(r.method)] ?? sources?.table;
     const cells = r.cells.map((c) =>
-      `<td class="num">${escapeHtml(c.ours)}${
+      `<td class="num">${linked(c.ours, src)}${
         c.paper === undefined
           ? ""
           : `<span class="paper">paper ${escapeHtml(c.paper)} (${escapeHtml(c.diff!)})</span>`
       }${c.p === undefined ? "" : `<span class="p">p = ${escapeHtml(c.p)}</span>`}</td>`
     ).join("");
-    const ri = `<td class="num">${escapeHtml(r.ri.ours)}${
+    const ri = `<td class="num">${linked(r.ri.ours, sources?.table)}${
       r.ri.paper === undefined ? "" : `<span class="paper">paper ${escapeHtml(r.ri.paper)}</span>`
     }</td>`;
     return `<tr><td>${escapeHtml(r.method)}</td>${cells}${ri}</tr>`;
@@ -173,7 +247,9 @@ function table2Section(input: ReportInput, paper: PaperValues): string {
         t.ours ?? "AMR"
       } significantly better than every baseline (paired t-test, p &lt; ${t.alpha ?? 0.05}); p is ${
         t.ours ?? "AMR"
-      } vs that row.</p>${table2Html(t, subset === "overall" ? paper : undefined)}`;
+      } vs that row.</p>${
+        table2Html(t, subset === "overall" ? paper : undefined, input.sources?.table2)
+      }`;
     const note = subset === "cold" ? coldWarmPaperNote(paper) : undefined;
     return `<div id="table2-${subset}"><h3>${escapeHtml(title)}</h3>${inner}${
       note === undefined ? "" : `<p class="note">${escapeHtml(note)}</p>`
@@ -254,16 +330,29 @@ export async function buildReportHtml(
   sections.push(itemSection(
     "table1",
     input,
-    input.table1 === undefined ? missing("Table 1") : tableHtml(table1Rows(input, paper)),
+    input.table1 === undefined
+      ? missing("Table 1")
+      : tableHtml(table1Rows(input, paper), 1, (_, k) =>
+        k === 1 ? input.sources?.table1 : undefined),
   ));
   sections.push(table2Section(input, paper));
   sections.push(itemSection(
     "table3",
     input,
-    input.table3 === undefined ? missing("Table 3") : tableHtml(table3Rows(input, paper)),
+    input.table3 === undefined ? missing("Table 3") : tableHtml(
+      table3Rows(input, paper),
+      1,
+      (_, k) => (k === 1 || k === 4 ? input.sources?.table3 : undefined),
+    ),
   ));
   for (const id of FIGURE_IDS) sections.push(await figureSection(id, input, opts));
-  const nav = [...["table1", "table2", "table3"], ...FIGURE_IDS, "claims", "provenance"]
+  const nav = [
+    ...["table1", "table2", "table3"],
+    ...FIGURE_IDS,
+    "claims",
+    "provenance",
+    ...(input.configuration ? ["configuration"] : []),
+  ]
     .map((id) => `<a href="#${id}">${escapeHtml(id)}</a>`).join("");
   const paperNote = paper.table1 || paper.table2 || paper.table3
     ? `Paper values: configs/paper/*.json, dataset "${paper.dataset}".`
@@ -293,6 +382,8 @@ ${
     ).join("\n")
   }
 </section>
+${sourcesHtml(input.sources)}
+${configurationHtml(input.configuration)}
 <section id="environment"><h2>Environment</h2>
 ${metaList(input.environment)}
 </section>

@@ -151,6 +151,34 @@ export interface ProvenanceEntry {
   readonly cached?: boolean;
 }
 
+/** The graph node and store entry that produced a number. */
+export interface NodeSource {
+  /** Node id, e.g. "eval-amr". */
+  readonly node: string;
+  /** Store key of its entry. */
+  readonly key: string;
+}
+
+/** Where the numbers of Tables 1-3 come from (each shown number links to its node). */
+export interface TableSources {
+  /** Every Table 1 statistic. */
+  readonly table1?: NodeSource;
+  /** Table 2: the node that assembled it (RI, stars) and each method's evaluation node. */
+  readonly table2?: { readonly table: NodeSource; readonly methods: Record<string, NodeSource> };
+  /** Every Table 3 value. */
+  readonly table3?: NodeSource;
+}
+
+/** One value of the resolved run configuration and where it came from. */
+export interface ConfigValue {
+  /** Dotted path, e.g. "models.amr.eps". */
+  readonly path: string;
+  /** The value as JSON. */
+  readonly value: string;
+  /** A profile file, "--set", "schema default" or a tuned choice. */
+  readonly source: string;
+}
+
 /**
  * Per-user NDCG@10 of VBPR and AMR under the test-time `grad` adversary (perturb-test's
  * `robust_users.npy`), for the robustness claims' paired bootstraps. NaN: no target.
@@ -220,6 +248,10 @@ export interface ReportInput {
   readonly notes?: Readonly<Partial<Record<ReportItemId, string>>>;
   /** Per-user values the claims test on (absent: claims that need them are not measured). */
   readonly users?: UserValues;
+  /** The node and store key behind each number of Tables 1-3 (absent: no links). */
+  readonly sources?: TableSources;
+  /** The resolved run configuration with each value's source (absent: not shown). */
+  readonly configuration?: readonly ConfigValue[];
   /** Overrides the paper values (default: read from `configs/paper/` for paperDataset). */
   readonly paper?: PaperValues;
 }

@@ -20,7 +20,7 @@ import { defineStage } from "../pipeline/stage.ts";
 import { FIGURE_IDS, type FigureData, type FigureId } from "../figures/specs.ts";
 import { buildReportHtml } from "../report/html.ts";
 import { buildReportMarkdown } from "../report/markdown.ts";
-import { assembleReportInput, provenanceOf } from "../report/assemble.ts";
+import { assembleReportInput, provenanceOf, tableSources } from "../report/assemble.ts";
 import { reportMetrics } from "../report/metrics.ts";
 import { reportClaims } from "../report/sections.ts";
 import { buildControl, controlEpochs } from "../report/control.ts";
@@ -156,6 +156,10 @@ export const stage = defineStage({
     paperDataset: z.string().nullable(),
     /** Run metadata shown under the title (profile, seed, ...). */
     run: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    /** The resolved profile, each value with its source (absent: not shown). */
+    configuration: z.array(
+      z.object({ path: z.string(), value: z.string(), source: z.string() }).strict(),
+    ).optional(),
   }).strict(),
   inputs: [
     "table1",
@@ -196,6 +200,8 @@ export const stage = defineStage({
       run: p.run,
       environment: environment(amrManifest?.runtime ?? {}),
       provenance: provenanceOf(manifests, PROVENANCE, ["sweep_eps", "sweep_lambda"]),
+      sources: tableSources(manifests, { table1: "table1", table2: "table2", table3: "table3" }),
+      ...(p.configuration ? { configuration: p.configuration } : {}),
       notes: {
         table3: ADVERSARY_NOTE,
         figure4: ADVERSARY_NOTE,

@@ -6,8 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseSet, resolveProfile, shippedProfiles } from "../../config/profile_resolve.ts";
-import { configRows } from "../../commands/config.ts";
+import {
+  configRows,
+  parseSet,
+  resolveProfile,
+  shippedProfiles,
+} from "../../config/profile_resolve.ts";
 import { planNodes } from "../../plan/mod.ts";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 

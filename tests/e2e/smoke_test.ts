@@ -7,7 +7,11 @@
  * every stage cached.
  */
 import assert from "node:assert/strict";
-import { checkReportInBrowser, chromiumPresent } from "../report/_chromium.ts";
+import {
+  assertProvenanceLinks,
+  checkReportInBrowser,
+  chromiumPresent,
+} from "../report/_chromium.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
@@ -165,7 +169,14 @@ Deno.test({
 
       // The real report in headless Chromium.
       if (chromiumPresent("e2e report in Chromium")) {
-        await checkReportInBrowser(`${results}/report.html`, "report_smoke.png");
+        const dom = await checkReportInBrowser(`${results}/report.html`, "report_smoke.png");
+        // Every number of Tables 1-3 links to the node and store key behind it, and the
+        // links resolve in the browser; the resolved configuration shows each value's source.
+        assert.ok(assertProvenanceLinks(dom) > 50);
+        assert.match(
+          dom,
+          /<td>models\.amr\.eps<\/td><td[^>]*>0\.1<\/td><td[^>]*>configs\/profiles\/smoke\.json<\/td>/,
+        );
       }
 
       const t0 = performance.now();

@@ -69,8 +69,43 @@ export function assertReportItems(dom: string): void {
   }
 }
 
+/**
+ * Asserts that the numbers of Tables 1-3 link to their nodes and that every such link resolves
+ * to an element of the rendered page naming that node's store key: each Table 2 value of ours,
+ * Table 1's "Ours" column, Table 3's two "(ours)" columns. Returns the number of links.
+ */
+export function assertProvenanceLinks(dom: string): number {
+  const section = (id: string) => {
+    const start = dom.indexOf(`<section id="${id}"`);
+    assert.ok(start >= 0, `section ${id} missing`);
+    return dom.slice(start, dom.indexOf("</section>", start));
+  };
+  const links = [
+    ...dom.matchAll(
+      /<a class="src" href="#(src-([0-9a-f]{64}))" title="node ([^"]+), store key ([0-9a-f]{64})">/g,
+    ),
+  ];
+  for (const [, id, key, _node, titleKey] of links) {
+    assert.equal(key, titleKey);
+    const target = new RegExp(`<tr id="${id}">([\\s\\S]*?)</tr>`).exec(dom);
+    assert.ok(target, `link #${id} resolves to nothing`);
+    assert.ok(target[1].includes(key), `#${id} does not name store key ${key}`);
+  }
+  const count = (html: string) => (html.match(/<a class="src" href="#src-/g) ?? []).length;
+  const rows = (html: string) => (html.match(/<tr><td>/g) ?? []).length;
+  const t1 = section("table1").split("<details>")[0];
+  assert.equal(count(t1), rows(t1), "every Table 1 statistic of ours links to its node");
+  const t3 = section("table3").split("<details>")[0];
+  assert.equal(count(t3), 2 * rows(t3), "every Table 3 value of ours links to its node");
+  const t2 = section("table2").split('<div id="table2-control">')[0];
+  const values = t2.match(/<td class="num">(?!–)/g) ?? []; // "–": no value (AMR's own RI)
+  assert.ok(values.length > 0);
+  assert.equal(count(t2), values.length, "every Table 2 value of ours (and RI) links to its node");
+  return links.length;
+}
+
 /** Renders a page's DOM, checks every item, and keeps a PNG screenshot as `OUT_DIR/<name>`. */
-export async function checkReportInBrowser(page: string, screenshot: string): Promise<void> {
+export async function checkReportInBrowser(page: string, screenshot: string): Promise<string> {
   const tmp = await Deno.makeTempDir({ prefix: "amr_report_browser_" });
   try {
     await Deno.mkdir(OUT_DIR, { recursive: true });
@@ -87,6 +122,7 @@ export async function checkReportInBrowser(page: string, screenshot: string): Pr
     const png = await Deno.readFile(shot);
     assert.deepEqual([...png.subarray(0, 4)], [137, 80, 78, 71]);
     assert.ok(png.length > 50_000, `screenshot suspiciously small (${png.length} bytes)`);
+    return dom;
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
