@@ -174,6 +174,11 @@ export async function extractTarGz(
       if (h.type !== "file" && h.type !== "directory" && h.type !== undefined) {
         throw new UnsafeArchiveError(`entry "${h.name}": entry type "${h.type}" is not allowed`);
       }
+      // `tar -C dir .` writes the root folder itself as "./": nothing to create.
+      if (h.type === "directory" && /^(\.\/?)+$/.test(h.name)) {
+        entry.resume();
+        continue;
+      }
       const rel = checkName(h.name);
       if (seen.has(rel)) throw new UnsafeArchiveError(`entry "${h.name}": given twice`);
       seen.add(rel);

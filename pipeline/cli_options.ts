@@ -3,7 +3,8 @@
  * command, their parsed values, and paths the user typed (relative to where they ran the tool).
  */
 import { type Command, Option } from "@commander-js/extra-typings";
-import { isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import type { Project, TargetOptions } from "./project.ts";
 
 /** Commander options for a project's target options (fresh objects: one per command). */
@@ -37,11 +38,15 @@ export function toTargetOptions(p: Project, parsed: Record<string, unknown>): Ta
 }
 
 /**
- * The folder the user ran the tool from: `deno task` runs in the config's folder and passes the
- * caller's folder as INIT_CWD.
+ * The folder the user ran the tool from. `deno task` runs the entry module in its own folder and
+ * passes the caller's folder as INIT_CWD; a process started some other way may inherit a stale
+ * INIT_CWD, so it counts only while the working folder is the entry module's.
  */
 export function userCwd(): string {
-  return Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  const cwd = Deno.cwd();
+  const init = Deno.env.get("INIT_CWD");
+  const entryDir = dirname(fromFileUrl(Deno.mainModule));
+  return init && cwd === entryDir ? init : cwd;
 }
 
 /** A path the user typed, made absolute against {@link userCwd}. */

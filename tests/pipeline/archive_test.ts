@@ -79,6 +79,15 @@ Deno.test("archive: round trip of files from disk and from memory", async () => 
   assert.deepEqual(await Deno.readFile(again), await Deno.readFile(archive));
 });
 
+Deno.test("archive: an archive made with `tar -C dir .` (root entry ./) unpacks", async () => {
+  const { dest, archive } = await sandbox();
+  await craft(archive, [
+    { header: { name: "./", type: "directory" } },
+    { header: { name: "./a.txt" }, body: text("a") },
+  ]);
+  assert.deepEqual((await extractTarGz(archive, dest)).files, ["a.txt"]);
+});
+
 Deno.test("archive: entry names are checked", () => {
   assert.equal(checkName("./a//b/./c.txt"), "a/b/c.txt");
   for (const bad of ["/etc/passwd", "../x", "a/../../x", "a\\b", "C:/x", "a\0b", "./"]) {
