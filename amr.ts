@@ -21,6 +21,7 @@ import { parseProfile, type Profile, profileForDataset } from "./config/profile.
 import { configRows, type ResolvedProfile, resolveProfile } from "./config/profile_resolve.ts";
 import { planNodes } from "./plan/mod.ts";
 import { paperDatasetOf } from "./config/paper.ts";
+import { TUNED } from "./plan/tune.ts";
 import { registerDataCommands } from "./commands/data.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { authorsDir, withExternalHashes } from "./datasets/external.ts";
@@ -154,6 +155,7 @@ export function resolveRunProfile(opts: TargetOptions): Promise<ResolvedProfile>
   return resolveProfile(CONFIGS, one(opts, "profile") ?? "default", many(opts, "set"), {
     cwd: userCwd(),
     root: ROOT,
+    tuned: TUNED,
   });
 }
 

@@ -10,7 +10,6 @@
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { canonicalJson, sha256 } from "../pipeline/mod.ts";
 import { parseProfile, type Profile } from "./profile.ts";
-import { TUNED } from "../plan/tune.ts";
 
 /** A profile with its origins. */
 export interface ResolvedProfile {
@@ -32,6 +31,19 @@ export interface ConfigRow {
   path: string;
   value: string;
   source: string;
+}
+
+/** Options of {@link resolveProfile}. */
+export interface ResolveOptions {
+  /** Folder relative profile paths are taken from. */
+  cwd: string;
+  /** Repository root (sources inside it are shown relative to it). */
+  root: string;
+  /**
+   * In a tuning profile, per model the selection node whose choice replaces the listed fields
+   * at run time (the planner's map; those values are reported as tuned choices).
+   */
+  tuned?: Readonly<Record<string, { node: string; override: readonly string[] }>>;
 }
 
 /** Names of the profiles in `configs/profiles/` (every `*.json`). */
@@ -136,7 +148,7 @@ export async function resolveProfile(
   configDir: string,
   spec: string,
   sets: readonly string[],
-  opts: { cwd: string; root: string },
+  opts: ResolveOptions,
 ): Promise<ResolvedProfile> {
   const shipped = await shippedProfiles(configDir);
   const locate = (s: string, from: string): string => {
@@ -213,7 +225,7 @@ export async function resolveProfile(
     sources[p] ??= "schema default";
   }
   if (profile.tune) {
-    for (const [model, t] of Object.entries(TUNED)) {
+    for (const [model, t] of Object.entries(opts.tuned ?? {})) {
       for (const field of t.override) {
         for (const p of Object.keys(sources)) {
           if (p === `models.${model}.${field}` || p.startsWith(`models.${model}.${field}.`)) {

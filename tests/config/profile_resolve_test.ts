@@ -13,6 +13,7 @@ import {
   shippedProfiles,
 } from "../../config/profile_resolve.ts";
 import { planNodes } from "../../plan/mod.ts";
+import { TUNED } from "../../plan/tune.ts";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -28,7 +29,7 @@ async function userDir(files: Record<string, unknown>): Promise<string> {
 }
 
 const resolve = (spec: string, sets: string[], cwd = ROOT) =>
-  resolveProfile(CONFIGS, spec, sets, { cwd, root: ROOT });
+  resolveProfile(CONFIGS, spec, sets, { cwd, root: ROOT, tuned: TUNED });
 
 Deno.test("profiles: every configs/profiles/*.json is discovered; a shipped name resolves", async () => {
   const names = await shippedProfiles(CONFIGS);
