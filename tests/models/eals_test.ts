@@ -239,14 +239,12 @@ Deno.test("eALS: duplicate pairs count once; seeded runs repeat; scores are dot 
   await assert.rejects(() => trainEals(data, { ...hp, k: 0 }, { rng: new Rng(1) }), /bad k/);
 });
 
-Deno.test("eALS: a Pinterest-sized problem (3k x 5k, ~7k interactions, K = 64) trains fast", async () => {
+// Its speed is a bench figure (`deno task bench`), not a pass/fail threshold on a shared machine.
+Deno.test("eALS: a Pinterest-sized problem (3k x 5k, ~7k interactions, K = 64) lowers its loss", async () => {
   const data = randomData(3000, 5000, 4, 33);
   const hp: EalsParams = { k: 64, iterations: 2, reg: 0.01, c0: 512, alpha: 0.5 };
-  const t0 = performance.now();
   const model = await trainEals(data, hp, { rng: new Rng(3) });
-  const ms = (performance.now() - t0) / hp.iterations;
   assert.ok(model.losses[1] <= model.losses[0]);
-  assert.ok(ms < 5000, `${ms.toFixed(0)} ms per sweep`);
 });
 
 Deno.test("eALS: resuming from the state after sweep 3 of 7 gives bit-identical factors", async () => {

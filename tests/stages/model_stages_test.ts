@@ -35,9 +35,7 @@ Deno.test("model stages: each runs on the smoke data and writes the declared sha
   const users = (await readNpy(s.outputs.split["test.npy"])).shape[0];
   const items = (await readNpy(s.outputs.features["features.npy"])).shape[0];
   for (const id of MODELS) {
-    const t0 = performance.now();
     const out = await runModelNode(s, s.nodes.get(id)!);
-    assert.ok(performance.now() - t0 < 10_000, `${id} took too long`);
     const scores = await readNpy(out["scores.npy"]);
     assert.deepEqual(scores.shape, [users, 1 + s.profile.negatives], id);
     assert.ok(!(scores.data as Float32Array).some(Number.isNaN), `${id}: NaN score`);
