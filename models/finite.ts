@@ -74,3 +74,28 @@ export function assertFiniteArray(data: ArrayLike<number>, what: string, width =
   const at = width > 0 ? `row ${Math.floor(i / width)}, column ${i % width}` : `index ${i}`;
   throw new NonFiniteError(`${what}: value at ${at} is ${data[i]} (must be finite)`);
 }
+
+/**
+ * Fails when a row of `data` (`users` rows of `width`) holds a NaN or Infinity, skipping the
+ * rows of users without a target (`targets[u] < 0`), which are NaN by design. Names `what`, the
+ * user row and the column of the first bad value.
+ */
+export function assertFiniteTargetRows(
+  data: ArrayLike<number>,
+  what: string,
+  shape: { users: number; width: number; targets: ArrayLike<number> },
+): void {
+  const { users, width, targets } = shape;
+  for (let u = 0; u < users; u++) {
+    if (targets[u] < 0) continue;
+    for (let c = 0; c < width; c++) {
+      const v = data[u * width + c];
+      if (v - v !== 0) {
+        throw new NonFiniteError(
+          `${what}: value ${v} for user row ${u}, column ${c} (must be finite for a user with ` +
+            `a target); nothing was committed`,
+        );
+      }
+    }
+  }
+}

@@ -18,6 +18,7 @@ import { itemLossGradients, perturbationLatents } from "./perturb.ts";
 import { buildTrainIndex, sampleEpoch } from "./sampler.ts";
 import type { AdversaryKind, FeatureMatrix, TrainSet, Weights } from "./types.ts";
 import type { ColdMode } from "./score.ts";
+import { assertFiniteTargetRows } from "./finite.ts";
 import { type EvalTarget, factorScorer, scoringFactors, targetScores } from "./evaluation.ts";
 
 /** Where the adversary's gradient comes from; printed in every robustness output. */
@@ -105,7 +106,14 @@ export function attackedScores(
       for (let c = 0; c < k; c++) f.V[i * f.k + offset + c] += latent[i * k + c];
     }
   }
-  return targetScores(factorScorer(f), target);
+  const scores = targetScores(factorScorer(f), target);
+  // A NaN score would otherwise be ranked silently (as "no target", or as beating the target).
+  assertFiniteTargetRows(scores, `attacked scores (${attack.kind}, eps ${attack.eps})`, {
+    users: target.users,
+    width: 1 + target.n,
+    targets: target.items,
+  });
+  return scores;
 }
 
 /**

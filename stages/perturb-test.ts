@@ -39,6 +39,7 @@ import { type CutoffMetrics, rankMetrics, rankTargets } from "../models/evaluati
 import { loadFeatures, loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
 import { loadWeights } from "../io/weights.ts";
 import { writeJson } from "../io/json.ts";
+import { assertFiniteTargetRows } from "../models/finite.ts";
 import {
   type ModelAttacks,
   paperTable3At,
@@ -103,6 +104,8 @@ interface Attackers {
   g: { vbpr: Float64Array; amr: Float64Array };
   /** Negatives per user. */
   n: number;
+  /** Test item per user, `-1` = no target (its output rows are NaN by design). */
+  targets: Int32Array;
   /** Each user's test-item rank with the model's features perturbed by `kind` at `eps`. */
   ranksUnder: (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) => Int32Array;
 }
@@ -137,7 +140,7 @@ async function loadAttackers(
       attackedScores(m, data.target, { kind, eps, g: gm, rng: rng.fork(`${kind}@${eps}`) }),
       n,
     );
-  return { vbpr, amr, g, n, ranksUnder };
+  return { vbpr, amr, g, n, targets: data.target.items, ranksUnder };
 }
 
 /**
@@ -243,13 +246,16 @@ async function writeRobustUsers(
   outDir: string,
   p: PerturbParams,
   userColumns: readonly Float32Array[],
-  users: number,
+  targets: Int32Array,
 ): Promise<void> {
   const columns = robustUserColumns(p.tableEps, p.figureKinds, p.perturbEps);
+  const data = packColumns(userColumns);
+  const shape = { users: targets.length, width: columns.length, targets };
+  assertFiniteTargetRows(data, "robust_users.npy", shape);
   await writeNpy(`${outDir}/robust_users.npy`, {
     dtype: "float32",
-    shape: [users, columns.length],
-    data: packColumns(userColumns),
+    shape: [targets.length, columns.length],
+    data,
   });
   await writeJson(`${outDir}/robust_users.json`, {
     note: ADVERSARY_NOTE,
@@ -262,8 +268,12 @@ async function writeRobustUsers(
 async function writeFigure5(
   outDir: string,
   change: { vbpr: Float32Array; amr: Float32Array },
-  p: { rankEps: number; negatives: number },
+  p: { rankEps: number; negatives: number; targets: Int32Array },
 ): Promise<{ vbpr: ChangeStats; amr: ChangeStats }> {
+  for (const m of ["vbpr", "amr"] as const) {
+    const shape = { users: p.targets.length, width: 1, targets: p.targets };
+    assertFiniteTargetRows(change[m], `rank_change_${m}.npy`, shape);
+  }
   for (const m of ["vbpr", "amr"] as const) {
     await writeNpy(`${outDir}/rank_change_${m}.npy`, {
       dtype: "float32",
@@ -322,7 +332,7 @@ export const stage = defineStage({
     const table3 = table3Of(a, p, clean, cleanLevel, out);
     await writeTable3(ctx.outDir, table3, cleanLevel);
     await writeFigure4(ctx.outDir, figure4Of(a, p, cleanLevel.vbpr, out));
-    await writeRobustUsers(ctx.outDir, p, out.userColumns, clean.vbpr.length);
+    await writeRobustUsers(ctx.outDir, p, out.userColumns, a.targets);
 
     // Figure 5.
     const change = {
@@ -332,7 +342,11 @@ export const stage = defineStage({
     done += 2;
     ctx.progress.update(done);
     ctx.progress.stop();
-    const stats = await writeFigure5(ctx.outDir, change, { rankEps: p.rankEps, negatives: a.n });
+    const stats = await writeFigure5(ctx.outDir, change, {
+      rankEps: p.rankEps,
+      negatives: a.n,
+      targets: a.targets,
+    });
     const fmt = (v: number) => `${(100 * v).toFixed(1)}%`;
     ctx.log(`adversary: gradient of the clean BPR loss over one epoch of training triples (eq. 6)`);
     ctx.log(

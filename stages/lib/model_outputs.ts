@@ -5,7 +5,7 @@
  * @module
  */
 import { writeNpy } from "../../io/npy.ts";
-import { firstNonFinite, NonFiniteError } from "../../models/finite.ts";
+import { assertFiniteTargetRows } from "../../models/finite.ts";
 
 /**
  * Writes `scores.npy`: float32 `[users, 1 + n]`. Refuses a NaN or Infinity in the row of a
@@ -17,16 +17,10 @@ export async function writeScores(
   shape: { users: number; n: number; targets: Int32Array },
 ): Promise<void> {
   const width = 1 + shape.n;
-  for (let u = 0; u < shape.users; u++) {
-    if (shape.targets[u] < 0) continue;
-    const row = scores.subarray(u * width, (u + 1) * width);
-    const c = firstNonFinite(row);
-    if (c >= 0) {
-      throw new NonFiniteError(
-        `scores.npy: score ${row[c]} for user row ${u}, column ${c} (must be finite); ` +
-          `nothing was committed`,
-      );
-    }
-  }
+  assertFiniteTargetRows(scores, "scores.npy", {
+    users: shape.users,
+    width,
+    targets: shape.targets,
+  });
   await writeNpy(path, { dtype: "float32", shape: [shape.users, width], data: scores });
 }

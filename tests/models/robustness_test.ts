@@ -14,6 +14,7 @@ import {
   relativeChange,
 } from "../../models/robustness.ts";
 import { type EvalTarget, rankMetrics, rankTargets } from "../../models/evaluation.ts";
+import { assertFiniteTargetRows } from "../../models/finite.ts";
 import { tinyProblem } from "./_reference.ts";
 import { assertAllClose } from "../assert_close.ts";
 
@@ -122,4 +123,33 @@ Deno.test("relative change, change stats", () => {
     better: 0.25,
     over500: 0.25,
   });
+});
+
+Deno.test("perturb-test: a NaN feature fails the attacked scores, naming the user row and column", () => {
+  for (const eps of [0, 0.3]) {
+    const { m, g } = setup("vbpr");
+    const data = Float32Array.from(m.features.data);
+    data[0] = NaN; // item 0: user 1's first negative (column 1), user 2's test item
+    const bad: AttackedModel = { ...m, features: { ...m.features, data } };
+    assert.throws(
+      () => attackedScores(bad, TARGET, { kind: "grad", eps, g, rng: new Rng(1) }),
+      (e: Error) =>
+        e.name === "NonFiniteError" &&
+        e.message.startsWith(
+          `attacked scores (grad, eps ${eps}): value NaN for user row 1, column 1`,
+        ) &&
+        e.message.includes("nothing was committed"),
+    );
+  }
+});
+
+Deno.test("perturb-test: rows of users without a target may be NaN, others may not", () => {
+  const targets = Int32Array.from([2, -1, 0]);
+  const data = Float32Array.from([1, 2, NaN, NaN, 3, 4]);
+  assertFiniteTargetRows(data, "x.npy", { users: 3, width: 2, targets });
+  data[5] = Infinity;
+  assert.throws(
+    () => assertFiniteTargetRows(data, "x.npy", { users: 3, width: 2, targets }),
+    /^NonFiniteError: x\.npy: value Infinity for user row 2, column 1/,
+  );
 });
