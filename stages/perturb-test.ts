@@ -39,6 +39,7 @@ import { type CutoffMetrics, rankMetrics, rankTargets } from "../models/evaluati
 import { loadFeatures, loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
 import { loadWeights } from "../io/weights.ts";
 import { writeJson } from "../io/json.ts";
+import { type CancelPoint, cancelPoint } from "../pipeline/cancel.ts";
 import { assertFiniteTargetRows } from "../models/finite.ts";
 import {
   type ModelAttacks,
@@ -143,38 +144,48 @@ async function loadAttackers(
   return { vbpr, amr, g, n, targets: data.target.items, ranksUnder };
 }
 
+/** Where each attack's per-user NDCG@10 column goes, its progress step and cancellation point. */
+interface StepSink {
+  /** Per-user NDCG@10 columns, in `robustUserColumns` order. */
+  userColumns: Float32Array[];
+  /** Counts one attack done. */
+  step: () => void;
+  /** Throws when the run was cancelled (checked before each attack). */
+  cancel: CancelPoint;
+}
+
 /**
  * Table 3: each model clean and under the `grad` adversary at every `tableEps`. Pushes the
  * per-user NDCG@10 of each ranking onto `userColumns` (clean, then each eps; VBPR, then AMR).
  */
-function table3Of(
+async function table3Of(
   a: Attackers,
   p: PerturbParams,
   clean: { vbpr: Int32Array; amr: Int32Array },
   cleanLevel: { vbpr: CutoffMetrics; amr: CutoffMetrics },
-  out: { userColumns: Float32Array[]; step: () => void },
-): Table3Json {
-  const attacks = (
+  out: StepSink,
+): Promise<Table3Json> {
+  const attacks = async (
     m: AttackedModel,
     gm: Float64Array,
     level: CutoffMetrics,
     cleanRanks: Int32Array,
-  ): ModelAttacks => {
+  ): Promise<ModelAttacks> => {
     out.userColumns.push(userNdcg10(cleanRanks));
-    return {
-      clean: { hr10: level.hr, ndcg10: level.ndcg },
-      points: p.tableEps.map((eps) => {
-        const ranks = a.ranksUnder(m, gm, "grad", eps);
-        out.userColumns.push(userNdcg10(ranks));
-        const r = rankMetrics(ranks, 10);
-        out.step();
-        return { eps, hr10: r.hr, ndcg10: r.ndcg, change: relativeChange(level.ndcg, r.ndcg) };
-      }),
-    };
+    const points: ModelAttacks["points"] = [];
+    for (const eps of p.tableEps) {
+      await out.cancel();
+      const ranks = a.ranksUnder(m, gm, "grad", eps);
+      out.userColumns.push(userNdcg10(ranks));
+      const r = rankMetrics(ranks, 10);
+      out.step();
+      points.push({ eps, hr10: r.hr, ndcg10: r.ndcg, change: relativeChange(level.ndcg, r.ndcg) });
+    }
+    return { clean: { hr10: level.hr, ndcg10: level.ndcg }, points };
   };
   const details = {
-    vbpr: attacks(a.vbpr, a.g.vbpr, cleanLevel.vbpr, clean.vbpr),
-    amr: attacks(a.amr, a.g.amr, cleanLevel.amr, clean.amr),
+    vbpr: await attacks(a.vbpr, a.g.vbpr, cleanLevel.vbpr, clean.vbpr),
+    amr: await attacks(a.amr, a.g.amr, cleanLevel.amr, clean.amr),
   };
   return {
     dataset: p.dataset,
@@ -207,15 +218,16 @@ async function writeTable3(
  * Figure 4 (VBPR only): every kind at every `perturbEps`, with the clean level. Pushes each
  * ranking's per-user NDCG@10 onto `userColumns`.
  */
-function figure4Of(
+async function figure4Of(
   a: Attackers,
   p: PerturbParams,
   clean: CutoffMetrics,
-  out: { userColumns: Float32Array[]; step: () => void },
-): Figure4Json {
+  out: StepSink,
+): Promise<Figure4Json> {
   const points: Figure4Json["points"] = [];
   for (const kind of p.figureKinds) {
     for (const eps of p.perturbEps) {
+      await out.cancel();
       const ranks = a.ranksUnder(a.vbpr, a.g.vbpr, kind, eps);
       out.userColumns.push(userNdcg10(ranks));
       const r = rankMetrics(ranks, 10);
@@ -316,8 +328,12 @@ export const stage = defineStage({
   runtime: ["tfjs"],
   async run(ctx): Promise<Record<string, unknown>> {
     const p = ctx.params;
+    // Checked between attacks (each is one scoring of every test row), as training does per batch.
+    const cancel = cancelPoint(ctx.signal, 0);
+    await cancel();
     await initTf();
     const a = await loadAttackers(ctx.inputs, p.coldMode, ctx.rng);
+    await cancel();
     const clean = {
       vbpr: a.ranksUnder(a.vbpr, a.g.vbpr, "grad", 0),
       amr: a.ranksUnder(a.amr, a.g.amr, "grad", 0),
@@ -327,14 +343,19 @@ export const stage = defineStage({
     let done = 0;
     ctx.progress.start(total, "perturb-test");
     // Per-user NDCG@10 of every attack, for the claims' paired tests (report/robust_users.ts).
-    const out = { userColumns: [] as Float32Array[], step: () => ctx.progress.update(++done) };
+    const out: StepSink = {
+      userColumns: [],
+      step: () => ctx.progress.update(++done),
+      cancel,
+    };
 
-    const table3 = table3Of(a, p, clean, cleanLevel, out);
+    const table3 = await table3Of(a, p, clean, cleanLevel, out);
     await writeTable3(ctx.outDir, table3, cleanLevel);
-    await writeFigure4(ctx.outDir, figure4Of(a, p, cleanLevel.vbpr, out));
+    await writeFigure4(ctx.outDir, await figure4Of(a, p, cleanLevel.vbpr, out));
     await writeRobustUsers(ctx.outDir, p, out.userColumns, a.targets);
 
     // Figure 5.
+    await cancel();
     const change = {
       vbpr: rankChanges(clean.vbpr, a.ranksUnder(a.vbpr, a.g.vbpr, "grad", p.rankEps)),
       amr: rankChanges(clean.amr, a.ranksUnder(a.amr, a.g.amr, "grad", p.rankEps)),

@@ -3,7 +3,7 @@
  * each in its own folder under a temporary directory.
  */
 import { Rng } from "../../pipeline/rng.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
+import { type Progress, silentProgress } from "../../pipeline/progress.ts";
 import type { NodeSpec } from "../../pipeline/graph.ts";
 import { hashFile } from "../../pipeline/hash.ts";
 import { dataNodes } from "../../plan/data.ts";
@@ -13,11 +13,12 @@ import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
 /** Output paths per node id and output name. */
 export type Outputs = Record<string, Record<string, string>>;
 
-/** Runs one node with its inputs resolved against `outputs`. */
+/** Runs one node with its inputs resolved against `outputs` (optionally its signal, progress). */
 export async function runNode(
   node: NodeSpec,
   outputs: Outputs,
   root: string,
+  ctx: { signal?: AbortSignal; progress?: Progress } = {},
 ): Promise<Record<string, unknown> | void> {
   const outDir = `${root}/${node.id}`;
   await Deno.mkdir(outDir, { recursive: true });
@@ -31,8 +32,8 @@ export async function runNode(
     inputs,
     outDir,
     rng: new Rng(node.seed),
-    progress: silentProgress,
-    signal: new AbortController().signal,
+    progress: ctx.progress ?? silentProgress,
+    signal: ctx.signal ?? new AbortController().signal,
     log: () => {},
     checkpoint: NO_CHECKPOINTS,
   });
