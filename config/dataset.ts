@@ -3,6 +3,7 @@
  * parameters, a user directory with interactions and features, or the authors' pre-split files.
  */
 import { z } from "zod";
+import { fieldIssue } from "../pipeline/field_issue.ts";
 
 const int = (min: number) => z.number().int().min(min);
 
@@ -115,7 +116,7 @@ export type DatasetConfig = z.infer<typeof datasetConfigSchema>;
 export function parseDatasetConfig(value: unknown, source = "dataset config"): DatasetConfig {
   const result = datasetConfigSchema.safeParse(value);
   if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    const issues = result.error.issues.map(fieldIssue);
     throw new Error(`${source}: invalid dataset config: ${issues.join("; ")}`);
   }
   return result.data;

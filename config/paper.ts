@@ -12,6 +12,7 @@ import { z } from "zod";
 import rawTable1 from "../configs/paper/table1.json" with { type: "json" };
 import rawTable2 from "../configs/paper/table2.json" with { type: "json" };
 import rawTable3 from "../configs/paper/table3.json" with { type: "json" };
+import { fieldIssue } from "../pipeline/field_issue.ts";
 
 /** The paper's datasets, the keys of `configs/paper/*.json`. */
 export const paperDatasetSchema = z.enum(["pinterest", "amazon"]);
@@ -178,7 +179,7 @@ export function parsePaperFile<S extends z.ZodType>(
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new Error(`${file}: field "${i.path.join(".")}": ${i.message}`);
+    throw new Error(`${file}: ${fieldIssue(i)}`);
   }
   return parsed.data;
 }

@@ -15,6 +15,7 @@
  * `tests/config/profile_test.ts` checks that the stage schemas accept exactly these fields.
  */
 import { z } from "zod";
+import { fieldIssue } from "../pipeline/field_issue.ts";
 
 /** One value each for P (and H), Q and E, in the authors' run.sh order. */
 export const tripleSchema = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
@@ -240,7 +241,7 @@ export function parseProfile(raw: unknown, where: string): Profile {
   const parsed = profileSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new Error(`${where}: field "${i.path.join(".")}": ${i.message}`);
+    throw new Error(`${where}: ${fieldIssue(i)}`);
   }
   return parsed.data;
 }

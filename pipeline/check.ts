@@ -17,6 +17,7 @@
  */
 
 import { z } from "zod";
+import { fieldIssue } from "./field_issue.ts";
 
 /** One expected metric. */
 export const ExpectedMetricSchema = z.object({
@@ -78,9 +79,15 @@ export interface ToleranceOptions {
  * @throws Error (with zod's message) when the text is not a valid expectations file
  */
 export function parseExpectations(text: string): Expectations {
-  const parsed = ExpectationsSchema.safeParse(JSON.parse(text));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = ExpectationsSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`invalid expectations file: ${parsed.error.message}`);
+    throw new Error(`invalid expectations file: ${fieldIssue(parsed.error.issues[0])}`);
   }
   return parsed.data;
 }

@@ -107,7 +107,7 @@ Deno.test("profiles: --set parses, validates with path and expected type, and is
         /--set models\.amr\.eps=abc: field "models\.amr\.eps": .*expected number, received string/,
       ],
       ["figures.sweepEpochs=2.5", /field "figures\.sweepEpochs": .*expected int/],
-      ["models.amr.epz=1", /field "models\.amr": Unrecognized key: "epz"/],
+      ["models.amr.epz=1", /unknown field "models\.amr\.epz": not a setting here/],
       ["seed.x=1", /"seed" is not an object/],
     ] as const
   ) {

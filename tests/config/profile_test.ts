@@ -81,7 +81,7 @@ Deno.test("a bad profile field: the error names the file, the field path and the
   );
   assert.throws(
     () => parseProfile(withField(raw, ["models", "duif", "epoch"], 3), "p.json"),
-    /p\.json: field "models\.duif": Unrecognized key: "epoch"/,
+    /p\.json: unknown field "models\.duif\.epoch": not a setting here/,
   );
   // loadProfile puts the file's path in front.
   const dir = await Deno.makeTempDir({ prefix: "amr_profile_" });

@@ -180,3 +180,15 @@ Deno.test("data import amazon: a truncated .b record names its byte offset; noth
   );
   await Deno.remove(tmp, { recursive: true });
 });
+
+Deno.test("dataset config: a missing or misspelt field is named with what was expected", () => {
+  let message = "";
+  try {
+    parseDatasetConfig({ kind: "data-dir", name: "x", path: "/d" }, "x.json");
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert(message.startsWith("x.json: invalid dataset config: "), message);
+  assertIncludes(message, 'field "dir": Invalid input: expected string');
+  assertIncludes(message, 'unknown field "path": not a setting here');
+});

@@ -26,3 +26,11 @@ Deno.test("check --update keeps a metric's tolerances, adds new ones, lists ever
   assert.deepEqual(checkMetrics(next, got), []);
   assert.throws(() => mergeExpectations(null, { x: NaN }, () => ({})), /not finite/);
 });
+
+Deno.test("a bad expectations file names the field and what was expected", () => {
+  assert.throws(() => parseExpectations('{"metrics":'), /^Error: not valid JSON \(/);
+  assert.throws(
+    () => parseExpectations(JSON.stringify({ metrics: { "a.b": { value: "high" } } })),
+    /^Error: invalid expectations file: field "metrics\.a\.b\.value": .*expected number/,
+  );
+});
