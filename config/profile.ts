@@ -31,11 +31,24 @@ export const lrRegsSchema = z.object({
 /** Learning rates and L2 weights [P, Q, E]. */
 export type LrRegs = z.infer<typeof lrRegsSchema>;
 
+/**
+ * Form of the L2 regulariser (docs/model.md#losses-and-regularisation): `official` (absent
+ * means this) is the authors' code, `l1 |p_u|^2 + l2 (|q_i + E c_i|^2 + |q_j + E c_j|^2) +
+ * l3 |E|^2`; `paper` is the paper's eq. 10, `beta (|p_u|^2 + |q_i|^2 + |E|^2)` on the ID
+ * vectors only, with `regs` as the per-parameter betas `[beta_P, beta_Q, beta_E]`.
+ */
+export const regulariserSchema = z.enum(["official", "paper"]);
+
 /** Hyper-parameters of one BPR-trained model, with their source. */
 export const bprModelSchema = z.object({
   /** Training epochs. */
   epochs: z.number().int().min(1),
   ...lrRegsSchema.shape,
+  /**
+   * Regulariser form (`regulariserSchema`; paper eq. 10 or the authors' code). Optional so
+   * that the default leaves params, and hence cache keys, as they were.
+   */
+  regulariser: regulariserSchema.optional(),
   /** Where the values come from (paper, authors' run.sh, stated default, tune run). */
   source: z.string().min(1),
 }).strict();

@@ -9,6 +9,9 @@
  * with `z_i = q_i + E c_i` (eq. 4; `q_i` alone for MF, `E c_i` alone for DUIF, and for eq. 2
  * `||q_i||^2 + ||E c_i||^2` and `l1 * (||p_u||^2 + ||h_u||^2)`), and `y'` the scores on the
  * perturbed features `c_i + Delta_i` (Delta a constant: stop-gradient).
+ * That is the default (`regulariser: "official"`); `"paper"` swaps the item term for eq. 10's
+ * `l2 * ||q_i||^2` (the positive's ID vector only: no `q_j`, no `E c_i`), keeping
+ * `l1 * ||p_u||^2` (and `||h_u||^2`) and `l3 * ||E||^2`.
  *
  * The only dense work is two (three with a materialised adversary) XNNPACK products per batch:
  * the forward `[C_U ; E] E^T` over the batch's distinct items U (its extra K rows give `E E^T`
@@ -34,6 +37,7 @@ import {
   type FeatureMatrix,
   type ModelKind,
   modelSpec,
+  type RegulariserForm,
   type Triples,
   type Weights,
 } from "./types.ts";
@@ -71,6 +75,11 @@ export interface StepOptions {
   features: FeatureMatrix | null;
   /** L2 weights [l1, l2, l3]. */
   regs: readonly [number, number, number];
+  /**
+   * `official` (default): `l1 |p_u|^2 + l2 (|z_i|^2 + |z_j|^2) + l3 |E|^2` per row, z = q + E c;
+   * `paper` (eq. 10): `l1 |p_u|^2 + l2 |q_i|^2` per row (no q_j, no E c) plus `l3 |E|^2`.
+   */
+  regulariser?: RegulariserForm;
   /** Adversary (models with E only); absent for plain BPR. */
   adversary?: AdversaryConfig;
   /** `closed` (default) or `materialised` (reference) for the `grad` adversary. */
@@ -414,11 +423,18 @@ function adversaryTerms(
 function rowGradients(
   m: BatchModel,
   b: BatchSlots,
-  p: { x: Float32Array | null; s: Float64Array; adv: AdversaryTerms; l1: number; l2: number },
+  p: {
+    x: Float32Array | null;
+    s: Float64Array;
+    adv: AdversaryTerms;
+    l1: number;
+    l2: number;
+    paper: boolean;
+  },
 ): RowGradients {
   const { k, P, Q, H, V } = m;
   const { batch, nB, uSlot, iSlot, jSlot } = b;
-  const { x, s, l1, l2 } = p;
+  const { x, s, l1, l2, paper } = p;
   const { pert, sAdv } = p.adv;
   const nU = b.users.length;
   const nI = b.items.length;
@@ -471,7 +487,11 @@ function rowGradients(
       }
       gP[gu + c] += gp;
       // Item regularisation, once per batch row (as the authors' gather-based loss).
-      if (H) {
+      if (paper) {
+        // Eq. 10: the positive's ID vector only.
+        if (gQ) gQ[si + c] += 2 * l2 * q1;
+        regLoss += l2 * q1 * q1;
+      } else if (H) {
         if (gQ) {
           gQ[si + c] += 2 * l2 * q1;
           gQ[sj + c] += 2 * l2 * q2;
@@ -525,7 +545,8 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
     : { x: null, eet: null, d: 0, nE: 0 };
   const mar = margins(m, b, fwd.x);
   const at = adversaryTerms(w, opts, m, b, { fwd, mar, ws });
-  const rg = rowGradients(m, b, { x: fwd.x, s: mar.s, adv: at, l1, l2 });
+  const paper = (opts.regulariser ?? "official") === "paper";
+  const rg = rowGradients(m, b, { x: fwd.x, s: mar.s, adv: at, l1, l2, paper });
 
   // E gradient.
   let regLoss = rg.regLoss;

@@ -135,6 +135,7 @@ export async function train(
     model,
     features: spec.hasE ? features : null,
     regs: hp.regs,
+    regulariser: hp.regulariser,
     adversary: opts.adversary,
     adversaryPath: opts.adversaryPath,
     rng: noiseRng,

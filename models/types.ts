@@ -66,6 +66,12 @@ export interface Weights {
  */
 export type ModelKind = "mf-bpr" | "duif" | "vbpr" | "vbpr-eq2" | "amr";
 
+/**
+ * L2 regulariser form (declared by `regulariserSchema` in config/profile.ts): the authors'
+ * code (`official`) or the paper's eq. 10 (`paper`); docs/model.md#losses-and-regularisation.
+ */
+export type RegulariserForm = "official" | "paper";
+
 /** All model kinds, e.g. for config validation. */
 export const MODEL_KINDS: readonly ModelKind[] = ["mf-bpr", "duif", "vbpr", "vbpr-eq2", "amr"];
 
@@ -117,6 +123,8 @@ export interface Hyper {
   lr: [number, number, number];
   /** L2 weights [l1 on p_u (and h_u), l2 on item vectors, l3 on E]. */
   regs: [number, number, number];
+  /** Regulariser form; absent means `official`. */
+  regulariser?: RegulariserForm;
   /** Standard deviation of the truncated-normal initialisation. */
   initStd: number;
 }

@@ -143,7 +143,12 @@ export interface TrainSummaryFacts {
   /** Epochs the run actually trained (after any tuning override). */
   readonly epochs: number;
   /** Hyper-parameters it actually used. */
-  readonly hyper: { readonly lr: readonly number[]; readonly regs: readonly number[] };
+  readonly hyper: {
+    readonly lr: readonly number[];
+    readonly regs: readonly number[];
+    /** Regulariser form (absent in summaries written before the switch: `official`). */
+    readonly regulariser?: string;
+  };
 }
 
 /** The runs' `train_summary.json`, by the report stage's input names. */
@@ -155,6 +160,11 @@ export interface ControlSummaries {
 
 function same(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** The regulariser form a run recorded (`official` when its summary predates the field). */
+function regulariserOf(s: TrainSummaryFacts): string {
+  return s.hyper.regulariser ?? "official";
 }
 
 /**
@@ -173,7 +183,13 @@ export function controlEpochs(s: ControlSummaries, m: ControlManifests): Control
     amr: s.amr.epochs,
     continued: s.vbpr_continued.epochs,
     sameOptimiser: same(s.amr.hyper.lr, s.vbpr_continued.hyper.lr) &&
-      same(s.amr.hyper.regs, s.vbpr_continued.hyper.regs),
+      same(s.amr.hyper.regs, s.vbpr_continued.hyper.regs) &&
+      regulariserOf(s.amr) === regulariserOf(s.vbpr_continued),
+    regulariser: {
+      vbpr: regulariserOf(s.vbpr),
+      amr: regulariserOf(s.amr),
+      continued: regulariserOf(s.vbpr_continued),
+    },
     start: { amr: startOf(m.amr), continued: startOf(m.vbpr_continued) },
   };
 }

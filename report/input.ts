@@ -102,6 +102,12 @@ export interface ControlEpochs {
   readonly continued: number;
   /** Whether AMR and VBPR-continued used the same learning rates and L2 weights. */
   readonly sameOptimiser?: boolean;
+  /** The regulariser form each run recorded (docs/model.md#losses-and-regularisation). */
+  readonly regulariser?: {
+    readonly vbpr: string;
+    readonly amr: string;
+    readonly continued: string;
+  };
   /** The node whose weights each of AMR and VBPR-continued started from. */
   readonly start?: { readonly amr: string; readonly continued: string };
 }

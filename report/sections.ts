@@ -307,10 +307,24 @@ export function controlNote(control: ControlSet): string {
   const optimiser = e?.sameOptimiser === false
     ? "different learning rates or L2 weights than AMR (see provenance)"
     : "AMR's learning rates and L2 weights";
+  const reg = e?.regulariser;
+  const regNote = reg === undefined
+    ? ""
+    : reg.vbpr === reg.amr && reg.amr === reg.continued
+    ? `Regulariser: the ${regulariserName(reg.amr)} form in all three runs. `
+    : `Regulariser: VBPR ${regulariserName(reg.vbpr)}, AMR ${regulariserName(reg.amr)}, ` +
+      `VBPR-continued ${regulariserName(reg.continued)}. `;
   return `Why this control: ${epochs}, with its own learning rates and L2 weights. ` +
     `VBPR-continued starts from ${from} and trains ${sameEpochs} with ${optimiser} but no ` +
     "adversary (AMR with λ = 0), so AMR's gain over it is what the adversarial term adds, not " +
     "the extra training. Epochs and settings are those the runs recorded in their training " +
-    "summaries. p: paired t-test over users of AMR against that row (alpha " +
+    `summaries. ${regNote}p: paired t-test over users of AMR against that row (alpha ` +
     `${control.alpha ?? 0.05}).`;
+}
+
+/** A regulariser form as the report names it (docs/model.md#losses-and-regularisation). */
+function regulariserName(form: string): string {
+  if (form === "official") return "authors' code (l2 on q + E c of i and j)";
+  if (form === "paper") return "paper's eq. 10 (beta on p_u, q_i and E)";
+  return form;
 }

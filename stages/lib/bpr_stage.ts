@@ -212,6 +212,7 @@ async function prepareRun(
     batchSize: p.batchSize,
     lr: hp.lr,
     regs: hp.regs,
+    ...(p.regulariser ? { regulariser: p.regulariser } : {}),
     initStd: p.initStd,
   };
   let adversary: AdversaryConfig | undefined;
@@ -319,6 +320,7 @@ function trainSummary(
       batchSize: p.batchSize,
       lr: hp.lr,
       regs: hp.regs,
+      regulariser: p.regulariser ?? "official",
       initStd: p.initStd,
       ...(adversary
         ? { eps: adversary.eps, lambda: adversary.lambda, adversary: adversary.kind }

@@ -191,3 +191,25 @@ Deno.test("planners pass every declared model field to its stage unchanged (all 
     }
   }
 });
+
+Deno.test("regulariser: absent from every default node's params; set on one model, only that node's params change", async () => {
+  const dataset = await loadDatasetConfig("smoke", join(CONFIGS, "datasets"));
+  const base = await loadProfile(CONFIGS, "default");
+  const before = planNodes(dataset, base);
+  for (const n of before) {
+    assert.ok(!("regulariser" in (n.params as object)), `${n.id} has a regulariser param`);
+  }
+  const paper = parseProfile(withField(base, ["models", "vbpr", "regulariser"], "paper"), "p");
+  const after = new Map(planNodes(dataset, paper).map((n) => [n.id, n]));
+  const changed = before.filter((n) =>
+    JSON.stringify(n.params) !== JSON.stringify(after.get(n.id)?.params)
+  ).map((n) => n.id);
+  assert.deepEqual(changed, ["vbpr"]);
+  const node = after.get("vbpr")!;
+  const params = node.stage.params.parse(node.params) as Record<string, unknown>;
+  assert.equal(params.regulariser, "paper");
+  assert.throws(
+    () => parseProfile(withField(base, ["models", "amr", "regulariser"], "l1"), "p"),
+    /models\.amr\.regulariser/,
+  );
+});

@@ -8,6 +8,7 @@ import {
   type FeatureMatrix,
   type ModelKind,
   modelSpec,
+  type RegulariserForm,
   type Triples,
   type Weights,
 } from "../../models/types.ts";
@@ -132,7 +133,12 @@ export class Reference {
   /** Full batch objective with Delta held fixed. */
   objective(
     batch: Triples,
-    opts: { regs: readonly number[]; lambda?: number; deltas?: Map<number, Arr> },
+    opts: {
+      regs: readonly number[];
+      lambda?: number;
+      deltas?: Map<number, Arr>;
+      regulariser?: RegulariserForm;
+    },
   ): { loss: number; advLoss: number; regLoss: number; total: number } {
     const { k, P, Q, E, H } = this.w;
     const [l1, l2, l3] = opts.regs;
@@ -153,6 +159,11 @@ export class Reference {
       for (let c = 0; c < k; c++) {
         regLoss += l1 * P[u * k + c] ** 2;
         if (eq2) regLoss += l1 * H![u * k + c] ** 2;
+      }
+      if (opts.regulariser === "paper") {
+        // Eq. 10: beta (|p_u|^2 + |q_i|^2 + |E|^2), ID vector of the positive only.
+        for (let c = 0; c < k; c++) regLoss += Q ? l2 * Q[i * k + c] ** 2 : 0;
+        continue;
       }
       for (const it of [i, j]) {
         const x = this.latent(it);

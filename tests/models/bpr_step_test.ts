@@ -4,7 +4,7 @@
  */
 import { bprGradients } from "../../models/bpr_step.ts";
 import { initTf } from "../../models/tf_backend.ts";
-import type { AdversaryConfig, ModelKind, Weights } from "../../models/types.ts";
+import type { AdversaryConfig, ModelKind, RegulariserForm, Weights } from "../../models/types.ts";
 import { Rng } from "../../pipeline/rng.ts";
 import type { AdversaryPath } from "../../models/bpr_step.ts";
 import { centralDiff, Reference, tinyProblem, toFloat64 } from "./_reference.ts";
@@ -26,12 +26,14 @@ function checkModel(
   model: ModelKind,
   adversary?: AdversaryConfig,
   path?: AdversaryPath,
+  regulariser?: RegulariserForm,
 ): void {
   const { w, features, batch } = tinyProblem(model, { seed: 11 });
   const grads = bprGradients(w, batch, {
     model,
     features,
     regs: REGS,
+    regulariser,
     adversary,
     adversaryPath: path,
     rng: new Rng(5),
@@ -61,7 +63,7 @@ function checkModel(
     }
   }
   const lambda = adversary?.lambda ?? 0;
-  const obj = () => ref.objective(batch, { regs: REGS, lambda, deltas });
+  const obj = () => ref.objective(batch, { regs: REGS, lambda, deltas, regulariser });
   const o = obj();
   assertAllClose([grads.loss, grads.advLoss, grads.regLoss], [o.loss, o.advLoss, o.regLoss], {
     rtol: 1e-5,
@@ -88,6 +90,8 @@ function checkModel(
 
 for (const model of ["mf-bpr", "duif", "vbpr", "vbpr-eq2"] as ModelKind[]) {
   Deno.test(`${model}: gradient matches finite differences`, () => checkModel(model));
+  Deno.test(`${model}, paper eq. 10 regulariser: gradient matches finite differences`, () =>
+    checkModel(model, undefined, undefined, "paper"));
 }
 
 const ADV: [ModelKind, AdversaryConfig, AdversaryPath?][] = [
@@ -102,6 +106,27 @@ for (const [model, adv, path] of ADV) {
   Deno.test(`${model} + ${adv.kind} adversary (${path ?? "default"}): gradient matches finite differences`, () =>
     checkModel(model, adv, path));
 }
+
+for (const path of ["closed", "materialised"] as AdversaryPath[]) {
+  Deno.test(`amr + grad adversary (${path}), paper eq. 10 regulariser: gradient matches finite differences`, () =>
+    checkModel("amr", { kind: "grad", eps: 0.5, lambda: 0.7 }, path, "paper"));
+}
+
+Deno.test("the regulariser forms share the BPR loss; an absent form is the official one", () => {
+  // Same batch and weights: only the L2 term differs, and the official form's is larger here
+  // (it also covers q_j and E c).
+  const { w, features, batch } = tinyProblem("vbpr", { seed: 11 });
+  const run = (regulariser: RegulariserForm) =>
+    bprGradients(w, batch, { model: "vbpr", features, regs: REGS, regulariser });
+  const official = run("official");
+  const paper = run("paper");
+  assertAllClose([official.loss], [paper.loss], { rtol: 0, msg: "clean loss" });
+  if (!(official.regLoss > paper.regLoss)) {
+    throw new Error(`official regLoss ${official.regLoss} <= paper ${paper.regLoss}`);
+  }
+  const absent = bprGradients(w, batch, { model: "vbpr", features, regs: REGS });
+  assertAllClose(absent.gE!, official.gE!, { rtol: 0, atol: 0, msg: "absent = official" });
+});
 
 Deno.test("amr without an adversary is refused", () => {
   const { w, features, batch } = tinyProblem("amr", { seed: 1 });

@@ -92,9 +92,25 @@ Deno.test("control: epochs and settings come from the runs' training summaries",
     amr: 350,
     continued: 350,
     sameOptimiser: true,
+    regulariser: { vbpr: "official", amr: "official", continued: "official" },
     start: { amr: "vbpr", continued: "vbpr" },
   });
   assert.match(controlNote({ epochs: e }), /trains the same epochs with AMR's learning rates/);
+  assert.match(controlNote({ epochs: e }), /Regulariser: the authors' code .* in all three runs/);
+  // The form each run recorded, named per run when they differ.
+  const paper = (epochs: number) => ({
+    epochs,
+    hyper: { lr: [0.01, 1e-4, 1e-3], regs: [0.1, 1e-3, 0], regulariser: "paper" },
+  });
+  const mixed = controlEpochs(
+    { vbpr: summary(60), amr: paper(350), vbpr_continued: summary(350) },
+    manifests,
+  )!;
+  assert.equal(mixed.sameOptimiser, false);
+  assert.match(
+    controlNote({ epochs: mixed }),
+    /Regulariser: VBPR authors' code .*, AMR paper's eq\. 10 .*, VBPR-continued authors' code/,
+  );
   const differ = controlEpochs(
     { vbpr: summary(60), amr: summary(350), vbpr_continued: summary(2000, [0.1, 0.1, 0.1]) },
     { ...manifests, amr: manifest("amr", 2000, "official-vbpr") },
