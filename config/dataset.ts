@@ -122,6 +122,16 @@ export function parseDatasetConfig(value: unknown, source = "dataset config"): D
   return result.data;
 }
 
+/** The dataset names of `configDir` (its `*.json` files), sorted. */
+function knownDatasets(configDir: string): string[] {
+  try {
+    return [...Deno.readDirSync(configDir)].filter((e) => e.isFile && e.name.endsWith(".json"))
+      .map((e) => e.name.slice(0, -".json".length)).sort();
+  } catch {
+    return [];
+  }
+}
+
 /** Reads and validates `configs/datasets/<name>.json` (or any path ending in `.json`). */
 export async function loadDatasetConfig(
   nameOrPath: string,
@@ -132,6 +142,12 @@ export async function loadDatasetConfig(
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
+    if (e instanceof Deno.errors.NotFound && !nameOrPath.endsWith(".json")) {
+      throw new Error(
+        `unknown dataset "${nameOrPath}": one of ${knownDatasets(configDir).join(", ")}, ` +
+          `or a path to a .json dataset config`,
+      );
+    }
     throw new Error(`${path}: cannot read dataset config (${(e as Error).message})`);
   }
   let json: unknown;

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { writeNpy } from "../../io/npy.ts";
-import { parseDatasetConfig } from "../../config/dataset.ts";
+import { loadDatasetConfig, parseDatasetConfig } from "../../config/dataset.ts";
 import { withExternalHashes } from "../../datasets/external.ts";
 import { loadProfile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";
@@ -191,4 +191,15 @@ Deno.test("dataset config: a missing or misspelt field is named with what was ex
   assert(message.startsWith("x.json: invalid dataset config: "), message);
   assertIncludes(message, 'field "dir": Invalid input: expected string');
   assertIncludes(message, 'unknown field "path": not a setting here');
+});
+
+Deno.test("dataset config: an unknown dataset name lists the known ones", async () => {
+  let message = "";
+  try {
+    await loadDatasetConfig("nope", join(ROOT, "configs", "datasets"));
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert(message.startsWith('unknown dataset "nope": one of '), message);
+  assertIncludes(message, "smoke", "or a path to a .json dataset config");
 });
