@@ -109,7 +109,7 @@ const CASES: Case[] = [
   {
     name: "an unknown profile",
     make: () => Promise.resolve({ args: ["--profile", "nope"] }),
-    expect: /--profile.*nope/,
+    expect: /unknown profile "nope": one of .*smoke.*or a path to a file/,
   },
   {
     name: "a bad checkpoint interval",
