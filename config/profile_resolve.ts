@@ -151,10 +151,12 @@ export async function resolveProfile(
   opts: ResolveOptions,
 ): Promise<ResolvedProfile> {
   const shipped = await shippedProfiles(configDir);
-  const locate = (s: string, from: string): string => {
+  const locate = (s: string, from: string, where = "--profile"): string => {
     if (isPath(s)) return isAbsolute(s) ? s : resolve(from, s);
     if (!shipped.includes(s)) {
-      throw new Error(`unknown profile "${s}": one of ${shipped.join(", ")}, or a path to a file`);
+      throw new Error(
+        `${where}: unknown profile "${s}": one of ${shipped.join(", ")}, or a path to a file`,
+      );
     }
     return join(configDir, "profiles", `${s}.json`);
   };
@@ -172,7 +174,7 @@ export async function resolveProfile(
     if (typeof raw.extends !== "string") {
       throw new Error(`${file}: field "extends": expected a profile name or path`);
     }
-    file = locate(raw.extends, dirname(file));
+    file = locate(raw.extends, dirname(file), `${file}: "extends"`);
   }
   const sources: Record<string, string> = {};
   const merged: Json = {};

@@ -39,7 +39,16 @@ Deno.test("profiles: every configs/profiles/*.json is discovered; a shipped name
   assert.equal(r.profile.models.amr.eps, SMOKE.models.amr.eps);
   assert.equal(r.overridesHash, null);
   assert.equal(r.sources["models.amr.eps"], "configs/profiles/smoke.json");
-  await assert.rejects(() => resolve("nope", []), /unknown profile "nope": one of .*smoke/);
+  await assert.rejects(
+    () => resolve("nope", []),
+    /^Error: --profile: unknown profile "nope": one of .*smoke/,
+  );
+  const dir = await userDir({ "mine.json": { extends: "smokey" } });
+  await assert.rejects(
+    () => resolve("mine.json", [], dir),
+    (e: Error) =>
+      e.message.startsWith(`${join(dir, "mine.json")}: "extends": unknown profile "smokey"`),
+  );
 });
 
 Deno.test("profiles: a user file extends a chain; objects merge, values replace; own name", async () => {
