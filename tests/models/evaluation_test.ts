@@ -27,6 +27,7 @@ import {
   summaryValues,
   targetScores,
 } from "../../models/evaluation.ts";
+import { SCORES, TARGET, TRAIN_ITEMS } from "./_eval_case.ts";
 
 /** Score rows `[target, negatives...]` from a target score per user and `n` negatives each. */
 function rows(pos: number[], neg: number[], n: number): Float32Array {
@@ -287,33 +288,6 @@ Deno.test("scoring factors give scoreItems' scores for MF, DUIF, VBPR eq. 4 and 
     }
   }
 });
-
-// evaluateScores: 4 users, 3 negatives each. Row: [target score, negatives...].
-const SCORES = new Float32Array([
-  // user 0: target beats all -> rank 0
-  0.9,
-  0.1,
-  0.2,
-  0.3,
-  // user 1: one tie and one higher -> rank 2 (ties count against the model)
-  0.5,
-  0.5,
-  0.7,
-  0.1,
-  // user 2: no target (-1): NaN row
-  NaN,
-  NaN,
-  NaN,
-  NaN,
-  // user 3: all negatives higher -> rank 3
-  0.0,
-  0.1,
-  0.2,
-  0.3,
-]);
-const TARGET = new Int32Array([4, 5, -1, 6]);
-// Training items: 4 and 6 appear, 5 does not (cold).
-const TRAIN_ITEMS = new Int32Array([4, 6, 7, 4]);
 
 Deno.test("evaluateScores: ranks with ties against the model, NaN rows skipped", () => {
   const ev = evaluateScores(SCORES, TARGET, TRAIN_ITEMS);

@@ -9,31 +9,7 @@ import { silentProgress } from "../../pipeline/progress.ts";
 import { stage } from "../../stages/evaluate.ts";
 import { writePairs } from "../../io/interactions.ts";
 import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
-
-// 4 users, 3 negatives each. Row: [target score, negatives...].
-const SCORES = new Float32Array([
-  // user 0: target beats all -> rank 0
-  0.9,
-  0.1,
-  0.2,
-  0.3,
-  // user 1: one tie and one higher -> rank 2 (ties count against the model)
-  0.5,
-  0.5,
-  0.7,
-  0.1,
-  // user 2: no target (-1): NaN row
-  NaN,
-  NaN,
-  NaN,
-  NaN,
-  // user 3: all negatives higher -> rank 3
-  0.0,
-  0.1,
-  0.2,
-  0.3,
-]);
-const TARGET = new Int32Array([4, 5, -1, 6]);
+import { SCORES, TARGET } from "../models/_eval_case.ts";
 
 Deno.test("evaluate stage: writes ranks, metrics, cold flags and summary; tune drops validation pairs", async () => {
   const dir = await Deno.makeTempDir({ prefix: "amr_eval_" });
