@@ -70,6 +70,18 @@ export function initInputs(node: string, names: readonly string[]): Record<strin
   return Object.fromEntries(names.map((n) => [`init_${n}`, { node, output: `${n}.npy` }]));
 }
 
+/** The final-phase evaluation node of model node `id`: `eval-<id>` ranks its `scores.npy`. */
+export function finalEvalNode(id: string, profileSeed: number): NodeSpec {
+  const data = phaseInputs("final");
+  return {
+    id: `eval-${id}`,
+    stage: evaluateStage,
+    params: { phase: "final", model: id },
+    inputs: { scores: { node: id, output: "scores.npy" }, target: data.target, train: data.train },
+    seed: nodeSeed(profileSeed, `eval-${id}`),
+  };
+}
+
 /**
  * Params of a BPR model node: the model's `bprModelSchema` fields and the run-wide settings the
  * stage takes ({@link BPR_RUN_FIELDS}), with `epochs` and `evalEvery` replaceable (tuning runs,
@@ -155,17 +167,7 @@ export function modelNodes(
     },
   ];
   for (const id of MODEL_IDS) {
-    nodes.push({
-      id: `eval-${id}`,
-      stage: evaluateStage,
-      params: { phase: "final", model: id },
-      inputs: {
-        scores: { node: id, output: "scores.npy" },
-        target: data.target,
-        train: data.train,
-      },
-      seed: seed(`eval-${id}`),
-    });
+    nodes.push(finalEvalNode(id, profile.seed));
   }
   const tableInputs: Record<string, InputRef> = {
     cold: { node: "eval-amr", output: "cold.npy" },

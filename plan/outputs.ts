@@ -22,10 +22,16 @@ import type { DatasetConfig } from "../config/dataset.ts";
 import { amrAdversarySchema, declaredFields, pickFields, type Profile } from "../config/profile.ts";
 import { nodeSeed } from "./data.ts";
 import { paperDatasetOf } from "../config/paper.ts";
-import { bprParams, FEATURE_INPUTS, initInputs, phaseInputs, type TunedSource } from "./models.ts";
+import {
+  bprParams,
+  FEATURE_INPUTS,
+  finalEvalNode,
+  initInputs,
+  phaseInputs,
+  type TunedSource,
+} from "./models.ts";
 import { continuedStage, continuedTunedStage } from "../stages/vbpr.ts";
 import { stage as amrStage, tunedStage as amrTunedStage } from "../stages/amr.ts";
-import { stage as evaluateStage } from "../stages/evaluate.ts";
 import {
   PERTURB_FIGURE_FIELDS,
   PERTURB_RUN_FIELDS,
@@ -108,17 +114,7 @@ export function figureNodes(
     seed: seed("vbpr-continued"),
   });
 
-  nodes.push({
-    id: "eval-vbpr-continued",
-    stage: evaluateStage,
-    params: { phase: "final", model: "vbpr-continued" },
-    inputs: {
-      scores: { node: "vbpr-continued", output: "scores.npy" },
-      target: data.target,
-      train: data.train,
-    },
-    seed: seed("eval-vbpr-continued"),
-  });
+  nodes.push(finalEvalNode("vbpr-continued", profile.seed));
 
   nodes.push({
     id: "perturb-test",
@@ -186,17 +182,7 @@ export function figureNodes(
       inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]), ...hyper },
       seed: seed(id),
     });
-    nodes.push({
-      id: `eval-${id}`,
-      stage: evaluateStage,
-      params: { phase: "final", model: id },
-      inputs: {
-        scores: { node: id, output: "scores.npy" },
-        target: data.target,
-        train: data.train,
-      },
-      seed: seed(`eval-${id}`),
-    });
+    nodes.push(finalEvalNode(id, profile.seed));
     evalOf.set(id, `eval-${id}`);
     return `eval-${id}`;
   };
