@@ -19,6 +19,7 @@ import { hashFile } from "./hash.ts";
 import { keyOf, manifestKeyParts } from "./keys.ts";
 import { Manifest } from "./manifest.ts";
 import { RunState } from "./state.ts";
+import { listFiles } from "./list_files.ts";
 
 /** One problem, naming the file inside the bundle. */
 export interface BundleProblem {
@@ -51,16 +52,6 @@ export interface BundleVerifyReport {
 
 interface Published {
   items: Record<string, { node: string; key: string; output: string; sha256: string }>;
-}
-
-async function listFiles(dir: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(join(dir, prefix))) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory) out.push(...await listFiles(dir, rel));
-    else out.push(rel);
-  }
-  return out.sort();
 }
 
 async function readJson(dir: string, rel: string, problems: BundleProblem[]): Promise<unknown> {

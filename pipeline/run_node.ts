@@ -22,6 +22,7 @@ import type { Progress } from "./progress.ts";
 import type { Stage } from "./stage.ts";
 import { diffModules, diffValues } from "./status.ts";
 import type { Store } from "./store.ts";
+import { listFiles } from "./list_files.ts";
 
 /** What running a pending node needs. */
 export interface RunNodeContext {
@@ -349,16 +350,6 @@ async function hashOutputs(node: GraphNode, dir: string): Promise<Manifest["outp
     }
   }
   return outputs;
-}
-
-async function listFiles(dir: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(join(dir, prefix))) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory) out.push(...await listFiles(dir, rel));
-    else out.push(rel);
-  }
-  return out;
 }
 
 /** Repository-relative path of a stage module URL, or the URL itself outside the root. */
