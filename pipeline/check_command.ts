@@ -49,13 +49,22 @@ async function readExpectations(file: string): Promise<Expectations | null> {
 
 /**
  * New expectations from produced metrics: a metric already expected keeps its tolerances, a
- * new one gets the project's; returns the file's text and one line per change.
+ * new one gets the project's; returns the file's text and one line per change. A calibrated
+ * file is refused: one run's values would replace the means over seeds under tolerances derived
+ * from those seeds.
  */
 export function mergeExpectations(
   old: Expectations | null,
   got: Readonly<Record<string, number>>,
   tolerance: (name: string) => ToleranceOptions,
 ): { text: string; changes: string[] } {
+  if (old?.calibration) {
+    throw new Error(
+      `the expectations are calibrated over seeds ${old.calibration.seeds.join(", ")}: ` +
+        `recalibrate with "check --calibrate --seeds ${old.calibration.seeds.length}" ` +
+        `instead of "--update"`,
+    );
+  }
   const metrics: Record<string, ExpectedMetric> = {};
   const changes: string[] = [];
   for (const name of Object.keys(got).sort()) {
@@ -94,7 +103,13 @@ export async function runCheck(
   const got = await s.metrics(target);
   const old = await readExpectations(file);
   if (opts.update) {
-    const { text, changes } = mergeExpectations(old, got, (n) => s.tolerance(n));
+    let merged: { text: string; changes: string[] };
+    try {
+      merged = mergeExpectations(old, got, (n) => s.tolerance(n));
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    }
+    const { text, changes } = merged;
     await Deno.mkdir(file.replace(/\/[^/]*$/, ""), { recursive: true });
     await Deno.writeTextFile(file, text);
     return { file, metrics: Object.keys(got).length, violations: [], changes };

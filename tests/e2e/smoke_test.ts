@@ -1,10 +1,11 @@
 /**
  * End to end: `amr reproduce --profile smoke --dataset smoke` from an empty store writes
  * Tables 1-3, Figures 3-7 (Vega-Lite, SVG, PNG), their data, the HTML and Markdown report (with
- * the lambda = 0 control beside Table 2) and `metrics.json`; `amr check` passes against `configs/expected/smoke-smoke.json` and fails,
- * naming the metric, against a copy with one value moved out of tolerance; the real report
- * renders in headless Chromium with every item (skipped without Chromium); a second run finds
- * every stage cached.
+ * the lambda = 0 control beside Table 2) and `metrics.json`; `amr check` passes against the
+ * calibrated `configs/expected/smoke-smoke.json` (the unbroken half of `broken_change_test.ts`)
+ * and fails, naming the metric, against a copy with one value moved out of tolerance; the real
+ * report renders in headless Chromium with every item (skipped without Chromium); a second run
+ * finds every stage cached.
  */
 import assert from "node:assert/strict";
 import {
@@ -16,6 +17,7 @@ import {
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 const EXPECTED = new URL("../../configs/expected/smoke-smoke.json", import.meta.url).pathname;
+const PROFILE = new URL("../../configs/profiles/smoke.json", import.meta.url).pathname;
 const FIGURES = ["figure3", "figure4", "figure5", "figure6", "figure7"];
 
 interface Run {
@@ -125,18 +127,34 @@ Deno.test({
         }
       }
 
+      // The committed numbers reproduce bit for bit: this run is the calibration's first seed.
+      const expected = JSON.parse(await Deno.readTextFile(EXPECTED));
+      const profile = JSON.parse(await Deno.readTextFile(PROFILE));
+      assert.equal(expected.calibration.seeds[0], profile.seed);
+      for (
+        const [n, e] of Object.entries(expected.metrics as Record<string, { seeds: number[] }>)
+      ) {
+        assert.equal(metrics[n], e.seeds[0], n);
+      }
       // check: passes, then fails naming a metric edited out of tolerance.
       const ok = await amr(artifacts, ["check", ...TARGET]);
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stdout, /within tolerance/);
-      const expected = JSON.parse(await Deno.readTextFile(EXPECTED));
       const name = "table2.amr.ndcg@10";
-      expected.metrics[name].value += 0.05;
+      const abs: number = expected.metrics[name].abs;
+      expected.metrics[name].value += 2 * abs;
       const edited = `${artifacts}/expected.json`;
       await Deno.writeTextFile(edited, JSON.stringify(expected));
       const bad = await amr(artifacts, ["check", ...TARGET, "--expected", edited]);
       assert.equal(bad.code, 1, bad.stdout + bad.stderr);
-      assert.match(bad.stderr, /table2\.amr\.ndcg@10: got [\d.]+, expected [\d.]+ ± 0\.004/);
+      assert.match(
+        bad.stderr,
+        new RegExp(
+          `table2\\.amr\\.ndcg@10: got [\\d.]+, expected [\\d.]+ ± ${
+            String(abs).replaceAll(".", "\\.")
+          }`,
+        ),
+      );
       assert.match(bad.stderr, /1 of \d+ metrics violate/);
 
       // bundle, verified offline in an empty folder outside the checkout; diff; runs.
@@ -158,7 +176,9 @@ Deno.test({
         assert.deepEqual([...Deno.readDirSync(empty)], []);
         const d = await amr(artifacts, ["diff", "--format", "md"]);
         assert.equal(d.code, 0, d.stdout + d.stderr);
-        assert.match(d.stdout, /\d+ metrics compared, 0 differ, 0 beyond tolerance/);
+        // The expectations hold the mean over the calibration seeds, so values differ, within
+        // tolerance; the run itself is seed 0 of the calibration, bit for bit (above).
+        assert.match(d.stdout, /\d+ metrics compared, \d+ differ, 0 beyond tolerance/);
         const bd = await amr(artifacts, ["diff", `${outside}/run.tar.gz`, "smoke/smoke", "--all"]);
         assert.match(bd.stdout, /^table2\.amr\.ndcg@10 .* same$/m);
         const r = await amr(artifacts, ["runs"]);

@@ -27,6 +27,17 @@ Deno.test("check --update keeps a metric's tolerances, adds new ones, lists ever
   assert.throws(() => mergeExpectations(null, { x: NaN }, () => ({})), /not finite/);
 });
 
+Deno.test("check --update refuses a calibrated file, naming the command that remakes it", () => {
+  const old = parseExpectations(JSON.stringify({
+    calibration: { seeds: [7, 8, 9], sigmas: 4, rule: "mean; max(4 sd, floor)" },
+    metrics: { "a.b": { value: 1, abs: 0.5, seeds: [0.9, 1, 1.1] } },
+  }));
+  assert.throws(
+    () => mergeExpectations(old, { "a.b": 1 }, () => ({ abs: 0.004 })),
+    /calibrated over seeds 7, 8, 9: recalibrate with "check --calibrate --seeds 3"/,
+  );
+});
+
 Deno.test("a bad expectations file names the field and what was expected", () => {
   assert.throws(() => parseExpectations('{"metrics":'), /^Error: not valid JSON \(/);
   assert.throws(

@@ -1,0 +1,145 @@
+/**
+ * End to end: a deliberately broken change fails `amr check` against the calibrated smoke
+ * expectations (`configs/expected/smoke-smoke.json`: value = mean over seeds, abs = max(4 sd,
+ * floor)). A copy of the source tree with the sign of AMR's training adversary flipped
+ * (`models/bpr_step.ts`: the perturbation then lowers the BPR loss instead of raising it, so AMR
+ * trains against a helper, not an adversary) reproduces smoke in an empty store; `check` exits 1,
+ * every metric it names depends on AMR, and every metric of the other models passes. The
+ * unbroken tree passing the same file with the same commands is asserted by `smoke_test.ts`.
+ */
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const EXPECTED = join(ROOT, "configs/expected/smoke-smoke.json");
+const TARGET = ["--dataset", "smoke", "--profile", "smoke"];
+
+/** The broken change: exact text in one file, how often it occurs, and its replacement. */
+const BROKEN = {
+  file: "models/bpr_step.ts",
+  // The closed-form and the materialised perturbation of the training step, one each.
+  from: "eps: adv.eps",
+  to: "eps: -adv.eps",
+  occurrences: 2,
+};
+
+/** Metrics computed from AMR's training (AMR's rows, every RI, Table 3/Figure 5 of AMR, sweeps). */
+const AMR_DEPENDENT =
+  /^(table2\.amr\.|table2\.[^.]+\.ri$|table3\.amr\.|figure3\.amr\.|figure5\.amr\.|figure6\.|figure7\.)/;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(cmd: string, args: string[], opts: Deno.CommandOptions = {}): Promise<Run> {
+  const out = await new Deno.Command(cmd, { ...opts, args, stdout: "piped", stderr: "piped" })
+    .output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Copies the files git knows here (tracked, and untracked unless ignored) into `dst`. */
+async function copySourceTree(dst: string): Promise<number> {
+  const ls = await run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: ROOT,
+  });
+  if (ls.code !== 0) throw new Error(`git ls-files failed in ${ROOT}: ${ls.stderr}`);
+  let copied = 0;
+  for (const rel of ls.stdout.split("\0").filter((p) => p.length > 0)) {
+    try {
+      await Deno.mkdir(join(dst, dirname(rel)), { recursive: true });
+      await Deno.copyFile(join(ROOT, rel), join(dst, rel));
+      copied++;
+    } catch (e) {
+      // A tracked file deleted in the working tree is not part of the tree under test.
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return copied;
+}
+
+/** Replaces `from` by `to` in a file; throws unless it occurs exactly `occurrences` times. */
+async function applyBrokenChange(root: string, change: typeof BROKEN): Promise<void> {
+  const path = join(root, change.file);
+  const text = await Deno.readTextFile(path);
+  const found = text.split(change.from).length - 1;
+  if (found !== change.occurrences) {
+    throw new Error(
+      `${change.file}: expected ${change.occurrences} occurrence(s) of "${change.from}", found ` +
+        `${found}; the broken change no longer applies: update BROKEN in this test`,
+    );
+  }
+  const broken = text.replaceAll(change.from, change.to);
+  await Deno.writeTextFile(path, broken);
+  assert.equal(broken.split(change.to).length - 1, change.occurrences);
+  assert.notEqual(await Deno.readTextFile(path), text);
+}
+
+/** Names of the metrics `check` reports as out of tolerance or missing. */
+function violatedMetrics(stderr: string): string[] {
+  return [...stderr.matchAll(/^(\S+): (?:got \S+, expected|missing \(expected)/gm)].map((m) =>
+    m[1]
+  );
+}
+
+Deno.test({
+  name: "e2e: the adversary's sign flipped in AMR training fails check on AMR's metrics only",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const expected = JSON.parse(await Deno.readTextFile(EXPECTED));
+    // Calibrated tolerances, not typed-in ones: otherwise the test would measure nothing.
+    assert.ok(expected.calibration?.seeds?.length >= 3, `${EXPECTED} is not calibrated`);
+    const names = Object.keys(expected.metrics);
+    const independent = names.filter((n) => !AMR_DEPENDENT.test(n));
+    assert.ok(names.some((n) => AMR_DEPENDENT.test(n)) && independent.length > 40);
+
+    const tmp = await Deno.makeTempDir({ prefix: "amr_broken_" });
+    try {
+      const tree = join(tmp, "tree");
+      assert.ok(await copySourceTree(tree) > 100);
+      await applyBrokenChange(tree, BROKEN);
+
+      const amr = (args: string[]) =>
+        run(Deno.execPath(), [
+          "run",
+          "--allow-all",
+          "--config",
+          join(tree, "deno.json"),
+          join(tree, "main.ts"),
+          ...args,
+        ], {
+          cwd: tree,
+          env: { AMR_ARTIFACTS: join(tmp, "artifacts"), CI: "true", INIT_CWD: tree },
+        });
+      const rep = await amr(["reproduce", ...TARGET]);
+      assert.equal(rep.code, 0, rep.stdout + rep.stderr);
+      assert.match(rep.stdout, /\bamr\s+ran/);
+
+      const check = await amr(["check", ...TARGET, "--expected", EXPECTED]);
+      assert.equal(check.code, 1, check.stdout + check.stderr);
+      const violated = violatedMetrics(check.stderr);
+      assert.ok(violated.length > 0, check.stderr);
+      assert.match(check.stderr, new RegExp(`${violated.length} of \\d+ metrics violate`));
+      assert.deepEqual(violated.filter((n) => !AMR_DEPENDENT.test(n)), [], check.stderr);
+      // How far the caught metrics moved, in standard deviations over the calibration seeds.
+      const got = JSON.parse(
+        await Deno.readTextFile(join(tmp, "artifacts/results/smoke/smoke/metrics.json")),
+      );
+      for (const n of violated) {
+        const e = expected.metrics[n];
+        const xs: number[] = e.seeds;
+        const sd = Math.sqrt(xs.reduce((a, x) => a + (x - e.value) ** 2, 0) / (xs.length - 1));
+        console.log(
+          `caught ${n}: ${got[n]} vs ${e.value} ± ${e.abs} (${
+            ((got[n] - e.value) / sd).toFixed(1)
+          } sd)`,
+        );
+      }
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
