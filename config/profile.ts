@@ -147,6 +147,13 @@ export const tuneSchema = z.object({
   /** AMR's lambda values, tuned at the chosen eps. */
   lambda: z.array(z.number().positive()).min(1),
   /**
+   * MF-eALS's missing-data weights c0 of the grid, crossed with {@link tuneSchema}'s `reg`;
+   * each run trains the profile's `models.mf-eals.iterations` sweeps.
+   */
+  c0: z.array(ealsModelSchema.shape.c0).min(1),
+  /** MF-eALS's L2 weights of the grid. */
+  reg: z.array(ealsModelSchema.shape.reg).min(1),
+  /**
    * Widening steps per side of each tuned coordinate (paper: "if the optimal value was found in
    * the boundary, we further extend the boundary"). Each step is one more value beyond the grid
    * at the grid's own spacing on that side, trained as its own cached run; the selection uses it

@@ -1,7 +1,7 @@
 /**
  * The model part of the graph: POP, MF-eALS, MF-BPR, DUIF, VBPR (from MF-BPR's P, Q) and AMR
  * (from VBPR's P, Q, E), one `eval-<model>` node each, and `table2` (published to
- * `tables/table2.*`). With tuning (profile `tune` set), the BPR models read their
+ * `tables/table2.*`). With tuning (profile `tune` set), every model but POP reads its tuned
  * hyper-parameters from the `chosen.json` of a selection node (see `plan/tune.ts`).
  */
 import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
@@ -20,7 +20,7 @@ import type { OverrideField } from "../stages/lib/chosen.ts";
 import { nodeSeed } from "./data.ts";
 import { paperDatasetOf } from "../config/paper.ts";
 import { stage as popStage } from "../stages/pop.ts";
-import { EALS_RUN_FIELDS, stage as ealsStage } from "../stages/mf-eals.ts";
+import { EALS_RUN_FIELDS, stage as ealsStage, tunedStage as ealsTuned } from "../stages/mf-eals.ts";
 import { stage as mfStage, tunedStage as mfTuned } from "../stages/mf-bpr.ts";
 import { stage as duifStage, tunedStage as duifTuned } from "../stages/duif.ts";
 import { stage as vbprStage, tunedStage as vbprTuned } from "../stages/vbpr.ts";
@@ -34,8 +34,8 @@ export const MODEL_IDS = ["pop", "mf-eals", "mf-bpr", "duif", "vbpr", "amr"] as 
 /** A model node id. */
 export type ModelId = typeof MODEL_IDS[number];
 
-/** The BPR-trained models whose hyper-parameters can be tuned. */
-export type TunableModel = "mf-bpr" | "duif" | "vbpr" | "amr";
+/** The models whose hyper-parameters can be tuned (POP has none). */
+export type TunableModel = "mf-eals" | "mf-bpr" | "duif" | "vbpr" | "amr";
 
 /** Where a tuned model's `chosen.json` comes from and which fields it replaces. */
 export interface TunedSource {
@@ -120,7 +120,7 @@ export function modelNodes(
   const tuned = opts.tuned ?? {};
   const hyper = (model: TunableModel): Record<string, InputRef> =>
     tuned[model] ? { hyper: { node: tuned[model]!.node, output: "chosen.json" } } : {};
-  const params = (model: TunableModel, cfg: BprModelConfig) =>
+  const params = (model: Exclude<TunableModel, "mf-eals">, cfg: BprModelConfig) =>
     bprParams(profile, cfg, { phase: "final", override: tuned[model]?.override });
   const nodes: NodeSpec[] = [
     {
@@ -132,9 +132,14 @@ export function modelNodes(
     },
     {
       id: "mf-eals",
-      stage: ealsStage,
-      params: { ...m["mf-eals"], ...pickFields(profile, EALS_RUN_FIELDS), phase: "final" },
-      inputs: data,
+      stage: tuned["mf-eals"] ? ealsTuned : ealsStage,
+      params: {
+        ...m["mf-eals"],
+        ...pickFields(profile, EALS_RUN_FIELDS),
+        phase: "final",
+        ...(tuned["mf-eals"] ? { override: tuned["mf-eals"].override } : {}),
+      },
+      inputs: { ...data, ...hyper("mf-eals") },
       seed: seed("mf-eals"),
     },
     {

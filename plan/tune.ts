@@ -2,6 +2,10 @@
  * The tuning part of the graph (profiles with `tune` set; paper sec. 4.1.4), all in phase
  * `tune` (trained without the validation pairs, evaluated on validation):
  *
+ * 0. Grid `tune-mf-eals@c0=..,reg=..` over the profile's `tune.c0` x `tune.reg` (MF-eALS; each
+ *    run trains the profile's `iterations` sweeps and is evaluated on validation after the last
+ *    one, its only evaluated sweep, so the sweep count is not chosen), then `select-mf-eals`;
+ *    the final `mf-eals` (`mf-eals-tuned`) takes c0 and reg from its `chosen.json`.
  * 1. Grids `tune-<model>@lr=..,l2=..` for MF-BPR, DUIF and VBPR, each followed by a
  *    `select-<model>` node (stages/tune-select.ts) writing `chosen.json`. The paper tunes one learning
  *    rate and one "L2 regularizer"; our models have three of each ([P, Q, E], authors' run.sh),
@@ -18,8 +22,8 @@
  * Widening (paper: "if the optimal value was found in the boundary, we further extend the
  * boundary"): the graph is static, so every grid also gets, per coordinate with at least two
  * values and per side, `tune.widen` extension values at the grid's own spacing on that side
- * ({@link extensionValue}; e.g. lr 0.005 -> 0.0025, l2 1 -> 100, eps 10 -> 100; none below
- * l2 = 0), crossed with the other coordinates' base values ({@link widenedGrid}). They are
+ * ({@link extensionValue}; e.g. lr 0.005 -> 0.0025, l2 1 -> 100, eps 10 -> 100, c0 64 -> 32;
+ * none below l2 = 0 or reg = 0), crossed with the other coordinates' base values ({@link widenedGrid}). They are
  * ordinary grid nodes (same ids and params as if they were in the base grid, so cached runs are
  * shared); the selection takes a side's steps into account only while the best sits on that
  * edge (stages/tune-select.ts). Profiles without `tune` plan none of this.
@@ -29,6 +33,7 @@ import {
   amrAdversarySchema,
   declaredFields,
   type LrRegs,
+  pickFields,
   type Profile,
 } from "../config/profile.ts";
 import type { OverrideField } from "../stages/lib/chosen.ts";
@@ -40,6 +45,7 @@ import {
   type TunableModel,
   type TunedSource,
 } from "./models.ts";
+import { EALS_RUN_FIELDS, stage as ealsStage } from "../stages/mf-eals.ts";
 import { stage as mfStage, tunedStage as mfTuned } from "../stages/mf-bpr.ts";
 import { stage as duifStage } from "../stages/duif.ts";
 import { stage as vbprStage, tunedStage as vbprTuned } from "../stages/vbpr.ts";
@@ -200,6 +206,39 @@ function gridNodes(
   return nodes;
 }
 
+/**
+ * The c0 x reg grid of MF-eALS (widened), then `select-mf-eals`. Each run trains the profile's
+ * `iterations` sweeps (its only evaluated sweep besides the start is the last, so the selection
+ * picks c0 and reg at that sweep count; stages/mf-eals.ts).
+ */
+function ealsGridNodes(c: TuneContext): NodeSpec[] {
+  const nodes: NodeSpec[] = [];
+  const runs: GridRun[] = [];
+  for (
+    const { point, extension } of widenedGrid({ c0: c.tune.c0, reg: c.tune.reg }, c.tune.widen)
+  ) {
+    const { c0, reg } = point;
+    const id = `tune-mf-eals@c0=${fmt(c0)},reg=${fmt(reg)}`;
+    nodes.push({
+      id,
+      stage: ealsStage,
+      params: {
+        ...c.profile.models["mf-eals"],
+        ...pickFields(c.profile, EALS_RUN_FIELDS),
+        phase: "tune",
+        c0,
+        reg,
+        source: `tune grid point c0=${fmt(c0)}, reg=${fmt(reg)}`,
+      },
+      inputs: c.data,
+      seed: c.seed(id),
+    });
+    runs.push({ label: id, point, ...(extension ? { extension } : {}) });
+  }
+  nodes.push(selectNode("select-mf-eals", "mf-eals", runs, c.seed("select-mf-eals")));
+  return nodes;
+}
+
 /** `tune-mf-bpr@chosen`: MF-BPR retrained with its choice (its P and Q start VBPR). */
 function chosenMfNode(c: TuneContext): NodeSpec {
   return {
@@ -293,6 +332,7 @@ export function tuneNodes(profile: Profile): TunePlan {
   const m = profile.models;
   const nodes: NodeSpec[] = [];
 
+  nodes.push(...ealsGridNodes(c));
   nodes.push(...gridNodes(c, "mf-bpr", data));
   nodes.push(chosenMfNode(c));
   nodes.push(...gridNodes(c, "duif", { ...data, ...features }));
@@ -330,6 +370,7 @@ export function tuneNodes(profile: Profile): TunePlan {
  * the choice replaces (what `config show` reports as a tuned choice).
  */
 export const TUNED: Readonly<Record<TunableModel, TunedSource>> = {
+  "mf-eals": { node: "select-mf-eals", override: ["c0", "reg"] },
   "mf-bpr": { node: "select-mf-bpr", override: RETRAIN },
   duif: { node: "select-duif", override: RETRAIN },
   vbpr: { node: "select-vbpr", override: RETRAIN },

@@ -2,7 +2,9 @@
  * Stage `tune-select`: picks the best run of a tuning grid by validation NDCG@10 (paper
  * sec. 4.1.4: hyper-parameters are chosen on the validation split, never on test) and writes
  * `chosen.json` (`stages/lib/chosen.ts`): the best run's hyper-parameters with `epochs` set to
- * its best evaluated epoch, every grid point's validation result, and how the grid was widened.
+ * its best evaluated epoch (MF-eALS: c0 and reg only; its runs are evaluated after the last
+ * sweep alone, so the sweep count is not chosen), every grid point's validation result, and how
+ * the grid was widened.
  *
  * Widening ("if the optimal value was found in the boundary, we further extend the boundary"):
  * the planner adds, per coordinate and side, up to `tune.widen` extension points beyond the base
@@ -21,7 +23,7 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { type Chosen, type ChosenValues, chosenValuesSchema, type Widening } from "./lib/chosen.ts";
 import { writeJson } from "../io/json.ts";
-import { amrAdversarySchema, lrRegsSchema } from "../config/profile.ts";
+import { amrAdversarySchema, ealsModelSchema, lrRegsSchema } from "../config/profile.ts";
 
 /** Input slots of a selection (the largest grid it can take). */
 export const MAX_GRID_RUNS = 64;
@@ -31,11 +33,20 @@ export function runSlot(k: number): string {
   return `run${String(k).padStart(2, "0")}`;
 }
 
-const summarySchema = z.object({
+/**
+ * What the selection reads of a tuning run's `train_summary.json`: the hyper-parameters it
+ * used (a BPR model's lr and regs, AMR's eps and lambda, or MF-eALS's c0 and reg) and its best
+ * evaluated epoch on validation (MF-eALS: its last sweep, the only one evaluated).
+ */
+export const summarySchema = z.object({
   phase: z.literal("tune"),
-  hyper: lrRegsSchema.extend({
+  hyper: z.object({
+    lr: lrRegsSchema.shape.lr.optional(),
+    regs: lrRegsSchema.shape.regs.optional(),
     eps: amrAdversarySchema.shape.eps.optional(),
     lambda: amrAdversarySchema.shape.lambda.optional(),
+    c0: ealsModelSchema.shape.c0.optional(),
+    reg: ealsModelSchema.shape.reg.optional(),
   }).passthrough(),
   best: z.object({
     epoch: z.number().int().min(0),
@@ -43,6 +54,30 @@ const summarySchema = z.object({
     ndcg10: z.number().nullable(),
   }),
 }).passthrough();
+
+/** A tuning run's summary as the selection reads it. */
+export type RunSummary = z.infer<typeof summarySchema>;
+
+/**
+ * The values a run's summary offers its final node: MF-eALS's c0 and reg (its sweep count
+ * stays the profile's), else the BPR model's lr and regs (AMR: eps and lambda) with `epochs`
+ * set to the best evaluated epoch.
+ *
+ * @throws Error (zod) when the summary has neither form
+ */
+export function chosenValues(s: RunSummary): ChosenValues {
+  const h = s.hyper;
+  const defined = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  if (h.c0 !== undefined) return chosenValuesSchema.parse({ c0: h.c0, reg: h.reg });
+  return chosenValuesSchema.parse(defined({
+    epochs: Math.max(1, s.best.epoch),
+    lr: h.lr,
+    regs: h.regs,
+    eps: h.eps,
+    lambda: h.lambda,
+  }));
+}
 
 /** Coordinates whose chosen value is the smallest or largest of at least two values tried. */
 export function edgeCoordinates(
@@ -217,13 +252,15 @@ export const stage = defineStage({
         throw new Error(`${runs[k].label}: ${path}: field "${i.path.join(".")}": ${i.message}`);
       }
       const s = parsed.data;
-      const values: ChosenValues = chosenValuesSchema.parse({
-        epochs: Math.max(1, s.best.epoch),
-        lr: s.hyper.lr,
-        regs: s.hyper.regs,
-        ...(s.hyper.eps === undefined ? {} : { eps: s.hyper.eps }),
-        ...(s.hyper.lambda === undefined ? {} : { lambda: s.hyper.lambda }),
-      });
+      let values: ChosenValues;
+      try {
+        values = chosenValues(s);
+      } catch (e) {
+        const i = e instanceof z.ZodError ? e.issues[0] : null;
+        throw new Error(
+          `${runs[k].label}: ${path}: field "hyper": ${i ? i.message : (e as Error).message}`,
+        );
+      }
       grid.push({
         label: runs[k].label,
         values,

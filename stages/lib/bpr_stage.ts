@@ -43,7 +43,7 @@ import { loadWeights, saveWeights, weightFile, type WeightName } from "../../io/
 import { bestCurveRow, curveCsv, type CurveRow } from "../../io/curve.ts";
 import { writeScores } from "./model_outputs.ts";
 import { writeJson } from "../../io/json.ts";
-import { overrideFieldSchema, readChosen } from "./chosen.ts";
+import { chosenOverrides, overrideFieldSchema } from "./chosen.ts";
 import { amrAdversarySchema, bprModelSchema, runSettingsSchema } from "../../config/profile.ts";
 
 /** Std of the truncated-normal initialisation of the weights a stage draws (authors: 0.01). */
@@ -65,8 +65,8 @@ export const bprParamsSchema = bprModelSchema.extend({
   ...runSettingsSchema.pick(BPR_RUN_FIELDS).shape,
   phase: phaseSchema.default("final"),
   initStd: initStdSchema,
-  /** Fields replaced by the `hyper` input (`-tuned` variants only). */
-  override: z.array(overrideFieldSchema).default([]),
+  /** Fields replaced by the `hyper` input (`-tuned` variants only; MF-eALS's are not here). */
+  override: z.array(overrideFieldSchema.exclude(["c0", "reg"])).default([]),
 }).strict();
 
 /** VBPR: plus the score form (the profile's `vbprForm`). */
@@ -143,16 +143,14 @@ async function resolveHyper(p: TrainParams, hyperPath: string | undefined): Prom
     lambda: p.lambda,
     source: p.source,
   };
-  if (p.override.length === 0) return out;
-  if (!hyperPath) throw new Error(`params.override is set but the stage has no "hyper" input`);
-  const chosen = await readChosen(hyperPath);
+  const chosen = await chosenOverrides(p.override, hyperPath);
+  if (!chosen) return out;
+  const v = chosen.values;
   for (const field of p.override) {
-    const v = chosen.values[field];
-    if (v === undefined) throw new Error(`${hyperPath}: values.${field} is missing (override)`);
-    if (field === "lr" || field === "regs") out[field] = [...(v as [number, number, number])];
-    else out[field] = v as number;
+    if (field === "lr" || field === "regs") out[field] = [...v[field]!];
+    else out[field] = v[field]!;
   }
-  out.source = `${chosen.source} (${p.override.join(", ")})`;
+  out.source = chosen.source;
   return out;
 }
 

@@ -7,19 +7,43 @@
  * @module
  */
 import { z } from "zod";
-import { amrAdversarySchema, lrRegsSchema } from "../../config/profile.ts";
+import { amrAdversarySchema, ealsModelSchema, lrRegsSchema } from "../../config/profile.ts";
 
-/** A field a training node may take from `chosen.json` (its params' `override`). */
-export const overrideFieldSchema = z.enum(["epochs", "lr", "regs", "eps", "lambda"]);
-
-/** Hyper-parameters a selection can fix. */
-export const chosenValuesSchema = z.object({
-  /** Best epoch by validation NDCG@10 (the final run trains this many epochs). */
-  epochs: z.number().int().min(1),
-  ...lrRegsSchema.shape,
+/**
+ * Every hyper-parameter a selection can fix: a BPR model's `epochs`, `lr`, `regs` (and AMR's
+ * `eps`, `lambda`), or MF-eALS's `c0` and `reg`. The one list of overridable fields.
+ */
+const chosenFields = z.object({
+  /** Best epoch by validation NDCG@10 (the final run trains this many epochs; BPR models). */
+  epochs: z.number().int().min(1).optional(),
+  lr: lrRegsSchema.shape.lr.optional(),
+  regs: lrRegsSchema.shape.regs.optional(),
   eps: amrAdversarySchema.shape.eps.optional(),
   lambda: amrAdversarySchema.shape.lambda.optional(),
+  /** MF-eALS's missing-data weight (its sweep count is not chosen: see stages/mf-eals.ts). */
+  c0: ealsModelSchema.shape.c0.optional(),
+  /** MF-eALS's L2 weight. */
+  reg: ealsModelSchema.shape.reg.optional(),
 }).strict();
+
+/** A field a training node may take from `chosen.json` (its params' `override`). */
+export const overrideFieldSchema = chosenFields.keyof();
+
+/**
+ * Hyper-parameters a selection fixed: `epochs`, `lr` and `regs` (plus `eps`, `lambda` for AMR)
+ * for a BPR-trained model, or `c0` and `reg` for MF-eALS.
+ */
+export const chosenValuesSchema = chosenFields.superRefine((v, ctx) => {
+  const bpr = v.epochs !== undefined && v.lr !== undefined && v.regs !== undefined;
+  const eals = v.c0 !== undefined && v.reg !== undefined;
+  if (bpr === eals) {
+    ctx.addIssue({
+      code: "custom",
+      message: "expected either epochs, lr and regs (a BPR-trained model) or c0 and reg " +
+        "(MF-eALS)",
+    });
+  }
+});
 
 /** Validation result of one grid point. */
 export const gridResultSchema = z.object({
@@ -82,6 +106,28 @@ export const chosenSchema = z.object({
   /** One plain sentence on the widening, e.g. "lr: still on the edge after widening by 2 steps". */
   wideningNote: z.string().default(""),
 }).strict();
+
+/**
+ * The values `override` names, read from the `chosen.json` at `hyperPath`, and the source a
+ * node using them records; null when `override` is empty.
+ *
+ * @throws Error when there is no `hyper` input or a named value is missing
+ */
+export async function chosenOverrides(
+  override: readonly OverrideField[],
+  hyperPath: string | undefined,
+): Promise<{ values: ChosenValues; source: string } | null> {
+  if (override.length === 0) return null;
+  if (!hyperPath) throw new Error(`params.override is set but the stage has no "hyper" input`);
+  const chosen = await readChosen(hyperPath);
+  const values: Record<string, unknown> = {};
+  for (const field of override) {
+    const v = chosen.values[field];
+    if (v === undefined) throw new Error(`${hyperPath}: values.${field} is missing (override)`);
+    values[field] = v;
+  }
+  return { values: values as ChosenValues, source: `${chosen.source} (${override.join(", ")})` };
+}
 
 /** Parsed `chosen.json`. */
 export type Chosen = z.infer<typeof chosenSchema>;

@@ -150,5 +150,10 @@ Deno.test("profiles: config show rows; a tuning profile marks tuned values as tu
     /^tuned choice \(select-amr\/chosen\.json; .*configs\/profiles\/paper\.json\)$/,
   );
   assert.match(paper.sources["models.vbpr.lr"], /^tuned choice \(select-vbpr/);
-  assert.equal(paper.sources["models.mf-eals.reg"], "configs/profiles/paper.json");
+  for (const f of ["c0", "reg"]) {
+    assert.match(paper.sources[`models.mf-eals.${f}`], /^tuned choice \(select-mf-eals\//, f);
+  }
+  // MF-eALS's sweep count and alpha are not tuned.
+  assert.equal(paper.sources["models.mf-eals.iterations"], "configs/profiles/paper.json");
+  assert.equal(paper.sources["models.mf-eals.alpha"], "configs/profiles/paper.json");
 });

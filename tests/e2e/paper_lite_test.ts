@@ -11,7 +11,7 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 interface Summary {
   epochs: number;
-  hyper: { lr: number[]; regs: number[]; eps?: number; lambda?: number };
+  hyper: { lr: number[]; regs: number[]; eps?: number; lambda?: number; c0?: number; reg?: number };
 }
 
 Deno.test({
@@ -58,8 +58,14 @@ Deno.test({
         for (const f of override) assert.deepEqual(used[f], chosen[f], `${node}: ${f}`);
         checked++;
       }
-      // Finals (4), tune retrains and AMR grids, vbpr-continued and every sweep run.
-      assert.ok(checked >= 4 + 2 + 10 + 1 + 14, `only ${checked} tuned nodes checked`);
+      // Finals (5), tune retrains and AMR grids, vbpr-continued and every sweep run.
+      assert.ok(checked >= 5 + 2 + 10 + 1 + 14, `only ${checked} tuned nodes checked`);
+      // The final MF-eALS trained with select-mf-eals's c0 and reg at the profile's sweeps.
+      assert.equal((await manifest("mf-eals")).inputs.hyper.node, "select-mf-eals");
+      const ealsChoice = await read("select-mf-eals", "chosen.json");
+      const eals: Summary = await read("mf-eals", "train_summary.json");
+      assert.deepEqual({ c0: eals.hyper.c0, reg: eals.hyper.reg }, ealsChoice.values);
+      assert.ok(ealsChoice.grid.length > 4, "the eALS grid ran");
       const amr: Summary = await read("amr", "train_summary.json");
       const control: Summary = await read("vbpr-continued", "train_summary.json");
       assert.equal(control.epochs, amr.epochs);

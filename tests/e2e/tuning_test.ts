@@ -37,12 +37,21 @@ Deno.test("tuning: grids, selections and final models wired through chosen.json"
         l2: [0, 0.0001],
         eps: [0.1, 1],
         lambda: [0.1, 1],
+        c0: [64, 512],
+        reg: [0, 0.01],
       },
     });
     const graph = buildGraph(planNodes(dataset, profile));
     const ids = graph.order.map((n) => n.id);
     for (
-      const id of ["select-mf-bpr", "select-duif", "select-vbpr", "select-amr-eps", "select-amr"]
+      const id of [
+        "select-mf-eals",
+        "select-mf-bpr",
+        "select-duif",
+        "select-vbpr",
+        "select-amr-eps",
+        "select-amr",
+      ]
     ) {
       assert.ok(ids.includes(id), id);
     }
@@ -82,6 +91,18 @@ Deno.test("tuning: grids, selections and final models wired through chosen.json"
     assert.equal(finalAmr.hyper.eps, amrChoice.values.eps);
     assert.equal(finalAmr.hyper.lambda, amrChoice.values.lambda);
     assert.ok(finalAmr.source.startsWith(`tune run ${amrChoice.best.label}`), finalAmr.source);
+
+    // MF-eALS: the final node trains with select-mf-eals's c0 and reg at the profile's sweeps,
+    // and its choice is the considered run with the best validation NDCG@10.
+    const eals = await readChosen(outputs["select-mf-eals"]["chosen.json"]);
+    const ealsBest = Math.max(...eals.grid.filter((g) => g.considered).map((g) => g.ndcg10));
+    assert.equal(eals.best.ndcg10, ealsBest);
+    assert.deepEqual(Object.keys(eals.values).sort(), ["c0", "reg"]);
+    const finalEals = JSON.parse(await Deno.readTextFile(outputs["mf-eals"]["train_summary.json"]));
+    assert.equal(graph.byId.get("mf-eals")!.stage.name, "mf-eals-tuned");
+    assert.deepEqual([finalEals.hyper.c0, finalEals.hyper.reg], [eals.values.c0, eals.values.reg]);
+    assert.equal(finalEals.epochs, profile.models["mf-eals"].iterations);
+    assert.ok(finalEals.source.startsWith(`tune run ${eals.best.label}`), finalEals.source);
     await Deno.stat(outputs.table2["table2.md"]);
   } finally {
     await Deno.remove(root, { recursive: true });

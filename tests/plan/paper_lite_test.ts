@@ -25,6 +25,7 @@ Deno.test("paper-lite: the paper's graph node for node, only budgets differ", ()
   assert.deepEqual(b.map(shape), a.map(shape));
   assert.deepEqual(lite.tune!.lr, paper.tune!.lr);
   assert.deepEqual(lite.tune!.l2, paper.tune!.l2);
+  assert.deepEqual([lite.tune!.c0, lite.tune!.reg], [paper.tune!.c0, paper.tune!.reg]);
   assert.deepEqual(lite.figures, { ...paper.figures, sweepEpochs: lite.figures.sweepEpochs });
   assert.ok(lite.tune!.epochs < 10 && lite.models.amr.epochs < 10);
 });
@@ -52,4 +53,45 @@ Deno.test("tuned: every node downstream of AMR's selection reads its chosen.json
   assert.equal(sweep.inputs.train00.node, sweep.inputs.run00.node.replace(/^eval-/, ""));
   // Final baselines take their own selections.
   for (const m of ["mf-bpr", "duif", "vbpr"]) assert.equal(fromSelect(m), `select-${m}`);
+});
+
+Deno.test("tuned: MF-eALS's c0 x reg grid (widened) runs in phase tune; the final mf-eals reads select-mf-eals", () => {
+  const nodes = planNodes(dataset, lite);
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const tune = lite.tune!;
+  const grid = nodes.filter((n) => n.id.startsWith("tune-mf-eals@"));
+  // Base grid, then one widening step per side: c0 below and above, reg above (none below 0).
+  const widened = 2 * tune.reg.length + (tune.reg.includes(0) ? 1 : 2) * tune.c0.length;
+  assert.equal(grid.length, tune.c0.length * tune.reg.length + widened);
+  for (const c0 of tune.c0) {
+    for (const reg of tune.reg) {
+      assert.ok(byId.has(`tune-mf-eals@c0=${c0},reg=${reg}`), `${c0} ${reg}`);
+    }
+  }
+  for (const n of grid) {
+    const p = n.stage.params.parse(n.params) as Record<string, unknown>;
+    assert.equal(n.stage.name, "mf-eals", n.id);
+    assert.equal(p.phase, "tune", n.id);
+    assert.equal(n.inputs.target.output, "validation.npy", n.id);
+    assert.equal(n.inputs.negatives.output, "validation_negatives.npy", n.id);
+    assert.equal(n.id, `tune-mf-eals@c0=${p.c0},reg=${p.reg}`);
+    assert.equal(p.iterations, lite.models["mf-eals"].iterations, n.id);
+  }
+  const select = byId.get("select-mf-eals")!;
+  assert.equal(select.stage.name, "tune-select");
+  const runs = (select.params as { runs: { label: string }[] }).runs.map((r) => r.label);
+  assert.deepEqual(runs, grid.map((n) => n.id));
+  for (const [slot, ref] of Object.entries(select.inputs)) {
+    assert.ok(runs.includes(ref.node) && ref.output === "train_summary.json", slot);
+  }
+  const final = byId.get("mf-eals")!;
+  assert.equal(final.stage.name, "mf-eals-tuned");
+  assert.deepEqual(final.inputs.hyper, { node: "select-mf-eals", output: "chosen.json" });
+  assert.deepEqual((final.params as { override: string[] }).override, ["c0", "reg"]);
+  assert.equal(final.inputs.target.output, "test.npy");
+  // Without tune, MF-eALS keeps its static settings and reads no selection.
+  const plain = planNodes(dataset, { ...lite, tune: null }).find((n) => n.id === "mf-eals")!;
+  assert.equal(plain.stage.name, "mf-eals");
+  assert.equal(plain.inputs.hyper, undefined);
+  assert.ok(!("override" in (plain.params as object)));
 });
