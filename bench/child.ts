@@ -41,6 +41,7 @@ export const EPOCH_RUNS: {
   path?: AdversaryPath;
 }[] = [
   { label: "mf-bpr", model: "mf-bpr" },
+  { label: "duif", model: "duif" },
   { label: "vbpr", model: "vbpr" },
   { label: "amr", model: "amr", adversary: { kind: "grad", eps: 0.1, lambda: 1 } },
   {

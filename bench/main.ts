@@ -1,8 +1,10 @@
 /**
- * `deno task bench [--quick] [--threads N] [--reps R]`: performance figures of this machine.
+ * `deno task bench [--quick] [--scale pinterest|amazon] [--threads N] [--reps R] [--no-data]`:
+ * performance figures of this machine.
  *
  * Runs bench/child.ts per thread count (1 and N, default N = the cores) and scale (Pinterest,
- * two alternating rounds; plus Amazon, one round, unless `--quick`), times a no-op `reproduce` of the smoke profile in a
+ * two alternating rounds; plus Amazon, one round, unless `--quick`; `--scale` times one scale
+ * only, and the estimate reads each scale from the latest file that timed it), times a no-op `reproduce` of the smoke profile in a
  * temporary artifacts root, hashes a big file with pipeline/hash.ts, and in full mode builds the
  * `synthetic-amazon` data stages in a temporary root (several GB, a few minutes). Writes
  * `artifacts/bench/<date>.json` and `.md` (a table of median, min and max of each figure with its
@@ -12,6 +14,7 @@
  */
 import { join } from "node:path";
 import { hashFile } from "../pipeline/hash.ts";
+import { SCALES } from "../config/bench_scales.ts";
 import { parseThreads, requestedThreads, THREADS_ENV } from "../models/threads.ts";
 import type { ChildReport } from "./child.ts";
 import { type Figure, markdownTable, single, type Stat, stat, targetMet } from "./report.ts";
@@ -20,6 +23,7 @@ const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
 interface Options {
   quick: boolean;
+  scales: string[];
   threads: number;
   reps: number;
   data: boolean;
@@ -32,8 +36,13 @@ function parseArgs(args: string[]): Options {
   };
   const quick = args.includes("--quick");
   const t = get("threads");
+  const scale = get("scale");
+  if (scale !== undefined && !(scale in SCALES)) {
+    throw new Error(`--scale: expected one of ${Object.keys(SCALES).join(", ")}, got "${scale}"`);
+  }
   return {
     quick,
+    scales: scale !== undefined ? [scale] : quick ? ["pinterest"] : ["pinterest", "amazon"],
     threads: t !== undefined ? parseThreads(t, "--threads") : requestedThreads(),
     reps: Number(get("reps") ?? (quick ? 3 : 4)),
     data: !quick && !args.includes("--no-data"),
@@ -269,7 +278,7 @@ async function main(): Promise<void> {
   const children: ChildReport[] = [];
   const notes: string[] = [];
   try {
-    for (const scale of o.quick ? ["pinterest"] : ["pinterest", "amazon"]) {
+    for (const scale of o.scales) {
       // Rounds alternate the thread counts so a busy spell of the machine hits both alike.
       const rounds = scale === "amazon" ? 1 : 2;
       const a = join(tmp, `${scale}-1.f32`);
@@ -326,7 +335,13 @@ async function main(): Promise<void> {
   info.loadAvgEnd = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
   const stamp = started.toISOString().replace(/:/g, "-").replace(/\..*$/, "");
   const header = [
-    `Bench ${o.quick ? "(quick: Pinterest scale only)" : "(full)"} of ${started.toISOString()}, ` +
+    `Bench ${
+      o.quick
+        ? "(quick: Pinterest scale only)"
+        : o.scales.length === 1
+        ? `(${o.scales[0]} scale only)`
+        : "(full)"
+    } of ${started.toISOString()}, ` +
     `${((ended.getTime() - started.getTime()) / 1000).toFixed(0)} s; ` +
     `machine: ${info.cpu}, ${info.cores} cores, ${info.memGB} GB; Deno ${info.deno}; ` +
     `load average ${info.loadAvgStart} at start, ${info.loadAvgEnd} at end.`,

@@ -5,9 +5,12 @@
  * - Training nodes (params with `epochs`): `epochs x seconds per epoch + overhead`. The epoch
  *   cost of a model comes from earlier runs on the same dataset (the `meanEpochMs` of their
  *   manifests' summaries; overhead = the rest of their duration: set-up and evaluations), else
- *   from the latest `deno task bench` (`artifacts/bench/*.json`, the 1-thread child of the
- *   bench scale closest to the dataset in items; no overhead known then).
- * - Other nodes: the median duration of earlier runs of the same stage on the same dataset.
+ *   from the `deno task bench` files (`artifacts/bench/*.json`): the 1-thread child of the bench
+ *   scale closest to the dataset in items, from the latest file that timed that scale; the
+ *   overhead is then the node's evaluations (at epoch 0, every `evalEvery` epochs and at the
+ *   last, as stages/lib/bpr_stage.ts evaluates) x the bench's full evaluation at that scale.
+ * - Other nodes: the median duration of earlier runs of the same stage on the same dataset;
+ *   without one, an `evaluate` node costs the bench's full evaluation.
  * - "Same dataset": the entry descends from a root entry (a node without inputs) whose stage
  *   and params equal one of the target's roots.
  * - Anything else is unknown, and the estimate says so.
@@ -34,9 +37,18 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** The model a training stage trains (`amr-tuned`, `vbpr-continued` train `amr`, `vbpr`). */
+/**
+ * The model a training stage trains (`amr-tuned`, `vbpr-continued`, `vbpr-continued-tuned`
+ * train `amr`, `vbpr`, `vbpr`).
+ */
 export function modelOf(stage: string): string {
-  return stage.replace(/-(tuned|continued)$/, "");
+  return stage.replace(/-tuned$/, "").replace(/-continued$/, "");
+}
+
+/** Evaluations of a training run (epoch 0, every `evalEvery` epochs, the last epoch). */
+export function evaluationsOf(epochs: number, evalEvery: number): number {
+  if (!(evalEvery > 0)) return 1;
+  return 1 + Math.floor(epochs / evalEvery) + (epochs % evalEvery === 0 ? 0 : 1);
 }
 
 /** Manifests of the store descending from one of the target's roots. */
@@ -67,12 +79,28 @@ async function sameDataset(target: Target, store: Store): Promise<Manifest[]> {
   return [...all.values()].filter((m) => ours(m.key));
 }
 
-/** Epoch costs by model from the latest bench file, for the scale nearest `items`. */
-async function benchEpochs(
-  artifactsRoot: string,
-  items: number | null,
-): Promise<Map<string, EpochCost>> {
-  const out = new Map<string, EpochCost>();
+/** What the bench files say about the scale nearest a dataset (1 thread). */
+interface BenchCosts {
+  /** Per-epoch seconds by model label. */
+  epochs: Map<string, EpochCost>;
+  /** Seconds of one full evaluation (every user, 1,000 candidates), or null. */
+  evaluation: { seconds: number; source: string } | null;
+}
+
+interface BenchChild {
+  scale: string;
+  threads: number;
+  epochS: Record<string, number[]>;
+  evalS?: number[];
+}
+
+/**
+ * Costs from the bench files: the scale nearest `items` among every file's 1-thread children,
+ * then the latest file that timed that scale (a `--scale amazon` bench does not hide an earlier
+ * Pinterest one).
+ */
+async function benchCosts(artifactsRoot: string, items: number | null): Promise<BenchCosts> {
+  const out: BenchCosts = { epochs: new Map(), evaluation: null };
   const dir = join(artifactsRoot, "bench");
   let files: string[] = [];
   try {
@@ -81,30 +109,31 @@ async function benchEpochs(
   } catch {
     return out;
   }
-  const latest = files.at(-1);
-  if (!latest || items === null) return out;
-  const bench = JSON.parse(await Deno.readTextFile(join(dir, latest))) as {
-    children?: { scale: string; threads: number; epochS: Record<string, number[]> }[];
-    scales?: Record<string, { items: number }>;
-  };
-  const children = (bench.children ?? []).filter((c) => c.threads === 1);
-  let best: string | null = null;
-  for (const c of children) {
-    const s = SCALES[c.scale as keyof typeof SCALES];
-    if (!s) continue;
-    const d = Math.abs(Math.log(s.items / items));
-    const b = best ? SCALES[best as keyof typeof SCALES] : null;
-    if (!b || d < Math.abs(Math.log(b.items / items))) best = c.scale;
+  if (items === null) return out;
+  const byScale = new Map<string, { file: string; children: BenchChild[] }>();
+  for (const file of files) {
+    const bench = JSON.parse(await Deno.readTextFile(join(dir, file))) as {
+      children?: BenchChild[];
+    };
+    const ones = (bench.children ?? []).filter((c) => c.threads === 1);
+    for (const scale of new Set(ones.map((c) => c.scale))) {
+      if (!(scale in SCALES)) continue;
+      byScale.set(scale, { file, children: ones.filter((c) => c.scale === scale) });
+    }
   }
-  const child = children.find((c) => c.scale === best);
-  for (const [label, xs] of Object.entries(child?.epochS ?? {})) {
-    if (xs.length === 0) continue;
-    out.set(label, {
-      perEpoch: median(xs),
-      overhead: null,
-      source: `bench ${latest.replace(/\.json$/, "")}, ${best} scale, 1 thread`,
-    });
+  const distance = (scale: string) =>
+    Math.abs(Math.log(SCALES[scale as keyof typeof SCALES].items / items));
+  const best = [...byScale.keys()].sort((a, b) => distance(a) - distance(b))[0];
+  if (best === undefined) return out;
+  const { file, children } = byScale.get(best)!;
+  const source = `bench ${file.replace(/\.json$/, "")}, ${best} scale, 1 thread`;
+  const labels = new Set(children.flatMap((c) => Object.keys(c.epochS)));
+  for (const label of labels) {
+    const xs = children.flatMap((c) => c.epochS[label] ?? []);
+    if (xs.length) out.epochs.set(label, { perEpoch: median(xs), overhead: null, source });
   }
+  const evals = children.flatMap((c) => c.evalS ?? []);
+  if (evals.length) out.evaluation = { seconds: median(evals), source };
   return out;
 }
 
@@ -138,22 +167,33 @@ export async function costModel(
       source: `earlier runs (${g.per.length})`,
     });
   }
-  const bench = await benchEpochs(opts.artifactsRoot, opts.items);
+  const bench = await benchCosts(opts.artifactsRoot, opts.items);
 
   return (node: GraphNode): NodeCost => {
-    const p = (node.params ?? {}) as { epochs?: unknown };
+    const p = (node.params ?? {}) as { epochs?: unknown; evalEvery?: unknown };
     const model = modelOf(node.stage.name);
-    const e = measured.get(model) ?? bench.get(model);
+    const e = measured.get(model) ?? bench.epochs.get(model);
     if (typeof p.epochs === "number" && e) {
+      let overhead = e.overhead;
+      let what = overhead !== null ? ` + ${overhead.toFixed(1)} s` : "";
+      if (overhead === null && bench.evaluation && typeof p.evalEvery === "number") {
+        const n = evaluationsOf(p.epochs, p.evalEvery);
+        overhead = n * bench.evaluation.seconds;
+        what = ` + ${n} evaluations x ${bench.evaluation.seconds.toFixed(2)} s`;
+      }
       return {
-        seconds: p.epochs * e.perEpoch + (e.overhead ?? 0),
-        source: `epochs x ${(e.perEpoch * 1000).toFixed(0)} ms/epoch${
-          e.overhead !== null ? ` + ${e.overhead.toFixed(1)} s` : ""
-        }, ${e.source}`,
+        seconds: p.epochs * e.perEpoch + (overhead ?? 0),
+        source: `epochs x ${(e.perEpoch * 1000).toFixed(0)} ms/epoch${what}, ${e.source}`,
       };
     }
     const d = durations.get(node.stage.name);
     if (d?.length) return { seconds: median(d), source: `earlier runs (${d.length})` };
+    if (node.stage.name === "evaluate" && bench.evaluation) {
+      return {
+        seconds: bench.evaluation.seconds,
+        source: `one full evaluation, ${bench.evaluation.source}`,
+      };
+    }
     return { seconds: null, source: "no measurement" };
   };
 }

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { z } from "zod";
-import { costModel } from "../../plan/cost.ts";
+import { costModel, evaluationsOf, modelOf } from "../../plan/cost.ts";
 import type { GraphNode } from "../../pipeline/dag.ts";
 import type { Manifest } from "../../pipeline/manifest.ts";
 import type { NodeSpec } from "../../pipeline/graph.ts";
@@ -105,4 +105,54 @@ Deno.test("cost model: earlier runs on the same dataset, else bench, else unknow
   assert.equal(price(n("duif", { epochs: 5 })).seconds, null);
   const big = await costModel(target, store, { artifactsRoot: root, items: 600_000 });
   assert.equal(big(n("amr", { epochs: 2 })).seconds, 40, "amazon scale is nearer");
+});
+
+Deno.test("cost model: stage variants map to their model", () => {
+  assert.equal(modelOf("vbpr-continued-tuned"), "vbpr");
+  assert.equal(modelOf("vbpr-continued"), "vbpr");
+  assert.equal(modelOf("amr-tuned"), "amr");
+  assert.equal(modelOf("mf-eals"), "mf-eals");
+});
+
+Deno.test("cost model: evaluations at epoch 0, every evalEvery and the last epoch", () => {
+  assert.equal(evaluationsOf(2000, 50), 41);
+  assert.equal(evaluationsOf(10, 4), 4); // 0, 4, 8, 10
+  assert.equal(evaluationsOf(0, 5), 1);
+});
+
+Deno.test("cost model: bench evaluation cost, latest file per scale", async () => {
+  const root = await Deno.makeTempDir({ prefix: "amr-cost-" });
+  const store = new Store(root);
+  await Deno.mkdir(join(root, "bench"));
+  const bench = (name: string, children: unknown[]) =>
+    Deno.writeTextFile(join(root, "bench", name), JSON.stringify({ children }));
+  await bench("2026-01-01.json", [
+    { scale: "pinterest", threads: 1, epochS: { vbpr: [0.5] }, evalS: [2, 4, 3] },
+    { scale: "amazon", threads: 1, epochS: { vbpr: [20] }, evalS: [100] },
+  ]);
+  // A later Amazon-only bench replaces the Amazon figures, not the Pinterest ones.
+  await bench("2026-02-01.json", [
+    { scale: "amazon", threads: 1, epochS: { vbpr: [30], duif: [25] }, evalS: [90] },
+  ]);
+  const target = { name: "t", nodes: [], resultsDir: "", meta: {} };
+  const n = (stage: string, params: unknown): GraphNode => ({
+    id: stage,
+    stage: st(stage),
+    params,
+    inputs: {},
+    seed: 1,
+    upstream: [],
+  });
+  const small = await costModel(target, store, { artifactsRoot: root, items: 5000 });
+  const v = small(n("vbpr-continued-tuned", { epochs: 100, evalEvery: 50 }));
+  assert.equal(v.seconds, 100 * 0.5 + 3 * 3); // median evaluation 3 s, at epochs 0, 50, 100
+  assert.match(v.source, /3 evaluations x 3\.00 s, bench 2026-01-01, pinterest scale/);
+  assert.deepEqual(small(n("evaluate", {})), {
+    seconds: 3,
+    source: "one full evaluation, bench 2026-01-01, pinterest scale, 1 thread",
+  });
+  assert.equal(small(n("duif", { epochs: 5 })).seconds, null, "no DUIF at Pinterest scale");
+  const big = await costModel(target, store, { artifactsRoot: root, items: 300_000 });
+  assert.equal(big(n("vbpr", { epochs: 2, evalEvery: 1 })).seconds, 2 * 30 + 3 * 90);
+  assert.equal(big(n("duif", { epochs: 2 })).seconds, 50);
 });
