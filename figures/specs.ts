@@ -10,6 +10,21 @@
  */
 
 import type { TopLevelSpec } from "vega-lite";
+import {
+  extentOf,
+  type FigureOptions,
+  header,
+  type Json,
+  logScale,
+  METRICS,
+  modelColor,
+  referenceLine,
+  size,
+  sweepAxis,
+  uniqueModels,
+} from "./parts.ts";
+
+export type { FigureOptions };
 
 /** One evaluation of a training curve (Figure 3). */
 export interface CurvePoint {
@@ -57,91 +72,6 @@ export interface EpsPoint extends MetricLevel {
 export interface LambdaPoint extends MetricLevel {
   /** Weight lambda of the adversarial loss in training. */
   readonly lambda: number;
-}
-
-/** Options shared by the figure builders. */
-export interface FigureOptions {
-  /** Dataset name, shown in the subtitle (e.g. "pinterest"). */
-  readonly dataset?: string;
-  /** Replaces the default title. */
-  readonly title?: string;
-  /** Width of one panel in pixels (default 280). */
-  readonly panelWidth?: number;
-  /** Height of one panel in pixels (default 200). */
-  readonly panelHeight?: number;
-}
-
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
-
-const METRICS: { field: "hr10" | "ndcg10"; title: string }[] = [
-  { field: "hr10", title: "HR@10" },
-  { field: "ndcg10", title: "NDCG@10" },
-];
-
-type Json = Record<string, unknown>;
-
-/** Vega's default category colours, so a model keeps its colour across panels. */
-const PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2"];
-
-function header(defaultTitle: string, opts: FigureOptions): Json {
-  const text = opts.title ?? defaultTitle;
-  return {
-    $schema: SCHEMA,
-    title: opts.dataset === undefined
-      ? { text, anchor: "middle" }
-      : { text, subtitle: `dataset: ${opts.dataset}`, anchor: "middle" },
-  };
-}
-
-function size(opts: FigureOptions): Json {
-  return { width: opts.panelWidth ?? 280, height: opts.panelHeight ?? 200 };
-}
-
-/** A log axis when every value is positive, else symlog (so a zero still shows). */
-function logScale(values: number[]): Json {
-  return values.every((v) => v > 0) ? { type: "log" } : { type: "symlog", constant: 0.01 };
-}
-
-/** Axis ticks at the swept values themselves (few, and log ticks mislead on symlog). */
-function sweepAxis(values: number[]): Json {
-  const ticks = [...new Set(values)].sort((a, b) => a - b);
-  return ticks.length > 0 && ticks.length <= 12 ? { values: ticks, format: "~r" } : {};
-}
-
-/** [min, max] by a loop (spreading ~10^5 values into Math.min overflows the stack); [0, 1] when empty. */
-/** A dashed horizontal reference line at `level` with its label at the left edge. */
-function referenceLine(label: string, level: number) {
-  return [
-    {
-      data: { values: [{ level }] },
-      mark: { type: "rule", strokeDash: [6, 4], color: "#555" },
-      encoding: { y: { field: "level", type: "quantitative" } },
-    },
-    {
-      data: { values: [{ label, level }] },
-      mark: { type: "text", align: "left", dx: 4, dy: -6, color: "#555" },
-      encoding: {
-        x: { value: 0 },
-        y: { field: "level", type: "quantitative" },
-        text: { field: "label" },
-      },
-    },
-  ] as const;
-}
-
-function extentOf(values: number[]): [number, number] {
-  if (values.length === 0) return [0, 1];
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
-}
-
-function uniqueModels(rows: readonly { model: string }[]): string[] {
-  return [...new Set(rows.map((r) => r.model))];
 }
 
 /**
@@ -244,10 +174,8 @@ export function figure5Spec(
   const [lo, hi] = extentOf(rankChanges.map((r) => r.change));
   const extent = [lo, Math.max(hi, lo + 1)];
   const models = uniqueModels(rankChanges);
-  // Colours by sorted name, as Vega's ordinal colour scale does in Figure 3.
-  const sorted = [...models].sort();
   const rows = models.map((model) => {
-    const color = PALETTE[sorted.indexOf(model) % PALETTE.length];
+    const color = modelColor(model, models);
     return {
       title: model,
       transform: [{ filter: { field: "model", equal: model } }],
@@ -398,4 +326,25 @@ export function figureSpec(
     case "figure7":
       return data.figure7 && figure7Spec(data.figure7.points, opts);
   }
+}
+
+/** The run settings some titles name. */
+export interface TitleSettings {
+  /** Epochs between two evaluations of a training curve (Figure 3). */
+  readonly evalEvery: number;
+  /** Radius of the perturbation behind the rank changes (Figure 5). */
+  readonly rankEps: number;
+}
+
+/**
+ * The titles that depend on the run's settings (the default titles name the paper's), for
+ * Figures 3 and 5; the other figures keep their default titles.
+ *
+ * @param run the run's evaluation interval and Figure 5 radius
+ */
+export function runTitles(run: TitleSettings): Partial<Record<FigureId, string>> {
+  return {
+    figure3: `Fig. 3: Testing performance of VBPR and AMR per ${run.evalEvery} epochs`,
+    figure5: `Fig. 5: Rank change of the test item under perturbation (ε = ${run.rankEps})`,
+  };
 }

@@ -10,7 +10,7 @@ import { dataNodes } from "./data.ts";
 import { modelNodes } from "./models.ts";
 import { tuneNodes } from "./tune.ts";
 import { figureNodes, type RunRequest } from "./outputs.ts";
-import { replicate, seedsNode } from "./seeds.ts";
+import { plotSeedsNode, replicate, seedsNode } from "./seeds.ts";
 
 /** Options of {@link planNodes}. */
 export interface PlanOptions {
@@ -49,6 +49,11 @@ export function planNodes(
     rootSeeds.push(profile.seed + s);
     nodes.push(...replicate(finals({ ...profile, seed: profile.seed + s }), s));
   }
-  if (seeds > 1) nodes.push(seedsNode(dataset.name, rootSeeds, profile.seed));
+  if (seeds > 1) {
+    nodes.push(
+      seedsNode(dataset.name, rootSeeds, profile.seed),
+      plotSeedsNode(dataset.name, rootSeeds, profile),
+    );
+  }
   return nodes;
 }

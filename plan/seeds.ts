@@ -5,11 +5,21 @@
  * seed `profile.seed + s`. Replicate 0 keeps its ids and published paths, so a one-seed run
  * is the plain run; replicate s > 0 gets ids `<id>#seed=<s>` and publishes under
  * `seeds/<s>/`. A `seeds` node combines every replicate (`stages/seeds.ts`), published to
- * `tables/table2_seeds.*`, `tables/table3_seeds.*`, `claims_seeds.*`, `metrics_seeds.json`.
+ * `tables/table2_seeds.*`, `tables/table3_seeds.*`, `claims_seeds.*`, `metrics_seeds.json`; a
+ * `plot-seeds` node draws Figures 3-7 across seeds from every replicate's `plot` data
+ * (`stages/plot-seeds.ts`), published to `figures/seeds/`, `data/figures_seeds.json` and
+ * `figures_seeds.md`.
  */
 import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
+import { pickFields, type Profile } from "../config/profile.ts";
 import { nodeSeed } from "./data.ts";
 import { MAX_SEEDS, SEED_FILES, seedSlot, stage as seedsStage } from "../stages/seeds.ts";
+import {
+  FIGURE_DATA_SLOT,
+  SEEDS_FIGURE_DIR,
+  stage as plotSeedsStage,
+} from "../stages/plot-seeds.ts";
+import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS } from "../stages/plot.ts";
 
 /** Id of node `id` in replicate `s` (replicate 0 keeps the id). */
 export function seedNodeId(id: string, s: number): string {
@@ -91,5 +101,48 @@ export function seedsNode(
       "claims_seeds.md": "claims_seeds.md",
       "metrics_seeds.json": "metrics_seeds.json",
     },
+  };
+}
+
+/**
+ * The `plot-seeds` node over replicates 0..n-1: Figures 3-7 across seeds from each replicate's
+ * `plot` data, with the run's figure settings.
+ *
+ * @param dataset dataset name
+ * @param rootSeeds root seed of each replicate (at least two)
+ * @param profile the profile (its seed, `evalEvery` and `figures.rankEps`)
+ */
+export function plotSeedsNode(
+  dataset: string,
+  rootSeeds: readonly number[],
+  profile: Profile,
+): NodeSpec {
+  if (rootSeeds.length > MAX_SEEDS) {
+    throw new Error(`--seeds: at most ${MAX_SEEDS} seeds, got ${rootSeeds.length}`);
+  }
+  const inputs: Record<string, InputRef> = {};
+  for (let k = 0; k < MAX_SEEDS; k++) {
+    inputs[seedSlot(FIGURE_DATA_SLOT, k)] = {
+      node: seedNodeId("plot", k < rootSeeds.length ? k : 0),
+      output: "figures/figure_data.json",
+    };
+  }
+  return {
+    id: "plot-seeds",
+    stage: plotSeedsStage,
+    params: {
+      dataset,
+      seeds: [...rootSeeds],
+      ...pickFields(profile, PLOT_RUN_FIELDS),
+      ...pickFields(profile.figures, PLOT_FIGURE_FIELDS),
+    },
+    inputs,
+    seed: nodeSeed(profile.seed, "plot-seeds"),
+    publish: Object.fromEntries(
+      plotSeedsStage.outputs.map((o) => [
+        o,
+        o === `${SEEDS_FIGURE_DIR}/figure_data.json` ? "data/figures_seeds.json" : o,
+      ]),
+    ),
   };
 }

@@ -85,9 +85,12 @@ export interface Table2Seeds {
   readonly warm?: Table2SeedsPart;
 }
 
+/** What {@link seedStat}'s `lo` and `hi` are, as printed with tables and figures. */
+export const SEED_INTERVAL = "95% Student-t interval over seeds (n - 1 df)";
+
 /** The combination rule, as printed with the tables. */
 export const SEEDS_RULE = "Each cell: mean over seeds of the per-seed mean over test users, " +
-  "with a 95% Student-t interval over seeds (n - 1 df) and the per-seed values; users are not " +
+  `with a ${SEED_INTERVAL} and the per-seed values; users are not ` +
   "pooled across seeds. Stars (paired t-test over users, p < 0.05, against every baseline) " +
   "are per seed; the table says in how many seeds a cell was starred.";
 

@@ -1,6 +1,6 @@
 /**
  * Stage `plot`: the paper's Figures 3-7 as Vega-Lite specs (kept as `figures/figureN.vl.json`),
- * rendered offline to `figures/figureN.svg` and `figures/figureN.png` (`lib/figures/`), plus
+ * rendered offline to `figures/figureN.svg` and `figures/figureN.png` (`lib/figure_files.ts`), plus
  * `figures/figure_data.json`, the plotted data in one file (the report reads it).
  *
  * - Figure 3: test HR@10 / NDCG@10 every `evalEvery` epochs of AMR (`amr_curve`) and of VBPR
@@ -16,8 +16,8 @@ import { defineStage } from "../pipeline/stage.ts";
 import { readNpy } from "../io/npy.ts";
 import { parseCurveCsv } from "../io/curve.ts";
 import { writeJson } from "../io/json.ts";
-import { FIGURE_IDS, type FigureData, figureSpec } from "../figures/specs.ts";
-import { renderSpec } from "../figures/render.ts";
+import { FIGURE_IDS, type FigureData, figureSpec, runTitles } from "../figures/specs.ts";
+import { figureFiles, writeFigures } from "./lib/figure_files.ts";
 import {
   curvePoints,
   epsPoints,
@@ -29,9 +29,7 @@ import {
 
 /** Output files of the plot stage. */
 export const PLOT_OUTPUTS: readonly string[] = [
-  ...FIGURE_IDS.flatMap((
-    id,
-  ) => [`figures/${id}.vl.json`, `figures/${id}.svg`, `figures/${id}.png`]),
+  ...FIGURE_IDS.flatMap((id) => figureFiles("figures", id)),
   "figures/figure_data.json",
 ];
 
@@ -103,22 +101,17 @@ export const stage = defineStage({
       },
     };
     await writeJson(`${ctx.outDir}/figures/figure_data.json`, data);
-    const titles: Partial<Record<string, string>> = {
-      figure3: `Fig. 3: Testing performance of VBPR and AMR per ${p.evalEvery} epochs`,
-      figure5: `Fig. 5: Rank change of the test item under perturbation (ε = ${p.rankEps})`,
-    };
-    ctx.progress.start(FIGURE_IDS.length, "plot");
-    const sizes: Record<string, number> = {};
-    for (const [k, id] of FIGURE_IDS.entries()) {
-      const spec = figureSpec(id, data, { dataset: p.dataset, title: titles[id] })!;
-      await writeJson(`${ctx.outDir}/figures/${id}.vl.json`, spec);
-      const { svg, png } = await renderSpec(spec, { scale: p.pngScale });
-      await Deno.writeTextFile(`${ctx.outDir}/figures/${id}.svg`, svg);
-      await Deno.writeFile(`${ctx.outDir}/figures/${id}.png`, png);
-      sizes[id] = png.length;
-      ctx.progress.update(k + 1);
-    }
-    ctx.progress.stop();
+    const titles = runTitles(p);
+    const sizes = await writeFigures(ctx.outDir, {
+      specs: FIGURE_IDS.map((id) => [
+        id,
+        figureSpec(id, data, { dataset: p.dataset, title: titles[id] })!,
+      ]),
+      dir: "figures",
+      pngScale: p.pngScale,
+      progress: ctx.progress,
+      label: "plot",
+    });
     return { figures: FIGURE_IDS.length, pngBytes: sizes };
   },
 });

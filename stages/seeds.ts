@@ -8,7 +8,8 @@
  * seed's `table2.json`, `table3.json`, report `metrics.json` and `claims.json`. The engine wires
  * a fixed set of input names, so slots beyond the seeds repeat seed 0; they are never read.
  * Outputs: `table2_seeds.{json,md}`, `table3_seeds.{json,md}`, `claims_seeds.{json,md}`,
- * `metrics_seeds.json` (`{ seeds, metrics: { name: [value per seed] } }`).
+ * `metrics_seeds.json` (`{ seeds, metrics: { name: [value per seed] } }`). The Markdown pages
+ * point to the figures across seeds (`figures_seeds.md`, stage `plot-seeds`).
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
@@ -26,13 +27,9 @@ import {
   type Table2SeedsPart,
 } from "../report/seeds.ts";
 
-/** Seed slots of the stage (the most seeds a run takes). */
-export const MAX_SEEDS = 10;
+import { MAX_SEEDS, SEEDS_FIGURE_PAGE, seedSlot, seedSlots } from "./lib/across_seeds.ts";
 
-/** Input name of `what` (`table2`, `table3`, `metrics`, `claims`) for seed slot `k`. */
-export function seedSlot(what: string, k: number): string {
-  return `${what}_${String(k).padStart(2, "0")}`;
-}
+export { MAX_SEEDS, seedSlot };
 
 /** The per-seed files the stage reads, by slot prefix. */
 export const SEED_FILES = ["table2", "table3", "metrics", "claims"] as const;
@@ -55,6 +52,11 @@ function table2Markdown(t: Table2SeedsPart, seeds: number): string {
   });
 }
 
+/** The pointer to the figures across seeds, from a page `up` below the run's top folder. */
+function figuresLine(up: string): string {
+  return `Figures 3-7 across seeds, with the spread: [${SEEDS_FIGURE_PAGE}](${up}${SEEDS_FIGURE_PAGE}).`;
+}
+
 /** The seeds stage. */
 export const stage = defineStage({
   name: "seeds",
@@ -65,7 +67,7 @@ export const stage = defineStage({
     /** Root seed of each replicate, in slot order. */
     seeds: z.array(z.number().int().min(0)).min(1).max(MAX_SEEDS),
   }).strict(),
-  inputs: SEED_FILES.flatMap((f) => Array.from({ length: MAX_SEEDS }, (_, k) => seedSlot(f, k))),
+  inputs: SEED_FILES.flatMap(seedSlots),
   outputs: [
     "table2_seeds.json",
     "table2_seeds.md",
@@ -93,6 +95,8 @@ export const stage = defineStage({
       `# Table 2 over ${seeds.length} seeds (${seeds.join(", ")}), ${ctx.params.dataset}`,
       "",
       SEEDS_RULE,
+      "",
+      figuresLine("../"),
       "",
       "## All test users",
       "",
@@ -126,6 +130,7 @@ export const stage = defineStage({
     await Deno.writeTextFile(
       `${out}/table3_seeds.md`,
       `# Table 3 over ${seeds.length} seeds: relative NDCG@10 change, mean [95% interval]\n\n` +
+        `${figuresLine("../")}\n\n` +
         toMarkdown({
           header: ["Model", ...eps.map((e) => `ε = ${e}`)],
           rows: [["VBPR", ...t3.vbpr.map(pct)], ["AMR", ...t3.amr.map(pct)]],
@@ -139,7 +144,7 @@ export const stage = defineStage({
       `${out}/claims_seeds.md`,
       `# Claims over ${seeds.length} seeds\n\nAcross seeds: holds when every seed holds, fails ` +
         "when every seed fails, inconclusive otherwise; each seed's verdict comes from its own " +
-        "test over users.\n\n" +
+        `test over users.\n\n${figuresLine("")}\n\n` +
         toMarkdown({
           header: ["Claim", "Source", "Verdict", "Per seed", "p per seed", "Test (per seed)"],
           rows: claims.map((c) => [
