@@ -216,7 +216,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "e2e: smoke --seeds 2: mean and interval tables, calibrated expectations pass for seed 0",
+  name:
+    "e2e: smoke --seeds 2: mean and interval tables and figures, calibrated expectations pass for seed 0",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -244,6 +245,37 @@ Deno.test({
       const seed0 = JSON.parse(await Deno.readTextFile(`${results}/tables/table2.json`));
       assert.equal(cell.values[0], seed0.overall.values[amrRow][1]);
       await Deno.stat(`${results}/seeds/1/tables/table2.json`);
+      // Figures 3-7 across seeds: the combined data are the per-seed plotted data's means.
+      for (const id of FIGURES) {
+        JSON.parse(await Deno.readTextFile(`${results}/figures/seeds/${id}.vl.json`));
+        assert.match(
+          await Deno.readTextFile(`${results}/figures/seeds/${id}.svg`),
+          /2 seeds \(7, 8\)/,
+        );
+        const png = await Deno.readFile(`${results}/figures/seeds/${id}.png`);
+        assert.deepEqual([...png.subarray(0, 4)], [137, 80, 78, 71]);
+      }
+      const across = JSON.parse(await Deno.readTextFile(`${results}/data/figures_seeds.json`));
+      const perSeed = [
+        JSON.parse(await Deno.readTextFile(`${results}/data/figures.json`)),
+        JSON.parse(await Deno.readTextFile(`${results}/seeds/1/data/figures.json`)),
+      ];
+      assert.deepEqual(across.seeds, [7, 8]);
+      const last = perSeed[0].figure3.curves.length - 1;
+      const point = across.figure3.curves[last];
+      const values = perSeed.map((d) => d.figure3.curves[last].hr10);
+      assert.deepEqual(point.hr10.values, values);
+      assert.equal(point.hr10.mean, (values[0] + values[1]) / 2);
+      assert.ok(point.hr10.lo <= Math.min(...values) && Math.max(...values) <= point.hr10.hi);
+      assert.equal(across.figure5.rankChanges.length, 4, "a box per model and seed");
+      assert.match(
+        await Deno.readTextFile(`${results}/figures_seeds.md`),
+        /figures\/seeds\/figure3\.png/,
+      );
+      assert.match(
+        await Deno.readTextFile(`${results}/tables/table3_seeds.md`),
+        /\[figures_seeds\.md\]\(\.\.\/figures_seeds\.md\)/,
+      );
       const expected = JSON.parse(await Deno.readTextFile(file));
       assert.deepEqual(expected.calibration.seeds, [7, 8]);
       assert.equal(expected.metrics["table2.amr.hr@10"].seeds.length, 2);

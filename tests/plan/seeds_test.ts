@@ -6,7 +6,9 @@ import { loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";
 import { seedNodeId } from "../../plan/seeds.ts";
-import { seedSlot } from "../../stages/seeds.ts";
+import { MAX_SEEDS, seedSlot } from "../../stages/seeds.ts";
+import { stage as plotSeedsStage } from "../../stages/plot-seeds.ts";
+import { FIGURE_IDS } from "../../figures/specs.ts";
 
 const CONFIGS = new URL("../../configs", import.meta.url).pathname;
 const dataset = await loadDatasetConfig("smoke", join(CONFIGS, "datasets"));
@@ -48,4 +50,45 @@ Deno.test("seeds: one seed is the plain graph; N seeds replicate the final part 
   // The report of a replicate records its own root seed.
   const run = (byId.get(seedNodeId("report", 2))!.params as { run: { seed: number } }).run;
   assert.equal(run.seed, 9);
+});
+
+Deno.test("seeds: --seeds 3 plans plot-seeds over every replicate's plot data", () => {
+  assert.ok(!planNodes(dataset, smoke).some((n) => n.id === "plot-seeds"));
+  const byId = new Map(planNodes(dataset, smoke, { seeds: 3 }).map((n) => [n.id, n]));
+  const node = byId.get("plot-seeds")!;
+  assert.equal(node.stage, plotSeedsStage);
+  assert.deepEqual(node.params, {
+    dataset: "smoke",
+    seeds: [7, 8, 9],
+    evalEvery: smoke.evalEvery,
+    rankEps: smoke.figures.rankEps,
+  });
+  // Slots 0-2 read the replicates' plot data; the unused slots repeat seed 0.
+  const slots = Array.from(
+    { length: MAX_SEEDS },
+    (_, k) => node.inputs[seedSlot("figure_data", k)],
+  );
+  assert.deepEqual(slots.slice(0, 3).map((r) => r.node), ["plot", "plot#seed=1", "plot#seed=2"]);
+  for (const r of slots) {
+    assert.equal(r.output, "figures/figure_data.json");
+    assert.ok(byId.get(r.node)!.stage.outputs.includes(r.output), r.node);
+  }
+  assert.ok(slots.slice(3).every((r) => r.node === "plot"));
+  // Published: the five figures under figures/seeds/, the data, the page.
+  const published = Object.values(node.publish!).sort();
+  assert.deepEqual(
+    published,
+    [
+      ...FIGURE_IDS.flatMap((id) =>
+        ["png", "svg", "vl.json"].map((e) => `figures/seeds/${id}.${e}`)
+      ),
+      "data/figures_seeds.json",
+      "figures_seeds.md",
+    ].sort(),
+  );
+  // No other node publishes there.
+  for (const n of byId.values()) {
+    if (n.id === "plot-seeds") continue;
+    for (const path of Object.values(n.publish ?? {})) assert.ok(!published.includes(path), path);
+  }
 });
