@@ -45,7 +45,7 @@ import {
 } from "../stages/sweep.ts";
 import type { OverrideField } from "../stages/lib/chosen.ts";
 import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS, stage as plotStage } from "../stages/plot.ts";
-import { stage as reportStage, USER_METRIC_INPUTS } from "../stages/report.ts";
+import { stage as reportStage, SUMMARY_INPUTS, USER_METRIC_INPUTS } from "../stages/report.ts";
 import { FIGURE_IDS } from "../figures/specs.ts";
 
 /** Id of the AMR sweep run at (eps, lambda). */
@@ -280,10 +280,13 @@ export function figureNodes(
       ...Object.fromEntries(
         FIGURE_IDS.map((id) => [`svg_${id}`, { node: "plot", output: `figures/${id}.svg` }]),
       ),
-      amr: { node: "amr", output: "train_summary.json" },
-      vbpr: { node: "vbpr", output: "train_summary.json" },
+      ...Object.fromEntries(
+        Object.entries(SUMMARY_INPUTS).map(([model, input]) => [
+          input,
+          { node: model, output: "train_summary.json" },
+        ]),
+      ),
       vbpr_continued: { node: "vbpr-continued", output: "train_summary.json" },
-      mf_bpr: { node: "mf-bpr", output: "train_summary.json" },
       sweep_eps: { node: "sweep-eps", output: "sweep.json" },
       sweep_lambda: { node: "sweep-lambda", output: "sweep.json" },
       ...Object.fromEntries(

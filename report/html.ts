@@ -29,6 +29,8 @@ import {
   controlNote,
   controlRows,
   FIGURE_CAPTIONS,
+  HYPER_NOTE,
+  hyperRows,
   ITEM_TITLES,
   reportClaims,
   resolvePaper,
@@ -256,7 +258,15 @@ function table2Section(input: ReportInput, paper: PaperValues): string {
     }</div>`;
   });
   const body = set === undefined ? missing("Table 2") : parts.join("\n");
-  return itemSection("table2", input, `${body}\n${controlHtml(input)}`);
+  return itemSection("table2", input, `${body}\n${controlHtml(input)}${hyperHtml(input)}`);
+}
+
+/** The settings each final model trained with, under Table 2 (nothing when not given). */
+function hyperHtml(input: ReportInput): string {
+  if (input.hyperUsed === undefined) return "";
+  return `\n<div id="table2-hyper"><h3>${escapeHtml(ITEM_TITLES.hyper)}</h3><p class="note">${
+    escapeHtml(HYPER_NOTE)
+  }</p>${tableHtml(hyperRows(input.hyperUsed), 99)}</div>`;
 }
 
 /** The lambda = 0 control (AMR vs VBPR-continued vs VBPR) under Table 2. */

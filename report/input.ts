@@ -8,6 +8,7 @@
 
 import type { FigureData, FigureId } from "../figures/specs.ts";
 import type { PaperValues } from "../config/paper.ts";
+import type { HyperUsed } from "./hyper_used.ts";
 
 /** Our Table 1 statistics (a subset of the `table1` stage's output). */
 export interface Table1Input {
@@ -244,6 +245,8 @@ export interface ReportInput {
   readonly table2?: Table2Set;
   /** AMR vs VBPR-continued (lambda = 0 control) vs VBPR, shown beside Table 2. */
   readonly control?: ControlSet;
+  /** The settings each final model trained with, from its summary (absent: not shown). */
+  readonly hyperUsed?: readonly HyperUsed[];
   /** Table 3. */
   readonly table3?: Table3Input;
   /** Data of Figures 3-7. */

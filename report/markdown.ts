@@ -17,6 +17,8 @@ import {
   controlNote,
   controlRows,
   FIGURE_CAPTIONS,
+  HYPER_NOTE,
+  hyperRows,
   ITEM_TITLES,
   reportClaims,
   resolvePaper,
@@ -112,6 +114,13 @@ function controlMd(input: ReportInput): string {
   return `### ${ITEM_TITLES.control}\n\n${body}`;
 }
 
+/** The settings each final model trained with, under Table 2 (nothing when not given). */
+function hyperMd(input: ReportInput): string {
+  if (input.hyperUsed === undefined) return "";
+  const table = mdTable(hyperRows(input.hyperUsed), 99);
+  return `\n\n### ${ITEM_TITLES.hyper}\n\n_${HYPER_NOTE}_\n\n${table}`;
+}
+
 /**
  * Builds the Markdown summary of a report.
  *
@@ -167,7 +176,7 @@ export function buildReportMarkdown(input: ReportInput, opts: MarkdownOptions = 
     t2.push("");
   }
   const t2Body = input.table2 === undefined ? `${missing("Table 2")}\n` : t2.join("\n");
-  out.push(section("table2", input, `${t2Body}\n${controlMd(input)}`), "");
+  out.push(section("table2", input, `${t2Body}\n${controlMd(input)}${hyperMd(input)}`), "");
 
   out.push(
     section(

@@ -7,6 +7,7 @@
  */
 
 import type { ControlSet, ReportInput, Table2Input } from "./input.ts";
+import type { HyperUsed } from "./hyper_used.ts";
 import { paperValues } from "../config/paper.ts";
 import type { PaperValues } from "../config/paper.ts";
 import { evaluateClaims } from "./claims.ts";
@@ -39,6 +40,7 @@ export const ITEM_TITLES: Record<string, string> = {
   table1: "Table 1: Dataset statistics",
   table2: "Table 2: Top-N recommendation performance",
   control: "AMR vs VBPR trained on without the adversary (λ = 0 control)",
+  hyper: "Hyper-parameters used",
   table3: "Table 3: Relative NDCG@10 change under adversarial perturbation at test time",
   figure3: "Figure 3: Training curves",
   figure4: "Figure 4: VBPR under random and adversarial perturbations",
@@ -46,6 +48,18 @@ export const ITEM_TITLES: Record<string, string> = {
   figure6: "Figure 6: AMR vs ε",
   figure7: "Figure 7: AMR vs λ",
 };
+
+/** Note under the hyper-parameters table. */
+export const HYPER_NOTE = "Each final model's settings as its train_summary.json records them " +
+  "(after any tuned choice replaced the profile's values; the source names the tuning run).";
+
+/** The hyper-parameters each final model trained with: model, settings, source. */
+export function hyperRows(rows: readonly HyperUsed[]): TextTable {
+  return {
+    header: ["Model", "Settings", "Source"],
+    rows: rows.map((r) => [r.model, r.settings, r.source]),
+  };
+}
 
 /**
  * The paper values a report compares against: `input.paper`, else those of

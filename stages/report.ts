@@ -12,7 +12,8 @@
  * `eval-vbpr-continued` (`amr_metrics`, `vbpr_metrics`, `vbpr_continued_metrics`) and
  * `eval-amr`'s `cold.npy` (`cold`), for the lambda = 0 control beside Table 2 and its claims;
  * and, for provenance and the control's epochs, the `train_summary.json` of `amr`, `vbpr`,
- * `vbpr_continued`, `mf_bpr`, and the two sweeps' `sweep.json`.
+ * `vbpr_continued`, `mf_bpr`, and the two sweeps' `sweep.json`; the `train_summary.json` of
+ * every final trained model ({@link SUMMARY_INPUTS}) for the hyper-parameters each used.
  */
 import { z } from "zod";
 import { cpus, totalmem } from "node:os";
@@ -32,6 +33,7 @@ import { writeJson } from "../io/json.ts";
 import { ADVERSARY_NOTE } from "../models/robustness.ts";
 import type { ReportItemId } from "../report/input.ts";
 import { pinnedPackages } from "../config/packages.ts";
+import { type HyperUsed, hyperUsedOf } from "../report/hyper_used.ts";
 
 /** Input name of a figure's SVG. */
 function svgInput(id: FigureId): string {
@@ -57,6 +59,18 @@ const PROVENANCE: Record<ReportItemId, readonly string[]> = {
   figure5: [svgInput("figure5"), "table3", "vbpr", "amr"],
   figure6: [svgInput("figure6"), "sweep_eps"],
   figure7: [svgInput("figure7"), "sweep_lambda"],
+};
+
+/**
+ * Per final trained model, the input name of its `train_summary.json` (the report's
+ * "Hyper-parameters used" table: what each ran with, tuned choices included).
+ */
+export const SUMMARY_INPUTS: Readonly<Record<string, string>> = {
+  "mf-eals": "mf_eals",
+  "mf-bpr": "mf_bpr",
+  "duif": "duif",
+  "vbpr": "vbpr",
+  "amr": "amr",
 };
 
 /** Input names of the per-user metric matrices of the control. */
@@ -100,6 +114,16 @@ async function readUsers(
   }
   const robustness = await readRobustUsers(inputs.robust_users, spec.columns, users);
   return { metrics: names, methods, cold: cold.data as Uint8Array, robustness, seed };
+}
+
+/** Reads each final model's `train_summary.json` into its "Hyper-parameters used" row. */
+async function readHyperUsed(inputs: Readonly<Record<string, string>>): Promise<HyperUsed[]> {
+  const out: HyperUsed[] = [];
+  for (const [model, input] of Object.entries(SUMMARY_INPUTS)) {
+    const path = inputs[input];
+    out.push(hyperUsedOf(model, JSON.parse(await Deno.readTextFile(path)), path));
+  }
+  return out;
 }
 
 /** Reads the three evaluations and the cold flags into the lambda = 0 control. */
@@ -167,10 +191,8 @@ export const stage = defineStage({
     "table3",
     "figure_data",
     ...FIGURE_IDS.map(svgInput),
-    "amr",
-    "vbpr",
+    ...Object.values(SUMMARY_INPUTS),
     "vbpr_continued",
-    "mf_bpr",
     "sweep_eps",
     "sweep_lambda",
     ...new Set(Object.values(USER_METRIC_INPUTS)),
@@ -202,6 +224,7 @@ export const stage = defineStage({
       provenance: provenanceOf(manifests, PROVENANCE, ["sweep_eps", "sweep_lambda"]),
       sources: tableSources(manifests, { table1: "table1", table2: "table2", table3: "table3" }),
       ...(p.configuration ? { configuration: p.configuration } : {}),
+      hyperUsed: await readHyperUsed(ctx.inputs),
       notes: {
         table3: ADVERSARY_NOTE,
         figure4: ADVERSARY_NOTE,

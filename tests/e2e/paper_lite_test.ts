@@ -78,6 +78,15 @@ Deno.test({
         join(artifacts, "results", "smoke", "paper-lite", "report.md"),
       );
       assert.match(md, /trains the same epochs with AMR's learning rates and L2 weights/);
+      // The report shows the c0 and reg MF-eALS ran with, and the tuning run they came from.
+      const ealsRow = md.split("\n").find((l) => l.startsWith("| mf-eals | c0 = "));
+      assert.ok(ealsRow, "no mf-eals row in the report's hyper-parameters table");
+      assert.ok(
+        ealsRow.startsWith(
+          `| mf-eals | c0 = ${ealsChoice.values.c0}, reg = ${ealsChoice.values.reg}, `,
+        ) && ealsRow.includes(`tune run ${ealsChoice.best.label} (c0, reg)`),
+        ealsRow,
+      );
     } finally {
       await Deno.remove(artifacts, { recursive: true });
     }

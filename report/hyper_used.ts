@@ -1,0 +1,68 @@
+/**
+ * The hyper-parameters each final model trained with, as the report shows them beside Table 2:
+ * read from the models' own `train_summary.json` (what ran, after any tuned choice replaced the
+ * profile's values), never from the planned params.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** One model's row: its settings as text and where they came from. */
+export interface HyperUsed {
+  /** Model node id (`mf-eals`, `mf-bpr`, ...). */
+  readonly model: string;
+  /** The settings, e.g. `c0 = 256, reg = 0.01, alpha = 0.5, 100 sweeps`. */
+  readonly settings: string;
+  /** The summary's `source` (a profile's stated source, or `tune run <node> (<fields>)`). */
+  readonly source: string;
+}
+
+const num = z.number();
+const triple = z.tuple([num, num, num]);
+
+/** What is read of a final model's `train_summary.json`. */
+const summarySchema = z.object({
+  model: z.string(),
+  epochs: z.number().int().min(1),
+  source: z.string(),
+  hyper: z.object({
+    c0: num.optional(),
+    reg: num.optional(),
+    alpha: num.optional(),
+    lr: triple.optional(),
+    regs: triple.optional(),
+    eps: num.optional(),
+    lambda: num.optional(),
+  }).passthrough(),
+}).passthrough();
+
+/** Settings shown per model kind, in this order (absent ones are skipped). */
+const SHOWN = ["c0", "reg", "alpha", "lr", "regs", "eps", "lambda"] as const;
+
+function text(v: number | readonly number[]): string {
+  return Array.isArray(v) ? `[${v.join(", ")}]` : String(v);
+}
+
+/**
+ * The row of one model from its parsed `train_summary.json` JSON.
+ *
+ * @param model the model node id
+ * @param json the summary's parsed JSON
+ * @param where names the file in errors
+ * @throws Error naming `where` and the field when the summary lacks what is shown
+ */
+export function hyperUsedOf(model: string, json: unknown, where: string): HyperUsed {
+  const parsed = summarySchema.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`${where}: field "${i.path.join(".")}": ${i.message}`);
+  }
+  const s = parsed.data;
+  const parts: string[] = [];
+  for (const k of SHOWN) {
+    const v = s.hyper[k];
+    if (v !== undefined) parts.push(`${k} = ${text(v)}`);
+  }
+  parts.push(s.model === "mf-eals" ? `${s.epochs} sweeps` : `${s.epochs} epochs`);
+  return { model, settings: parts.join(", "), source: s.source };
+}

@@ -1,0 +1,73 @@
+/** The report's "Hyper-parameters used" table: read from the final models' summaries. */
+import assert from "node:assert/strict";
+import { hyperUsedOf } from "../../report/hyper_used.ts";
+import { buildReportHtml } from "../../report/html.ts";
+import { buildReportMarkdown } from "../../report/markdown.ts";
+import { fakeReportInput } from "./_fixture.ts";
+
+/** A final MF-eALS summary as stages/mf-eals.ts writes it after a tuned choice. */
+const EALS = {
+  model: "mf-eals",
+  phase: "final",
+  epochs: 100,
+  hyper: { k: 64, reg: 0.0001, c0: 256, alpha: 0.5, wPos: 1, initStd: 0.01 },
+  source: "tune run tune-mf-eals@c0=256,reg=0.0001 (c0, reg)",
+};
+
+/** A final AMR summary as stages/lib/bpr_stage.ts writes it. */
+const AMR = {
+  model: "amr",
+  phase: "final",
+  epochs: 350,
+  hyper: {
+    k: 64,
+    batchSize: 512,
+    lr: [0.01, 0.0001, 0.001],
+    regs: [0.1, 0.001, 0],
+    regulariser: "official",
+    initStd: 0.01,
+    eps: 0.1,
+    lambda: 1,
+    adversary: "grad",
+  },
+  source: "tune run tune-amr@lambda=1 (epochs, lr, regs, eps, lambda)",
+};
+
+Deno.test("hyperUsedOf: the settings and source a summary records", () => {
+  assert.deepEqual(hyperUsedOf("mf-eals", EALS, "mf-eals/train_summary.json"), {
+    model: "mf-eals",
+    settings: "c0 = 256, reg = 0.0001, alpha = 0.5, 100 sweeps",
+    source: EALS.source,
+  });
+  assert.deepEqual(
+    hyperUsedOf("amr", AMR, "amr/train_summary.json").settings,
+    "lr = [0.01, 0.0001, 0.001], regs = [0.1, 0.001, 0], eps = 0.1, lambda = 1, 350 epochs",
+  );
+  assert.throws(
+    () => hyperUsedOf("mf-eals", { ...EALS, epochs: "100" }, "x/train_summary.json"),
+    /x\/train_summary\.json: field "epochs": /,
+  );
+});
+
+Deno.test("report: the hyper-parameters table under Table 2 when given, nothing otherwise", async () => {
+  const rows = [hyperUsedOf("mf-eals", EALS, "a"), hyperUsedOf("amr", AMR, "b")];
+  const input = { ...fakeReportInput(), hyperUsed: rows };
+  const md = buildReportMarkdown(input);
+  assert.match(md, /### Hyper-parameters used/);
+  assert.ok(
+    md.includes(
+      "| mf-eals | c0 = 256, reg = 0.0001, alpha = 0.5, 100 sweeps | " +
+        "tune run tune-mf-eals@c0=256,reg=0.0001 (c0, reg) |",
+    ),
+    md,
+  );
+  // Under Table 2, before Table 3.
+  assert.ok(md.indexOf("Hyper-parameters used") > md.indexOf("## Table 2"));
+  assert.ok(md.indexOf("Hyper-parameters used") < md.indexOf("## Table 3"));
+  const html = await buildReportHtml(input);
+  assert.match(html, /<div id="table2-hyper"><h3>Hyper-parameters used<\/h3>/);
+  assert.match(html, /<td>c0 = 256, reg = 0\.0001, alpha = 0\.5, 100 sweeps<\/td>/);
+  const plain = fakeReportInput();
+  assert.doesNotMatch(buildReportMarkdown(plain), /Hyper-parameters used/);
+  assert.doesNotMatch(await buildReportHtml(plain), /table2-hyper/);
+});
