@@ -24,6 +24,11 @@ export interface ResolvedProfile {
   sources: Record<string, string>;
   /** True when the profile came from a path rather than `configs/profiles/`. */
   external: boolean;
+  /**
+   * Under tuning, per replaced path (`models.<model>.<field>`) the selection node whose
+   * `chosen.json` gives its value at run time and the field there.
+   */
+  tunedFrom: Record<string, { node: string; field: string }>;
 }
 
 /** One value of the resolved profile: dotted path, value as JSON, and its source. */
@@ -226,9 +231,11 @@ export async function resolveProfile(
   for (const p of leaves(profile as unknown as Json, "").map((p) => p.slice(1))) {
     sources[p] ??= "schema default";
   }
+  const tunedFrom: ResolvedProfile["tunedFrom"] = {};
   if (profile.tune) {
     for (const [model, t] of Object.entries(opts.tuned ?? {})) {
       for (const field of t.override) {
+        tunedFrom[`models.${model}.${field}`] = { node: t.node, field };
         for (const p of Object.keys(sources)) {
           if (p === `models.${model}.${field}` || p.startsWith(`models.${model}.${field}.`)) {
             sources[p] = `tuned choice (${t.node}/chosen.json; the value shown is the fallback ` +
@@ -246,6 +253,7 @@ export async function resolveProfile(
     overridesHash: hasOverrides ? sha256(canonicalJson(overrides)).slice(0, 8) : null,
     sources: Object.fromEntries(Object.entries(sources).sort(([a], [b]) => (a < b ? -1 : 1))),
     external,
+    tunedFrom,
   };
 }
 

@@ -87,6 +87,34 @@ Deno.test({
         ) && ealsRow.includes(`tune run ${ealsChoice.best.label} (c0, reg)`),
         ealsRow,
       );
+      // `config show` reads the same choice from the last run's select-mf-eals entry.
+      const show = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          MAIN,
+          "config",
+          "show",
+          "--dataset",
+          "smoke",
+          "--profile",
+          "paper-lite",
+          "--json",
+        ],
+        env: { AMR_ARTIFACTS: artifacts, CI: "true" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(show.code, 0, new TextDecoder().decode(show.stderr));
+      const rows = JSON.parse(new TextDecoder().decode(show.stdout)).values as {
+        path: string;
+        source: string;
+      }[];
+      for (const field of ["c0", "reg"]) {
+        const row = rows.find((r) => r.path === `models.mf-eals.${field}`)!;
+        const expected = `chosen in the last run: ${ealsChoice.values[field]} (select-mf-eals/`;
+        assert.ok(row.source.startsWith(expected), row.source);
+      }
     } finally {
       await Deno.remove(artifacts, { recursive: true });
     }
