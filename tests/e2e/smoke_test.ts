@@ -13,6 +13,9 @@ import {
   checkReportInBrowser,
   chromiumPresent,
 } from "../report/_chromium.ts";
+import { extractTarGz, writeTarGz } from "../../pipeline/archive.ts";
+import { hashFile, sha256 } from "../../pipeline/hash.ts";
+import { listFiles } from "../../pipeline/list_files.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
@@ -47,6 +50,65 @@ async function reproduce(artifacts: string): Promise<string> {
 }
 
 const TARGET = ["--dataset", "smoke", "--profile", "smoke"];
+
+/**
+ * The first test's bundle of its run. The seeds test computes the same smoke run in its own
+ * fresh store, so `reproduce --compare-bundle` there compares two independent computations
+ * without paying for a third run.
+ */
+const SHARED = await Deno.makeTempDir({ prefix: "amr_e2e_bundle_" });
+const BUNDLE = `${SHARED}/run.tar.gz`;
+
+/** `reproduce --compare-bundle`'s per-output verdicts, by published path. */
+function outputVerdicts(stdout: string): Map<string, string> {
+  const lines = stdout.slice(stdout.indexOf("\noutputs against ")).split("\n");
+  const out = new Map<string, string>();
+  for (const l of lines) {
+    const m = /^ {2}(byte-identical|DIFFERS|only here|only in the bundle)\s+(\S+)$/.exec(l);
+    if (m) out.set(m[2], m[1]);
+  }
+  return out;
+}
+
+/**
+ * A copy of `bundle` whose published `metrics.json` has `edits` added to its values, made
+ * consistent as a careful forger would: the provenance, the report entry's copy and manifest
+ * and SHA256SUMS all carry the new file's hash.
+ */
+async function withMetricsMoved(bundle: string, edits: Record<string, number>): Promise<string> {
+  const dir = await Deno.makeTempDir({ dir: SHARED });
+  await extractTarGz(bundle, dir);
+  const metricsFile = `${dir}/results/metrics.json`;
+  const metrics = JSON.parse(await Deno.readTextFile(metricsFile));
+  for (const [name, delta] of Object.entries(edits)) {
+    assert.equal(typeof metrics[name], "number", name);
+    metrics[name] += delta;
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify(metrics, null, 2) + "\n");
+  const hash = sha256(bytes);
+  await Deno.writeFile(metricsFile, bytes);
+  const provenanceFile = `${dir}/results/provenance.json`;
+  const provenance = JSON.parse(await Deno.readTextFile(provenanceFile));
+  const item = provenance.items["metrics.json"];
+  item.sha256 = hash;
+  await Deno.writeTextFile(provenanceFile, JSON.stringify(provenance, null, 2));
+  await Deno.writeFile(`${dir}/store/${item.key}/${item.output}`, bytes);
+  const manifestFile = `${dir}/store/${item.key}/manifest.json`;
+  const manifest = JSON.parse(await Deno.readTextFile(manifestFile));
+  manifest.outputs[item.output] = {
+    ...manifest.outputs[item.output],
+    sha256: hash,
+    size: bytes.length,
+  };
+  await Deno.writeTextFile(manifestFile, JSON.stringify(manifest, null, 2));
+  const files = (await listFiles(dir)).filter((f) => f !== "SHA256SUMS");
+  const sums: string[] = [];
+  for (const f of files) sums.push(`${(await hashFile(`${dir}/${f}`)).sha256}  ${f}`);
+  await Deno.writeTextFile(`${dir}/SHA256SUMS`, sums.join("\n") + "\n");
+  const out = `${dir}.tar.gz`;
+  await writeTarGz(out, [...files, "SHA256SUMS"].map((name) => ({ name, path: `${dir}/${name}` })));
+  return out;
+}
 
 Deno.test({
   name: "e2e: smoke reproduce writes every table, figure and the report; check; all cached",
@@ -163,6 +225,7 @@ Deno.test({
         const b = await amr(artifacts, ["bundle", ...TARGET, "--out", `${outside}/run.tar.gz`]);
         assert.equal(b.code, 0, b.stdout + b.stderr);
         assert.match(b.stdout, /bundled smoke--smoke: \d+ store entries/);
+        await Deno.copyFile(`${outside}/run.tar.gz`, BUNDLE);
         const empty = `${outside}/empty`;
         await Deno.mkdir(empty);
         const v = await amr(
@@ -282,10 +345,69 @@ Deno.test({
       // The plain run is replicate 0, all cached; its metrics pass the calibrated file.
       const plain = await reproduce(artifacts);
       assert.match(plain, /\b0 ran\b/);
+      // A reviewer's rerun against the first test's bundle, whose store computed the same run
+      // independently; the target options come from the bundle.
+      await Deno.stat(BUNDLE).catch(() => {
+        throw new Error(`${BUNDLE} missing: the first test of this file makes it`);
+      });
+      const published = JSON.parse(
+        await Deno.readTextFile(`${artifacts}/results/smoke/smoke/provenance.json`),
+      ).items as Record<string, unknown>;
+      const same = await amr(artifacts, ["reproduce", "--compare-bundle", BUNDLE]);
+      assert.equal(same.code, 0, same.stdout + same.stderr);
+      assert.match(same.stdout, /\b0 ran\b/);
+      const verdicts = outputVerdicts(same.stdout);
+      assert.deepEqual([...verdicts.keys()].sort(), Object.keys(published).sort());
+      // The reports state when they were made and how long each stage took; every other
+      // output must be the same bytes.
+      const timed = new Set(["report.html", "report.md"]);
+      for (const [file, verdict] of verdicts) {
+        if (!timed.has(file)) assert.equal(verdict, "byte-identical", file);
+      }
+      const identical = [...verdicts.values()].filter((v) => v === "byte-identical").length;
+      assert.match(
+        same.stdout,
+        new RegExp(`^${identical} of ${verdicts.size} outputs byte-identical$`, "m"),
+      );
+      assert.match(same.stdout, /^\d+ metrics compared, 0 differ, 0 beyond tolerance/m);
+      // A bundle whose published metrics moved, one far past its tolerance and one within it.
+      const moved = await withMetricsMoved(BUNDLE, {
+        "table2.amr.ndcg@10": 0.5,
+        "table2.vbpr.hr@10": 1e-9,
+      });
+      const differs = await amr(artifacts, ["reproduce", "--compare-bundle", moved]);
+      assert.equal(differs.code, 1, differs.stdout + differs.stderr);
+      const after = outputVerdicts(differs.stdout);
+      assert.equal(after.get("metrics.json"), "DIFFERS");
+      for (const [file, verdict] of after) {
+        if (file !== "metrics.json" && !timed.has(file)) {
+          assert.equal(verdict, "byte-identical", file);
+        }
+      }
+      const ours = JSON.parse(
+        await Deno.readTextFile(`${artifacts}/results/smoke/smoke/metrics.json`),
+      );
+      const row = (name: string) =>
+        new RegExp(
+          `^${name.replaceAll(".", "\\.")}\\s+(\\S+)\\s+${
+            ours[name].toFixed(4)
+          }\\s+(\\S+)\\s+±\\S+\\s+(.+)$`,
+          "m",
+        ).exec(differs.stdout);
+      const far = row("table2.amr.ndcg@10");
+      assert.ok(far, differs.stdout);
+      assert.deepEqual([far[1], far[2], far[3]], [
+        (ours["table2.amr.ndcg@10"] + 0.5).toFixed(4),
+        "-0.5000",
+        "CHANGED",
+      ]);
+      assert.equal(row("table2.vbpr.hr@10")?.[3], "within tolerance", differs.stdout);
+      assert.match(differs.stdout, /^\d+ metrics compared, 2 differ, 1 beyond tolerance/m);
       const ok = await amr(artifacts, ["check", ...TARGET, "--expected", file]);
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     } finally {
       await Deno.remove(artifacts, { recursive: true });
+      await Deno.remove(SHARED, { recursive: true });
     }
   },
 });
