@@ -68,6 +68,9 @@ export class CodeHasher {
   async #addGraph(entry: string): Promise<void> {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["info", "--json", ...(this.#config ? ["--config", this.#config] : []), entry],
+      // From the root, so that deno.json (whose import map names the npm packages) is found
+      // wherever the tool was started; elsewhere every fingerprint would lose its packages.
+      cwd: this.#root,
       stdout: "piped",
       stderr: "piped",
     }).output();
