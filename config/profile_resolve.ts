@@ -22,13 +22,23 @@ export interface ResolvedProfile {
   overridesHash: string | null;
   /** Dotted path of every leaf value -> where it comes from. */
   sources: Record<string, string>;
+  /**
+   * In a tuning profile, dotted path of each value a selection replaces at run time -> that
+   * selection's node, the field in its `chosen.json`, and where the fallback value comes from.
+   */
+  tuned: Record<string, TunedPath>;
   /** True when the profile came from a path rather than `configs/profiles/`. */
   external: boolean;
-  /**
-   * Under tuning, per replaced path (`models.<model>.<field>`) the selection node whose
-   * `chosen.json` gives its value at run time and the field there.
-   */
-  tunedFrom: Record<string, { node: string; field: string }>;
+}
+
+/** A profile value that a tuning selection replaces at run time. */
+export interface TunedPath {
+  /** The selection node, e.g. `select-amr`. */
+  node: string;
+  /** The field of its `chosen.json` values, e.g. `eps`. */
+  field: string;
+  /** Where the value the profile holds (used by nothing once the selection ran) comes from. */
+  fallback: string;
 }
 
 /** One value of the resolved profile: dotted path, value as JSON, and its source. */
@@ -231,13 +241,13 @@ export async function resolveProfile(
   for (const p of leaves(profile as unknown as Json, "").map((p) => p.slice(1))) {
     sources[p] ??= "schema default";
   }
-  const tunedFrom: ResolvedProfile["tunedFrom"] = {};
+  const tuned: Record<string, TunedPath> = {};
   if (profile.tune) {
     for (const [model, t] of Object.entries(opts.tuned ?? {})) {
       for (const field of t.override) {
-        tunedFrom[`models.${model}.${field}`] = { node: t.node, field };
         for (const p of Object.keys(sources)) {
           if (p === `models.${model}.${field}` || p.startsWith(`models.${model}.${field}.`)) {
+            tuned[p] = { node: t.node, field, fallback: sources[p] };
             sources[p] = `tuned choice (${t.node}/chosen.json; the value shown is the fallback ` +
               `from ${sources[p]})`;
           }
@@ -252,8 +262,8 @@ export async function resolveProfile(
     overrides,
     overridesHash: hasOverrides ? sha256(canonicalJson(overrides)).slice(0, 8) : null,
     sources: Object.fromEntries(Object.entries(sources).sort(([a], [b]) => (a < b ? -1 : 1))),
+    tuned,
     external,
-    tunedFrom,
   };
 }
 

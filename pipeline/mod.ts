@@ -28,6 +28,7 @@ export { buildGraph, closure, type Graph, GraphError } from "./dag.ts";
 export { RunCancelled, runGraph, type RunOptions, type RunReport, StageError } from "./runner.ts";
 export { Store } from "./store.ts";
 export { readState } from "./state.ts";
+export { freshKeys, targetFreshKeys } from "./status.ts";
 export { CodeHasher } from "./code_hash.ts";
 export { externalFileHash } from "./external_files.ts";
 export { canonicalJson, hashFile, sha256 } from "./hash.ts";

@@ -2,13 +2,14 @@
  * `status`: for each node, fresh or stale, and why (code, params, seed, runtime or an input
  * changed), by comparing the key it would have now with the entry it last used.
  */
-import type { CodeHasher } from "./code_hash.ts";
-import type { Graph } from "./dag.ts";
+import { CodeHasher } from "./code_hash.ts";
+import { buildGraph, closure, type Graph } from "./dag.ts";
 import { canonicalJson } from "./hash.ts";
 import { nodeKey, type RuntimeFacts } from "./keys.ts";
 import type { Manifest } from "./manifest.ts";
+import type { Project, Target } from "./project.ts";
 import type { RunState } from "./state.ts";
-import type { Store } from "./store.ts";
+import { Store } from "./store.ts";
 
 /** The status of one node. */
 export interface NodeStatus {
@@ -74,6 +75,48 @@ export async function graphStatus(
     });
   }
   return out;
+}
+
+/**
+ * The store keys of those of `ids` whose entry for the graph as it is now exists (what
+ * `reproduce` would reuse: the same code, params, seed, runtime and inputs, every ancestor's
+ * entry present too); nodes without one are left out.
+ */
+export async function freshKeys(
+  graph: Graph,
+  ids: readonly string[],
+  ctx: { store: Store; hasher: CodeHasher; runtime: RuntimeFacts },
+): Promise<Map<string, string>> {
+  const manifests = new Map<string, Manifest>();
+  const wanted = new Set(ids);
+  const out = new Map<string, string>();
+  for (const node of closure(graph, [...wanted])) {
+    const nk = await nodeKey(node, manifests, ctx);
+    const entry = nk ? await ctx.store.readManifest(nk.key) : null;
+    if (!entry) continue;
+    manifests.set(node.id, entry);
+    if (wanted.has(node.id)) out.set(node.id, entry.key);
+  }
+  return out;
+}
+
+/**
+ * {@link freshKeys} for a project's target, with the project's store, code and runtime facts;
+ * `ids` absent from the target's graph are left out.
+ */
+export async function targetFreshKeys(
+  p: Project,
+  target: Target,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  const graph = buildGraph(target.nodes);
+  const present = ids.filter((id) => graph.byId.has(id));
+  if (present.length === 0) return new Map();
+  return await freshKeys(graph, present, {
+    store: new Store(p.artifactsRoot),
+    hasher: await CodeHasher.load([p.entry], p.root),
+    runtime: await p.runtime(),
+  });
 }
 
 /** Names the modules and npm packages that differ between two code fingerprints. */

@@ -150,6 +150,14 @@ Deno.test("profiles: config show rows; a tuning profile marks tuned values as tu
     /^tuned choice \(select-amr\/chosen\.json; .*configs\/profiles\/paper\.json\)$/,
   );
   assert.match(paper.sources["models.vbpr.lr"], /^tuned choice \(select-vbpr/);
+  // What `config show` replaces with the choice once the selection has run.
+  assert.deepEqual(paper.tuned["models.amr.eps"], {
+    node: "select-amr",
+    field: "eps",
+    fallback: "configs/profiles/paper.json",
+  });
+  assert.equal(paper.tuned["models.amr.k"], undefined);
+  assert.deepEqual((await resolve("smoke", [])).tuned, {});
   for (const f of ["c0", "reg"]) {
     assert.match(paper.sources[`models.mf-eals.${f}`], /^tuned choice \(select-mf-eals\//, f);
   }

@@ -9,6 +9,23 @@ import { join } from "node:path";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
+/** `amr config show --json` for this test's target: the rows of values and sources. */
+async function configShow(
+  artifacts: string,
+): Promise<{ path: string; value: string; source: string; chosenFrom?: string }[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "config", "show", ...TARGET, "--json"],
+    env: { AMR_ARTIFACTS: artifacts, CI: "true" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, err);
+  return JSON.parse(new TextDecoder().decode(out.stdout)).values;
+}
+
+const TARGET = ["--dataset", "smoke", "--profile", "paper-lite"];
+
 interface Summary {
   epochs: number;
   hyper: { lr: number[]; regs: number[]; eps?: number; lambda?: number; c0?: number; reg?: number };
@@ -21,16 +38,23 @@ Deno.test({
   fn: async () => {
     const artifacts = await Deno.makeTempDir({ prefix: "amr_e2e_lite_" });
     try {
+      // Before the run, config show names the selections behind the tuned values.
+      const before = (await configShow(artifacts)).filter((r) => r.source.startsWith("tuned"));
+      assert.ok(before.length > 0);
+      for (const r of before) {
+        assert.match(
+          r.source,
+          /^tuned by select-[a-z-]+ \(not run yet; value shown: fallback from .+\)$/,
+          r.path,
+        );
+      }
       const out = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
           "--allow-all",
           MAIN,
           "reproduce",
-          "--dataset",
-          "smoke",
-          "--profile",
-          "paper-lite",
+          ...TARGET,
           "--jobs",
           "2",
         ],
@@ -74,6 +98,34 @@ Deno.test({
       const lambda = await read("sweep-lambda", "sweep.json");
       assert.deepEqual(eps.fixed, { lambda: amr.hyper.lambda });
       assert.deepEqual(lambda.fixed, { eps: amr.hyper.eps });
+      // After it, each tuned value is the one its selection's chosen.json holds.
+      const after = await configShow(artifacts);
+      const shown = after.filter((r) => r.source.startsWith("tuned"));
+      assert.deepEqual(shown.map((r) => r.path), before.map((r) => r.path));
+      const selections = new Set<string>();
+      for (const r of shown) {
+        const node = /^tuned: (select-[a-z-]+)$/.exec(r.source)?.[1];
+        assert.ok(node, `${r.path}: ${r.source}`);
+        assert.equal(r.chosenFrom, state[node], r.path);
+        const field = r.path.split(".")[2];
+        assert.equal(
+          r.value,
+          JSON.stringify((await read(node, "chosen.json")).values[field]),
+          r.path,
+        );
+        selections.add(node);
+      }
+      // Every selection a final model reads, MF-eALS's included.
+      const finals = new Set<string>();
+      for (const node of Object.keys(state)) {
+        const h = (await manifest(node)).inputs.hyper?.node as string | undefined;
+        if (h && !node.includes("@") && !node.startsWith("tune-")) finals.add(h);
+      }
+      assert.deepEqual([...selections].sort(), [...finals].sort());
+      assert.equal(
+        after.find((r) => r.path === "models.amr.eps")?.value,
+        JSON.stringify(amr.hyper.eps),
+      );
       const md = await Deno.readTextFile(
         join(artifacts, "results", "smoke", "paper-lite", "report.md"),
       );
@@ -87,33 +139,13 @@ Deno.test({
         ) && ealsRow.includes(`tune run ${ealsChoice.best.label} (c0, reg)`),
         ealsRow,
       );
-      // `config show` reads the same choice from the last run's select-mf-eals entry.
-      const show = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-all",
-          MAIN,
-          "config",
-          "show",
-          "--dataset",
-          "smoke",
-          "--profile",
-          "paper-lite",
-          "--json",
-        ],
-        env: { AMR_ARTIFACTS: artifacts, CI: "true" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(show.code, 0, new TextDecoder().decode(show.stderr));
-      const rows = JSON.parse(new TextDecoder().decode(show.stdout)).values as {
-        path: string;
-        source: string;
-      }[];
+      // `config show` shows the same choice, read from the select-mf-eals entry.
       for (const field of ["c0", "reg"]) {
-        const row = rows.find((r) => r.path === `models.mf-eals.${field}`)!;
-        const expected = `chosen in the last run: ${ealsChoice.values[field]} (select-mf-eals/`;
-        assert.ok(row.source.startsWith(expected), row.source);
+        const row = after.find((r) => r.path === `models.mf-eals.${field}`);
+        assert.deepEqual([row?.value, row?.source], [
+          JSON.stringify(ealsChoice.values[field]),
+          "tuned: select-mf-eals",
+        ]);
       }
     } finally {
       await Deno.remove(artifacts, { recursive: true });
