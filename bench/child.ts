@@ -32,6 +32,22 @@ import {
 import { Rng } from "../pipeline/rng.ts";
 import { factorScorer, scoringFactors, targetScores } from "../models/evaluation.ts";
 import { type Scale, SCALES } from "../config/bench_scales.ts";
+import { trainEals } from "../models/eals.ts";
+
+/** Seconds per MF-eALS sweep (all of P, then all of Q) at the paper's defaults, `sweeps` sweeps. */
+async function ealsSweeps(data: TrainSet, sweeps: number): Promise<number[]> {
+  const out: number[] = [];
+  let t = performance.now();
+  await trainEals(data, { k: 64, iterations: sweeps, reg: 0.01, c0: 512, alpha: 0.5 }, {
+    rng: new Rng(3),
+    onIteration: () => {
+      const now = performance.now();
+      out.push((now - t) / 1000);
+      t = now;
+    },
+  });
+  return out;
+}
 
 /** Training configurations timed per epoch. */
 export const EPOCH_RUNS: {
@@ -220,6 +236,9 @@ async function main(): Promise<void> {
     );
     if (r.label === "amr") amrWeights = w;
   }
+  // eALS runs on the CPU alone (no tfjs), so thread counts do not change it; timed per sweep
+  // under the same "mf-eals" label the cost model prices `iterations` with.
+  epochS["mf-eals"] = await ealsSweeps(input.data, epochReps);
   // Full evaluation: every user against 1 target + 999 negatives.
   const rng = new Rng(11);
   const n = 999;

@@ -2,13 +2,15 @@
  * The AMR project's cost model for `reproduce --dry-run --estimate`, calibrated on this
  * machine, never typed in:
  *
- * - Training nodes (params with `epochs`): `epochs x seconds per epoch + overhead`. The epoch
+ * - Training nodes (params with `epochs`, or eALS's `iterations`): `epochs x seconds per epoch +
+ *   overhead`. The epoch
  *   cost of a model comes from earlier runs on the same dataset (the `meanEpochMs` of their
  *   manifests' summaries; overhead = the rest of their duration: set-up and evaluations), else
  *   from the `deno task bench` files (`artifacts/bench/*.json`): the 1-thread child of the bench
  *   scale closest to the dataset in items, from the latest file that timed that scale; the
  *   overhead is then the node's evaluations (at epoch 0, every `evalEvery` epochs and at the
- *   last, as stages/lib/bpr_stage.ts evaluates) x the bench's full evaluation at that scale.
+ *   last, as stages/lib/bpr_stage.ts evaluates; eALS once) x the bench's full evaluation at that
+ *   scale.
  * - Other nodes: the median duration of earlier runs of the same stage on the same dataset;
  *   without one, an `evaluate` node costs the bench's full evaluation.
  * - "Same dataset": the entry descends from a root entry (a node without inputs) whose stage
@@ -170,19 +172,29 @@ export async function costModel(
   const bench = await benchCosts(opts.artifactsRoot, opts.items);
 
   return (node: GraphNode): NodeCost => {
-    const p = (node.params ?? {}) as { epochs?: unknown; evalEvery?: unknown };
+    const p = (node.params ?? {}) as {
+      epochs?: unknown;
+      iterations?: unknown;
+      evalEvery?: unknown;
+    };
     const model = modelOf(node.stage.name);
     const e = measured.get(model) ?? bench.epochs.get(model);
-    if (typeof p.epochs === "number" && e) {
+    // eALS counts sweeps (`iterations`) and is evaluated once, after the last.
+    const epochs = typeof p.epochs === "number"
+      ? p.epochs
+      : typeof p.iterations === "number"
+      ? p.iterations
+      : null;
+    if (epochs !== null && e) {
       let overhead = e.overhead;
       let what = overhead !== null ? ` + ${overhead.toFixed(1)} s` : "";
-      if (overhead === null && bench.evaluation && typeof p.evalEvery === "number") {
-        const n = evaluationsOf(p.epochs, p.evalEvery);
+      if (overhead === null && bench.evaluation) {
+        const n = typeof p.evalEvery === "number" ? evaluationsOf(epochs, p.evalEvery) : 1;
         overhead = n * bench.evaluation.seconds;
         what = ` + ${n} evaluations x ${bench.evaluation.seconds.toFixed(2)} s`;
       }
       return {
-        seconds: p.epochs * e.perEpoch + (overhead ?? 0),
+        seconds: epochs * e.perEpoch + (overhead ?? 0),
         source: `epochs x ${(e.perEpoch * 1000).toFixed(0)} ms/epoch${what}, ${e.source}`,
       };
     }

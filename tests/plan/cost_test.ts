@@ -132,7 +132,12 @@ Deno.test("cost model: bench evaluation cost, latest file per scale", async () =
   ]);
   // A later Amazon-only bench replaces the Amazon figures, not the Pinterest ones.
   await bench("2026-02-01.json", [
-    { scale: "amazon", threads: 1, epochS: { vbpr: [30], duif: [25] }, evalS: [90] },
+    {
+      scale: "amazon",
+      threads: 1,
+      epochS: { vbpr: [30], duif: [25], "mf-eals": [4] },
+      evalS: [90],
+    },
   ]);
   const target = { name: "t", nodes: [], resultsDir: "", meta: {} };
   const n = (stage: string, params: unknown): GraphNode => ({
@@ -154,5 +159,10 @@ Deno.test("cost model: bench evaluation cost, latest file per scale", async () =
   assert.equal(small(n("duif", { epochs: 5 })).seconds, null, "no DUIF at Pinterest scale");
   const big = await costModel(target, store, { artifactsRoot: root, items: 300_000 });
   assert.equal(big(n("vbpr", { epochs: 2, evalEvery: 1 })).seconds, 2 * 30 + 3 * 90);
-  assert.equal(big(n("duif", { epochs: 2 })).seconds, 50);
+  // No evalEvery: evaluated once, after the last epoch.
+  assert.equal(big(n("duif", { epochs: 2 })).seconds, 2 * 25 + 90);
+  // eALS: sweeps priced per sweep, one evaluation.
+  const eals = big(n("mf-eals-tuned", { iterations: 10, c0: 512 }));
+  assert.equal(eals.seconds, 10 * 4 + 90);
+  assert.match(eals.source, /4000 ms\/epoch \+ 1 evaluations x 90\.00 s, bench 2026-02-01, amazon/);
 });
