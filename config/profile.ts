@@ -4,11 +4,13 @@
  *
  * This module is the one declaration of every configuration field. To add a field, declare it
  * once here, with its doc comment, in the schema it belongs to: a model's hyper-parameter in
- * `bprModelSchema`, `amrAdversarySchema` or `ealsModelSchema`, a run-wide setting in
- * `runSettingsSchema`, tuning in `tuneSchema`, a figure setting in `figuresSchema`. The stage
- * param schemas are derived from these (`stages/lib/bpr_stage.ts`, `stages/mf-eals.ts`,
- * `stages/perturb-test.ts`) and the planners (`plan/*.ts`) spread the profile's model objects
- * into node params, so a new model field reaches its stage with no further edit. A run-wide
+ * `bprModelSchema`, `duifModelSchema`, `amrAdversarySchema` or `ealsModelSchema`, a run-wide
+ * setting in `runSettingsSchema`, tuning in `tuneSchema`, a figure setting in `figuresSchema`.
+ * The stage param schemas are derived from these (`stages/lib/bpr_stage.ts`,
+ * `stages/mf-eals.ts`, `stages/perturb-test.ts`) and the planners (`plan/*.ts`) spread the
+ * profile's model objects into node params, so a new model field reaches its stage with no
+ * further edit (DUIF's `init`, which also picks the stage and its inputs, is wired in
+ * `plan/models.ts` and `plan/tune.ts`). A run-wide
  * or figure setting reaches a stage once its key is in that stage's `.pick` mask
  * (`*_RUN_FIELDS`, `*_FIGURE_FIELDS`, exported by the stage; the planner passes
  * `pickFields(profile, mask)`).
@@ -51,6 +53,22 @@ export const bprModelSchema = z.object({
   regulariser: regulariserSchema.optional(),
   /** Where the values come from (paper, authors' run.sh, stated default, tune run). */
   source: z.string().min(1),
+}).strict();
+
+/**
+ * Where DUIF's user matrix P starts (paper sec. 4.1.3: DUIF was tested "both training it from
+ * scratch and pre-training it with user embeddings of MF"): `scratch` draws it at random,
+ * `mf-bpr` copies MF-BPR's trained P. DUIF has no item ID vectors, so nothing else comes from MF.
+ */
+export const duifInitSchema = z.enum(["scratch", "mf-bpr"]);
+
+/** DUIF: a BPR model plus where its P starts. */
+export const duifModelSchema = bprModelSchema.extend({
+  /**
+   * Where P starts (`duifInitSchema`). In a tuning profile validation chooses between the two
+   * (plan/tune.ts) and this value is only the fallback shown by `config show`.
+   */
+  init: duifInitSchema.default("scratch"),
 }).strict();
 
 /** Test-time and training-time adversaries (paper eq. 7-12; `sign` is FGSM). */
@@ -206,7 +224,7 @@ export const profileSchema = z.object({
   models: z.object({
     "mf-eals": ealsModelSchema,
     "mf-bpr": bprModelSchema,
-    duif: bprModelSchema,
+    duif: duifModelSchema,
     vbpr: bprModelSchema,
     amr: amrModelSchema,
   }).strict(),
@@ -248,6 +266,10 @@ export function profileForDataset(
 export type Profile = z.infer<typeof profileSchema>;
 /** Settings of one BPR model. */
 export type BprModelConfig = z.infer<typeof bprModelSchema>;
+/** Settings of DUIF. */
+export type DuifModelConfig = z.infer<typeof duifModelSchema>;
+/** Where DUIF's P starts. */
+export type DuifInit = z.infer<typeof duifInitSchema>;
 /** Settings of the figures. */
 export type FiguresConfig = z.infer<typeof figuresSchema>;
 /** Settings of AMR. */

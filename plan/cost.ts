@@ -40,11 +40,11 @@ function median(xs: number[]): number {
 }
 
 /**
- * The model a training stage trains (`amr-tuned`, `vbpr-continued`, `vbpr-continued-tuned`
- * train `amr`, `vbpr`, `vbpr`).
+ * The model a training stage trains (`amr-tuned`, `vbpr-continued`, `vbpr-continued-tuned`,
+ * `duif-from-mf` train `amr`, `vbpr`, `vbpr`, `duif`).
  */
 export function modelOf(stage: string): string {
-  return stage.replace(/-tuned$/, "").replace(/-continued$/, "");
+  return stage.replace(/-tuned$/, "").replace(/-continued$/, "").replace(/-from-mf$/, "");
 }
 
 /** Evaluations of a training run (epoch 0, every `evalEvery` epochs, the last epoch). */

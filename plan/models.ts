@@ -22,7 +22,11 @@ import { paperDatasetOf } from "../config/paper.ts";
 import { stage as popStage } from "../stages/pop.ts";
 import { EALS_RUN_FIELDS, stage as ealsStage, tunedStage as ealsTuned } from "../stages/mf-eals.ts";
 import { stage as mfStage, tunedStage as mfTuned } from "../stages/mf-bpr.ts";
-import { stage as duifStage, tunedStage as duifTuned } from "../stages/duif.ts";
+import {
+  fromMfStage as duifFromMf,
+  stage as duifStage,
+  tunedStage as duifTuned,
+} from "../stages/duif.ts";
 import { stage as vbprStage, tunedStage as vbprTuned } from "../stages/vbpr.ts";
 import { stage as amrStage, tunedStage as amrTuned } from "../stages/amr.ts";
 import { stage as evaluateStage } from "../stages/evaluate.ts";
@@ -107,6 +111,42 @@ export const FEATURE_INPUTS: Readonly<Record<string, InputRef>> = {
   features: { node: "features", output: "features.npy" },
 };
 
+/**
+ * The final `duif` node. Untuned, `models.duif.init` picks the stage: `duif` (scratch; params
+ * without `init`, as before the field existed) or `duif-from-mf` (P from `mf-bpr`'s P.npy).
+ * Tuned, `duif-tuned` takes `init` from the selection with the other fields, so MF-BPR's P is
+ * always wired and read only when validation chose `mf-bpr`.
+ */
+function duifNode(
+  profile: Profile,
+  params: Record<string, unknown>,
+  tuned: boolean,
+  hyper: Record<string, InputRef>,
+): NodeSpec {
+  const base = { ...phaseInputs("final"), ...FEATURE_INPUTS };
+  const fromMf = initInputs("mf-bpr", ["P"]);
+  const seed = nodeSeed(profile.seed, "duif");
+  if (tuned) {
+    return {
+      id: "duif",
+      stage: duifTuned,
+      params,
+      inputs: { ...base, ...fromMf, ...hyper },
+      seed,
+    };
+  }
+  if (profile.models.duif.init === "mf-bpr") {
+    return {
+      id: "duif",
+      stage: duifFromMf,
+      params: { ...params, init: "mf-bpr" },
+      inputs: { ...base, ...fromMf },
+      seed,
+    };
+  }
+  return { id: "duif", stage: duifStage, params, inputs: base, seed };
+}
+
 /** The model, evaluation and Table 2 nodes for a dataset under a profile. */
 export function modelNodes(
   dataset: DatasetConfig,
@@ -149,13 +189,7 @@ export function modelNodes(
       inputs: { ...data, ...hyper("mf-bpr") },
       seed: seed("mf-bpr"),
     },
-    {
-      id: "duif",
-      stage: tuned.duif ? duifTuned : duifStage,
-      params: params("duif", m.duif),
-      inputs: { ...data, ...features, ...hyper("duif") },
-      seed: seed("duif"),
-    },
+    duifNode(profile, params("duif", m.duif), tuned.duif !== undefined, hyper("duif")),
     {
       id: "vbpr",
       stage: tuned.vbpr ? vbprTuned : vbprStage,

@@ -7,12 +7,18 @@
  *    one, its only evaluated sweep, so the sweep count is not chosen), then `select-mf-eals`;
  *    the final `mf-eals` (`mf-eals-tuned`) takes c0 and reg from its `chosen.json`.
  * 1. Grids `tune-<model>@lr=..,l2=..` for MF-BPR, DUIF and VBPR, each followed by a
- *    `select-<model>` node (stages/tune-select.ts) writing `chosen.json`. The paper tunes one learning
+ *    `select-<model>` node (for DUIF, see 2) (stages/tune-select.ts) writing `chosen.json`. The paper tunes one learning
  *    rate and one "L2 regularizer"; our models have three of each ([P, Q, E], authors' run.sh),
  *    so a grid point sets all three learning rates to `lr` and all three L2 weights to `l2`
  *    ({@link gridHyper}).
  * 2. `tune-mf-bpr@chosen` retrains MF-BPR with its choice (epochs = the best epoch); its P and
  *    Q start every VBPR grid run (Algorithm 1). Likewise `tune-vbpr@chosen` starts AMR.
+ *    DUIF is tuned from both starts the paper tried (sec. 4.1.3): the scratch grid and a second
+ *    grid `tune-duif@init=mf-bpr,lr=..,l2=..` whose runs start P from `tune-mf-bpr@chosen`'s P,
+ *    each with its own selection (`select-duif@init=scratch`, `select-duif@init=mf-bpr`); then
+ *    `select-duif` (stages/tune-init.ts) keeps the start with the better validation NDCG@10 and
+ *    records it as `init` in its `chosen.json`, which the final `duif` takes with the epochs,
+ *    lr and regs.
  * 3. `tune-amr@eps=..`: AMR with VBPR's chosen lr and regs (read from `select-vbpr`'s
  *    `chosen.json` at run time), lambda = 1; `select-amr-eps`.
  * 4. `tune-amr@lambda=..` with the chosen eps; `select-amr`.
@@ -29,9 +35,11 @@
  * edge (stages/tune-select.ts). Profiles without `tune` plan none of this.
  */
 import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
+import type { Stage } from "../pipeline/stage.ts";
 import {
   amrAdversarySchema,
   declaredFields,
+  type DuifInit,
   type LrRegs,
   pickFields,
   type Profile,
@@ -47,7 +55,8 @@ import {
 } from "./models.ts";
 import { EALS_RUN_FIELDS, stage as ealsStage } from "../stages/mf-eals.ts";
 import { stage as mfStage, tunedStage as mfTuned } from "../stages/mf-bpr.ts";
-import { stage as duifStage } from "../stages/duif.ts";
+import { fromMfStage as duifFromMf, stage as duifStage } from "../stages/duif.ts";
+import { INIT_VARIANTS, stage as initStage } from "../stages/tune-init.ts";
 import { stage as vbprStage, tunedStage as vbprTuned } from "../stages/vbpr.ts";
 import { tunedStage as amrTuned } from "../stages/amr.ts";
 import {
@@ -176,21 +185,34 @@ function hyperFrom(node: string): Record<string, InputRef> {
   return { hyper: { node, output: "chosen.json" } };
 }
 
+/** Options of {@link gridNodes}. */
+interface GridOptions {
+  /** Extra params of every grid run. */
+  extraParams?: Record<string, unknown>;
+  /** A variant of the model's grid: its stage, and the tag its run ids carry after the `@`. */
+  variant?: { stage: Stage; tag: string };
+  /** Id of the selection node (default `select-<model>`). */
+  selectId?: string;
+}
+
 /** The lr x l2 grid runs of a model (widened), then its `select-<model>` node. */
 function gridNodes(
   c: TuneContext,
   model: "mf-bpr" | "duif" | "vbpr",
   inputs: Record<string, InputRef>,
-  extraParams: Record<string, unknown> = {},
+  opts: GridOptions = {},
 ): NodeSpec[] {
   const nodes: NodeSpec[] = [];
   const runs: GridRun[] = [];
+  const { extraParams = {}, variant } = opts;
+  const selectId = opts.selectId ?? `select-${model}`;
   for (const { point, extension } of widenedGrid({ lr: c.tune.lr, l2: c.tune.l2 }, c.tune.widen)) {
     const { lr, l2 } = point;
-    const id = `tune-${model}@lr=${fmt(lr)},l2=${fmt(l2)}`;
+    const id = `tune-${model}@${variant ? `${variant.tag},` : ""}lr=${fmt(lr)},l2=${fmt(l2)}`;
     nodes.push({
       id,
-      stage: model === "mf-bpr" ? mfStage : model === "duif" ? duifStage : vbprStage,
+      stage: variant?.stage ??
+        (model === "mf-bpr" ? mfStage : model === "duif" ? duifStage : vbprStage),
       params: {
         ...bprParams(c.profile, c.profile.models[model], c.common),
         ...gridHyper(lr, l2),
@@ -202,7 +224,37 @@ function gridNodes(
     });
     runs.push({ label: id, point, ...(extension ? { extension } : {}) });
   }
-  nodes.push(selectNode(`select-${model}`, model, runs, c.seed(`select-${model}`)));
+  nodes.push(selectNode(selectId, model, runs, c.seed(selectId)));
+  return nodes;
+}
+
+/**
+ * DUIF's two starts (paper sec. 4.1.3: from scratch and from MF's user embeddings, the better
+ * reported): the scratch grid `tune-duif@lr=..,l2=..` (selection `select-duif@init=scratch`),
+ * the grid `tune-duif@init=mf-bpr,lr=..,l2=..` whose runs start P from `tune-mf-bpr@chosen`'s P
+ * (selection `select-duif@init=mf-bpr`), and `select-duif` (stage `tune-init`), which keeps the
+ * start whose best run has the higher validation NDCG@10 and records it as `values.init`.
+ */
+function duifNodes(c: TuneContext): NodeSpec[] {
+  const inputs = { ...c.data, ...c.features };
+  const selectOf = (init: DuifInit) => `select-duif@init=${init}`;
+  const nodes: NodeSpec[] = [
+    ...gridNodes(c, "duif", inputs, { selectId: selectOf("scratch") }),
+    ...gridNodes(c, "duif", { ...inputs, ...initInputs("tune-mf-bpr@chosen", ["P"]) }, {
+      extraParams: { init: "mf-bpr" },
+      variant: { stage: duifFromMf, tag: "init=mf-bpr" },
+      selectId: selectOf("mf-bpr"),
+    }),
+  ];
+  const choice: Record<string, InputRef> = {};
+  for (const init of INIT_VARIANTS) choice[init] = { node: selectOf(init), output: "chosen.json" };
+  nodes.push({
+    id: "select-duif",
+    stage: initStage,
+    params: { model: "duif" },
+    inputs: choice,
+    seed: c.seed("select-duif"),
+  });
   return nodes;
 }
 
@@ -335,13 +387,13 @@ export function tuneNodes(profile: Profile): TunePlan {
   nodes.push(...ealsGridNodes(c));
   nodes.push(...gridNodes(c, "mf-bpr", data));
   nodes.push(chosenMfNode(c));
-  nodes.push(...gridNodes(c, "duif", { ...data, ...features }));
+  nodes.push(...duifNodes(c));
   nodes.push(
     ...gridNodes(
       c,
       "vbpr",
       { ...data, ...features, ...initInputs("tune-mf-bpr@chosen", ["P", "Q"]) },
-      { form: profile.vbprForm },
+      { extraParams: { form: profile.vbprForm } },
     ),
   );
   nodes.push(chosenVbprNode(c));
@@ -372,7 +424,7 @@ export function tuneNodes(profile: Profile): TunePlan {
 export const TUNED: Readonly<Record<TunableModel, TunedSource>> = {
   "mf-eals": { node: "select-mf-eals", override: ["c0", "reg"] },
   "mf-bpr": { node: "select-mf-bpr", override: RETRAIN },
-  duif: { node: "select-duif", override: RETRAIN },
+  duif: { node: "select-duif", override: [...RETRAIN, "init"] },
   vbpr: { node: "select-vbpr", override: RETRAIN },
   amr: { node: "select-amr", override: ["epochs", "lr", "regs", "eps", "lambda"] },
 };

@@ -1,14 +1,19 @@
 /**
  * Stage `duif`: DUIF, `p_u . E c_i` (item vector from features only), trained with BPR
- * (paper sec. 4.1.3). `tunedStage` (`duif-tuned`) also reads a `hyper` input.
- * Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `E.npy`.
+ * (paper sec. 4.1.3), from scratch. `fromMfStage` (`duif-from-mf`) starts P from MF-BPR's
+ * trained P (input `init_P`; the paper reports the better of the two starts); E is drawn either
+ * way, DUIF having no item ID vectors to take from MF. `tunedStage` (`duif-tuned`) also reads a
+ * `hyper` input (`chosen.json`) and always has `init_P` wired, reading it only when the chosen
+ * `init` is `mf-bpr`. Params: the BPR model's, plus `init` (`scratch` | `mf-bpr`).
+ * Outputs: `scores.npy`, `curve.csv`, `train_summary.json` (its `hyper.init` says which start
+ * ran), `P.npy`, `E.npy`.
  */
 import { defineStage } from "../pipeline/stage.ts";
 import {
   bprInputs,
   type BprModelSpec,
   bprOutputs,
-  bprParamsSchema,
+  duifParamsSchema,
   runBprStage,
 } from "./lib/bpr_stage.ts";
 
@@ -20,24 +25,40 @@ const spec: BprModelSpec = {
   hyperInput: false,
 };
 
-/** DUIF with hyper-parameters from its params. */
+/** DUIF from scratch, hyper-parameters from its params. */
 export const stage = defineStage({
   name: "duif",
   module: import.meta.url,
-  params: bprParamsSchema,
+  params: duifParamsSchema,
   inputs: bprInputs(spec),
   outputs: bprOutputs(spec.weights),
   runtime: ["tfjs"],
   run: (ctx) => runBprStage(ctx, spec),
 });
 
-/** DUIF whose params' `override` fields come from a `hyper` input (`chosen.json`). */
+const fromMf: BprModelSpec = { ...spec, init: ["P"] };
+
+/** DUIF whose P starts from MF-BPR's (`init: "mf-bpr"`), hyper-parameters from its params. */
+export const fromMfStage = defineStage({
+  name: "duif-from-mf",
+  module: import.meta.url,
+  params: duifParamsSchema,
+  inputs: bprInputs(fromMf),
+  outputs: bprOutputs(spec.weights),
+  runtime: ["tfjs"],
+  run: (ctx) => runBprStage(ctx, fromMf),
+});
+
+/**
+ * DUIF whose params' `override` fields (with `init`, validation's choice of start) come from a
+ * `hyper` input (`chosen.json`); MF-BPR's P is wired as `init_P` and read only for `mf-bpr`.
+ */
 export const tunedStage = defineStage({
   name: "duif-tuned",
   module: import.meta.url,
-  params: bprParamsSchema,
-  inputs: bprInputs({ ...spec, hyperInput: true }),
+  params: duifParamsSchema,
+  inputs: bprInputs({ ...fromMf, hyperInput: true }),
   outputs: bprOutputs(spec.weights),
   runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, { ...spec, hyperInput: true }),
+  run: (ctx) => runBprStage(ctx, { ...fromMf, hyperInput: true }),
 });

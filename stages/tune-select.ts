@@ -23,7 +23,12 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage.ts";
 import { type Chosen, type ChosenValues, chosenValuesSchema, type Widening } from "./lib/chosen.ts";
 import { writeJson } from "../io/json.ts";
-import { amrAdversarySchema, ealsModelSchema, lrRegsSchema } from "../config/profile.ts";
+import {
+  amrAdversarySchema,
+  duifInitSchema,
+  ealsModelSchema,
+  lrRegsSchema,
+} from "../config/profile.ts";
 
 /** Input slots of a selection (the largest grid it can take). */
 export const MAX_GRID_RUNS = 64;
@@ -47,6 +52,7 @@ export const summarySchema = z.object({
     lambda: amrAdversarySchema.shape.lambda.optional(),
     c0: ealsModelSchema.shape.c0.optional(),
     reg: ealsModelSchema.shape.reg.optional(),
+    init: duifInitSchema.optional(),
   }).passthrough(),
   best: z.object({
     epoch: z.number().int().min(0),
@@ -76,6 +82,7 @@ export function chosenValues(s: RunSummary): ChosenValues {
     regs: h.regs,
     eps: h.eps,
     lambda: h.lambda,
+    init: h.init,
   }));
 }
 

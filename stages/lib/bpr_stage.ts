@@ -44,7 +44,13 @@ import { bestCurveRow, curveCsv, type CurveRow } from "../../io/curve.ts";
 import { writeScores } from "./model_outputs.ts";
 import { writeJson } from "../../io/json.ts";
 import { chosenOverrides, overrideFieldSchema } from "./chosen.ts";
-import { amrAdversarySchema, bprModelSchema, runSettingsSchema } from "../../config/profile.ts";
+import {
+  amrAdversarySchema,
+  bprModelSchema,
+  type DuifInit,
+  duifModelSchema,
+  runSettingsSchema,
+} from "../../config/profile.ts";
 
 /** Std of the truncated-normal initialisation of the weights a stage draws (authors: 0.01). */
 export const initStdSchema = z.number().positive().default(0.01);
@@ -74,6 +80,14 @@ export const vbprParamsSchema = bprParamsSchema.extend({
   form: runSettingsSchema.shape.vbprForm,
 }).strict();
 
+/**
+ * DUIF: plus where its P starts (the profile's `models.duif.init`). `scratch` draws P; `mf-bpr`
+ * copies the stage's `init_P` input, so only a stage that declares one can run it.
+ */
+export const duifParamsSchema = bprParamsSchema.extend({
+  init: duifModelSchema.shape.init,
+}).strict();
+
 /** AMR: plus its adversary (the profile's `amrAdversarySchema` fields). */
 export const amrParamsSchema = bprParamsSchema.extend(amrAdversarySchema.shape).strict();
 
@@ -81,6 +95,7 @@ export const amrParamsSchema = bprParamsSchema.extend(amrAdversarySchema.shape).
 export type TrainParams =
   & z.infer<typeof bprParamsSchema>
   & Partial<Pick<z.infer<typeof vbprParamsSchema>, "form">>
+  & Partial<Pick<z.infer<typeof duifParamsSchema>, "init">>
   & Partial<z.infer<typeof amrAdversarySchema>>;
 
 /** Inputs every model stage reads (the phase's data). */
@@ -101,7 +116,10 @@ export interface BprModelSpec {
   kind: (p: TrainParams) => ModelKind;
   /** Reads `features`. */
   visual: boolean;
-  /** Weight matrices read from `init_<name>` inputs. */
+  /**
+   * Weight matrices read from `init_<name>` inputs (a DUIF stage reads them only when its
+   * resolved `init` is `mf-bpr`).
+   */
   init: readonly WeightName[];
   /** Weight matrices written (declared outputs; absent ones are written empty). */
   weights: readonly WeightName[];
@@ -131,6 +149,8 @@ interface Resolved {
   regs: [number, number, number];
   eps?: number;
   lambda?: number;
+  /** DUIF's start; undefined for the other models. */
+  init?: DuifInit;
   source: string;
 }
 
@@ -141,6 +161,7 @@ async function resolveHyper(p: TrainParams, hyperPath: string | undefined): Prom
     regs: [...p.regs],
     eps: p.eps,
     lambda: p.lambda,
+    ...(p.init === undefined ? {} : { init: p.init }),
     source: p.source,
   };
   const chosen = await chosenOverrides(p.override, hyperPath);
@@ -148,6 +169,7 @@ async function resolveHyper(p: TrainParams, hyperPath: string | undefined): Prom
   const v = chosen.values;
   for (const field of p.override) {
     if (field === "lr" || field === "regs") out[field] = [...v[field]!];
+    else if (field === "init") out.init = v.init as DuifInit;
     else out[field] = v[field]!;
   }
   out.source = chosen.source;
@@ -200,7 +222,10 @@ async function prepareRun(
   const features = spec.visual ? await loadFeatures(ctx.inputs.features, data.train.nItems) : null;
   if (features) await initTf();
   let init: Weights | undefined;
-  if (spec.init.length > 0) {
+  if (hp.init === "mf-bpr" && !spec.init.includes("P")) {
+    throw new Error(`params.init is "mf-bpr" but stage has no "init_P" input to start P from`);
+  }
+  if (spec.init.length > 0 && hp.init !== "scratch") {
     const paths: Partial<Record<WeightName, string>> = {};
     for (const n of spec.init) paths[n] = ctx.inputs[`init_${n}`];
     init = await loadWeights(paths);
@@ -324,10 +349,11 @@ function trainSummary(
         ? { eps: adversary.eps, lambda: adversary.lambda, adversary: adversary.kind }
         : {}),
       ...(p.form ? { form: p.form } : {}),
+      ...(hp.init ? { init: hp.init } : {}),
     },
     source: hp.source,
     coldMode: p.coldMode,
-    init: spec.init.length > 0 ? `copied ${spec.init.join(", ")} from the init inputs` : "random",
+    init: run.init ? `copied ${spec.init.join(", ")} from the init inputs` : "random",
     trainPairs: data.train.users.length,
     removedValidationPairs: data.removedPairs,
     evaluatedUsers: data.target.evaluated,
@@ -422,6 +448,7 @@ export async function runBprStage(
     hr10: last.hr10,
     ndcg10: last.ndcg10,
     bestEpoch: best.epoch,
+    ...(hp.init ? { init: hp.init } : {}),
     source: hp.source,
   };
 }

@@ -7,11 +7,16 @@
  * @module
  */
 import { z } from "zod";
-import { amrAdversarySchema, ealsModelSchema, lrRegsSchema } from "../../config/profile.ts";
+import {
+  amrAdversarySchema,
+  duifInitSchema,
+  ealsModelSchema,
+  lrRegsSchema,
+} from "../../config/profile.ts";
 
 /**
  * Every hyper-parameter a selection can fix: a BPR model's `epochs`, `lr`, `regs` (and AMR's
- * `eps`, `lambda`), or MF-eALS's `c0` and `reg`. The one list of overridable fields.
+ * `eps`, `lambda`; DUIF's start `init`), or MF-eALS's `c0` and `reg`. The one list of overridable fields.
  */
 const chosenFields = z.object({
   /** Best epoch by validation NDCG@10 (the final run trains this many epochs; BPR models). */
@@ -20,6 +25,8 @@ const chosenFields = z.object({
   regs: lrRegsSchema.shape.regs.optional(),
   eps: amrAdversarySchema.shape.eps.optional(),
   lambda: amrAdversarySchema.shape.lambda.optional(),
+  /** DUIF's start (from scratch or MF-BPR's P), when the selection chose between the two. */
+  init: duifInitSchema.optional(),
   /** MF-eALS's missing-data weight (its sweep count is not chosen: see stages/mf-eals.ts). */
   c0: ealsModelSchema.shape.c0.optional(),
   /** MF-eALS's L2 weight. */
@@ -85,6 +92,20 @@ export const wideningSchema = z.object({
   stillOnEdge: z.boolean(),
 }).strict();
 
+/** One variant's best run in a choice between starts (`tune-init`). */
+export const variantResultSchema = z.object({
+  /** The start, e.g. `scratch` or `mf-bpr`. */
+  init: duifInitSchema,
+  /** Node id of the best run of that variant's grid. */
+  label: z.string(),
+  /** Its validation NDCG@10 at its best epoch. */
+  ndcg10: z.number(),
+  /** Its validation HR@10 at that epoch. */
+  hr10: z.number(),
+  /** Whether this variant was chosen. */
+  chosen: z.boolean(),
+}).strict();
+
 /** The whole `chosen.json`. */
 export const chosenSchema = z.object({
   /** Model tuned (mf-bpr, duif, vbpr, amr). */
@@ -105,6 +126,11 @@ export const chosenSchema = z.object({
   widening: z.array(wideningSchema).default([]),
   /** One plain sentence on the widening, e.g. "lr: still on the edge after widening by 2 steps". */
   wideningNote: z.string().default(""),
+  /**
+   * For a choice between starts (`tune-init`, DUIF): each variant's best run; the chosen
+   * variant's grid, widening and `values.init` fill the rest.
+   */
+  variants: z.array(variantResultSchema).optional(),
 }).strict();
 
 /**

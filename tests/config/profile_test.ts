@@ -9,6 +9,7 @@ import type { z } from "zod";
 import {
   amrAdversarySchema,
   bprModelSchema,
+  duifModelSchema,
   ealsModelSchema,
   figuresSchema,
   loadProfile,
@@ -21,6 +22,7 @@ import {
   amrParamsSchema,
   BPR_RUN_FIELDS,
   bprParamsSchema,
+  duifParamsSchema,
   vbprParamsSchema,
 } from "../../stages/lib/bpr_stage.ts";
 import { EALS_RUN_FIELDS, ealsParamsSchema } from "../../stages/mf-eals.ts";
@@ -34,6 +36,7 @@ import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS, stage as plotStage } from "../../s
 import { stage as negativesStage } from "../../stages/negatives.ts";
 import { stage as officialStage } from "../../stages/official-vbpr.ts";
 import { planNodes } from "../../plan/mod.ts";
+import { TUNED } from "../../plan/tune.ts";
 
 const CONFIGS = new URL("../../configs", import.meta.url).pathname;
 const PROFILES = ["smoke", "default", "paper", "ci-real"];
@@ -59,6 +62,7 @@ Deno.test("a bad profile field: the error names the file, the field path and the
     { path: ["models", "vbpr", "lr"], value: [0.1, 0.1], want: /expected array|too small|>=3/i },
     { path: ["models", "mf-bpr", "lr"], value: 0.1, want: /expected tuple|expected array/ },
     { path: ["models", "amr", "adversary"], value: "fgsm", want: /"grad"\|"rand"\|"sign"/ },
+    { path: ["models", "duif", "init"], value: "mf", want: /"scratch"\|"mf-bpr"/ },
     { path: ["models", "mf-eals", "iterations"], value: 1.5, want: /expected int/ },
     { path: ["coldMode"], value: "random", want: /"zero"\|"official"/ },
     { path: ["k"], value: 0, want: />=1/ },
@@ -125,6 +129,8 @@ Deno.test("stage param schemas are the profile's fields plus the node's own (pha
   sameFields(amrParamsSchema, amrAdversarySchema, adv);
 
   assert.deepEqual(keys(vbprParamsSchema), [...bpr, ...own, "form"].sort());
+  assert.deepEqual(keys(duifParamsSchema), [...bpr, ...own, "init"].sort());
+  sameFields(duifParamsSchema, duifModelSchema, ["init"]);
   assert.equal(vbprParamsSchema.shape.form, runSettingsSchema.shape.vbprForm);
 
   const eals = [...Object.keys(ealsModelSchema.shape), ...Object.keys(EALS_RUN_FIELDS)];
@@ -213,4 +219,25 @@ Deno.test("regulariser: absent from every default node's params; set on one mode
     () => parseProfile(withField(base, ["models", "amr", "regulariser"], "l1"), "p"),
     /models\.amr\.regulariser/,
   );
+});
+
+Deno.test("duif init: scratch by default (params as before); mf-bpr re-wires only the duif node", async () => {
+  const dataset = await loadDatasetConfig("smoke", join(CONFIGS, "datasets"));
+  const base = await loadProfile(CONFIGS, "default");
+  assert.equal(base.models.duif.init, "scratch");
+  const before = planNodes(dataset, base);
+  const duif = before.find((n) => n.id === "duif")!;
+  assert.equal(duif.stage.name, "duif");
+  assert.ok(!("init" in (duif.params as object)), "a scratch duif node has no init param");
+  assert.ok(!("init_P" in duif.inputs));
+  const mf = parseProfile(withField(base, ["models", "duif", "init"], "mf-bpr"), "p");
+  const after = new Map(planNodes(dataset, mf).map((n) => [n.id, n]));
+  const shape = (n: { stage: { name: string }; params?: unknown; inputs: unknown }) =>
+    JSON.stringify([n.stage.name, n.params, n.inputs]);
+  const changed = before.filter((n) => shape(n) !== shape(after.get(n.id)!)).map((n) => n.id);
+  assert.deepEqual(changed, ["duif"]);
+  const node = after.get("duif")!;
+  assert.equal(node.stage.name, "duif-from-mf");
+  assert.equal((node.params as { init: string }).init, "mf-bpr");
+  assert.deepEqual(node.inputs.init_P, { node: "mf-bpr", output: "P.npy" });
 });

@@ -28,7 +28,16 @@ const TARGET = ["--dataset", "smoke", "--profile", "paper-lite"];
 
 interface Summary {
   epochs: number;
-  hyper: { lr: number[]; regs: number[]; eps?: number; lambda?: number; c0?: number; reg?: number };
+  hyper: {
+    lr: number[];
+    regs: number[];
+    eps?: number;
+    lambda?: number;
+    c0?: number;
+    reg?: number;
+    init?: string;
+  };
+  init: string;
 }
 
 Deno.test({
@@ -90,6 +99,22 @@ Deno.test({
       const eals: Summary = await read("mf-eals", "train_summary.json");
       assert.deepEqual({ c0: eals.hyper.c0, reg: eals.hyper.reg }, ealsChoice.values);
       assert.ok(ealsChoice.grid.length > 4, "the eALS grid ran");
+      // DUIF's start is a validation choice over both grids; the final run used it (the loop
+      // above compared hyper.init with it) and read MF-BPR's P only when it is mf-bpr.
+      const duifChoice = await read("select-duif", "chosen.json");
+      assert.deepEqual(
+        duifChoice.variants.map((v: { init: string }) => v.init),
+        ["scratch", "mf-bpr"],
+      );
+      const best = Math.max(...duifChoice.variants.map((v: { ndcg10: number }) => v.ndcg10));
+      assert.equal(duifChoice.best.ndcg10, best);
+      assert.ok((await manifest("duif")).params.override.includes("init"));
+      const duif: Summary = await read("duif", "train_summary.json");
+      assert.equal(duif.hyper.init, duifChoice.values.init);
+      assert.equal(
+        duif.init,
+        duifChoice.values.init === "mf-bpr" ? "copied P from the init inputs" : "random",
+      );
       const amr: Summary = await read("amr", "train_summary.json");
       const control: Summary = await read("vbpr-continued", "train_summary.json");
       assert.equal(control.epochs, amr.epochs);

@@ -95,3 +95,51 @@ Deno.test("tuned: MF-eALS's c0 x reg grid (widened) runs in phase tune; the fina
   assert.equal(plain.inputs.hyper, undefined);
   assert.ok(!("override" in (plain.params as object)));
 });
+
+Deno.test("tuned DUIF: validation chooses between the scratch and the MF-started grid", () => {
+  for (const profile of [paper, lite]) {
+    const nodes = planNodes(dataset, profile);
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const choice = byId.get("select-duif")!;
+    assert.equal(choice.stage.name, "tune-init");
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(choice.inputs).map(([k, r]) => [k, r.node])),
+      { scratch: "select-duif@init=scratch", "mf-bpr": "select-duif@init=mf-bpr" },
+    );
+    const runsOf = (select: string) =>
+      (byId.get(select)!.params as { runs: { label: string; point: object }[] }).runs;
+    const scratch = runsOf("select-duif@init=scratch");
+    const mf = runsOf("select-duif@init=mf-bpr");
+    // The same grid (with widening) from both starts.
+    assert.deepEqual(mf.map((r) => r.point), scratch.map((r) => r.point));
+    assert.ok(scratch.length > 20, `${scratch.length} runs`);
+    for (const r of scratch) {
+      const n = byId.get(r.label)!;
+      assert.match(r.label, /^tune-duif@lr=[^,]+,l2=[^,]+$/);
+      assert.equal(n.stage.name, "duif");
+      assert.ok(!("init" in (n.params as object)) && !("init_P" in n.inputs), r.label);
+    }
+    for (const r of mf) {
+      const n = byId.get(r.label)!;
+      assert.match(r.label, /^tune-duif@init=mf-bpr,lr=/);
+      assert.equal(n.stage.name, "duif-from-mf");
+      assert.equal((n.params as { init: string }).init, "mf-bpr");
+      assert.deepEqual(n.inputs.init_P, { node: "tune-mf-bpr@chosen", output: "P.npy" });
+      // Same settings as the scratch run at the same point, but for the start.
+      const twin = byId.get(r.label.replace("init=mf-bpr,", ""))!;
+      const { init: _i, ...rest } = n.params as Record<string, unknown>;
+      assert.deepEqual(rest, twin.params, r.label);
+    }
+    // The final DUIF takes the start with the epochs, lr and regs, MF-BPR's P always wired.
+    const duif = byId.get("duif")!;
+    assert.equal(duif.stage.name, "duif-tuned");
+    assert.equal(duif.inputs.hyper.node, "select-duif");
+    assert.deepEqual(duif.inputs.init_P, { node: "mf-bpr", output: "P.npy" });
+    assert.deepEqual((duif.params as { override: string[] }).override, [
+      "epochs",
+      "lr",
+      "regs",
+      "init",
+    ]);
+  }
+});

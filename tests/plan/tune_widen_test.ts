@@ -217,7 +217,7 @@ Deno.test("planning: widening nodes only with tune set; every selection fits its
     assert.ok(graph.byId.has(id), id);
   }
   const deep = { ...paper, tune: { ...paper.tune!, widen: 3 } };
-  for (const n of planNodes(dataset, deep).filter((n) => n.id.startsWith("select-"))) {
+  for (const n of planNodes(dataset, deep).filter((n) => n.stage.name === "tune-select")) {
     const runs = (n.params as { runs: unknown[] }).runs.length;
     assert.ok(runs <= MAX_GRID_RUNS, `${n.id}: ${runs}`);
   }

@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { readNpy } from "../../io/npy.ts";
 import { continuedStage } from "../../stages/vbpr.ts";
 import { parseCurveCsv } from "../../io/curve.ts";
-import { phaseInputs } from "../../plan/models.ts";
+import { modelNodes, phaseInputs } from "../../plan/models.ts";
+import { TUNED } from "../../plan/tune.ts";
+import { writeJson } from "../../io/json.ts";
 import { npyBody, runModelNode, type SmokeSetup, smokeSetup } from "./model_helpers.ts";
 import { type Checkpointer, FileCheckpointer } from "../../pipeline/checkpoint.ts";
 import { Rng } from "../../pipeline/rng.ts";
@@ -73,6 +75,92 @@ Deno.test("vbpr: starts from MF-BPR's P and Q (zero learning rates keep them)", 
   for (const m of ["P.npy", "Q.npy"]) {
     assert.deepEqual(await npyBody(out[m]), await npyBody(s.outputs["mf-bpr"][m]), m);
   }
+});
+
+Deno.test("duif: init mf-bpr starts P from MF-BPR's P; scratch never reads init_P", async () => {
+  const s = await shared();
+  if (!s.outputs["mf-bpr"]) await runModelNode(s, s.nodes.get("mf-bpr")!);
+  const profile = { ...s.profile, models: { ...s.profile.models } };
+  profile.models.duif = { ...profile.models.duif, init: "mf-bpr" };
+  const planned = modelNodes(s.dataset, profile).find((n) => n.id === "duif")!;
+  assert.equal(planned.stage.name, "duif-from-mf");
+  assert.deepEqual(planned.inputs.init_P, { node: "mf-bpr", output: "P.npy" });
+  // A zero learning rate on P keeps the start; E still trains.
+  const frozen = (id: string, extra: Record<string, unknown>, node = planned) => ({
+    ...node,
+    id,
+    params: { ...(node.params as object), lr: [0, 0.05, 0.05], epochs: 2, evalEvery: 1, ...extra },
+  });
+  const fromMf = await runModelNode(s, frozen("duif-mf-frozen", {}));
+  const mfP = await npyBody(s.outputs["mf-bpr"]["P.npy"]);
+  assert.deepEqual(await npyBody(fromMf["P.npy"]), mfP);
+  const summary = JSON.parse(await Deno.readTextFile(fromMf["train_summary.json"]));
+  assert.equal(summary.hyper.init, "mf-bpr");
+  assert.equal(summary.init, "copied P from the init inputs");
+
+  // duif-tuned takes init from chosen.json: with "scratch" its init_P (here a file that is not
+  // an array at all) is never read and P is the scratch stage's own draw; "mf-bpr" reads it.
+  const tunedNodes = new Map(
+    modelNodes(s.dataset, profile, { tuned: { duif: TUNED.duif } }).map((n) => [n.id, n]),
+  );
+  const tuned = tunedNodes.get("duif")!;
+  assert.equal(tuned.stage.name, "duif-tuned");
+  assert.deepEqual((tuned.params as { override: string[] }).override, [
+    "epochs",
+    "lr",
+    "regs",
+    "init",
+  ]);
+  const chosenFor = async (init: string) => {
+    const path = `${s.root}/chosen-${init}.json`;
+    const values = { epochs: 2, lr: [0, 0.05, 0.05], regs: [0, 0, 0], init };
+    const grid = { label: "g", values, point: {}, bestEpoch: 2, ndcg10: 0.1, hr10: 0.2 };
+    await writeJson(path, {
+      model: "duif",
+      metric: "validation ndcg@10",
+      source: `hand-made (${init})`,
+      values,
+      best: grid,
+      grid: [grid],
+      onEdge: [],
+    });
+    return path;
+  };
+  const bogus = `${s.root}/not-an-array.npy`;
+  await Deno.writeTextFile(bogus, "not an npy file");
+  s.outputs["chosen-scratch"] = { "chosen.json": await chosenFor("scratch") };
+  s.outputs["chosen-mf"] = { "chosen.json": await chosenFor("mf-bpr") };
+  s.outputs["bogus-mf"] = { "P.npy": bogus };
+  const tunedRun = (id: string, hyper: string, pFrom: string) =>
+    runModelNode(s, {
+      ...tuned,
+      id,
+      params: { ...(tuned.params as object), evalEvery: 1 },
+      inputs: {
+        ...tuned.inputs,
+        hyper: { node: hyper, output: "chosen.json" },
+        init_P: { node: pFrom, output: "P.npy" },
+      },
+    });
+  const scratchTuned = await tunedRun("duif-tuned-scratch", "chosen-scratch", "bogus-mf");
+  const scratch = await runModelNode(
+    s,
+    frozen("duif-scratch-frozen", { regs: [0, 0, 0] }, s.nodes.get("duif")!),
+  );
+  assert.equal(s.nodes.get("duif")!.stage.name, "duif");
+  assert.deepEqual(await npyBody(scratchTuned["P.npy"]), await npyBody(scratch["P.npy"]));
+  assert.notDeepEqual(await npyBody(scratchTuned["P.npy"]), mfP);
+  const scratchSummary = JSON.parse(await Deno.readTextFile(scratchTuned["train_summary.json"]));
+  assert.equal(scratchSummary.hyper.init, "scratch");
+  assert.equal(scratchSummary.init, "random");
+  await assert.rejects(tunedRun("duif-tuned-bogus", "chosen-mf", "bogus-mf"));
+  const mfTuned = await tunedRun("duif-tuned-mf", "chosen-mf", "mf-bpr");
+  assert.deepEqual(await npyBody(mfTuned["P.npy"]), mfP);
+  // The plain scratch stage cannot be told to start from MF: it has no init_P to read.
+  await assert.rejects(
+    runModelNode(s, frozen("duif-no-input", { init: "mf-bpr" }, s.nodes.get("duif")!)),
+    /params\.init is "mf-bpr" but stage has no "init_P" input/,
+  );
 });
 
 Deno.test("amr: lambda = 0 gives the scores of VBPR continued with the same seed", async () => {
