@@ -33,13 +33,15 @@ const summarySchema = z.object({
     regs: triple.optional(),
     eps: num.optional(),
     lambda: num.optional(),
+    /** DUIF's start (`scratch` or `mf-bpr`). */
+    init: z.string().optional(),
   }).passthrough(),
 }).passthrough();
 
 /** Settings shown per model kind, in this order (absent ones are skipped). */
-const SHOWN = ["c0", "reg", "alpha", "lr", "regs", "eps", "lambda"] as const;
+const SHOWN = ["c0", "reg", "alpha", "lr", "regs", "eps", "lambda", "init"] as const;
 
-function text(v: number | readonly number[]): string {
+function text(v: string | number | readonly number[]): string {
   return Array.isArray(v) ? `[${v.join(", ")}]` : String(v);
 }
 

@@ -13,7 +13,8 @@
  * `eval-amr`'s `cold.npy` (`cold`), for the lambda = 0 control beside Table 2 and its claims;
  * and, for provenance and the control's epochs, the `train_summary.json` of `amr`, `vbpr`,
  * `vbpr_continued`, `mf_bpr`, and the two sweeps' `sweep.json`; the `train_summary.json` of
- * every final trained model ({@link SUMMARY_INPUTS}) for the hyper-parameters each used.
+ * every final trained model ({@link SUMMARY_INPUTS}) for the hyper-parameters each used, `duif`'s
+ * with its manifest also for the note on DUIF's start under Table 2 (report/duif_start.ts).
  */
 import { z } from "zod";
 import { cpus, totalmem } from "node:os";
@@ -34,6 +35,7 @@ import { ADVERSARY_NOTE } from "../models/robustness.ts";
 import type { ReportItemId } from "../report/input.ts";
 import { pinnedPackages } from "../config/packages.ts";
 import { type HyperUsed, hyperUsedOf } from "../report/hyper_used.ts";
+import { duifStartNote } from "../report/duif_start.ts";
 
 /** Input name of a figure's SVG. */
 function svgInput(id: FigureId): string {
@@ -46,6 +48,7 @@ const PROVENANCE: Record<ReportItemId, readonly string[]> = {
   table2: [
     "table2",
     "mf_bpr",
+    "duif",
     "vbpr",
     "amr",
     "vbpr_continued",
@@ -226,6 +229,7 @@ export const stage = defineStage({
       ...(p.configuration ? { configuration: p.configuration } : {}),
       hyperUsed: await readHyperUsed(ctx.inputs),
       notes: {
+        table2: duifStartNote(await read("duif"), manifests.duif),
         table3: ADVERSARY_NOTE,
         figure4: ADVERSARY_NOTE,
         figure5: ADVERSARY_NOTE,

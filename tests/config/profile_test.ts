@@ -36,7 +36,6 @@ import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS, stage as plotStage } from "../../s
 import { stage as negativesStage } from "../../stages/negatives.ts";
 import { stage as officialStage } from "../../stages/official-vbpr.ts";
 import { planNodes } from "../../plan/mod.ts";
-import { TUNED } from "../../plan/tune.ts";
 
 const CONFIGS = new URL("../../configs", import.meta.url).pathname;
 const PROFILES = ["smoke", "default", "paper", "ci-real"];

@@ -172,6 +172,19 @@ Deno.test({
           "tuned: select-mf-eals",
         ]);
       }
+      // ...and DUIF's start from the last run's select-duif entry.
+      const initRow = rows.find((r) => r.path === "models.duif.init")!;
+      assert.ok(
+        initRow.source.startsWith(
+          `chosen in the last run: "${duifChoice.values.init}" (select-duif/chosen.json`,
+        ),
+        initRow.source,
+      );
+      // The report states DUIF's start as the run recorded it, and that validation chose it.
+      const start = duif.hyper.init === "mf-bpr"
+        ? "DUIF's P started from MF-BPR's trained P \\(node mf-bpr\\), E at random"
+        : "DUIF trained from scratch \\(P and E at random\\)";
+      assert.match(md, new RegExp(`${start}, chosen on validation over .* \\(select-duif\\)`));
     } finally {
       await Deno.remove(artifacts, { recursive: true });
     }

@@ -43,6 +43,17 @@ Deno.test("hyperUsedOf: the settings and source a summary records", () => {
     hyperUsedOf("amr", AMR, "amr/train_summary.json").settings,
     "lr = [0.01, 0.0001, 0.001], regs = [0.1, 0.001, 0], eps = 0.1, lambda = 1, 350 epochs",
   );
+  // DUIF's start is shown as its run recorded it.
+  const duif = {
+    ...AMR,
+    model: "duif",
+    epochs: 60,
+    hyper: { k: 64, lr: [0.1, 0.1, 0.1], regs: [0, 0, 0], init: "mf-bpr" },
+  };
+  assert.equal(
+    hyperUsedOf("duif", duif, "duif/train_summary.json").settings,
+    "lr = [0.1, 0.1, 0.1], regs = [0, 0, 0], init = mf-bpr, 60 epochs",
+  );
   assert.throws(
     () => hyperUsedOf("mf-eals", { ...EALS, epochs: "100" }, "x/train_summary.json"),
     /x\/train_summary\.json: field "epochs": /,
