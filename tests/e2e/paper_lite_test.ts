@@ -173,13 +173,11 @@ Deno.test({
         ]);
       }
       // ...and DUIF's start from the last run's select-duif entry.
-      const initRow = rows.find((r) => r.path === "models.duif.init")!;
-      assert.ok(
-        initRow.source.startsWith(
-          `chosen in the last run: "${duifChoice.values.init}" (select-duif/chosen.json`,
-        ),
-        initRow.source,
-      );
+      const initRow = after.find((r) => r.path === "models.duif.init");
+      assert.deepEqual([initRow?.value, initRow?.source], [
+        JSON.stringify(duifChoice.values.init),
+        "tuned: select-duif",
+      ]);
       // The report states DUIF's start as the run recorded it, and that validation chose it.
       const start = duif.hyper.init === "mf-bpr"
         ? "DUIF's P started from MF-BPR's trained P \\(node mf-bpr\\), E at random"
