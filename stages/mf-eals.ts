@@ -22,7 +22,7 @@ import { cancelPoint } from "../pipeline/cancel.ts";
 import { coldItems } from "../models/sampler.ts";
 import type { Weights } from "../models/types.ts";
 import { factorScorer, scoreMetrics, scoringFactors, targetScores } from "../models/evaluation.ts";
-import { loadPhaseData, phaseFiles, phaseSchema } from "./lib/train_inputs.ts";
+import { loadPhaseData, phaseDataSummary, phaseFiles, phaseSchema } from "./lib/train_inputs.ts";
 import { curveCsv, type CurveRow } from "../io/curve.ts";
 import { writeScores } from "./lib/model_outputs.ts";
 import { writeJson } from "../io/json.ts";
@@ -176,11 +176,7 @@ async function runEals(
     hyper: { k: p.k, reg: p.reg, c0: p.c0, alpha: p.alpha, wPos: p.wPos, initStd: p.initStd },
     source: p.source,
     coldMode: p.coldMode,
-    trainPairs: data.train.users.length,
-    removedValidationPairs: data.removedPairs,
-    evaluatedUsers: data.target.evaluated,
-    users: data.target.users,
-    negatives: data.target.n,
+    ...phaseDataSummary(data),
     final: { epoch: p.iterations, hr10: last.hr, ndcg10: last.ndcg },
     best: { epoch: p.iterations, hr10: last.hr, ndcg10: last.ndcg },
   });

@@ -36,6 +36,7 @@ import {
   loadFeatures,
   loadPhaseData,
   type PhaseData,
+  phaseDataSummary,
   phaseFiles,
   phaseSchema,
 } from "./train_inputs.ts";
@@ -354,11 +355,7 @@ function trainSummary(
     source: hp.source,
     coldMode: p.coldMode,
     init: run.init ? `copied ${spec.init.join(", ")} from the init inputs` : "random",
-    trainPairs: data.train.users.length,
-    removedValidationPairs: data.removedPairs,
-    evaluatedUsers: data.target.evaluated,
-    users: data.target.users,
-    negatives: data.target.n,
+    ...phaseDataSummary(data),
     final: { epoch: last.epoch, hr10: last.hr10, ndcg10: last.ndcg10 },
     best: { epoch: best.epoch, hr10: best.hr10, ndcg10: best.ndcg10 },
   };

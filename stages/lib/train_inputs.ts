@@ -69,6 +69,31 @@ export interface PhaseData {
   removedPairs: number;
 }
 
+/** What a training stage's `train_summary.json` says about the data it saw (one format for all). */
+export interface PhaseDataSummary {
+  /** Training pairs used. */
+  trainPairs: number;
+  /** Training pairs dropped as validation pairs (tune phase). */
+  removedValidationPairs: number;
+  /** Users with an evaluation target. */
+  evaluatedUsers: number;
+  /** All users. */
+  users: number;
+  /** Negatives per evaluated user. */
+  negatives: number;
+}
+
+/** The {@link PhaseDataSummary} of a phase's data. */
+export function phaseDataSummary(data: PhaseData): PhaseDataSummary {
+  return {
+    trainPairs: data.train.users.length,
+    removedValidationPairs: data.removedPairs,
+    evaluatedUsers: data.target.evaluated,
+    users: data.target.users,
+    negatives: data.target.n,
+  };
+}
+
 /**
  * Removes every occurrence of `(u, validation[u])` from the pairs (users with `-1` keep all).
  *
