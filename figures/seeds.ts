@@ -170,6 +170,48 @@ function seedDots(values: readonly Json[], x: Json, m: Field, title: string, col
 }
 
 /**
+ * The HR@10 and NDCG@10 panels of a figure with several series over x (Figures 3 and 4): per
+ * series the mean as a line with points, the interval as a band or as error bars, each seed as a
+ * dot, and a reference level's mean as a dashed line.
+ */
+function seriesPanels(p: {
+  values: readonly Json[];
+  seeds: readonly Json[];
+  x: Json;
+  series: { field: string; type: string; title: string };
+  spread: "band" | "errorbar";
+  reference: { label: string; level: MetricSpread };
+  opts: FigureOptions;
+}): Json[] {
+  const { values, x, series } = p;
+  return METRICS.map((m) => ({
+    ...size(p.opts),
+    title: m.title,
+    layer: [
+      p.spread === "band"
+        ? {
+          data: { values },
+          mark: { type: "area", opacity: 0.2 },
+          encoding: {
+            x,
+            y: y(`${m.field}Lo`, m.title),
+            y2: { field: `${m.field}Hi` },
+            color: series,
+          },
+        }
+        : errorBars(values, x, m.field, m.title, series),
+      {
+        data: { values },
+        mark: { type: "line", point: true },
+        encoding: { x, y: y(m.field, m.title), color: series, shape: series },
+      },
+      seedDots(p.seeds, x, m.field, m.title, series),
+      ...referenceLine(p.reference.label, p.reference.level[m.field].mean),
+    ],
+  }));
+}
+
+/**
  * Figure 3 across seeds: per model the mean HR@10 / NDCG@10 curve over epochs with the interval
  * as a band and each seed's evaluations as dots; MF-BPR's mean level as a dashed line.
  *
@@ -189,34 +231,15 @@ export function figure3SeedsSpec(
   });
   const x = { field: "epoch", type: "quantitative", title: "Epoch" };
   const color = { field: "model", type: "nominal", title: "Model" };
-  const panels = METRICS.map((m) => ({
-    ...size(opts),
-    title: m.title,
-    layer: [
-      {
-        data: { values },
-        mark: { type: "area", opacity: 0.2 },
-        encoding: {
-          x,
-          y: y(`${m.field}Lo`, m.title),
-          y2: { field: `${m.field}Hi` },
-          color: color,
-        },
-      },
-      {
-        data: { values },
-        mark: { type: "line", point: true },
-        encoding: {
-          x,
-          y: y(m.field, m.title),
-          color,
-          shape: { field: "model", type: "nominal", title: "Model" },
-        },
-      },
-      seedDots(seeds, x, m.field, m.title, color),
-      ...referenceLine("MF-BPR (mean)", mfLevel[m.field].mean),
-    ],
-  }));
+  const panels = seriesPanels({
+    values,
+    seeds,
+    x,
+    series: color,
+    spread: "band",
+    reference: { label: "MF-BPR (mean)", level: mfLevel },
+    opts,
+  });
   return {
     ...header("Fig. 3: Testing performance of VBPR and AMR per 50 epochs", opts),
     hconcat: panels,
@@ -245,25 +268,15 @@ export function figure4SeedsSpec(
   const eps = points.map((p) => p.eps);
   const x = sweptX("eps", "ε (perturbation radius, log scale)", eps);
   const color = { field: "series", type: "nominal", title: "Perturbation" };
-  const panels = METRICS.map((m) => ({
-    ...size(opts),
-    title: m.title,
-    layer: [
-      errorBars(values, x, m.field, m.title, color),
-      {
-        data: { values },
-        mark: { type: "line", point: true },
-        encoding: {
-          x,
-          y: y(m.field, m.title),
-          color,
-          shape: { field: "series", type: "nominal", title: "Perturbation" },
-        },
-      },
-      seedDots(seeds, x, m.field, m.title, color),
-      ...referenceLine("VBPR (clean, mean)", clean[m.field].mean),
-    ],
-  }));
+  const panels = seriesPanels({
+    values,
+    seeds,
+    x,
+    series: color,
+    spread: "errorbar",
+    reference: { label: "VBPR (clean, mean)", level: clean },
+    opts,
+  });
   return {
     ...header("Fig. 4: VBPR under random and adversarial perturbations", opts),
     hconcat: panels,
