@@ -27,6 +27,11 @@ function st(name: string) {
 
 const hex = (c: string) => c.repeat(64);
 
+/** A graph node of stage `stage` with `params` (what the cost model prices). */
+function n(stage: string, params: unknown): GraphNode {
+  return { id: stage, stage: st(stage), params, inputs: {}, seed: 1, upstream: [] };
+}
+
 async function put(store: Store, m: Partial<Manifest> & { key: string; stage: string }) {
   const full: Manifest = {
     format: 1,
@@ -87,14 +92,6 @@ Deno.test("cost model: earlier runs on the same dataset, else bench, else unknow
   ];
   const target = { name: "t", nodes, resultsDir: "", meta: {} };
   const price = await costModel(target, store, { artifactsRoot: root, items: 5000 });
-  const n = (stage: string, params: unknown): GraphNode => ({
-    id: stage,
-    stage: st(stage),
-    params,
-    inputs: {},
-    seed: 1,
-    upstream: [],
-  });
   const tuned = price(n("vbpr-tuned", { epochs: 2000 }));
   assert.ok(Math.abs(tuned.seconds! - 200.5) < 1e-9, String(tuned.seconds));
   assert.match(tuned.source, /100 ms\/epoch \+ 0\.5 s, earlier runs \(1\)/);
@@ -140,14 +137,6 @@ Deno.test("cost model: bench evaluation cost, latest file per scale", async () =
     },
   ]);
   const target = { name: "t", nodes: [], resultsDir: "", meta: {} };
-  const n = (stage: string, params: unknown): GraphNode => ({
-    id: stage,
-    stage: st(stage),
-    params,
-    inputs: {},
-    seed: 1,
-    upstream: [],
-  });
   const small = await costModel(target, store, { artifactsRoot: root, items: 5000 });
   const v = small(n("vbpr-continued-tuned", { epochs: 100, evalEvery: 50 }));
   assert.equal(v.seconds, 100 * 0.5 + 3 * 3); // median evaluation 3 s, at epochs 0, 50, 100
