@@ -5,7 +5,7 @@ import { checkDatasetFits } from "./plan/feasibility.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { basename, dirname, join } from "node:path";
 import { costModel } from "./plan/cost.ts";
-import { Store } from "./pipeline/store.ts";
+import { Store } from "./pipeline/store/store.ts";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import {
   externalFileHash,

@@ -5,7 +5,7 @@
  * Runs bench/child.ts per thread count (1 and N, default N = the cores) and scale (Pinterest,
  * two alternating rounds; plus Amazon, one round, unless `--quick`; `--scale` times one scale
  * only, and the estimate reads each scale from the latest file that timed it), times a no-op `reproduce` of the smoke profile in a
- * temporary artifacts root, hashes a big file with pipeline/hash.ts, and in full mode builds the
+ * temporary artifacts root, hashes a big file with pipeline/stage/hash.ts, and in full mode builds the
  * `synthetic-amazon` data stages in a temporary root (several GB, a few minutes). Writes
  * `artifacts/bench/<date>.json` and `.md` (a table of median, min and max of each figure with its
  * target, met or not) and prints the table.
@@ -13,7 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import { hashFile } from "../pipeline/hash.ts";
+import { hashFile } from "../pipeline/stage/hash.ts";
 import { SCALES } from "../config/bench_scales.ts";
 import { parseThreads, requestedThreads, THREADS_ENV } from "../models/threads.ts";
 import type { ChildReport } from "./child.ts";

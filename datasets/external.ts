@@ -2,7 +2,7 @@
  * Dataset configs that read files outside the store (`data-dir`, `authors-split`): resolves
  * their folder to an absolute path and puts the SHA-256 of every file the dataset stage reads
  * into the config's `hashes`, so that the stage's params (and its cache key) change when a file
- * changes. Hashes are cached by path, size and mtime (`pipeline/external_files.ts`).
+ * changes. Hashes are cached by path, size and mtime (`pipeline/graph/external_files.ts`).
  *
  * @module
  */

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Rng } from "../pipeline/rng.ts";
+import type { Rng } from "../pipeline/stage/rng.ts";
 import { matMul } from "./matmul.ts";
 import type { AdversaryKind } from "./types.ts";
 

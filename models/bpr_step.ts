@@ -22,7 +22,7 @@
  *
  * @module
  */
-import type { Rng } from "../pipeline/rng.ts";
+import type { Rng } from "../pipeline/stage/rng.ts";
 import { adagradAccumulator, adagradDense, adagradRows } from "./adagrad.ts";
 import {
   closedFormPerturbation,

@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { Rng } from "../pipeline/rng.ts";
+import type { Rng } from "../pipeline/stage/rng.ts";
 
 /** Training interactions as parallel (user, item) index arrays. */
 export interface InteractionData {

@@ -116,7 +116,7 @@ export function tInterval(mean: number, sd: number, n: number, level = 0.95): [n
   return [mean - half, mean + half];
 }
 
-/** Minimal random source of {@link pairedBootstrap} (`pipeline/rng.ts`'s `Rng` fits). */
+/** Minimal random source of {@link pairedBootstrap} (`pipeline/stage/rng.ts`'s `Rng` fits). */
 export interface UniformIntSource {
   /** Uniform integer in [0, n). */
   int(n: number): number;

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { Rng, type RngState } from "../pipeline/rng.ts";
-import { cancelPoint } from "../pipeline/cancel.ts";
+import { Rng, type RngState } from "../pipeline/stage/rng.ts";
+import { cancelPoint } from "../pipeline/stage/cancel.ts";
 import {
   type AdversaryPath,
   applyGradients,

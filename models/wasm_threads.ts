@@ -19,7 +19,7 @@
  * Emscripten preallocates 8 pthread workers and waits for all of them to load. A
  * {@link PoolWorker} starts its real worker only when a pthread is run on it, so only the
  * `threads - 1` workers XNNPACK uses exist. Emscripten also overwrites the global `Worker` with
- * the Node.js class while it starts; the Deno one is restored (pipeline/execute.ts needs it).
+ * the Node.js class while it starts; the Deno one is restored (pipeline/run/execute.ts needs it).
  *
  * @module
  */

@@ -1,8 +1,8 @@
 /**
  * The data part of the graph: dataset -> filter-users -> split -> negatives, features, table1.
  */
-import type { NodeSpec } from "../pipeline/graph.ts";
-import { hashLabel } from "../pipeline/rng.ts";
+import type { NodeSpec } from "../pipeline/stage/node.ts";
+import { hashLabel } from "../pipeline/stage/rng.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
 import { stage as datasetStage } from "../stages/dataset.ts";
 import { stage as filterStage } from "../stages/filter-users.ts";

@@ -34,8 +34,8 @@
  * shared); the selection takes a side's steps into account only while the best sits on that
  * edge (stages/tune-select.ts). Profiles without `tune` plan none of this.
  */
-import type { InputRef, NodeSpec } from "../pipeline/graph.ts";
-import type { Stage } from "../pipeline/stage.ts";
+import type { InputRef, NodeSpec } from "../pipeline/stage/node.ts";
+import type { Stage } from "../pipeline/stage/stage.ts";
 import {
   amrAdversarySchema,
   declaredFields,

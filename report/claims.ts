@@ -31,7 +31,7 @@ import {
   pairedTTest,
   tInterval,
 } from "../models/significance.ts";
-import { hashLabel, Rng } from "../pipeline/rng.ts";
+import { hashLabel, Rng } from "../pipeline/stage/rng.ts";
 
 /** Verdict of one claim. */
 export type ClaimStatus = "holds" | "fails" | "inconclusive" | "not measured";

@@ -9,8 +9,8 @@
  */
 import { z } from "zod";
 import { runSettingsSchema } from "../config/profile.ts";
-import { defineStage } from "../pipeline/stage.ts";
-import type { Rng } from "../pipeline/rng.ts";
+import { defineStage } from "../pipeline/stage/stage.ts";
+import type { Rng } from "../pipeline/stage/rng.ts";
 import { writeNpy } from "../io/npy.ts";
 import {
   groupByUser,

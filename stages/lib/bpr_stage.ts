@@ -12,9 +12,9 @@
  * @module
  */
 import { z } from "zod";
-import type { StageContext } from "../../pipeline/stage.ts";
+import type { StageContext } from "../../pipeline/stage/stage.ts";
 import { type EpochStats, train, type TrainState } from "../../models/train.ts";
-import type { CheckpointData } from "../../pipeline/checkpoint.ts";
+import type { CheckpointData } from "../../pipeline/stage/checkpoint.ts";
 import { assertFiniteWeights } from "../../models/finite.ts";
 import { initWeights } from "../../models/init.ts";
 import { coldItems } from "../../models/sampler.ts";

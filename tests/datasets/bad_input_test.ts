@@ -13,7 +13,7 @@ import { loadProfile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";
 import { withOfficialInit } from "../../plan/init.ts";
 import { importAmazon } from "../../datasets/amazon.ts";
-import { externalFileHash } from "../../pipeline/external_files.ts";
+import { externalFileHash } from "../../pipeline/graph/external_files.ts";
 import { assert, assertIncludes, ROOT, runCli, storeEntries, writeTinyAuthors } from "./helpers.ts";
 import { runNodes } from "./run_graph.ts";
 

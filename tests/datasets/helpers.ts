@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { writeNpy } from "../../io/npy.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import { authorsPosPath } from "../shared_data.ts";
 
 /** Repository root. */

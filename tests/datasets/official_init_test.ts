@@ -12,7 +12,7 @@ import { withExternalHashes } from "../../datasets/external.ts";
 import { loadProfile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";
 import { withOfficialInit } from "../../plan/init.ts";
-import { externalFileHash } from "../../pipeline/external_files.ts";
+import { externalFileHash } from "../../pipeline/graph/external_files.ts";
 import {
   assert,
   assertIncludes,

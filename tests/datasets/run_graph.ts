@@ -3,12 +3,12 @@
  * the project's code fingerprints and runtime facts.
  */
 import { join } from "node:path";
-import type { NodeSpec } from "../../pipeline/graph.ts";
-import { buildGraph } from "../../pipeline/dag.ts";
-import { CodeHasher } from "../../pipeline/code_hash.ts";
-import { runGraph, type RunReport } from "../../pipeline/runner.ts";
-import { Store } from "../../pipeline/store.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
+import type { NodeSpec } from "../../pipeline/stage/node.ts";
+import { buildGraph } from "../../pipeline/graph/graph.ts";
+import { CodeHasher } from "../../pipeline/graph/code_hash.ts";
+import { runGraph, type RunReport } from "../../pipeline/run/runner.ts";
+import { Store } from "../../pipeline/store/store.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
 import { runtimeFacts } from "../../amr.ts";
 import { ROOT } from "./helpers.ts";
 

@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { amr, entries, entryOf, listDir, SMOKE } from "./helpers.ts";
-import { sha256 } from "../../pipeline/hash.ts";
+import { sha256 } from "../../pipeline/stage/hash.ts";
 
 function metrics(root: string): string {
   return Deno.readTextFileSync(join(root, "results", "smoke", "smoke", "metrics.json"));

@@ -13,9 +13,9 @@ import {
   checkReportInBrowser,
   chromiumPresent,
 } from "../report/_chromium.ts";
-import { extractTarGz, writeTarGz } from "../../pipeline/archive.ts";
-import { hashFile, sha256 } from "../../pipeline/hash.ts";
-import { listFiles } from "../../pipeline/list_files.ts";
+import { extractTarGz, writeTarGz } from "../../pipeline/bundle/archive.ts";
+import { hashFile, sha256 } from "../../pipeline/stage/hash.ts";
+import { listFiles } from "../../pipeline/store/list_files.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildGraph, closure } from "../../pipeline/dag.ts";
+import { buildGraph, closure } from "../../pipeline/graph/graph.ts";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile, profileSchema } from "../../config/profile.ts";
 import { readChosen } from "../../stages/lib/chosen.ts";

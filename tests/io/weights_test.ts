@@ -1,6 +1,6 @@
 /** Tests of io/weights.ts: round trip, empty H. */
 import assert from "node:assert/strict";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import type { Weights } from "../../models/types.ts";
 import { loadWeights, saveWeights } from "../../io/weights.ts";
 

@@ -3,7 +3,7 @@
  * materialised D-wide, the adversary's gradient summed naively in feature space), central finite
  * differences, and small assertions.
  */
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import {
   type FeatureMatrix,
   type ModelKind,

@@ -9,7 +9,7 @@ import { matMul } from "../../models/matmul.ts";
 import { initTf } from "../../models/tf_backend.ts";
 import { train } from "../../models/train.ts";
 import { DEFAULT_HYPER } from "../../models/types.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 
 function digest(a: Float32Array): string {
   return createHash("sha256").update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))

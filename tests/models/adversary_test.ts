@@ -14,7 +14,7 @@ import { cloneWeights } from "../../models/init.ts";
 import { matMul, transpose } from "../../models/matmul.ts";
 import { initTf } from "../../models/tf_backend.ts";
 import type { FeatureMatrix, Triples, Weights } from "../../models/types.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import { assert, assertSame, randn, Reference, tinyProblem, toFloat64 } from "./_reference.ts";
 import { assertAllClose } from "../assert_close.ts";
 

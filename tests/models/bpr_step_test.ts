@@ -5,7 +5,7 @@
 import { bprGradients } from "../../models/bpr_step.ts";
 import { initTf } from "../../models/tf_backend.ts";
 import type { AdversaryConfig, ModelKind, RegulariserForm, Weights } from "../../models/types.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import type { AdversaryPath } from "../../models/bpr_step.ts";
 import { centralDiff, Reference, tinyProblem, toFloat64 } from "./_reference.ts";
 import { assertAllClose } from "../assert_close.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { assertClose } from "../assert_close.ts";
 import { ealsScores, missingWeights, trainEals } from "../../models/eals.ts";
 import type { EalsParams, EalsState, InteractionData } from "../../models/eals.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 
 /** Random interactions; every user gets at least one, some items none. */
 function randomData(

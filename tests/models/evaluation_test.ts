@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { assertClose } from "../assert_close.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import { scoreItems } from "../../models/score.ts";
 import { initTf } from "../../models/tf_backend.ts";
 import type { FeatureMatrix, Weights } from "../../models/types.ts";

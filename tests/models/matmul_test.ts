@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { HeapBuffer, heapScratch, matMul, transpose, transposeInto } from "../../models/matmul.ts";
 import { initTf } from "../../models/tf_backend.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import assert from "node:assert/strict";
 
 await initTf();

@@ -1,7 +1,7 @@
 /** Resumable training: a run stopped after epoch e and resumed from its state ends bit-identical. */
 import { train, type TrainState } from "../../models/train.ts";
 import type { FeatureMatrix, Hyper, TrainSet, Weights } from "../../models/types.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import { assert, randn } from "./_reference.ts";
 
 const HP: Hyper = {

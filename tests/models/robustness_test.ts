@@ -4,7 +4,7 @@ import { perturbationRows } from "../../models/perturb.ts";
 import { scoreItems } from "../../models/score.ts";
 import { initTf } from "../../models/tf_backend.ts";
 import type { TrainSet } from "../../models/types.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import {
   adversaryGradients,
   type AttackedModel,

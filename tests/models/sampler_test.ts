@@ -8,7 +8,7 @@ import {
   sampleEpoch,
 } from "../../models/sampler.ts";
 import type { TrainSet } from "../../models/types.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import { assert, assertSame } from "./_reference.ts";
 import { assertAllClose } from "../assert_close.ts";
 

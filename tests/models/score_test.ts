@@ -3,7 +3,7 @@ import { itemLossGradients, perturbationLatents, perturbationRows } from "../../
 import { scoreItems } from "../../models/score.ts";
 import { initTf } from "../../models/tf_backend.ts";
 import type { ModelKind } from "../../models/types.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import { assert, Reference, tinyProblem, toFloat64 } from "./_reference.ts";
 import { assertAllClose } from "../assert_close.ts";
 

@@ -7,7 +7,7 @@ import {
   relativeImprovement,
   tInterval,
 } from "../../models/significance.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 
 // Student's sleep data (Cushny & Peebles 1905; Student 1908; R's `sleep` data set): extra hours
 // of sleep of 10 patients under drug 1 and drug 2. Expected values from

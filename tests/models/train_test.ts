@@ -3,7 +3,7 @@ import { coldItems } from "../../models/sampler.ts";
 import { scoreItems } from "../../models/score.ts";
 import { type EpochStats, train } from "../../models/train.ts";
 import type { FeatureMatrix, Hyper, ModelKind, TrainSet, Weights } from "../../models/types.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import { assert, assertSame, randn } from "./_reference.ts";
 
 const SMALL: Hyper = {

@@ -1,13 +1,13 @@
 /**
  * Helpers for engine tests: a toy graph, a temporary store and a runner with quiet output.
  */
-import type { NodeSpec } from "../../pipeline/graph.ts";
-import { buildGraph, type Graph } from "../../pipeline/dag.ts";
-import { CodeHasher } from "../../pipeline/code_hash.ts";
-import { runGraph, type RunOptions, type RunReport } from "../../pipeline/runner.ts";
-import { Store } from "../../pipeline/store.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
-import type { RuntimeFacts } from "../../pipeline/keys.ts";
+import type { NodeSpec } from "../../pipeline/stage/node.ts";
+import { buildGraph, type Graph } from "../../pipeline/graph/graph.ts";
+import { CodeHasher } from "../../pipeline/graph/code_hash.ts";
+import { runGraph, type RunOptions, type RunReport } from "../../pipeline/run/runner.ts";
+import { Store } from "../../pipeline/store/store.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
+import type { RuntimeFacts } from "../../pipeline/graph/keys.ts";
 import { scale, source, sum } from "./toy_stages.ts";
 
 /** Repository root. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { buildGraph, run, tempStore, toyNodes } from "./engine_helpers.ts";
 import { provenance } from "./provenance_stage.ts";
-import type { NodeSpec } from "../../pipeline/graph.ts";
+import type { NodeSpec } from "../../pipeline/stage/node.ts";
 import { source } from "./toy_stages.ts";
 
 function nodes(): NodeSpec[] {

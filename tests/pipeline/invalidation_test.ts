@@ -1,18 +1,18 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CodeHasher } from "../../pipeline/code_hash.ts";
-import { buildGraph } from "../../pipeline/dag.ts";
-import type { Stage } from "../../pipeline/stage.ts";
-import { runGraph } from "../../pipeline/runner.ts";
-import { graphStatus } from "../../pipeline/status.ts";
-import { readState, recordState } from "../../pipeline/state.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
+import { CodeHasher } from "../../pipeline/graph/code_hash.ts";
+import { buildGraph } from "../../pipeline/graph/graph.ts";
+import type { Stage } from "../../pipeline/stage/stage.ts";
+import { runGraph } from "../../pipeline/run/runner.ts";
+import { graphStatus } from "../../pipeline/graph/status.ts";
+import { readState, recordState } from "../../pipeline/store/state.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
 import { ROOT, RUNTIME, tempStore, toyHasher, toyNodes } from "./engine_helpers.ts";
 
 const STAGE_SRC = `
 import { z } from "zod";
 import { join } from "node:path";
-import { defineStage } from "${new URL("../../pipeline/stage.ts", import.meta.url).href}";
+import { defineStage } from "${new URL("../../pipeline/stage/stage.ts", import.meta.url).href}";
 import { value } from "./helper.ts";
 export const stage = defineStage({
   name: "edited", module: import.meta.url, params: z.object({}), inputs: [], outputs: ["v.txt"],
@@ -42,7 +42,7 @@ Deno.test("editing a local module a stage imports invalidates that stage", async
   assert.equal(r1.outcomes[0].status, "ran");
   const mods = Object.keys(r1.outcomes[0].manifest!.code.modules);
   assert.ok(mods.some((m) => m.endsWith("/helper.ts")), `helper.ts in ${mods}`);
-  assert.ok(mods.includes("pipeline/stage.ts"), `pipeline/stage.ts in ${mods}`);
+  assert.ok(mods.includes("pipeline/stage/stage.ts"), `pipeline/stage/stage.ts in ${mods}`);
   const again = await runGraph(buildGraph(nodes), null, {
     ...opts,
     hasher: await CodeHasher.load([url], ROOT, config),

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { join } from "node:path";
-import { defineStage } from "../../pipeline/stage.ts";
+import { defineStage } from "../../pipeline/stage/stage.ts";
 
 /** Writes, per input, the producing node, stage, key and whether the manifest is frozen. */
 export const provenance = defineStage({

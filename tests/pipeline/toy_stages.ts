@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { join } from "node:path";
-import { defineStage } from "../../pipeline/stage.ts";
+import { defineStage } from "../../pipeline/stage/stage.ts";
 
 /** Counts how often each stage ran in this process (tests read it). */
 export const runs: Record<string, number> = {};

@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { z } from "zod";
 import { costModel, evaluationsOf, modelOf } from "../../plan/cost.ts";
-import type { GraphNode } from "../../pipeline/dag.ts";
-import type { Manifest } from "../../pipeline/manifest.ts";
-import type { NodeSpec } from "../../pipeline/graph.ts";
-import { defineStage } from "../../pipeline/stage.ts";
-import { Store } from "../../pipeline/store.ts";
+import type { GraphNode } from "../../pipeline/graph/graph.ts";
+import type { Manifest } from "../../pipeline/stage/manifest.ts";
+import type { NodeSpec } from "../../pipeline/stage/node.ts";
+import { defineStage } from "../../pipeline/stage/stage.ts";
+import { Store } from "../../pipeline/store/store.ts";
 
 function st(name: string) {
   return defineStage({

@@ -1,7 +1,7 @@
 /** `--init official-vbpr` re-points every reader of the final VBPR's weights (plan/init.ts). */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildGraph } from "../../pipeline/dag.ts";
+import { buildGraph } from "../../pipeline/graph/graph.ts";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";

@@ -1,8 +1,8 @@
 /** Wiring of the figure nodes (`plan/outputs.ts`) in the whole smoke graph. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { NodeSpec } from "../../pipeline/graph.ts";
-import { buildGraph } from "../../pipeline/dag.ts";
+import type { NodeSpec } from "../../pipeline/stage/node.ts";
+import { buildGraph } from "../../pipeline/graph/graph.ts";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile, type Profile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";

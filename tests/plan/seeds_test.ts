@@ -1,7 +1,7 @@
 /** Replication over seeds (`plan/seeds.ts`) in the smoke graph. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildGraph } from "../../pipeline/dag.ts";
+import { buildGraph } from "../../pipeline/graph/graph.ts";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { z } from "zod";
-import { buildGraph } from "../../pipeline/dag.ts";
-import { defineStage } from "../../pipeline/stage.ts";
-import type { NodeSpec } from "../../pipeline/graph.ts";
+import { buildGraph } from "../../pipeline/graph/graph.ts";
+import { defineStage } from "../../pipeline/stage/stage.ts";
+import type { NodeSpec } from "../../pipeline/stage/node.ts";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile } from "../../config/profile.ts";
 import { readChosen } from "../../stages/lib/chosen.ts";

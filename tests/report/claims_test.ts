@@ -3,7 +3,7 @@ import { CLAIMS, evaluateClaims } from "../../report/claims.ts";
 import type { ClaimResult } from "../../report/claims.ts";
 import type { ControlTable, RobustnessUsers, Table2Input, UserValues } from "../../report/input.ts";
 import { paperValues } from "../../config/paper.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 
 const METRICS = ["hr@10", "ndcg@10"];
 

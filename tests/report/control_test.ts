@@ -4,7 +4,7 @@ import { buildControl, controlEpochs } from "../../report/control.ts";
 import { controlNote } from "../../report/sections.ts";
 import { reportMetrics } from "../../report/metrics.ts";
 import { pairedTTest } from "../../models/significance.ts";
-import type { Manifest } from "../../pipeline/manifest.ts";
+import type { Manifest } from "../../pipeline/stage/manifest.ts";
 import { fakeReportInput } from "./_fixture.ts";
 
 /** A `[users, 6]` metrics matrix (hr@5, hr@10, hr@20, ndcg@5, ndcg@10, ndcg@20) from HR@10 and

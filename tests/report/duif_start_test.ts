@@ -1,7 +1,7 @@
 /** The note on DUIF's start reads what the run recorded, not the profile. */
 import assert from "node:assert/strict";
 import { duifStartNote } from "../../report/duif_start.ts";
-import type { Manifest } from "../../pipeline/manifest.ts";
+import type { Manifest } from "../../pipeline/stage/manifest.ts";
 
 function manifest(params: unknown, inputs: Record<string, string>): Manifest {
   return {

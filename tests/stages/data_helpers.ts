@@ -2,13 +2,13 @@
  * Test helpers: runs the data nodes of `plan/data.ts` in order without the engine,
  * each in its own folder under a temporary directory.
  */
-import { Rng } from "../../pipeline/rng.ts";
-import { type Progress, silentProgress } from "../../pipeline/progress.ts";
-import type { NodeSpec } from "../../pipeline/graph.ts";
-import { hashFile } from "../../pipeline/hash.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
+import { type Progress, silentProgress } from "../../pipeline/stage/progress.ts";
+import type { NodeSpec } from "../../pipeline/stage/node.ts";
+import { hashFile } from "../../pipeline/stage/hash.ts";
 import { dataNodes } from "../../plan/data.ts";
 import type { DatasetConfig } from "../../config/dataset.ts";
-import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/stage/checkpoint.ts";
 
 /** Output paths per node id and output name. */
 export type Outputs = Record<string, Record<string, string>>;

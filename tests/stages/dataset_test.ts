@@ -1,10 +1,10 @@
 import { stage } from "../../stages/dataset.ts";
 import { loadDatasetConfig, parseDatasetConfig } from "../../config/dataset.ts";
 import { readNpy, writeNpy } from "../../io/npy.ts";
-import { Rng } from "../../pipeline/rng.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
 import { assert, assertRejects, sha256 } from "./data_helpers.ts";
-import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/stage/checkpoint.ts";
 
 async function runDataset(
   params: unknown,

@@ -4,11 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { readNpy, writeNpy } from "../../io/npy.ts";
-import { Rng } from "../../pipeline/rng.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
 import { stage } from "../../stages/evaluate.ts";
 import { writePairs } from "../../io/interactions.ts";
-import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/stage/checkpoint.ts";
 import { SCORES, TARGET } from "../models/_eval_case.ts";
 
 Deno.test("evaluate stage: writes ranks, metrics, cold flags and summary; tune drops validation pairs", async () => {

@@ -1,10 +1,10 @@
 import { stage } from "../../stages/features.ts";
 import { readNpy, writeNpy } from "../../io/npy.ts";
-import { Rng } from "../../pipeline/rng.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
 import { writeIdMap } from "../../io/interactions.ts";
 import { assert, assertRejects } from "./data_helpers.ts";
-import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/stage/checkpoint.ts";
 
 async function runFeatures(rows: number[], data: number[], cols: number, chunkRows: number) {
   const dir = await Deno.makeTempDir();

@@ -1,10 +1,10 @@
 import { stage } from "../../stages/filter-users.ts";
 import { readNpy, writeNpy } from "../../io/npy.ts";
-import { Rng } from "../../pipeline/rng.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
 import { readIdMap } from "../../io/interactions.ts";
 import { assert, assertRejects } from "./data_helpers.ts";
-import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/stage/checkpoint.ts";
 
 async function runFilter(csv: string, featureRows: number, minPerUser: number) {
   const dir = await Deno.makeTempDir();

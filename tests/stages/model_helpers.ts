@@ -3,7 +3,7 @@
  * model nodes, run without the engine (see data_helpers.ts).
  */
 import { join } from "node:path";
-import type { NodeSpec } from "../../pipeline/graph.ts";
+import type { NodeSpec } from "../../pipeline/stage/node.ts";
 import { type DatasetConfig, loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile, type Profile } from "../../config/profile.ts";
 import { modelNodes } from "../../plan/models.ts";

@@ -12,9 +12,9 @@ import { modelNodes, phaseInputs } from "../../plan/models.ts";
 import { TUNED } from "../../plan/tune.ts";
 import { writeJson } from "../../io/json.ts";
 import { npyBody, runModelNode, type SmokeSetup, smokeSetup } from "./model_helpers.ts";
-import { type Checkpointer, FileCheckpointer } from "../../pipeline/checkpoint.ts";
-import { Rng } from "../../pipeline/rng.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
+import { type Checkpointer, FileCheckpointer } from "../../pipeline/stage/checkpoint.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
 
 let setup: SmokeSetup | null = null;
 async function shared(): Promise<SmokeSetup> {

@@ -1,5 +1,5 @@
 import { readNpy } from "../../io/npy.ts";
-import { Rng } from "../../pipeline/rng.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 import { drawNegatives } from "../../stages/negatives.ts";
 import { assert, runData, sha256 } from "./data_helpers.ts";

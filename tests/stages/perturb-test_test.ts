@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { figureNodes } from "../../plan/outputs.ts";
-import type { NodeSpec } from "../../pipeline/graph.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
+import type { NodeSpec } from "../../pipeline/stage/node.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
 import { runNode } from "./data_helpers.ts";
 import { runModelNode, smokeSetup } from "./model_helpers.ts";
 

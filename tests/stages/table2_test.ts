@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { writeNpy } from "../../io/npy.ts";
-import { Rng } from "../../pipeline/rng.ts";
-import { silentProgress } from "../../pipeline/progress.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
 import { stage, TABLE2_METHODS, userMetricsFromMatrix } from "../../stages/table2.ts";
-import { NO_CHECKPOINTS } from "../../pipeline/checkpoint.ts";
+import { NO_CHECKPOINTS } from "../../pipeline/stage/checkpoint.ts";
 
 const g = (r: number) => Math.LN2 / Math.log(r + 2);
 

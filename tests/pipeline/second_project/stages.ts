@@ -1,11 +1,11 @@
 /**
  * Stages of a tiny second project (a word counter): it shows the engine carries no words of
  * the AMR project. Like every stage module, these import the narrow stage contract
- * (`pipeline/stage.ts`), not `pipeline/mod.ts`, so their keys fingerprint only what they use.
+ * (`pipeline/stage/stage.ts`), not `pipeline/mod.ts`, so their keys fingerprint only what they use.
  */
 import { z } from "zod";
 import { join } from "node:path";
-import { defineStage } from "../../../pipeline/stage.ts";
+import { defineStage } from "../../../pipeline/stage/stage.ts";
 
 /** Splits a text into words, one per line; `fold` lower-cases them first. */
 export const words = defineStage({

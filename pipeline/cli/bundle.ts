@@ -1,0 +1,222 @@
+/**
+ * The `bundle` command and `verify --bundle`: the CLI side of pipeline/bundle/bundle.ts and
+ * pipeline/bundle/verify.ts.
+ */
+import type { Command } from "@commander-js/extra-typings";
+import { relative } from "node:path";
+import { join } from "node:path";
+import { BundleInfo, createBundle, DEFAULT_SMALL_BYTES } from "../bundle/bundle.ts";
+import { diffFails, diffMetrics, formatDiff } from "../metrics/diff.ts";
+import { readProvenance } from "../metrics/runs.ts";
+import { type BundleVerifyReport, verifyBundle } from "../bundle/verify.ts";
+import { DEFAULT_LIMITS, extractTarGz } from "../bundle/archive.ts";
+import { CodeHasher } from "../graph/code_hash.ts";
+import { targetOptions, toTargetOptions, userCwd, userPath, withTargetOptions } from "./options.ts";
+import type { Project, Target, TargetOptions } from "../graph/project.ts";
+import { Store } from "../store/store.ts";
+
+/** Human-readable size. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+function byteCount(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} expects a byte count, got "${v}"`);
+  return n;
+}
+
+/** Adds `bundle` to the CLI. */
+export function registerBundleCommands(program: Command, p: Project): void {
+  withTargetOptions(
+    p,
+    program.command("bundle")
+      .description(
+        "pack the target's last run (results, manifests, state, small store outputs) into a .tar.gz",
+      ),
+  )
+    .option("--out <file>", "archive to write (default: <tool>-<target>.tar.gz here)")
+    .option("--with-store", "include every store output, however large")
+    .option(
+      "--small-bytes <n>",
+      `largest store output included without --with-store (default ${DEFAULT_SMALL_BYTES})`,
+      (v) => byteCount(v, "--small-bytes"),
+    )
+    .action(async (f) => {
+      const targetOptions = toTargetOptions(p, f);
+      const target = await p.resolveTarget(targetOptions);
+      const out = userPath(
+        f.out ?? `${p.name}-${target.name.replace(/[^A-Za-z0-9_.+-]/g, "_")}.tar.gz`,
+      );
+      const s = await createBundle(p, target, new Store(p.artifactsRoot), {
+        out,
+        targetOptions,
+        withStore: f.withStore ?? false,
+        smallBytes: f.smallBytes,
+      });
+      for (const o of s.omitted) {
+        console.log(`  left out ${o.node}: ${o.output} (${formatBytes(o.size)}, store/${o.key})`);
+      }
+      const left = s.omitted.reduce((a, o) => a + o.size, 0);
+      console.log(
+        `bundled ${target.name}: ${s.entries} store entries, ${s.files} files, ` +
+          `${formatBytes(s.bytes)} -> ${formatBytes(s.archiveBytes)} compressed` +
+          (s.omitted.length > 0
+            ? `; left out ${s.omitted.length} store outputs, ${formatBytes(left)} ` +
+              `(--with-store includes them)`
+            : ""),
+      );
+      console.log(`bundle: ${relative(userCwd(), out) || out}`);
+    });
+}
+
+/** Options of {@link runVerifyBundle}. */
+export interface VerifyBundleCliOptions {
+  json?: boolean;
+  maxBytes?: number;
+}
+
+/**
+ * `verify --bundle FILE`: verifies a bundle; inside the project's checkout also compares each
+ * stage's code fingerprint. Returns the exit code (1 when there is a problem).
+ */
+export async function runVerifyBundle(
+  p: Project,
+  file: string,
+  opts: VerifyBundleCliOptions,
+): Promise<number> {
+  const cwd = userCwd();
+  const inCheckout = cwd === p.root || cwd.startsWith(p.root + "/");
+  const report = await verifyBundle(userPath(file), {
+    limits: { ...DEFAULT_LIMITS, maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.maxBytes },
+    checkout: inCheckout
+      ? { root: p.root, hasher: await CodeHasher.load([p.entry], p.root) }
+      : undefined,
+  });
+  if (opts.json) console.log(JSON.stringify(report, null, 2));
+  else printBundleReport(report, inCheckout);
+  return report.problems.length > 0 ? 1 : 0;
+}
+
+function printBundleReport(r: BundleVerifyReport, inCheckout: boolean): void {
+  for (const pr of r.problems) console.error(`${pr.file}: ${pr.problem}`);
+  if (r.info) {
+    const g = r.info.git;
+    console.log(
+      `bundle of ${r.info.target} (${r.info.tool}), made ${r.info.createdAt} at commit ` +
+        `${g.commit ?? "unknown"}${g.dirty ? " (with uncommitted changes)" : ""}`,
+    );
+  }
+  if (r.code) {
+    const differ = r.code.filter((c) => !c.same);
+    for (const c of r.code) {
+      const what = c.same
+        ? "same code"
+        : c.checkout === null
+        ? `module ${c.module} not in this checkout`
+        : `code differs (${c.changed.join(", ")})`;
+      console.log(`  ${c.same ? "same   " : "DIFFERS"}  ${c.stage}: ${what}`);
+    }
+    console.log(
+      differ.length === 0
+        ? `this checkout's code matches the bundle's for all ${r.code.length} stages`
+        : `${differ.length} of ${r.code.length} stages' code differs from this checkout's`,
+    );
+  } else if (!inCheckout) {
+    console.log("not run inside the checkout: code fingerprints not compared");
+  }
+  console.log(
+    `verified ${r.entries} entries, ${r.files} files, ${formatBytes(r.bytes)}: ` +
+      `${r.problems.length} problem(s)`,
+  );
+}
+
+/** An unpacked bundle in a temporary folder; `close` removes the folder. */
+export interface OpenedBundle {
+  dir: string;
+  info: BundleInfo;
+  close(): Promise<void>;
+}
+
+/** Unpacks an untrusted bundle (safely, with the default limits) and reads its `bundle.json`. */
+export async function openBundle(file: string): Promise<OpenedBundle> {
+  const dir = await Deno.makeTempDir({ prefix: "bundle-" });
+  const close = () => Deno.remove(dir, { recursive: true });
+  try {
+    await extractTarGz(userPath(file), dir, DEFAULT_LIMITS);
+    const parsed = BundleInfo.safeParse(
+      JSON.parse(await Deno.readTextFile(join(dir, "bundle.json"))),
+    );
+    if (!parsed.success) {
+      throw new Error(`${file}: bundle.json: ${parsed.error.issues[0].message}`);
+    }
+    return { dir, info: parsed.data, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/**
+ * The target options of a rerun of a bundle: the bundle's, except those the user gave on the
+ * command line.
+ */
+export function bundleTargetOptions(
+  p: Project,
+  given: TargetOptions,
+  info: BundleInfo,
+  cmd: { getOptionValueSource(key: string): string | undefined },
+): TargetOptions {
+  const out: TargetOptions = { ...given };
+  const opts = targetOptions(p);
+  p.targetOptions.forEach((t, i) => {
+    if (cmd.getOptionValueSource(opts[i].attributeName()) !== "cli") {
+      out[t.name] = info.targetOptions[t.name];
+    }
+  });
+  return out;
+}
+
+/**
+ * After a rerun: per published output, whether it is byte-identical to the bundle's; and for
+ * the metrics, what differs (tolerances as `check`). Returns true when a metric moved past its
+ * tolerance or is missing.
+ */
+export async function compareWithBundle(
+  p: Project,
+  target: Target,
+  bundleDir: string,
+  label: string,
+): Promise<boolean> {
+  const theirs = await readProvenance(join(bundleDir, "results"));
+  const ours = await readProvenance(target.resultsDir);
+  const names = [...new Set([...Object.keys(theirs.items ?? {}), ...Object.keys(ours.items ?? {})])]
+    .sort();
+  let same = 0;
+  console.log(`outputs against ${label}:`);
+  for (const rel of names) {
+    const a = theirs.items?.[rel] as { sha256?: string } | undefined;
+    const b = ours.items?.[rel] as { sha256?: string } | undefined;
+    const what = !a
+      ? "only here"
+      : !b
+      ? "only in the bundle"
+      : a.sha256 === b.sha256
+      ? "byte-identical"
+      : "DIFFERS";
+    if (what === "byte-identical") same++;
+    console.log(`  ${what.padEnd(18)}  ${rel}`);
+  }
+  console.log(`${same} of ${names.length} outputs byte-identical`);
+  if (!p.check) return false;
+  const rows = diffMetrics(
+    await p.check.resultsMetrics(join(bundleDir, "results")),
+    await p.check.resultsMetrics(target.resultsDir),
+    { tolerance: (n) => p.check!.tolerance(n) },
+  );
+  console.log(formatDiff(rows, "plain", { old: label, new: "this rerun" }));
+  return diffFails(rows);
+}

@@ -1,0 +1,166 @@
+/**
+ * `status`: for each node, fresh or stale, and why (code, params, seed, runtime or an input
+ * changed), by comparing the key it would have now with the entry it last used.
+ */
+import { CodeHasher } from "./code_hash.ts";
+import { buildGraph, closure, type Graph } from "./graph.ts";
+import { canonicalJson } from "../stage/hash.ts";
+import { nodeKey, type RuntimeFacts } from "./keys.ts";
+import type { Manifest } from "../stage/manifest.ts";
+import type { Project, Target } from "./project.ts";
+import type { RunState } from "../store/state.ts";
+import { Store } from "../store/store.ts";
+
+/** The status of one node. */
+export interface NodeStatus {
+  id: string;
+  stage: string;
+  state: "fresh" | "stale";
+  /** Current key (null when an upstream node is stale, so its inputs are not known yet). */
+  key: string | null;
+  /** Human-readable reasons when stale. */
+  reasons: string[];
+}
+
+/** Computes the status of every node of the graph. */
+export async function graphStatus(
+  graph: Graph,
+  ctx: { store: Store; hasher: CodeHasher; runtime: RuntimeFacts; state: RunState },
+): Promise<NodeStatus[]> {
+  const manifests = new Map<string, Manifest>();
+  const out: NodeStatus[] = [];
+  const staleIds = new Set<string>();
+  for (const node of graph.order) {
+    const nk = await nodeKey(node, manifests, ctx);
+    const current = nk ? await ctx.store.readManifest(nk.key) : null;
+    if (nk && current) {
+      manifests.set(node.id, current);
+      out.push({ id: node.id, stage: node.stage.name, state: "fresh", key: nk.key, reasons: [] });
+      continue;
+    }
+    staleIds.add(node.id);
+    const prevKey = ctx.state.nodes[node.id];
+    const prev = prevKey ? await ctx.store.readManifest(prevKey) : null;
+    const reasons: string[] = [];
+    if (!prevKey) reasons.push("never run");
+    else if (!prev) {
+      reasons.push(`its last entry ${prevKey.slice(0, 12)} is no longer in the store`);
+    } else {
+      const code = await ctx.hasher.fingerprint(node.stage.module);
+      if (code.hash !== prev.code.hash) {
+        reasons.push(
+          `code changed: ${
+            diffModules(prev.code.modules, code.modules, prev.code.packages, code.packages)
+          }`,
+        );
+      }
+      reasons.push(...diffValues("params", prev.params, node.params));
+      if (prev.seed !== node.seed) reasons.push(`seed changed: ${prev.seed} -> ${node.seed}`);
+      if (nk) reasons.push(...diffValues("runtime", prev.runtime, nk.parts.runtime));
+      for (const [name, ref] of Object.entries(node.inputs)) {
+        if (staleIds.has(ref.node)) {
+          reasons.push(`input "${name}": upstream "${ref.node}" is stale`);
+        } else if (nk && prev.inputs[name]?.sha256 !== nk.inputs[name].sha256) {
+          reasons.push(`input "${name}" changed (from "${ref.node}")`);
+        }
+      }
+      if (reasons.length === 0) reasons.push("entry missing from the store");
+    }
+    out.push({
+      id: node.id,
+      stage: node.stage.name,
+      state: "stale",
+      key: nk?.key ?? null,
+      reasons,
+    });
+  }
+  return out;
+}
+
+/**
+ * The store keys of those of `ids` whose entry for the graph as it is now exists (what
+ * `reproduce` would reuse: the same code, params, seed, runtime and inputs, every ancestor's
+ * entry present too); nodes without one are left out.
+ */
+export async function freshKeys(
+  graph: Graph,
+  ids: readonly string[],
+  ctx: { store: Store; hasher: CodeHasher; runtime: RuntimeFacts },
+): Promise<Map<string, string>> {
+  const manifests = new Map<string, Manifest>();
+  const wanted = new Set(ids);
+  const out = new Map<string, string>();
+  for (const node of closure(graph, [...wanted])) {
+    const nk = await nodeKey(node, manifests, ctx);
+    const entry = nk ? await ctx.store.readManifest(nk.key) : null;
+    if (!entry) continue;
+    manifests.set(node.id, entry);
+    if (wanted.has(node.id)) out.set(node.id, entry.key);
+  }
+  return out;
+}
+
+/**
+ * {@link freshKeys} for a project's target, with the project's store, code and runtime facts;
+ * `ids` absent from the target's graph are left out.
+ */
+export async function targetFreshKeys(
+  p: Project,
+  target: Target,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  const graph = buildGraph(target.nodes);
+  const present = ids.filter((id) => graph.byId.has(id));
+  if (present.length === 0) return new Map();
+  return await freshKeys(graph, present, {
+    store: new Store(p.artifactsRoot),
+    hasher: await CodeHasher.load([p.entry], p.root),
+    runtime: await p.runtime(),
+  });
+}
+
+/** Names the modules and npm packages that differ between two code fingerprints. */
+export function diffModules(
+  before: Record<string, string>,
+  after: Record<string, string>,
+  pkgBefore: string[],
+  pkgAfter: string[],
+): string {
+  const changed: string[] = [];
+  for (const path of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (!(path in before)) changed.push(`${path} (new import)`);
+    else if (!(path in after)) changed.push(`${path} (no longer imported)`);
+    else if (before[path] !== after[path]) changed.push(path);
+  }
+  const pb = new Set(pkgBefore);
+  const pa = new Set(pkgAfter);
+  for (const p of pkgAfter) if (!pb.has(p)) changed.push(`npm:${p}`);
+  for (const p of pkgBefore) if (!pa.has(p)) changed.push(`npm:${p} (removed)`);
+  return changed.join(", ") || "(module graph)";
+}
+
+/** Lists leaf fields that differ between two JSON values, as `label.path: a -> b`. */
+export function diffValues(label: string, before: unknown, after: unknown): string[] {
+  const out: string[] = [];
+  function walk(path: string, a: unknown, b: unknown): void {
+    if (canonicalJson(a ?? null) === canonicalJson(b ?? null)) return;
+    if (isObject(a) && isObject(b)) {
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+        walk(`${path}.${k}`, a[k], b[k]);
+      }
+      return;
+    }
+    out.push(`${path} changed: ${short(a)} -> ${short(b)}`);
+  }
+  walk(label, before, after);
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function short(v: unknown): string {
+  const s = v === undefined ? "(unset)" : JSON.stringify(v);
+  return s.length > 60 ? s.slice(0, 57) + "..." : s;
+}

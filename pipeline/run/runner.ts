@@ -1,0 +1,318 @@
+/**
+ * The runner: executes the nodes a target needs in dependency order, reusing cached entries,
+ * running independent nodes in parallel Workers with `jobs > 1`.
+ */
+import type { CodeHasher } from "../graph/code_hash.ts";
+import { closure, type Graph, type GraphNode } from "../graph/graph.ts";
+import { exportNameOf } from "./execute.ts";
+import type { Executor } from "./executors/executor.ts";
+import { localExecutor } from "./executors/local.ts";
+import { pendingRecord, writePending } from "./pending.ts";
+import { modulePath, StageError } from "./run_node.ts";
+import { type NodeKey, nodeKey, type RuntimeFacts } from "../graph/keys.ts";
+import type { Manifest } from "../stage/manifest.ts";
+import { createProgress, type Progress } from "../stage/progress.ts";
+import type { Store } from "../store/store.ts";
+import { checkEntry, describeProblem, findCorruptInput } from "../store/verified.ts";
+
+/** Options of a run. */
+export interface RunOptions {
+  store: Store;
+  hasher: CodeHasher;
+  runtime: RuntimeFacts;
+  /**
+   * Nodes run at once by the default local executor (1: in-process; more: one Worker each;
+   * "auto": Workers fitted to the cores, threads per node from the nodes ready at once).
+   */
+  jobs?: number | "auto";
+  /** Cores for `jobs` "auto" (default: the machine's). */
+  cores?: number;
+  /** Environment variable of the stages' thread count, set per Worker by `jobs` "auto". */
+  threadsEnv?: string;
+  /** Threads per node fixed by the user; `jobs` "auto" then only chooses the node count. */
+  threads?: number;
+  /** Where nodes run (default: the local executor for `jobs`). */
+  executor?: Executor;
+  /** `true` reruns every node; a list reruns the nodes with those ids or stage names. */
+  force?: boolean | string[];
+  /** Only report what would run. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  /** Where engine messages go (default: stderr). */
+  log?: (line: string) => void;
+  /** Progress reporter factory (default: bar on a TTY, plain lines otherwise). */
+  progress?: (nodeId: string, parallel: boolean) => Progress;
+  /** How long to wait for another process's lock on an entry. */
+  lockTimeoutMs?: number;
+}
+
+/** What happened to one node. */
+export interface NodeOutcome {
+  id: string;
+  stage: string;
+  status: "cached" | "ran" | "would-run";
+  /** Null in a dry run when an upstream node would run first. */
+  key: string | null;
+  manifest: Manifest | null;
+  /** Wall seconds spent on this node in this run (0 when cached). */
+  seconds: number;
+  /** Why it (would) run. */
+  reason?: string;
+}
+
+/** The result of a run. */
+export interface RunReport {
+  outcomes: NodeOutcome[];
+  seconds: number;
+}
+
+export { StageError } from "./run_node.ts";
+
+/** What an interrupted run had done: raised by `runGraph` when its `signal` aborts it. */
+export class RunCancelled extends Error {
+  override name = "RunCancelled";
+  constructor(
+    /** Nodes whose entries exist (ran or cached in this run). */
+    readonly finished: string[],
+    /** Nodes that were running and were stopped (no entry committed). */
+    readonly cancelled: string[],
+    /** Nodes that never started. */
+    readonly notStarted: number,
+  ) {
+    super(
+      `cancelled: ${finished.length} stage(s) finished and stay cached, ` +
+        `${cancelled.length} cancelled (${cancelled.join(", ") || "none running"}), ` +
+        `${notStarted} not started`,
+    );
+  }
+}
+
+/** Runs the nodes needed by `targets` (all nodes when null). */
+export async function runGraph(
+  graph: Graph,
+  targets: string[] | null,
+  opts: RunOptions,
+): Promise<RunReport> {
+  const t0 = performance.now();
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const nodes = targets ? closure(graph, targets) : graph.order;
+  const executor = opts.executor ?? localExecutor({
+    jobs: opts.jobs === "auto" ? "auto" : Math.max(1, opts.jobs ?? 1),
+    cores: opts.cores,
+    threadsEnv: opts.threadsEnv,
+    threads: opts.threads,
+    store: opts.store,
+    hasher: opts.hasher,
+    runtime: opts.runtime,
+    log,
+    progress: opts.progress ?? defaultProgress,
+    lockTimeoutMs: opts.lockTimeoutMs,
+  });
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const slots = new Semaphore(executor.slots);
+  const results = new Map<string, Promise<NodeOutcome>>();
+  const keys = new Map<string, NodeKey>();
+  const byId = new Map(graph.order.map((n) => [n.id, n]));
+
+  const forced = (n: GraphNode) =>
+    opts.force === true ||
+    (Array.isArray(opts.force) && (opts.force.includes(n.id) || opts.force.includes(n.stage.name)));
+
+  /** Nodes whose inputs are done and that are not finished (ready, being checked or running). */
+  let ready = 0;
+
+  async function visit(node: GraphNode): Promise<NodeOutcome> {
+    const ups = await Promise.all(node.upstream.map((u) => results.get(u)!));
+    ready++;
+    try {
+      return await visitReady(node, ups);
+    } finally {
+      ready--;
+    }
+  }
+
+  async function visitReady(node: GraphNode, ups: NodeOutcome[]): Promise<NodeOutcome> {
+    const manifests = new Map<string, Manifest>();
+    for (const o of ups) if (o.manifest) manifests.set(o.id, o.manifest);
+    const nk = await nodeKey(node, manifests, opts);
+    if (!nk) {
+      return {
+        id: node.id,
+        stage: node.stage.name,
+        status: "would-run",
+        key: null,
+        manifest: null,
+        seconds: 0,
+        reason: "an upstream node will run first",
+      };
+    }
+    keys.set(node.id, nk);
+    let cached = forced(node) ? null : await opts.store.readManifest(nk.key);
+    let reason = forced(node) ? "forced" : "no cached entry for its key";
+    if (cached && !opts.dryRun) {
+      // A cached entry is reused only when its files still match its manifest.
+      const problems = await checkEntry(opts.store, cached);
+      if (problems.length > 0) {
+        const movedTo = await opts.store.quarantine(nk.key, {
+          reason: "cached entry verification",
+          problems,
+        });
+        log(
+          `[${node.id}] cached entry failed verification: ${
+            problems.map(describeProblem).join("; ")
+          }; quarantined${movedTo ? ` to ${movedTo}` : ""}; rerunning`,
+        );
+        cached = null;
+        reason = `healing: ${problems[0].problem} in ${problems[0].file}`;
+      }
+    }
+    if (cached) {
+      return {
+        id: node.id,
+        stage: node.stage.name,
+        status: "cached",
+        key: nk.key,
+        manifest: cached,
+        seconds: 0,
+      };
+    }
+    if (opts.dryRun) {
+      return {
+        id: node.id,
+        stage: node.stage.name,
+        status: "would-run",
+        key: nk.key,
+        manifest: null,
+        seconds: 0,
+        reason,
+      };
+    }
+    return await slots.use(() => produce(node, nk, reason));
+  }
+
+  const running = new Set<string>();
+  const finished = new Set<string>();
+
+  async function produce(node: GraphNode, nk: NodeKey, reason: string): Promise<NodeOutcome> {
+    abort.signal.throwIfAborted();
+    running.add(node.id);
+    try {
+      let outcome: NodeOutcome;
+      try {
+        outcome = await produceHere(node, nk, reason);
+      } catch (e) {
+        // An input entry failed verification (and was quarantined): rebuild it, then retry once.
+        const bad = findCorruptInput(e);
+        const up = bad && byId.get(bad.node);
+        const upKey = bad && keys.get(bad.node);
+        if (!bad || !up || !upKey || upKey.key !== bad.key) throw e;
+        log(`[${node.id}] ${bad.message}; rerunning "${bad.node}"`);
+        await produceHere(
+          up,
+          upKey,
+          `healing: ${bad.problems[0].problem} in ${bad.problems[0].file}`,
+        );
+        outcome = await produceHere(node, nk, reason);
+      }
+      finished.add(node.id);
+      return outcome;
+    } finally {
+      running.delete(node.id);
+    }
+  }
+
+  async function produceHere(
+    node: GraphNode,
+    nk: NodeKey,
+    reason: string,
+  ): Promise<NodeOutcome> {
+    const started = performance.now();
+    // A forced rerun replaces the entry: drop it first so that only the new one counts as done.
+    if (forced(node)) await opts.store.remove(nk.key);
+    // A forced rerun starts from scratch, not from an interrupted run's checkpoint.
+    if (forced(node)) await opts.store.removeCheckpoint(nk.key);
+    const record = pendingRecord(node, nk, {
+      module: modulePath(opts.hasher.root, node.stage.module),
+      exportName: await exportNameOf(node.stage),
+    });
+    await writePending(opts.store, record);
+    const { ran } = await executor.run(
+      { key: nk.key, node, record, reason, concurrency: ready },
+      abort.signal,
+    );
+    const manifest = await opts.store.readManifest(nk.key);
+    if (!manifest) {
+      throw new StageError(node.id, new Error(`the ${executor.name} executor committed no entry`));
+    }
+    return {
+      id: node.id,
+      stage: node.stage.name,
+      status: ran ? "ran" : "cached",
+      key: nk.key,
+      manifest,
+      seconds: ran ? (performance.now() - started) / 1000 : 0,
+      ...(ran ? { reason } : {}),
+    };
+  }
+
+  const cancelledNow = new Set<string>();
+  opts.signal?.addEventListener("abort", () => {
+    for (const id of running) cancelledNow.add(id);
+  }, { once: true });
+  for (const node of nodes) {
+    const p = visit(node);
+    p.then((o) => {
+      if (o.status !== "would-run") finished.add(o.id);
+    }, () => {});
+    p.catch((e) => abort.abort(e));
+    results.set(node.id, p);
+  }
+  let failed = true;
+  try {
+    const outcomes = await Promise.all(nodes.map((n) => results.get(n.id)!));
+    failed = false;
+    return { outcomes, seconds: (performance.now() - t0) / 1000 };
+  } catch (e) {
+    // Let in-flight nodes notice the abort and clean up before reporting the first failure.
+    await Promise.allSettled([...results.values()]);
+    if (opts.signal?.aborted) {
+      const cancelled = [...cancelledNow].filter((id) => !finished.has(id));
+      const ids = nodes.map((n) => n.id);
+      throw new RunCancelled(
+        ids.filter((id) => finished.has(id)),
+        cancelled,
+        ids.length - finished.size - cancelled.length,
+      );
+    }
+    throw e;
+  } finally {
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+    await executor.close?.(failed);
+  }
+}
+
+function defaultProgress(nodeId: string, parallel: boolean): Progress {
+  return createProgress(nodeId, parallel ? { plain: true } : {});
+}
+
+/** A counting semaphore for `jobs`. */
+class Semaphore {
+  #free: number;
+  #waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((r) => this.#waiting.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
