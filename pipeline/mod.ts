@@ -27,8 +27,9 @@ export type {
   TargetOptions,
 } from "./graph/project.ts";
 export type { RuntimeFacts } from "./graph/keys.ts";
-export type { ToleranceOptions } from "./metrics/check.ts";
-export { buildCli, main, withInterrupt } from "./cli/main.ts";
+export type { ToleranceOptions } from "./graph/project.ts";
+export { buildCli, main } from "./cli/main.ts";
+export { withInterrupt } from "./cli/interrupt.ts";
 export { printReport, type ReproduceOptions, reproduceTarget } from "./run/reproduce.ts";
 export { buildGraph, closure, type Graph, GraphError } from "./graph/graph.ts";
 export {

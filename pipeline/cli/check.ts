@@ -10,10 +10,13 @@ import {
   type ExpectedMetric,
   formatViolation,
   parseExpectations,
-  type ToleranceOptions,
   type Violation,
 } from "../metrics/check.ts";
-import type { CheckSupport, Project, Target } from "../graph/project.ts";
+import type { Command } from "@commander-js/extra-typings";
+import type { CheckSupport, Project, Target, ToleranceOptions } from "../graph/project.ts";
+import { printReport, reproduceTarget } from "../run/reproduce.ts";
+import { withInterrupt } from "./interrupt.ts";
+import { positiveInt, toTargetOptions, withTargetOptions } from "./options.ts";
 
 /** Outcome of {@link runCheck}. */
 export interface CheckOutcome {
@@ -171,4 +174,42 @@ export async function runCalibrate(
     violations: [],
     changes: [`calibrated on seeds ${seeds.join(", ")}`],
   };
+}
+
+/** `check`: the target's metrics against its expectations (when the project supports it). */
+export function registerCheck(program: Command, p: Project): void {
+  if (p.check) {
+    withTargetOptions(p, program.command("check").description(p.check.description))
+      .option(
+        "--update",
+        "rewrite the expectations from the produced metrics (prints what changed)",
+      )
+      .option("--expected <file>", "another expectations file")
+      .option(
+        "--calibrate",
+        "run the target (give it several seeds) and write the expectations with tolerances " +
+          "max(4 sd over seeds, floor) and the seed values",
+      )
+      .option(
+        "--jobs <n>",
+        "with --calibrate: stages run in parallel",
+        (v) => positiveInt(v, "--jobs"),
+        1,
+      )
+      .action(async (f) => {
+        const target = await p.resolveTarget(toTargetOptions(p, f));
+        if (f.calibrate) {
+          if (f.update) throw new Error("give either --update or --calibrate, not both");
+          const report = await withInterrupt((signal) =>
+            reproduceTarget(p, target, { jobs: f.jobs, force: false, dryRun: false, signal })
+          );
+          printReport(report, target, false);
+          const outcome = await runCalibrate(p, target, { file: f.expected });
+          Deno.exitCode = printCheck(outcome, true) || Deno.exitCode || 0;
+          return;
+        }
+        const outcome = await runCheck(p, target, { update: f.update ?? false, file: f.expected });
+        Deno.exitCode = printCheck(outcome, f.update ?? false) || Deno.exitCode || 0;
+      });
+  }
 }

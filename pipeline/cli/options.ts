@@ -1,11 +1,15 @@
 /**
  * Command-line plumbing shared by the engine's commands: the project's target options on a
- * command, their parsed values, and paths the user typed (relative to where they ran the tool).
+ * command, their parsed values, the target they select, integer flags, and paths the user typed
+ * (relative to where they ran the tool).
  */
 import { type Command, Option } from "@commander-js/extra-typings";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
-import type { Project, TargetOptions } from "../graph/project.ts";
+import type { Project, Target, TargetOptions } from "../graph/project.ts";
+import { buildGraph, type Graph } from "../graph/graph.ts";
+import { CodeHasher } from "../graph/code_hash.ts";
+import { Store } from "../store/store.ts";
 
 /** Commander options for a project's target options (fresh objects: one per command). */
 export function targetOptions(p: Project): Option[] {
@@ -52,4 +56,34 @@ export function userCwd(): string {
 /** A path the user typed, made absolute against {@link userCwd}. */
 export function userPath(path: string): string {
   return isAbsolute(path) ? path : resolve(userCwd(), path);
+}
+
+/** The target the parsed options select, its graph, the project's store and code hasher. */
+export async function loadTarget(
+  p: Project,
+  f: Record<string, unknown>,
+): Promise<{ target: Target; graph: Graph; store: Store; hasher: CodeHasher }> {
+  const target = await p.resolveTarget(toTargetOptions(p, f));
+  const graph = buildGraph(target.nodes);
+  const store = new Store(p.artifactsRoot);
+  const hasher = await CodeHasher.load([p.entry], p.root);
+  return { target, graph, store, hasher };
+}
+
+/** Parses a flag's value as an integer >= 0, naming the flag when it is not. */
+export function nonNegativeInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(`${flag} expects a non-negative integer, got "${v}"`);
+  }
+  return n;
+}
+
+/** Parses a flag's value as an integer >= 1, naming the flag when it is not. */
+export function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`${flag} expects a positive integer, got "${v}"`);
+  }
+  return n;
 }

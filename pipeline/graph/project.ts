@@ -6,8 +6,15 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { NodeSpec } from "../stage/node.ts";
 import type { RuntimeFacts } from "./keys.ts";
-import type { ToleranceOptions } from "../metrics/check.ts";
 import type { CostModel } from "./estimate.ts";
+
+/** Tolerances of one metric, as a project proposes them for a new expectation. */
+export interface ToleranceOptions {
+  /** Absolute tolerance. */
+  readonly abs?: number;
+  /** Relative tolerance (fraction of the value). */
+  readonly rel?: number;
+}
 
 /** A resolved target: a named graph and where its results go. */
 export interface Target {

@@ -18,6 +18,7 @@
 
 import { z } from "zod";
 import { fieldIssue } from "../stage/field_issue.ts";
+import type { ToleranceOptions } from "../graph/project.ts";
 
 /** One expected metric. */
 export const ExpectedMetricSchema = z.object({
@@ -62,14 +63,6 @@ export interface Violation {
   readonly tolerance: number;
   /** "missing", "out of tolerance" or "not finite". */
   readonly reason: "missing" | "out of tolerance" | "not finite";
-}
-
-/** Tolerances written by {@link updateExpectations}. */
-export interface ToleranceOptions {
-  /** Absolute tolerance. */
-  readonly abs?: number;
-  /** Relative tolerance (fraction of the value). */
-  readonly rel?: number;
 }
 
 /**

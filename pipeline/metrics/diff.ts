@@ -3,7 +3,8 @@
  * by side, like `dvc metrics diff`, with the same tolerance rule as `check` (check.ts), so CI
  * can gate on the exit code.
  */
-import { type Expectations, toleranceOf, type ToleranceOptions, withinTolerance } from "./check.ts";
+import { type Expectations, toleranceOf, withinTolerance } from "./check.ts";
+import type { ToleranceOptions } from "../graph/project.ts";
 
 /** One metric's comparison. */
 export interface DiffRow {

@@ -1,0 +1,115 @@
+/**
+ * `reproduce`: run a target's graph (locally or on a cluster), print what ran, optionally price
+ * a dry run or compare the result with a bundle.
+ */
+import type { Command } from "@commander-js/extra-typings";
+import type { Project, Target } from "../graph/project.ts";
+import { buildGraph } from "../graph/graph.ts";
+import { estimateRun, formatEstimate } from "../graph/estimate.ts";
+import { printReport, reproduceTarget } from "../run/reproduce.ts";
+import type { RunReport } from "../run/runner.ts";
+import { clusterConfig, LOCAL_EXECUTORS, projectSlurmExecutor } from "../run/executors/select.ts";
+import { bundleTargetOptions, compareWithBundle, openBundle } from "./bundle.ts";
+import { withInterrupt } from "./interrupt.ts";
+import { nonNegativeInt, positiveInt, toTargetOptions, withTargetOptions } from "./options.ts";
+
+/** `reproduce`: runs every stage of the target's graph, reusing cached entries. */
+export function registerReproduce(program: Command, p: Project): void {
+  withTargetOptions(
+    p,
+    program.command("reproduce")
+      .description("run every stage of the target's graph; reuse cached entries"),
+  )
+    .option(
+      "--jobs <n|auto>",
+      "stages run in parallel (Workers); auto: fit jobs x threads per stage to the cores",
+      (v) => v === "auto" ? "auto" as const : positiveInt(v, "--jobs"),
+      "auto" as const,
+    )
+    .option("--force [stages...]", "rerun all stages, or only the named node ids or stage names")
+    .option("--dry-run", "show what would run, run nothing")
+    .option("--estimate", "with --dry-run: expected CPU time per stage and wall time on N slots")
+    .option(
+      "--slots <list>",
+      "slot counts for --estimate's wall time",
+      (v) => v.split(",").map((x) => positiveInt(x.trim(), "--slots")),
+      [1, 8, 32, 128],
+    )
+    .option(
+      "--threads <n>",
+      "threads per stage for numeric kernels (default: the cores)",
+      (v) => positiveInt(v, "--threads"),
+    )
+    .option(
+      "--executor <name>",
+      `where stages run: ${LOCAL_EXECUTORS[0]} (default), slurm, or a config's name`,
+    )
+    .option("--partition <name>", "SLURM partition")
+    .option("--account <name>", "SLURM account")
+    .option("--time <limit>", "SLURM time limit per job, e.g. 2:00:00")
+    .option("--mem <size>", "SLURM memory per job, e.g. 4G")
+    .option("--cpus-per-task <n>", "SLURM CPUs per job", (v) => positiveInt(v, "--cpus-per-task"))
+    .option(
+      "--sbatch-flag <flag>",
+      "extra sbatch flag (repeatable)",
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
+    .option(
+      "--max-retries <n>",
+      "resubmissions of a job that ended without an entry",
+      (v) => nonNegativeInt(v, "--max-retries"),
+    )
+    .option(
+      "--compare-bundle <file>",
+      "rerun the bundle's target here, then report per output whether it is byte-identical " +
+        "and how the metrics differ (target options not given default to the bundle's)",
+    )
+    .action(async (f, cmd) => {
+      if (f.threads !== undefined) {
+        if (!p.threadsEnv) throw new Error("--threads: this project has no threaded kernels");
+        Deno.env.set(p.threadsEnv, String(f.threads));
+      }
+      const opened = f.compareBundle ? await openBundle(f.compareBundle) : null;
+      try {
+        let options = toTargetOptions(p, f);
+        if (opened) options = bundleTargetOptions(p, options, opened.info, cmd);
+        const target = await p.resolveTarget(options);
+        const dryRun = f.dryRun ?? false;
+        if (f.estimate && !dryRun) throw new Error("--estimate needs --dry-run");
+        const cluster = await clusterConfig(p, f);
+        const log = (l: string) => console.error(l);
+        const report = await withInterrupt((signal) =>
+          reproduceTarget(p, target, {
+            ...(cluster && !dryRun ? { executor: projectSlurmExecutor(p, cluster, log) } : {}),
+            jobs: f.jobs,
+            threads: f.threads,
+            force: f.force === true ? true : Array.isArray(f.force) ? f.force : false,
+            dryRun,
+            signal,
+          })
+        );
+        printReport(report, target, dryRun);
+        if (f.estimate) await printEstimate(p, target, report, f.slots);
+        if (opened && !dryRun) {
+          const failed = await compareWithBundle(p, target, opened.dir, f.compareBundle!);
+          if (failed) Deno.exitCode = 1;
+        }
+      } finally {
+        await opened?.close();
+      }
+    });
+}
+
+/** Prints `--estimate`'s table for the nodes a dry run found to run. */
+async function printEstimate(
+  p: Project,
+  target: Target,
+  report: RunReport,
+  slots: number[],
+): Promise<void> {
+  if (!p.costModel) throw new Error("--estimate: this project has no cost model");
+  const run = new Set(report.outcomes.filter((o) => o.status === "would-run").map((o) => o.id));
+  const e = estimateRun(buildGraph(target.nodes).order, run, await p.costModel(target), slots);
+  console.log(`\nestimate for ${target.name} (${run.size} stages to run)\n`);
+  console.log(formatEstimate(e));
+}

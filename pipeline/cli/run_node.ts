@@ -1,0 +1,33 @@
+/**
+ * `run-node`: what a cluster job runs: one pending node, by key, executed and committed.
+ */
+import type { Command } from "@commander-js/extra-typings";
+import type { Project } from "../graph/project.ts";
+import { CodeHasher } from "../graph/code_hash.ts";
+import { Store } from "../store/store.ts";
+import { createProgress } from "../stage/progress.ts";
+import { runPendingNode } from "../run/run_node.ts";
+import { withInterrupt } from "./interrupt.ts";
+
+/** `run-node <key>`: runs one pending node and commits its entry (what a cluster job runs). */
+export function registerRunNode(program: Command, p: Project): void {
+  program.command("run-node")
+    .description("run one pending node by key and commit its entry (what a cluster job runs)")
+    .argument("<key>", "the node's key (its pending record is store/.pending/<key>.json)")
+    .action(async (key: string) => {
+      const store = new Store(p.artifactsRoot);
+      const hasher = await CodeHasher.load([p.entry], p.root);
+      const runtime = await p.runtime();
+      const r = await withInterrupt((signal) =>
+        runPendingNode(key, {
+          store,
+          hasher,
+          runtime,
+          signal,
+          log: (l) => console.error(l),
+          progress: (id) => createProgress(id, { plain: true }),
+        })
+      );
+      console.log(`${r.ran ? "committed" : "already committed"} ${r.manifest.node} ${key}`);
+    });
+}
