@@ -5,17 +5,17 @@ import { checkDatasetFits } from "./plan/feasibility.ts";
 import type { Command } from "@commander-js/extra-typings";
 import { basename, dirname, join } from "node:path";
 import { costModel } from "./plan/cost.ts";
-import { Store } from "./pipeline/store/store.ts";
-import { fileURLToPath as fromFileUrl } from "node:url";
 import {
   externalFileHash,
   type Project,
   type RuntimeFacts,
+  Store,
   type Target,
   type TargetOption,
   type TargetOptions,
   userCwd,
 } from "./pipeline/mod.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { type DatasetConfig, loadDatasetConfig, parseDatasetConfig } from "./config/dataset.ts";
 import { parseProfile, type Profile, profileForDataset } from "./config/profile.ts";
 import { configRows, type ResolvedProfile, resolveProfile } from "./config/profile_resolve.ts";
@@ -24,11 +24,11 @@ import { paperDatasetOf } from "./config/paper.ts";
 import { TUNED } from "./plan/tune.ts";
 import { registerDataCommands } from "./commands/data.ts";
 import { registerConfigCommands } from "./commands/config.ts";
-import { authorsDir, withExternalHashes } from "./datasets/external.ts";
+import { authorsDir, withExternalHashes } from "./plan/external_data.ts";
 import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan/init.ts";
 import { WEIGHTS_FILE } from "./datasets/authors_files.ts";
 import { THREADS_ENV } from "./models/threads.ts";
-import { checkSupport } from "./config/expected.ts";
+import { checkSupport } from "./commands/check_support.ts";
 import { MAX_SEEDS } from "./stages/seeds.ts";
 import { pinnedVersion } from "./config/packages.ts";
 

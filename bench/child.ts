@@ -29,7 +29,7 @@ import {
   type ModelKind,
   type TrainSet,
 } from "../models/types.ts";
-import { Rng } from "../pipeline/stage/rng.ts";
+import { Rng } from "../pipeline/stage/mod.ts";
 import { factorScorer, scoringFactors, targetScores } from "../models/evaluation.ts";
 import { type Scale, SCALES } from "../config/bench_scales.ts";
 import { trainEals } from "../models/eals.ts";

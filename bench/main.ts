@@ -13,7 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import { hashFile } from "../pipeline/stage/hash.ts";
+import { hashFile } from "../pipeline/stage/mod.ts";
 import { SCALES } from "../config/bench_scales.ts";
 import { parseThreads, requestedThreads, THREADS_ENV } from "../models/threads.ts";
 import type { ChildReport } from "./child.ts";

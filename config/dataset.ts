@@ -3,7 +3,7 @@
  * parameters, a user directory with interactions and features, or the authors' pre-split files.
  */
 import { z } from "zod";
-import { fieldIssue } from "../pipeline/stage/field_issue.ts";
+import { fieldIssue } from "../pipeline/stage/mod.ts";
 
 const int = (min: number) => z.number().int().min(min);
 

@@ -12,7 +12,7 @@ import { z } from "zod";
 import rawTable1 from "../configs/paper/table1.json" with { type: "json" };
 import rawTable2 from "../configs/paper/table2.json" with { type: "json" };
 import rawTable3 from "../configs/paper/table3.json" with { type: "json" };
-import { fieldIssue } from "../pipeline/stage/field_issue.ts";
+import { fieldIssue } from "../pipeline/stage/mod.ts";
 
 /** The paper's datasets, the keys of `configs/paper/*.json`. */
 export const paperDatasetSchema = z.enum(["pinterest", "amazon"]);

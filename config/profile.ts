@@ -17,7 +17,7 @@
  * `tests/config/profile_test.ts` checks that the stage schemas accept exactly these fields.
  */
 import { z } from "zod";
-import { fieldIssue } from "../pipeline/stage/field_issue.ts";
+import { fieldIssue } from "../pipeline/stage/mod.ts";
 
 /** One value each for P (and H), Q and E, in the authors' run.sh order. */
 export const tripleSchema = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);

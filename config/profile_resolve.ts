@@ -8,7 +8,7 @@
  * tuned choice that replaces it at run time.
  */
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { canonicalJson, sha256 } from "../pipeline/mod.ts";
+import { canonicalJson, sha256 } from "../pipeline/stage/mod.ts";
 import { parseProfile, type Profile } from "./profile.ts";
 
 /** A profile with its origins. */

@@ -15,7 +15,7 @@ import {
   type DownloadResult,
   readDownloadLock,
 } from "../io/fetch.ts";
-import { hashFile } from "../pipeline/stage/hash.ts";
+import { hashFile } from "../pipeline/stage/mod.ts";
 import { readPickledWeights } from "../io/pickle_npy.ts";
 import {
   AUTHORS_FILES,

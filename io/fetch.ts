@@ -10,7 +10,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { dirname, relative, resolve } from "node:path";
-import { hashFile } from "../pipeline/stage/hash.ts";
+import { hashFile } from "../pipeline/stage/mod.ts";
 
 /** Called as bytes arrive; `total` is null when the server does not say. */
 export type DownloadProgress = (done: number, total: number | null) => void;

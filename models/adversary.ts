@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Rng } from "../pipeline/stage/rng.ts";
+import type { Rng } from "../pipeline/stage/mod.ts";
 import { matMul } from "./matmul.ts";
 import type { AdversaryKind } from "./types.ts";
 

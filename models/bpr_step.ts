@@ -22,7 +22,7 @@
  *
  * @module
  */
-import type { Rng } from "../pipeline/stage/rng.ts";
+import type { Rng } from "../pipeline/stage/mod.ts";
 import { adagradAccumulator, adagradDense, adagradRows } from "./adagrad.ts";
 import {
   closedFormPerturbation,

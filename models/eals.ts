@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { Rng } from "../pipeline/stage/rng.ts";
+import type { Rng } from "../pipeline/stage/mod.ts";
 
 /** Training interactions as parallel (user, item) index arrays. */
 export interface InteractionData {

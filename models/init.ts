@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Rng } from "../pipeline/stage/rng.ts";
+import type { Rng } from "../pipeline/stage/mod.ts";
 import { type ModelKind, modelSpec, type Weights } from "./types.ts";
 
 /** Table sizes of a model. */

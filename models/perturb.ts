@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Rng } from "../pipeline/stage/rng.ts";
+import type { Rng } from "../pipeline/stage/mod.ts";
 import { closedFormPerturbation, materialisedPerturbation } from "./adversary.ts";
 import { ITEM_CHUNK_ROWS, visualLatents } from "./item_latent.ts";
 import { matMul, transpose } from "./matmul.ts";

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { Rng } from "../pipeline/stage/rng.ts";
+import type { Rng } from "../pipeline/stage/mod.ts";
 import { itemLossGradients, perturbationLatents } from "./perturb.ts";
 import { buildTrainIndex, sampleEpoch } from "./sampler.ts";
 import type { AdversaryKind, FeatureMatrix, TrainSet, Weights } from "./types.ts";

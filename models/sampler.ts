@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Rng } from "../pipeline/stage/rng.ts";
+import type { Rng } from "../pipeline/stage/mod.ts";
 import type { TrainSet, Triples } from "./types.ts";
 
 /** Per-user sorted positives (CSR) and the cold-start flags of a training set. */

@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { Rng, type RngState } from "../pipeline/stage/rng.ts";
-import { cancelPoint } from "../pipeline/stage/cancel.ts";
+import { cancelPoint, Rng, type RngState } from "../pipeline/stage/mod.ts";
 import {
   type AdversaryPath,
   applyGradients,

@@ -1,24 +1,14 @@
 /**
- * The engine's public surface: what a project needs to declare stages, describe itself and run
- * the CLI. A project's composition root and commands import the engine through this module.
+ * The engine's public surface for a project: what its composition root, planner and commands
+ * need to describe themselves, build graphs and run the CLI.
  *
- * Stage modules (and whatever they import) import the narrow modules instead (`stage.ts`,
- * `rng.ts`, `progress.ts`, `graph.ts`, `manifest.ts`): a stage's cache key fingerprints every
- * local module it imports, so importing this file from a stage would tie the stage's key to
- * the whole engine, CLI included (tests/architecture_test.ts enforces this).
+ * Stage modules (and the models and file formats they use) import `stage/mod.ts` instead: a
+ * stage's cache key fingerprints every local module it imports, and this module reaches the
+ * whole engine, CLI included (docs/architecture.md's table forbids it below the planner).
+ *
+ * @module
  */
-export { defineStage, type Stage, type StageContext, type StageInputs } from "./stage/stage.ts";
-export type { RuntimeNeed } from "./stage/stage.ts";
-export type { InputRef, NodeSpec } from "./stage/node.ts";
-export { Rng, type RngState } from "./stage/rng.ts";
-export {
-  type CheckpointData,
-  type Checkpointer,
-  type CheckpointPolicy,
-  NO_CHECKPOINTS,
-} from "./stage/checkpoint.ts";
-export { createProgress, type Progress, silentProgress } from "./stage/progress.ts";
-export type { Manifest } from "./stage/manifest.ts";
+export * from "./stage/mod.ts";
 export type {
   CheckSupport,
   Project,
@@ -26,12 +16,16 @@ export type {
   TargetOption,
   TargetOptions,
 } from "./graph/project.ts";
-export type { RuntimeFacts } from "./graph/keys.ts";
 export type { ToleranceOptions } from "./graph/project.ts";
-export { buildCli, main } from "./cli/main.ts";
-export { withInterrupt } from "./cli/interrupt.ts";
+export type { RuntimeFacts } from "./graph/keys.ts";
+export type { CostModel, NodeCost } from "./graph/estimate.ts";
+export { buildGraph, closure, type Graph, GraphError, type GraphNode } from "./graph/graph.ts";
+export { freshKeys, targetFreshKeys } from "./graph/status.ts";
+export { CodeHasher } from "./graph/code_hash.ts";
+export { externalFileHash } from "./graph/external_files.ts";
+export { Store } from "./store/store.ts";
+export { readState } from "./store/state.ts";
 export { printReport, type ReproduceOptions, reproduceTarget } from "./run/reproduce.ts";
-export { buildGraph, closure, type Graph, GraphError } from "./graph/graph.ts";
 export {
   RunCancelled,
   runGraph,
@@ -39,10 +33,6 @@ export {
   type RunReport,
   StageError,
 } from "./run/runner.ts";
-export { Store } from "./store/store.ts";
-export { readState } from "./store/state.ts";
-export { freshKeys, targetFreshKeys } from "./graph/status.ts";
-export { CodeHasher } from "./graph/code_hash.ts";
-export { externalFileHash } from "./graph/external_files.ts";
-export { canonicalJson, hashFile, sha256 } from "./stage/hash.ts";
+export { buildCli, main } from "./cli/main.ts";
+export { withInterrupt } from "./cli/interrupt.ts";
 export { toTargetOptions, userCwd, userPath, withTargetOptions } from "./cli/options.ts";

@@ -5,7 +5,7 @@
  * dataset (authors-import) -> filter-users (authors-ids) -> split (authors-split) ->
  * negatives (authors-negatives); features (the usual scaling by the global max |x|); table1.
  */
-import type { NodeSpec } from "../pipeline/stage/node.ts";
+import type { NodeSpec } from "../pipeline/mod.ts";
 import type { AuthorsSplitConfig } from "../config/dataset.ts";
 import { stage as importStage } from "../stages/authors-import.ts";
 import { stage as idsStage } from "../stages/authors-ids.ts";

@@ -18,12 +18,15 @@
  * - Anything else is unknown, and the estimate says so.
  */
 import { join } from "node:path";
-import { canonicalJson } from "../pipeline/stage/hash.ts";
-import type { CostModel, NodeCost } from "../pipeline/graph/estimate.ts";
-import type { GraphNode } from "../pipeline/graph/graph.ts";
-import type { Manifest } from "../pipeline/stage/manifest.ts";
-import type { Target } from "../pipeline/graph/project.ts";
-import type { Store } from "../pipeline/store/store.ts";
+import {
+  canonicalJson,
+  type CostModel,
+  type GraphNode,
+  type Manifest,
+  type NodeCost,
+  type Store,
+  type Target,
+} from "../pipeline/mod.ts";
 import { SCALES } from "../config/bench_scales.ts";
 
 /** Per-epoch figures of one model. */

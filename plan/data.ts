@@ -1,8 +1,7 @@
 /**
  * The data part of the graph: dataset -> filter-users -> split -> negatives, features, table1.
  */
-import type { NodeSpec } from "../pipeline/stage/node.ts";
-import { hashLabel } from "../pipeline/stage/rng.ts";
+import { hashLabel, type NodeSpec } from "../pipeline/mod.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
 import { stage as datasetStage } from "../stages/dataset.ts";
 import { stage as filterStage } from "../stages/filter-users.ts";

@@ -8,7 +8,7 @@
  * tuning nodes keep their own chain; each report's run metadata lists exactly which nodes were
  * re-pointed ({@link OFFICIAL_INIT_NOTE}).
  */
-import type { NodeSpec } from "../pipeline/stage/node.ts";
+import type { NodeSpec } from "../pipeline/mod.ts";
 import { nodeSeed } from "./data.ts";
 import { stage as officialStage } from "../stages/official-vbpr.ts";
 

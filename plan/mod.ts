@@ -3,7 +3,7 @@
  * selections, then the models, their evaluations and Table 2, then Table 3, Figures 3-7 and
  * the report (`plan/outputs.ts`).
  */
-import type { NodeSpec } from "../pipeline/stage/node.ts";
+import type { NodeSpec } from "../pipeline/mod.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
 import type { Profile } from "../config/profile.ts";
 import { dataNodes } from "./data.ts";

@@ -4,7 +4,7 @@
  * `tables/table2.*`). With tuning (profile `tune` set), every model but POP reads its tuned
  * hyper-parameters from the `chosen.json` of a selection node (see `plan/tune.ts`).
  */
-import type { InputRef, NodeSpec } from "../pipeline/stage/node.ts";
+import type { InputRef, NodeSpec } from "../pipeline/mod.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
 import {
   amrAdversarySchema,

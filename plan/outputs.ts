@@ -17,7 +17,7 @@
  * `data/rank_change_{vbpr,amr}.npy`, `data/figure6.*`, `data/figure7.*`, `figures/*`,
  * `report.html`, `report.md`, `metrics.json`.
  */
-import type { InputRef, NodeSpec } from "../pipeline/stage/node.ts";
+import type { InputRef, NodeSpec } from "../pipeline/mod.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
 import { amrAdversarySchema, declaredFields, pickFields, type Profile } from "../config/profile.ts";
 import { nodeSeed } from "./data.ts";

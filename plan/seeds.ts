@@ -10,7 +10,7 @@
  * (`stages/plot-seeds.ts`), published to `figures/seeds/`, `data/figures_seeds.json` and
  * `figures_seeds.md`.
  */
-import type { InputRef, NodeSpec } from "../pipeline/stage/node.ts";
+import type { InputRef, NodeSpec } from "../pipeline/mod.ts";
 import { pickFields, type Profile } from "../config/profile.ts";
 import { nodeSeed } from "./data.ts";
 import { MAX_SEEDS, SEED_FILES, seedSlot, stage as seedsStage } from "../stages/seeds.ts";

@@ -34,8 +34,7 @@
  * shared); the selection takes a side's steps into account only while the best sits on that
  * edge (stages/tune-select.ts). Profiles without `tune` plan none of this.
  */
-import type { InputRef, NodeSpec } from "../pipeline/stage/node.ts";
-import type { Stage } from "../pipeline/stage/stage.ts";
+import type { InputRef, NodeSpec, Stage } from "../pipeline/mod.ts";
 import {
   amrAdversarySchema,
   declaredFields,

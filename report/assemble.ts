@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Manifest } from "../pipeline/stage/manifest.ts";
+import type { Manifest } from "../pipeline/stage/mod.ts";
 import type { FigureData } from "../figures/specs.ts";
 import type {
   ControlSet,

@@ -31,7 +31,7 @@ import {
   pairedTTest,
   tInterval,
 } from "../models/significance.ts";
-import { hashLabel, Rng } from "../pipeline/stage/rng.ts";
+import { hashLabel, Rng } from "../pipeline/stage/mod.ts";
 
 /** Verdict of one claim. */
 export type ClaimStatus = "holds" | "fails" | "inconclusive" | "not measured";

@@ -11,7 +11,7 @@
  */
 import { metricNames, PAPER_CUTOFFS } from "../models/evaluation.ts";
 import { pairedTTest } from "../models/significance.ts";
-import type { Manifest } from "../pipeline/stage/manifest.ts";
+import type { Manifest } from "../pipeline/stage/mod.ts";
 import type { ControlEpochs, ControlSet, ControlTable } from "./input.ts";
 
 /** Metrics the control compares. */

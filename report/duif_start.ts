@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Manifest } from "../pipeline/stage/manifest.ts";
+import type { Manifest } from "../pipeline/stage/mod.ts";
 
 /** What the note reads of DUIF's `train_summary.json`. */
 export interface DuifSummaryFacts {

@@ -6,7 +6,7 @@
  * `init_E`). `lambda = 0` gives VBPR exactly. `tunedStage` (`amr-tuned`) also reads a `hyper`
  * input. Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`.
  */
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import {
   amrParamsSchema,
   bprInputs,

@@ -7,7 +7,7 @@
  * repeated `pos.txt` lines).
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { readNpyHeader } from "../io/npy.ts";
 import { readPairs, readPerUser, writeIdMap, writePairs } from "../io/interactions.ts";
 

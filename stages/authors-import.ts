@@ -12,7 +12,7 @@
  * `test_negatives.npy` (int32 `[users, negatives]`), `features.npy` (the features, copied
  * unscaled), `import_report.json`.
  */
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeNpy } from "../io/npy.ts";
 import { authorsSplitConfigSchema } from "../config/dataset.ts";
 import { readAuthorsData } from "../datasets/authors_files.ts";

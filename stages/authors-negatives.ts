@@ -6,7 +6,7 @@
  * Outputs: `negatives.npy`, `validation_negatives.npy`, int32 `[users, count]`.
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeNpy } from "../io/npy.ts";
 import { groupByUser, readIdMap, readPairs, readPerUser } from "../io/interactions.ts";
 import { drawNegatives } from "./negatives.ts";

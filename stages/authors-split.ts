@@ -7,7 +7,7 @@
  * them). Outputs: `train.npy`, `validation.npy`, `test.npy`.
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeNpy } from "../io/npy.ts";
 import { groupByUser, readPairs, readPerUser, writePairs } from "../io/interactions.ts";
 

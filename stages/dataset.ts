@@ -24,9 +24,7 @@
  * Data-dir datasets: `interactions.csv` or `interactions.tsv` and `features.npy` are validated
  * (bad lines give errors naming file and line) and written in the canonical form.
  */
-import { defineStage } from "../pipeline/stage/stage.ts";
-import type { Rng } from "../pipeline/stage/rng.ts";
-import type { Progress } from "../pipeline/stage/progress.ts";
+import { defineStage, type Progress, type Rng } from "../pipeline/stage/mod.ts";
 import { NpyRowWriter, openNpyRows, readNpyHeader } from "../io/npy.ts";
 import {
   type DataDirConfig,

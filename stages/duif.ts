@@ -8,7 +8,7 @@
  * Outputs: `scores.npy`, `curve.csv`, `train_summary.json` (its `hyper.init` says which start
  * ran), `P.npy`, `E.npy`.
  */
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import {
   bprInputs,
   type BprModelSpec,

@@ -11,7 +11,7 @@
  * and user counts).
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { readNpy, writeNpy } from "../io/npy.ts";
 import { evaluateScores, metricNames, PAPER_CUTOFFS } from "../models/evaluation.ts";
 import { readPairs, readPerUser } from "../io/interactions.ts";

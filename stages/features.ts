@@ -7,7 +7,7 @@
  * Output: `features.npy`, float32 `[items, D]`.
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { type NpyRowReader, NpyRowWriter, openNpyRows } from "../io/npy.ts";
 import { readIdMap } from "../io/interactions.ts";
 

@@ -11,7 +11,7 @@
  * `user_map.csv` and `item_map.csv` (`id,raw`), `filter_report.json` (what was removed).
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { readNpyHeader } from "../io/npy.ts";
 import { readRawInteractions, writeIdMap, writePairs } from "../io/interactions.ts";
 

@@ -3,7 +3,7 @@
  * `tunedStage` (`mf-bpr-tuned`) also reads a `hyper` input (`chosen.json` of a tuning
  * selection). Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `Q.npy`.
  */
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import {
   bprInputs,
   type BprModelSpec,

@@ -16,9 +16,8 @@
  * `select-mf-eals` selection) and takes the fields its `override` param names (c0, reg).
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { cancelPoint, defineStage, type StageContext } from "../pipeline/stage/mod.ts";
 import { type EalsState, trainEals } from "../models/eals.ts";
-import { cancelPoint } from "../pipeline/stage/cancel.ts";
 import { coldItems } from "../models/sampler.ts";
 import type { Weights } from "../models/types.ts";
 import { factorScorer, scoreMetrics, scoringFactors, targetScores } from "../models/evaluation.ts";
@@ -29,7 +28,6 @@ import { writeJson } from "../io/json.ts";
 import { initStdSchema, PHASE_INPUTS } from "./lib/bpr_stage.ts";
 import { ealsModelSchema, runSettingsSchema } from "../config/profile.ts";
 import { saveWeights } from "../io/weights.ts";
-import type { StageContext } from "../pipeline/stage/stage.ts";
 import { chosenOverrides, overrideFieldSchema } from "./lib/chosen.ts";
 
 /** The run-wide profile settings the MF-eALS stage takes (`runSettingsSchema` keys). */

@@ -9,8 +9,7 @@
  */
 import { z } from "zod";
 import { runSettingsSchema } from "../config/profile.ts";
-import { defineStage } from "../pipeline/stage/stage.ts";
-import type { Rng } from "../pipeline/stage/rng.ts";
+import { defineStage, type Rng } from "../pipeline/stage/mod.ts";
 import { writeNpy } from "../io/npy.ts";
 import {
   groupByUser,

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { runSettingsSchema } from "../config/profile.ts";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { readNpyHeader, writeNpy } from "../io/npy.ts";
 import { readIdMap, readPerUser } from "../io/interactions.ts";
 import { readOfficialWeights } from "../datasets/authors_files.ts";

@@ -19,8 +19,7 @@
 import { z } from "zod";
 import { paperDatasetSchema } from "../config/paper.ts";
 import { adversaryKindSchema, figuresSchema, runSettingsSchema } from "../config/profile.ts";
-import { defineStage } from "../pipeline/stage/stage.ts";
-import type { Rng } from "../pipeline/stage/rng.ts";
+import { type CancelPoint, cancelPoint, defineStage, type Rng } from "../pipeline/stage/mod.ts";
 import { writeNpy } from "../io/npy.ts";
 import { coldItems } from "../models/sampler.ts";
 import { initTf } from "../models/tf_backend.ts";
@@ -39,7 +38,6 @@ import { type CutoffMetrics, rankMetrics, rankTargets } from "../models/evaluati
 import { loadFeatures, loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
 import { loadWeights } from "../io/weights.ts";
 import { writeJson } from "../io/json.ts";
-import { type CancelPoint, cancelPoint } from "../pipeline/stage/cancel.ts";
 import { assertFiniteTargetRows } from "../models/finite.ts";
 import {
   type ModelAttacks,

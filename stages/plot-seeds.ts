@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import { figuresSchema, runSettingsSchema } from "../config/profile.ts";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeJson } from "../io/json.ts";
 import { FIGURE_IDS, type FigureData, runTitles } from "../figures/specs.ts";
 import { seedsFigureSpec, spreadNotes } from "../figures/seeds.ts";

@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { figuresSchema, runSettingsSchema } from "../config/profile.ts";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { readNpy } from "../io/npy.ts";
 import { parseCurveCsv } from "../io/curve.ts";
 import { writeJson } from "../io/json.ts";

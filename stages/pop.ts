@@ -6,7 +6,7 @@
  * `train_summary.json`, `popularity.npy` (float32 `[items]`, the "weights").
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeNpy } from "../io/npy.ts";
 import { popScoresFor, popularityScores } from "../models/pop.ts";
 import { scoreMetrics, targetScores } from "../models/evaluation.ts";

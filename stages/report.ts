@@ -18,7 +18,7 @@
  */
 import { z } from "zod";
 import { cpus, totalmem } from "node:os";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { FIGURE_IDS, type FigureData, type FigureId } from "../figures/specs.ts";
 import { buildReportHtml } from "../report/html.ts";
 import { buildReportMarkdown } from "../report/markdown.ts";

@@ -12,7 +12,7 @@
  * point to the figures across seeds (`figures_seeds.md`, stage `plot-seeds`).
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeJson } from "../io/json.ts";
 import { toMarkdown } from "../tables/format.ts";
 import {

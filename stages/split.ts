@@ -11,7 +11,7 @@
  * `validation.npy` (int32 `[users]`, -1 where none), `test.npy` (int32 `[users]`).
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeNpy } from "../io/npy.ts";
 import { countIds, groupByUser, readPairs, writePairs } from "../io/interactions.ts";
 

@@ -12,7 +12,7 @@
  * swept value. Outputs: `sweep.csv` (value, hr@10, ndcg@10), `sweep.json`.
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeJson } from "../io/json.ts";
 import { toCsv } from "../tables/format.ts";
 

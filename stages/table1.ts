@@ -12,7 +12,7 @@
  * Outputs: `table1.json` (all numbers), `table1.csv`, `table1.md` (rendered with `tables/format.ts`).
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { readIdMap, readPairs, readPerUser } from "../io/interactions.ts";
 import { type Cell, toCsv, toMarkdown } from "../tables/format.ts";
 import { paperDatasetSchema, type PaperTable1, paperValues } from "../config/paper.ts";

@@ -14,7 +14,7 @@
  * RI, p-values, stars, user counts).
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { readNpy } from "../io/npy.ts";
 import { metricNames, PAPER_CUTOFFS, rankOfGain, type UserMetrics } from "../models/evaluation.ts";
 import {

@@ -11,7 +11,7 @@
  * Inputs: one `chosen.json` per start, named by the start (`scratch`, `mf-bpr`).
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { type Chosen, readChosen } from "./lib/chosen.ts";
 import { writeJson } from "../io/json.ts";
 import { type DuifInit, duifInitSchema } from "../config/profile.ts";

@@ -20,7 +20,7 @@
  * wires the unused slots to its first run; they are never read.
  */
 import { z } from "zod";
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import { type Chosen, type ChosenValues, chosenValuesSchema, type Widening } from "./lib/chosen.ts";
 import { writeJson } from "../io/json.ts";
 import {

@@ -9,7 +9,7 @@
  * does so with the tuned AMR's `chosen.json` as `hyper`. Outputs: `scores.npy`, `curve.csv`,
  * `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`, `H.npy` (`[0, K]` for eq. 4).
  */
-import { defineStage } from "../pipeline/stage/stage.ts";
+import { defineStage } from "../pipeline/stage/mod.ts";
 import {
   bprInputs,
   type BprModelSpec,

@@ -1,7 +1,7 @@
 /**
  * Import rules (docs/architecture.md): the folder table's layering, the engine importing no
- * project module, the numerical core importing no stage or plan, no import cycles, and stages
- * not importing the engine's whole public surface. The checker is tested on a synthetic graph
+ * project module, the numerical core importing no stage or plan, no import cycles, stages
+ * reaching only the stage API, and the engine entered by its two doors. The checker is tested on a synthetic graph
  * first, so a broken rule cannot pass unnoticed.
  */
 import assert from "node:assert/strict";
@@ -93,6 +93,22 @@ const files = new TextDecoder().decode(
     .output()).stdout,
 ).split("\n").filter(Boolean);
 
+/** The units a unit may import, transitively (itself included). */
+function mayReach(unit: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [unit];
+  while (todo.length > 0) {
+    const u = todo.pop()!;
+    if (seen.has(u)) continue;
+    seen.add(u);
+    todo.push(...(rules.find((r) => r.unit === u)?.mayImport ?? []));
+  }
+  return seen;
+}
+
+const isEngine = (unit: string) => unit.startsWith("pipeline/");
+const ENGINE_DOORS = ["pipeline/mod.ts", "pipeline/stage/mod.ts"];
+
 Deno.test("docs/architecture.md's table forms layers and keeps the required rules", () => {
   const units = new Set(rules.map((r) => r.unit));
   assert.deepEqual(tableCycles(rules), []);
@@ -103,23 +119,43 @@ Deno.test("docs/architecture.md's table forms layers and keeps the required rule
     if (!r.unit.startsWith("tests/")) {
       assert.ok(!r.mayImport.some((u) => u === "*" || u.startsWith("tests/")), r.unit);
     }
+    if (isEngine(r.unit)) {
+      assert.deepEqual(
+        r.mayImport.filter((u) => !isEngine(u)),
+        [],
+        `${r.unit} imports the project`,
+      );
+    }
   }
   const may = (u: string) => rules.find((r) => r.unit === u)?.mayImport;
-  assert.deepEqual(may("pipeline/"), [], "pipeline/ imports nothing of the project");
   for (const u of ["stages/", "stages/lib/", "plan/"]) {
     assert.ok(!may("models/")!.includes(u), `models/ may not import ${u}`);
   }
+  for (const u of mayReach("stages/")) {
+    if (isEngine(u)) assert.equal(u, "pipeline/stage/", `a stage may reach ${u}`);
+  }
+  const packages = rules.filter((r) => /^pipeline\/[^/]+\/$/.test(r.unit)).map((r) => r.unit);
+  assert.ok(packages.length >= 5, `engine packages: ${packages}`);
+  for (const p of packages) assert.ok(files.includes(`${p}mod.ts`), `${p} has no mod.ts`);
+  const loose = files.filter((f) => /^pipeline\/[^/]+\.ts$/.test(f));
+  assert.deepEqual(loose, ["pipeline/mod.ts"], "loose modules in pipeline/");
 });
 
-Deno.test("the repository's imports keep the table, form no cycle and spare stages mod.ts", async () => {
+Deno.test("the repository's imports keep the table, form no cycle and enter the engine by its doors", async () => {
   const graph = await importGraph(ROOT, files);
   for (const f of files) assert.ok(graph.has(f), `${f} missing from deno info's graph`);
   assert.deepEqual(layerViolations(graph, rules), []);
   assert.deepEqual(importCycles(graph), []);
+  const deep: string[] = [];
+  for (const [from, deps] of graph) {
+    if (isEngine(from) || from.startsWith("tests/")) continue;
+    for (const to of deps) {
+      if (isEngine(to) && !ENGINE_DOORS.includes(to)) deep.push(`${from} imports ${to}`);
+    }
+  }
+  assert.deepEqual(deep, [], "outside the engine, import pipeline/mod.ts or pipeline/stage/mod.ts");
   const stageModules = files.filter((f) => /^stages\/[^/]+\.ts$/.test(f));
   assert.ok(stageModules.length > 10, `stage modules: ${stageModules}`);
-  const fromStages = reachable(graph, stageModules);
-  for (const m of ["pipeline/mod.ts", "pipeline/cli/main.ts"]) {
-    assert.ok(!fromStages.has(m), `${m} is reachable from a stage (it would enter stage keys)`);
-  }
+  const fromStages = [...reachable(graph, stageModules)].filter(isEngine);
+  assert.deepEqual(fromStages.filter((m) => !m.startsWith("pipeline/stage/")), []);
 });

@@ -209,7 +209,7 @@ export function calibrateExpectations(
     seeds: [...seeds],
     sigmas,
     rule: `value = mean over the ${seeds.length} seeds; abs = max(${sigmas} * sd over seeds, ` +
-      "floor), floor by metric family (config/expected.ts)",
+      "floor), floor by metric family (commands/check_support.ts)",
   };
   return `${JSON.stringify({ calibration, metrics }, null, 2)}\n`;
 }

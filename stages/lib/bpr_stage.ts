@@ -12,9 +12,8 @@
  * @module
  */
 import { z } from "zod";
-import type { StageContext } from "../../pipeline/stage/stage.ts";
+import type { CheckpointData, StageContext } from "../../pipeline/stage/mod.ts";
 import { type EpochStats, train, type TrainState } from "../../models/train.ts";
-import type { CheckpointData } from "../../pipeline/stage/checkpoint.ts";
 import { assertFiniteWeights } from "../../models/finite.ts";
 import { initWeights } from "../../models/init.ts";
 import { coldItems } from "../../models/sampler.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { TopLevelSpec } from "vega-lite";
-import type { Progress } from "../../pipeline/stage/progress.ts";
+import type { Progress } from "../../pipeline/stage/mod.ts";
 import { writeJson } from "../../io/json.ts";
 import { renderSpec } from "../../figures/render.ts";
 

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { writeNpy } from "../../io/npy.ts";
 import { loadDatasetConfig, parseDatasetConfig } from "../../config/dataset.ts";
-import { withExternalHashes } from "../../datasets/external.ts";
+import { withExternalHashes } from "../../plan/external_data.ts";
 import { loadProfile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";
 import { withOfficialInit } from "../../plan/init.ts";

@@ -8,7 +8,7 @@ import { missingSharedReason } from "../shared_data.ts";
 import { join } from "node:path";
 import { readNpy } from "../../io/npy.ts";
 import { parseDatasetConfig } from "../../config/dataset.ts";
-import { withExternalHashes } from "../../datasets/external.ts";
+import { withExternalHashes } from "../../plan/external_data.ts";
 import { importAmazon } from "../../datasets/amazon.ts";
 import { POS_SHA256 } from "../../datasets/authors_files.ts";
 import {

@@ -18,7 +18,7 @@
  */
 import { join } from "node:path";
 import type { CheckSupport, Target, ToleranceOptions } from "../pipeline/mod.ts";
-import { paperDatasetOf, paperMetrics } from "./paper.ts";
+import { paperDatasetOf, paperMetrics } from "../config/paper.ts";
 
 /** Tolerance written by `check --update` for a new metric, by its name. */
 export function metricTolerance(name: string): ToleranceOptions {

@@ -1,0 +1,19 @@
+/**
+ * The stage API: everything a stage module (and the models and file formats it uses) may import
+ * from the engine: `defineStage`, node specs, the seeded generator, progress, checkpoints,
+ * cancel points, manifests, hashing and field-level error messages. Whatever this package
+ * imports enters every stage's code key, so it stays small and imports nothing else of the
+ * engine.
+ *
+ * @module
+ */
+export * from "./cancel.ts";
+export * from "./checkpoint.ts";
+export * from "./field_issue.ts";
+export * from "./hash.ts";
+export * from "./manifest.ts";
+export * from "./manifest_types.ts";
+export * from "./node.ts";
+export * from "./progress.ts";
+export * from "./rng.ts";
+export * from "./stage.ts";

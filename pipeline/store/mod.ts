@@ -1,0 +1,14 @@
+/**
+ * The content-addressed store: entries (manifest + outputs) committed atomically under their
+ * key, locks, per-target state records, verified reads, whole-store verification and garbage
+ * collection.
+ *
+ * @module
+ */
+export * from "./gc.ts";
+export * from "./list_files.ts";
+export * from "./lock.ts";
+export * from "./state.ts";
+export * from "./store.ts";
+export * from "./verified.ts";
+export * from "./verify.ts";
