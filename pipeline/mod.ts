@@ -2,7 +2,7 @@
  * The engine's public surface for a project: what its composition root, planner and commands
  * need to describe themselves, build graphs and run the CLI.
  *
- * Stage modules (and the models and file formats they use) import `stage/mod.ts` instead: a
+ * Stage modules (and every module they use) import `stage/mod.ts` instead: a
  * stage's cache key fingerprints every local module it imports, and this module reaches the
  * whole engine, CLI included (docs/architecture.md's table forbids it below the planner).
  *

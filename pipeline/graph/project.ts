@@ -26,7 +26,7 @@ export interface Target {
   /** Extra facts written into `provenance.json`. */
   meta: Record<string, unknown>;
   /**
-   * The target this one varies (e.g. the same profile without command-line overrides): `status`
+   * The target this one varies (e.g. the same selection without command-line overrides): `status`
    * explains a node this target never ran by comparing with that target's recorded entry.
    */
   derivedFrom?: string;

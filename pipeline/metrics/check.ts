@@ -1,7 +1,7 @@
 /**
  * Metric expectations: a small JSON file of expected values with tolerances, checked against
  * the metrics a run produced. Generic: metric names are opaque strings such as
- * `table.model.metric`.
+ * `table.row.column`.
  *
  * File format (the project says where the files live):
  * `{ "metrics": { "<name>": { "value": 0.123, "abs": 0.005, "rel": 0.05 } } }`.

@@ -1,5 +1,5 @@
 /**
- * The stage API: everything a stage module (and the models and file formats it uses) may import
+ * The stage API: everything a stage module (and every module it uses) may import
  * from the engine: `defineStage`, node specs, the seeded generator, progress, checkpoints,
  * cancel points, manifests, hashing and field-level error messages. Whatever this package
  * imports enters every stage's code key, so it stays small and imports nothing else of the

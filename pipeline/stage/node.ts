@@ -1,5 +1,6 @@
 /**
- * The stage graph: nodes (a stage with concrete params and wired inputs) and their order.
+ * A node of the stage graph: a stage with concrete params, wired inputs and a seed (the graph
+ * itself, its order and checks live in `graph/graph.ts`).
  */
 import type { Stage } from "./stage.ts";
 
@@ -13,7 +14,7 @@ export interface InputRef {
 
 /** One node of the graph: a stage, its params, its input wiring and its seed. */
 export interface NodeSpec {
-  /** Unique id in the graph, e.g. "split" or "model@eps=0.1". */
+  /** Unique id in the graph, e.g. "split" or "train@lr=0.1". */
   id: string;
   /** The stage this node runs. */
   stage: Stage;

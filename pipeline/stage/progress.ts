@@ -8,7 +8,7 @@ export type ProgressInfo = Record<string, string | number>;
 
 /** What a stage uses to report long work. */
 export interface Progress {
-  /** Starts a phase of `total` steps (e.g. epochs). */
+  /** Starts a phase of `total` steps. */
   start(total: number, label: string): void;
   /** Reports `done` steps finished out of the phase's total. */
   update(done: number, info?: ProgressInfo): void;
