@@ -40,7 +40,7 @@ import {
 } from "../../io/pickle_npy.ts";
 import { assert, assertArrayEquals, assertEquals, assertRejects, makeTempDir } from "./helpers.ts";
 
-const FIXTURES = new URL("../fixtures", import.meta.url).pathname;
+const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
 const PY3 = `${FIXTURES}pickled_weights_py3.npy`;
 const PY2 = `${FIXTURES}pickled_weights_py2.npy`;
 

@@ -133,7 +133,7 @@ Deno.test("the engine's source names no word of the AMR project", async () => {
   // The words that would betray project knowledge in the engine (docs/architecture.md).
   const words =
     /\bamr\b|AMR_|tfjs|tensorflow|vbpr|pinterest|amazon|\bpaper|dataset|--profile|--data-dir|--init\b/i;
-  const root = new URL("../../pipeline", import.meta.url).pathname;
+  const root = new URL("../../pipeline/", import.meta.url).pathname;
   const hits: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     for await (const e of Deno.readDir(dir)) {

@@ -12,7 +12,7 @@ import { REPORT_ITEM_IDS } from "../../report/input.ts";
 export const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
 
 /** Where screenshots are kept for a human to look at (git-ignored). */
-export const OUT_DIR = new URL("../../artifacts/test-output", import.meta.url);
+export const OUT_DIR = new URL("../../artifacts/test-output/", import.meta.url);
 
 /** Whether the Chromium binary exists; prints why a test is skipped when it does not. */
 export function chromiumPresent(test: string): boolean {

@@ -91,7 +91,7 @@ Deno.test("a record whose key the code no longer gives is refused, naming the mo
 import { z } from "zod";
 import { join } from "node:path";
 import { defineStage } from "${new URL("../../../pipeline/stage/stage.ts", import.meta.url).href}";
-import { value } from "../helper.ts";
+import { value } from "./helper.ts";
 export const stage = defineStage({
   name: "edited", module: import.meta.url, params: z.object({}), inputs: [], outputs: ["v.txt"],
   async run({ outDir }) { await Deno.writeTextFile(join(outDir, "v.txt"), String(value())); },
