@@ -14,7 +14,7 @@ import type { GraphNode } from "../graph/graph.ts";
 import { type ExecRequest, executeHere, executeInWorker } from "./execute.ts";
 import { hashFile } from "../stage/hash.ts";
 import { policyFromEnv } from "../stage/checkpoint.ts";
-import { checkFile, CorruptInput, rememberEntry } from "../store/verified.ts";
+import { checkFile, CorruptInput, rememberEntry } from "../store/file_check.ts";
 import { nodeKey, type RuntimeFacts } from "../graph/keys.ts";
 import type { Manifest } from "../stage/manifest.ts";
 import { type PendingRecord, readPending, removePending } from "./pending.ts";

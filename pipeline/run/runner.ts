@@ -13,7 +13,7 @@ import { type NodeKey, nodeKey, type RuntimeFacts } from "../graph/keys.ts";
 import type { Manifest } from "../stage/manifest.ts";
 import { createProgress, type Progress } from "../stage/progress.ts";
 import type { Store } from "../store/store.ts";
-import { checkEntry, describeProblem, findCorruptInput } from "../store/verified.ts";
+import { checkEntry, describeProblem, findCorruptInput } from "../store/file_check.ts";
 
 /** Options of a run. */
 export interface RunOptions {

@@ -10,5 +10,5 @@ export * from "./list_files.ts";
 export * from "./lock.ts";
 export * from "./state.ts";
 export * from "./store.ts";
-export * from "./verified.ts";
+export * from "./file_check.ts";
 export * from "./verify.ts";

@@ -3,7 +3,7 @@
  * `verify --repair` quarantines the entries that fail (the next run rebuilds them).
  */
 import { join } from "node:path";
-import { checkFile } from "./verified.ts";
+import { checkFile } from "./file_check.ts";
 import type { Store } from "./store.ts";
 
 /** One problem found in the store. */
