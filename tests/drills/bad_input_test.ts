@@ -1,7 +1,7 @@
 /**
  * Drill: each bad input the CLI accepts gets one clear message (naming the user's file, the
  * line or byte offset, and what was expected) and commits nothing. The messages printed here
- * are the ones listed in the README's "Reliability" table.
+ * are the ones listed in docs/reliability.md#bad-inputs-and-their-messages.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
