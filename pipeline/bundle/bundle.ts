@@ -22,6 +22,7 @@ import type { Manifest } from "../stage/manifest.ts";
 import type { Project, Target, TargetOptions } from "../graph/project.ts";
 import { readState } from "../store/state.ts";
 import type { Store } from "../store/store.ts";
+import { CorruptEntry, regularFileProblem } from "../store/entry.ts";
 
 /** Format version of `bundle.json`. */
 export const BUNDLE_FORMAT = 1;
@@ -98,7 +99,12 @@ async function closureManifests(
   while (stack.length > 0) {
     const key = stack.pop()!;
     if (out.has(key)) continue;
-    const m = await store.readManifest(key);
+    const m = await store.readManifest(key).catch((e) => {
+      if (e instanceof CorruptEntry) {
+        throw new Error(`${e.message}: run "verify --repair" and "reproduce" before bundling`);
+      }
+      throw e;
+    });
     if (!m) {
       throw new Error(
         `store entry ${key} is missing (removed by gc?): rerun "reproduce" before bundling`,
@@ -143,7 +149,15 @@ export async function createBundle(
   const files: ArchiveFile[] = [];
   const sums: string[] = [];
   let bytes = 0;
-  const add = async (name: string, path: string, expected?: { sha256: string; size: number }) => {
+  const add = async (
+    name: string,
+    [base, rel]: [string, string],
+    expected?: { sha256: string; size: number },
+  ) => {
+    // Links are never packed: an output replaced by a link to a secret must not leave the store.
+    const path = join(base, rel);
+    const kind = await regularFileProblem(base, rel);
+    if (kind) throw new Error(`${path}: ${kind}; run "verify"; a corrupt store is not bundled`);
     const got = await hashFile(path);
     if (expected && (got.sha256 !== expected.sha256 || got.size !== expected.size)) {
       throw new Error(
@@ -162,12 +176,12 @@ export async function createBundle(
   };
 
   for (const [rel, item] of Object.entries(provenance.items).sort(([a], [b]) => cmp(a, b))) {
-    await add(`results/${rel}`, join(target.resultsDir, rel), {
+    await add(`results/${rel}`, [target.resultsDir, rel], {
       sha256: item.sha256,
       size: manifests.get(item.key)?.outputs[item.output]?.size ?? -1,
     });
   }
-  await add("results/provenance.json", provPath);
+  await add("results/provenance.json", [target.resultsDir, "provenance.json"]);
   const stateText = JSON.stringify(state, null, 2) + "\n";
   addData("state.json", stateText);
 
@@ -178,12 +192,12 @@ export async function createBundle(
   const modules = new Map(target.nodes.map((n) => [n.stage.name, n.stage.module]));
   for (const key of [...manifests.keys()].sort()) {
     const m = manifests.get(key)!;
-    await add(`store/${key}/manifest.json`, join(store.entryDir(key), "manifest.json"));
+    await add(`store/${key}/manifest.json`, [store.entryDir(key), "manifest.json"]);
     const outputs: BundleInfo["entries"][string]["outputs"] = {};
     for (const [name, rec] of Object.entries(m.outputs).sort(([a], [b]) => cmp(a, b))) {
       const included = smallBytes === null || rec.size <= smallBytes;
       outputs[name] = { size: rec.size, included };
-      if (included) await add(`store/${key}/${name}`, store.outputPath(key, name), rec);
+      if (included) await add(`store/${key}/${name}`, [store.entryDir(key), name], rec);
       else omitted.push({ node: m.node, key, output: name, size: rec.size });
     }
     entries[key] = { node: m.node, stage: m.stage, outputs };

@@ -20,6 +20,7 @@ import { keyOf, manifestKeyParts } from "../graph/keys.ts";
 import { Manifest } from "../stage/manifest.ts";
 import { RunState } from "../store/state.ts";
 import { listFiles } from "../store/list_files.ts";
+import { manifestProblems } from "../store/entry.ts";
 
 /** One problem, naming the file inside the bundle. */
 export interface BundleProblem {
@@ -138,9 +139,7 @@ export async function verifyBundleDir(
     }
     const m = parsed.data;
     manifests.set(key, m);
-    if (m.key !== key) {
-      problems.push({ file: rel, problem: `records key ${m.key}, but lies in store/${key}` });
-    }
+    for (const problem of manifestProblems(key, m)) problems.push({ file: rel, problem });
     const recomputed = keyOf(manifestKeyParts(m));
     if (recomputed !== key) {
       problems.push({
