@@ -7,6 +7,7 @@
  *   TypeScript versions, the project's runtime facts, each stage's module and code
  *   fingerprint, each store entry with the outputs included and those left out, with sizes);
  * - `SHA256SUMS`: `sha256sum -c` format, every other file;
+ * - `ROOT`: the anchor, SHA-256 of `SHA256SUMS` (anchor.ts), and `ROOT.sig` when signed;
  * - `state.json`: the target's run state (node -> store key);
  * - `results/`: the published results and their `provenance.json`;
  * - `store/<key>/manifest.json` for every entry of the run's closure, and beside it the
@@ -15,6 +16,7 @@
 import { join, relative } from "node:path";
 import { z } from "zod";
 import { type ArchiveFile, writeTarGz } from "./archive.ts";
+import { bundleRoot, ROOT_FILE, rootMessage, SIGNATURE_FILE, signRoot } from "./anchor.ts";
 import { type GitInfo, gitInfo } from "../graph/git.ts";
 import { hashFile, sha256 } from "../stage/hash.ts";
 import type { RuntimeFacts } from "../graph/keys.ts";
@@ -70,11 +72,17 @@ export interface BundleOptions {
   withStore?: boolean;
   /** Largest output included without `withStore`. */
   smallBytes?: number;
+  /** SSH private key that signs the root (`ssh-keygen -Y sign`); absent: unsigned. */
+  signKey?: string;
 }
 
 /** What {@link createBundle} wrote. */
 export interface BundleSummary {
   out: string;
+  /** The bundle's root digest (anchor.ts): publish it, so that a forgery is detectable. */
+  root: string;
+  /** Whether `ROOT.sig` holds an SSH signature of the root. */
+  signed: boolean;
   /** Files in the archive and their bytes (before compression). */
   files: number;
   bytes: number;
@@ -240,14 +248,22 @@ export async function createBundle(
   addData("bundle.json", infoText);
   sums.push(`${sha256(infoText)}  bundle.json`, `${sha256(stateText)}  state.json`);
   sums.sort((a, b) => cmp(a.slice(66), b.slice(66)));
-  addData("SHA256SUMS", sums.join("\n") + "\n");
+  const sumsText = sums.join("\n") + "\n";
+  addData("SHA256SUMS", sumsText);
+  // The anchor (anchor.ts): the root over every file, and its signature when asked for.
+  const root = bundleRoot(sumsText);
+  addData(ROOT_FILE, rootMessage(root));
+  if (opts.signKey) addData(SIGNATURE_FILE, await signRoot(root, opts.signKey));
 
-  // bundle.json and SHA256SUMS first: a reader sees what the archive holds before the data.
-  const head = files.filter((f) => f.name === "bundle.json" || f.name === "SHA256SUMS");
-  const rest = files.filter((f) => f.name !== "bundle.json" && f.name !== "SHA256SUMS");
+  // bundle.json, SHA256SUMS and the anchor first: a reader sees what the archive holds first.
+  const first = new Set(["bundle.json", "SHA256SUMS", ROOT_FILE, SIGNATURE_FILE]);
+  const head = files.filter((f) => first.has(f.name));
+  const rest = files.filter((f) => !first.has(f.name));
   await writeTarGz(opts.out, [...head, ...rest]);
   return {
     out: opts.out,
+    root,
+    signed: opts.signKey !== undefined,
     files: files.length,
     bytes,
     entries: manifests.size,
