@@ -157,6 +157,9 @@ export async function extractTarGz(
     new ByteLimit(rawLimit),
     extract,
   );
+  // Handled at once: a truncated or garbage archive rejects this while the loop below still
+  // awaits an entry, and an unhandled rejection would kill the process before any cleanup.
+  unpacked.catch(() => {});
   try {
     for await (const entry of extract) {
       const h = entry.header;

@@ -203,3 +203,20 @@ Deno.test("bundle: an output replaced by a link (hash updated) is never packed",
     /words\.txt: not a regular file/,
   );
 });
+
+Deno.test("bundle: a truncated archive is refused with a problem, and its temporary folder removed", async () => {
+  const big = new Uint8Array(3_000_000);
+  crypto.getRandomValues(big.subarray(0, 65536));
+  const whole = join(root, "big.tar.gz");
+  await writeTarGz(whole, Array.from({ length: 5 }, (_, i) => ({ name: `f${i}`, data: big })));
+  const bytes = await Deno.readFile(whole);
+  for (const cut of [0.1, 0.5, 0.9]) {
+    const file = join(root, `cut-${cut}.tar.gz`);
+    await Deno.writeFile(file, bytes.subarray(0, Math.floor(bytes.length * cut)));
+    const tmpDir = await Deno.makeTempDir({ dir: root });
+    const r = await verifyBundle(file, { tmpDir });
+    assert.deepEqual(r.problems.map((p) => p.file), [file]);
+    assert.match(r.problems[0].problem, /refused: .*not a readable \.tar\.gz/);
+    assert.deepEqual([...Deno.readDirSync(tmpDir)], [], "nothing left behind");
+  }
+});
