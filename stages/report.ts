@@ -221,7 +221,9 @@ export const stage = defineStage({
       title: `AMR reproduction: ${p.dataset}`,
       dataset: p.dataset,
       paperDataset: p.paperDataset,
-      createdAt: new Date().toISOString(),
+      // When its inputs were made (the latest start among them), never the clock: the report
+      // is bit-deterministic, so `verify --bundle` can rerun it and compare bytes.
+      createdAt: Object.values(manifests).map((m) => m.startedAt).sort().at(-1) ?? "unknown",
       run: p.run,
       environment: environment(amrManifest?.runtime ?? {}),
       provenance: provenanceOf(manifests, PROVENANCE, ["sweep_eps", "sweep_lambda"]),

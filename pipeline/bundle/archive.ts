@@ -13,6 +13,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
+import { relativePathProblem } from "../store/entry.ts";
 
 /** One file to put into an archive: its name inside, and either a path on disk or bytes. */
 export interface ArchiveFile {
@@ -87,15 +88,9 @@ export async function writeTarGz(out: string, files: readonly ArchiveFile[]): Pr
  * trailing slash). Refuses absolute paths, `..`, backslashes, drive letters and NUL.
  */
 export function checkName(name: string): string {
-  if (name.includes("\0")) throw new UnsafeArchiveError(`entry "${name}": NUL in its name`);
-  if (name.startsWith("/")) throw new UnsafeArchiveError(`entry "${name}": absolute path`);
-  if (/^[A-Za-z]:/.test(name) || name.includes("\\")) {
-    throw new UnsafeArchiveError(`entry "${name}": drive letter or backslash in its path`);
-  }
-  const parts = name.split("/").filter((s) => s !== "" && s !== ".");
-  if (parts.includes("..")) throw new UnsafeArchiveError(`entry "${name}": ".." in its path`);
-  if (parts.length === 0) throw new UnsafeArchiveError(`entry "${name}": empty path`);
-  return parts.join("/");
+  const problem = relativePathProblem(name);
+  if (problem) throw new UnsafeArchiveError(`entry "${name}": ${problem}`);
+  return name.split("/").filter((s) => s !== "" && s !== ".").join("/");
 }
 
 const REFUSED_TYPES: Record<string, string> = {
@@ -162,6 +157,9 @@ export async function extractTarGz(
     new ByteLimit(rawLimit),
     extract,
   );
+  // Handled at once: a truncated or garbage archive rejects this while the loop below still
+  // awaits an entry, and an unhandled rejection would kill the process before any cleanup.
+  unpacked.catch(() => {});
   try {
     for await (const entry of extract) {
       const h = entry.header;

@@ -7,6 +7,7 @@
  *   TypeScript versions, the project's runtime facts, each stage's module and code
  *   fingerprint, each store entry with the outputs included and those left out, with sizes);
  * - `SHA256SUMS`: `sha256sum -c` format, every other file;
+ * - `ROOT`: the anchor, SHA-256 of `SHA256SUMS` (anchor.ts), and `ROOT.sig` when signed;
  * - `state.json`: the target's run state (node -> store key);
  * - `results/`: the published results and their `provenance.json`;
  * - `store/<key>/manifest.json` for every entry of the run's closure, and beside it the
@@ -15,6 +16,7 @@
 import { join, relative } from "node:path";
 import { z } from "zod";
 import { type ArchiveFile, writeTarGz } from "./archive.ts";
+import { bundleRoot, ROOT_FILE, rootMessage, SIGNATURE_FILE, signRoot } from "./anchor.ts";
 import { type GitInfo, gitInfo } from "../graph/git.ts";
 import { hashFile, sha256 } from "../stage/hash.ts";
 import type { RuntimeFacts } from "../graph/keys.ts";
@@ -22,6 +24,7 @@ import type { Manifest } from "../stage/manifest.ts";
 import type { Project, Target, TargetOptions } from "../graph/project.ts";
 import { readState } from "../store/state.ts";
 import type { Store } from "../store/store.ts";
+import { CorruptEntry, regularFileProblem } from "../store/entry.ts";
 
 /** Format version of `bundle.json`. */
 export const BUNDLE_FORMAT = 1;
@@ -69,11 +72,17 @@ export interface BundleOptions {
   withStore?: boolean;
   /** Largest output included without `withStore`. */
   smallBytes?: number;
+  /** SSH private key that signs the root (`ssh-keygen -Y sign`); absent: unsigned. */
+  signKey?: string;
 }
 
 /** What {@link createBundle} wrote. */
 export interface BundleSummary {
   out: string;
+  /** The bundle's root digest (anchor.ts): publish it, so that a forgery is detectable. */
+  root: string;
+  /** Whether `ROOT.sig` holds an SSH signature of the root. */
+  signed: boolean;
   /** Files in the archive and their bytes (before compression). */
   files: number;
   bytes: number;
@@ -98,7 +107,12 @@ async function closureManifests(
   while (stack.length > 0) {
     const key = stack.pop()!;
     if (out.has(key)) continue;
-    const m = await store.readManifest(key);
+    const m = await store.readManifest(key).catch((e) => {
+      if (e instanceof CorruptEntry) {
+        throw new Error(`${e.message}: run "verify --repair" and "reproduce" before bundling`);
+      }
+      throw e;
+    });
     if (!m) {
       throw new Error(
         `store entry ${key} is missing (removed by gc?): rerun "reproduce" before bundling`,
@@ -143,7 +157,15 @@ export async function createBundle(
   const files: ArchiveFile[] = [];
   const sums: string[] = [];
   let bytes = 0;
-  const add = async (name: string, path: string, expected?: { sha256: string; size: number }) => {
+  const add = async (
+    name: string,
+    [base, rel]: [string, string],
+    expected?: { sha256: string; size: number },
+  ) => {
+    // Links are never packed: an output replaced by a link to a secret must not leave the store.
+    const path = join(base, rel);
+    const kind = await regularFileProblem(base, rel);
+    if (kind) throw new Error(`${path}: ${kind}; run "verify"; a corrupt store is not bundled`);
     const got = await hashFile(path);
     if (expected && (got.sha256 !== expected.sha256 || got.size !== expected.size)) {
       throw new Error(
@@ -162,12 +184,12 @@ export async function createBundle(
   };
 
   for (const [rel, item] of Object.entries(provenance.items).sort(([a], [b]) => cmp(a, b))) {
-    await add(`results/${rel}`, join(target.resultsDir, rel), {
+    await add(`results/${rel}`, [target.resultsDir, rel], {
       sha256: item.sha256,
       size: manifests.get(item.key)?.outputs[item.output]?.size ?? -1,
     });
   }
-  await add("results/provenance.json", provPath);
+  await add("results/provenance.json", [target.resultsDir, "provenance.json"]);
   const stateText = JSON.stringify(state, null, 2) + "\n";
   addData("state.json", stateText);
 
@@ -178,12 +200,12 @@ export async function createBundle(
   const modules = new Map(target.nodes.map((n) => [n.stage.name, n.stage.module]));
   for (const key of [...manifests.keys()].sort()) {
     const m = manifests.get(key)!;
-    await add(`store/${key}/manifest.json`, join(store.entryDir(key), "manifest.json"));
+    await add(`store/${key}/manifest.json`, [store.entryDir(key), "manifest.json"]);
     const outputs: BundleInfo["entries"][string]["outputs"] = {};
     for (const [name, rec] of Object.entries(m.outputs).sort(([a], [b]) => cmp(a, b))) {
       const included = smallBytes === null || rec.size <= smallBytes;
       outputs[name] = { size: rec.size, included };
-      if (included) await add(`store/${key}/${name}`, store.outputPath(key, name), rec);
+      if (included) await add(`store/${key}/${name}`, [store.entryDir(key), name], rec);
       else omitted.push({ node: m.node, key, output: name, size: rec.size });
     }
     entries[key] = { node: m.node, stage: m.stage, outputs };
@@ -226,14 +248,22 @@ export async function createBundle(
   addData("bundle.json", infoText);
   sums.push(`${sha256(infoText)}  bundle.json`, `${sha256(stateText)}  state.json`);
   sums.sort((a, b) => cmp(a.slice(66), b.slice(66)));
-  addData("SHA256SUMS", sums.join("\n") + "\n");
+  const sumsText = sums.join("\n") + "\n";
+  addData("SHA256SUMS", sumsText);
+  // The anchor (anchor.ts): the root over every file, and its signature when asked for.
+  const root = bundleRoot(sumsText);
+  addData(ROOT_FILE, rootMessage(root));
+  if (opts.signKey) addData(SIGNATURE_FILE, await signRoot(root, opts.signKey));
 
-  // bundle.json and SHA256SUMS first: a reader sees what the archive holds before the data.
-  const head = files.filter((f) => f.name === "bundle.json" || f.name === "SHA256SUMS");
-  const rest = files.filter((f) => f.name !== "bundle.json" && f.name !== "SHA256SUMS");
+  // bundle.json, SHA256SUMS and the anchor first: a reader sees what the archive holds first.
+  const first = new Set(["bundle.json", "SHA256SUMS", ROOT_FILE, SIGNATURE_FILE]);
+  const head = files.filter((f) => first.has(f.name));
+  const rest = files.filter((f) => !first.has(f.name));
   await writeTarGz(opts.out, [...head, ...rest]);
   return {
     out: opts.out,
+    root,
+    signed: opts.signKey !== undefined,
     files: files.length,
     bytes,
     entries: manifests.size,

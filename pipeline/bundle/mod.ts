@@ -4,6 +4,8 @@
  *
  * @module
  */
+export * from "./anchor.ts";
 export * from "./archive.ts";
 export * from "./bundle.ts";
+export * from "./recheck.ts";
 export * from "./verify.ts";

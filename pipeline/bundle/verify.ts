@@ -20,6 +20,18 @@ import { keyOf, manifestKeyParts } from "../graph/keys.ts";
 import { Manifest } from "../stage/manifest.ts";
 import { RunState } from "../store/state.ts";
 import { listFiles } from "../store/list_files.ts";
+import { manifestProblems } from "../store/entry.ts";
+import {
+  bundleRoot,
+  ROOT_FILE,
+  rootMessage,
+  SIGNATURE_FILE,
+  verifyRootSignature,
+} from "./anchor.ts";
+import { checkoutModule, rerunBundled, type RerunResult, type RerunSelection } from "./recheck.ts";
+
+/** Files of a bundle that SHA256SUMS does not list: itself and the anchor. */
+const UNLISTED = new Set(["SHA256SUMS", ROOT_FILE, SIGNATURE_FILE]);
 
 /** One problem, naming the file inside the bundle. */
 export interface BundleProblem {
@@ -42,6 +54,12 @@ export interface CodeComparison {
 /** What {@link verifyBundle} found. */
 export interface BundleVerifyReport {
   info: BundleInfo | null;
+  /** The root digest recomputed from the bundle (anchor.ts); null without SHA256SUMS. */
+  root: string | null;
+  /** The principal whose SSH signature of the root was checked (`allowedSigners`). */
+  signer?: string;
+  /** Stages rerun from their bundled inputs and what their outputs gave (recheck.ts). */
+  reruns?: RerunResult[];
   files: number;
   bytes: number;
   entries: number;
@@ -116,8 +134,25 @@ export async function verifyBundleDir(
     problems.push({ file: "SHA256SUMS", problem: "missing" });
   }
   for (const f of files) {
-    if (f !== "SHA256SUMS" && !listed.has(f)) {
+    if (!UNLISTED.has(f) && !listed.has(f)) {
       problems.push({ file: f, problem: "not listed in SHA256SUMS" });
+    }
+  }
+
+  // The anchor: SHA-256 of SHA256SUMS (anchor.ts); ROOT, when present, must say the same.
+  let root: string | null = null;
+  try {
+    root = bundleRoot(await Deno.readFile(join(dir, "SHA256SUMS")));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  if (root && files.includes(ROOT_FILE)) {
+    const recorded = await Deno.readTextFile(join(dir, ROOT_FILE));
+    if (recorded !== rootMessage(root)) {
+      problems.push({
+        file: ROOT_FILE,
+        problem: `records ${recorded.trim().slice(0, 80)}, but SHA256SUMS gives root ${root}`,
+      });
     }
   }
 
@@ -138,9 +173,7 @@ export async function verifyBundleDir(
     }
     const m = parsed.data;
     manifests.set(key, m);
-    if (m.key !== key) {
-      problems.push({ file: rel, problem: `records key ${m.key}, but lies in store/${key}` });
-    }
+    for (const problem of manifestProblems(key, m)) problems.push({ file: rel, problem });
     const recomputed = keyOf(manifestKeyParts(m));
     if (recomputed !== key) {
       problems.push({
@@ -281,7 +314,7 @@ export async function verifyBundleDir(
   }
 
   return {
-    report: { info, files: files.length, bytes, entries: manifests.size, problems },
+    report: { info, root, files: files.length, bytes, entries: manifests.size, problems },
     manifests,
   };
 }
@@ -293,6 +326,15 @@ export interface VerifyBundleOptions {
   tmpDir?: string;
   /** Compares each stage's code with a checkout's (see {@link compareCode}). */
   checkout?: { root: string; hasher: CodeHasher };
+  /** The published root: a bundle whose root differs is refused. */
+  expectRoot?: string;
+  /** An `allowed_signers` file: the bundle's `ROOT.sig` must sign its root by one of them. */
+  allowedSigners?: string;
+  /**
+   * Reruns stages from their bundled inputs with the checkout's code and compares the bytes
+   * (recheck.ts); needs `checkout`.
+   */
+  rerun?: Omit<RerunSelection, "checkout">;
 }
 
 /**
@@ -314,6 +356,7 @@ export async function verifyBundle(
       if (!(e instanceof UnsafeArchiveError)) throw e;
       return {
         info: null,
+        root: null,
         files: 0,
         bytes: 0,
         entries: 0,
@@ -321,12 +364,50 @@ export async function verifyBundle(
       };
     }
     const { report, manifests } = await verifyBundleDir(tmp);
+    await checkAnchor(tmp, report, opts);
     if (opts.checkout && report.info) {
       report.code = await compareCode(report.info, manifests, opts.checkout);
+    }
+    if (opts.rerun && opts.checkout && report.info) {
+      const sel = { ...opts.rerun, checkout: opts.checkout };
+      const r = await rerunBundled(tmp, report.info, manifests, sel);
+      report.reruns = r.results;
+      report.problems.push(...r.problems);
     }
     return report;
   } finally {
     await Deno.remove(tmp, { recursive: true });
+  }
+}
+
+/** Checks the root against the published one and its signature against allowed signers. */
+async function checkAnchor(
+  dir: string,
+  report: BundleVerifyReport,
+  opts: VerifyBundleOptions,
+): Promise<void> {
+  const root = report.root;
+  if (opts.expectRoot !== undefined && root !== opts.expectRoot.trim().toLowerCase()) {
+    report.problems.push({
+      file: "SHA256SUMS",
+      problem: `root ${root ?? "(none: no SHA256SUMS)"} is not the expected ${opts.expectRoot}: ` +
+        `this is not the published bundle`,
+    });
+  }
+  if (opts.allowedSigners === undefined) return;
+  let signature: string;
+  try {
+    signature = await Deno.readTextFile(join(dir, SIGNATURE_FILE));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    report.problems.push({ file: SIGNATURE_FILE, problem: "missing: the bundle is not signed" });
+    return;
+  }
+  if (!root) return;
+  try {
+    report.signer = await verifyRootSignature(root, signature, opts.allowedSigners);
+  } catch (e) {
+    report.problems.push({ file: SIGNATURE_FILE, problem: (e as Error).message });
   }
 }
 
@@ -341,11 +422,11 @@ export async function compareCode(
 ): Promise<CodeComparison[]> {
   const out: CodeComparison[] = [];
   for (const [stage, s] of Object.entries(info.stages).sort(([a], [b]) => a < b ? -1 : 1)) {
-    const path = join(checkout.root, s.module);
+    const url = checkoutModule(checkout, s.module);
     let fp;
     try {
-      await Deno.stat(path);
-      fp = await checkout.hasher.fingerprint(new URL(`file://${path}`).href);
+      if (!url) throw new Error("not a module of the checkout");
+      fp = await checkout.hasher.fingerprint(url);
     } catch {
       out.push({
         stage,

@@ -14,6 +14,10 @@ import { CodeHasher } from "../graph/code_hash.ts";
 import { targetOptions, toTargetOptions, userCwd, userPath, withTargetOptions } from "./options.ts";
 import type { Project, Target, TargetOptions } from "../graph/project.ts";
 import { Store } from "../store/store.ts";
+import type { RerunRequest } from "../bundle/recheck.ts";
+import { executeHere } from "../run/execute.ts";
+import { silentProgress } from "../stage/progress.ts";
+import type { Stage } from "../stage/stage.ts";
 
 /** Human-readable size. */
 export function formatBytes(n: number): string {
@@ -45,6 +49,10 @@ export function registerBundleCommands(program: Command, p: Project): void {
       `largest store output included without --with-store (default ${DEFAULT_SMALL_BYTES})`,
       (v) => byteCount(v, "--small-bytes"),
     )
+    .option(
+      "--sign <key>",
+      "sign the bundle's root with this SSH private key (ssh-keygen -Y sign; ROOT.sig)",
+    )
     .action(async (f) => {
       const targetOptions = toTargetOptions(p, f);
       const target = await p.resolveTarget(targetOptions);
@@ -56,6 +64,7 @@ export function registerBundleCommands(program: Command, p: Project): void {
         targetOptions,
         withStore: f.withStore ?? false,
         smallBytes: f.smallBytes,
+        ...(f.sign ? { signKey: userPath(f.sign) } : {}),
       });
       for (const o of s.omitted) {
         console.log(`  left out ${o.node}: ${o.output} (${formatBytes(o.size)}, store/${o.key})`);
@@ -70,6 +79,10 @@ export function registerBundleCommands(program: Command, p: Project): void {
             : ""),
       );
       console.log(`bundle: ${relative(userCwd(), out) || out}`);
+      console.log(
+        `root: ${s.root}${s.signed ? " (signed, ROOT.sig)" : ""}: publish it with the results; ` +
+          `"verify --bundle FILE --expect-root ${s.root.slice(0, 12)}..." refuses any other bundle`,
+      );
     });
 }
 
@@ -77,6 +90,14 @@ export function registerBundleCommands(program: Command, p: Project): void {
 export interface VerifyBundleCliOptions {
   json?: boolean;
   maxBytes?: number;
+  /** The published root digest. */
+  expectRoot?: string;
+  /** An `allowed_signers` file that must vouch for `ROOT.sig`. */
+  allowedSigners?: string;
+  /** Entries rerun at random, beyond the project's cheap stages. */
+  rerun?: number;
+  /** Stages or node ids rerun on request. */
+  rerunStage?: string[];
 }
 
 /**
@@ -90,19 +111,68 @@ export async function runVerifyBundle(
 ): Promise<number> {
   const cwd = userCwd();
   const inCheckout = cwd === p.root || cwd.startsWith(p.root + "/");
+  const wantsRerun = (opts.rerun ?? 0) > 0 || (opts.rerunStage ?? []).length > 0;
+  if (wantsRerun && !inCheckout) {
+    throw new Error("--rerun and --rerun-stage need the project's checkout: run inside it");
+  }
   const report = await verifyBundle(userPath(file), {
     limits: { ...DEFAULT_LIMITS, maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.maxBytes },
     checkout: inCheckout
       ? { root: p.root, hasher: await CodeHasher.load([p.entry], p.root) }
       : undefined,
+    ...(opts.expectRoot ? { expectRoot: opts.expectRoot } : {}),
+    ...(opts.allowedSigners ? { allowedSigners: userPath(opts.allowedSigners) } : {}),
+    ...(inCheckout
+      ? {
+        rerun: {
+          cheap: p.recheck ?? [],
+          named: opts.rerunStage ?? [],
+          random: opts.rerun ?? 0,
+          run: runStageHere,
+        },
+      }
+      : {}),
   });
   if (opts.json) console.log(JSON.stringify(report, null, 2));
   else printBundleReport(report, inCheckout);
   return report.problems.length > 0 ? 1 : 0;
 }
 
+/** Runs a stage in this process, quietly, without checkpoints (a rerun from a bundle). */
+export async function runStageHere(stage: Stage, req: RerunRequest): Promise<void> {
+  await executeHere(stage, {
+    moduleUrl: stage.module,
+    exportName: "",
+    nodeId: req.nodeId,
+    params: req.params,
+    inputs: req.inputs,
+    outDir: req.outDir,
+    seed: req.seed,
+    checkpoint: {
+      path: join(req.outDir, "..", `${req.key}.ckpt`),
+      key: req.key,
+      policy: { enabled: false },
+    },
+    ...(req.inputManifests ? { inputManifests: req.inputManifests } : {}),
+  }, { progress: silentProgress, log: () => {}, signal: new AbortController().signal });
+}
+
 function printBundleReport(r: BundleVerifyReport, inCheckout: boolean): void {
   for (const pr of r.problems) console.error(`${pr.file}: ${pr.problem}`);
+  if (r.root) console.log(`root ${r.root}${r.signer ? `, signed by ${r.signer}` : ""}`);
+  for (const x of r.reruns ?? []) {
+    console.log(
+      `  rerun ${x.status.padEnd(7)}  ${x.node} (${x.stage}, ${x.why})` +
+        (x.detail ? `: ${x.detail}` : ""),
+    );
+  }
+  if (r.reruns) {
+    const done = r.reruns.filter((x) => x.status === "same" || x.status === "differs");
+    console.log(
+      `reran ${done.length} stage(s) from their bundled inputs: ` +
+        `${done.filter((x) => x.status === "same").length} byte-identical`,
+    );
+  }
   if (r.info) {
     const g = r.info.git;
     console.log(

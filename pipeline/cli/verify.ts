@@ -27,9 +27,34 @@ export function registerVerify(program: Command, p: Project): void {
       `refuse a bundle that unpacks to more bytes (default ${DEFAULT_LIMITS.maxBytes})`,
       (v) => positiveInt(v, "--max-bytes"),
     )
+    .option(
+      "--expect-root <digest>",
+      "with --bundle: refuse a bundle whose root is not this published digest",
+    )
+    .option(
+      "--allowed-signers <file>",
+      "with --bundle: the bundle's ROOT.sig must be an SSH signature by a key of this file",
+    )
+    .option(
+      "--rerun <n>",
+      "with --bundle, in the checkout: also rerun n randomly chosen stages and compare bytes",
+      (v) => positiveInt(v, "--rerun"),
+    )
+    .option(
+      "--rerun-stage <name>",
+      "with --bundle, in the checkout: rerun this stage (or node) and compare bytes (repeatable)",
+      (v, prev: string[] = []) => [...prev, v],
+    )
     .action(async (f) => {
       if (f.bundle) {
-        const code = await runVerifyBundle(p, f.bundle, { json: f.json, maxBytes: f.maxBytes });
+        const code = await runVerifyBundle(p, f.bundle, {
+          json: f.json,
+          maxBytes: f.maxBytes,
+          expectRoot: f.expectRoot,
+          allowedSigners: f.allowedSigners,
+          rerun: f.rerun,
+          rerunStage: f.rerunStage,
+        });
         Deno.exitCode = code || Deno.exitCode || 0;
         return;
       }

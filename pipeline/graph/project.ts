@@ -125,4 +125,10 @@ export interface Project {
   jobCommand?: string[];
   /** Environment variable that, when set, makes the CLI print stack traces with errors. */
   debugEnv?: string;
+  /**
+   * Stages cheap enough that `verify --bundle`, inside the checkout, always reruns them from
+   * their bundled inputs and compares the bytes (the derived results: tables, metrics, claims).
+   * Absent: none; `--rerun` and `--rerun-stage` still rerun stages on request.
+   */
+  recheck?: readonly string[];
 }

@@ -9,6 +9,7 @@ import { nodeKey, type RuntimeFacts } from "./keys.ts";
 import type { Manifest } from "../stage/manifest.ts";
 import type { Project, Target } from "./project.ts";
 import type { RunState } from "../store/state.ts";
+import { CorruptEntry } from "../store/entry.ts";
 import { Store } from "../store/store.ts";
 
 /** The status of one node. */
@@ -32,7 +33,14 @@ export async function graphStatus(
   const staleIds = new Set<string>();
   for (const node of graph.order) {
     const nk = await nodeKey(node, manifests, ctx);
-    const current = nk ? await ctx.store.readManifest(nk.key) : null;
+    let current: Manifest | null = null;
+    let corrupt: CorruptEntry | null = null;
+    try {
+      current = nk ? await ctx.store.readManifest(nk.key) : null;
+    } catch (e) {
+      if (!(e instanceof CorruptEntry)) throw e;
+      corrupt = e;
+    }
     if (nk && current) {
       manifests.set(node.id, current);
       out.push({ id: node.id, stage: node.stage.name, state: "fresh", key: nk.key, reasons: [] });
@@ -40,9 +48,15 @@ export async function graphStatus(
     }
     staleIds.add(node.id);
     const prevKey = ctx.state.nodes[node.id];
-    const prev = prevKey ? await ctx.store.readManifest(prevKey) : null;
+    const prev = prevKey && prevKey !== corrupt?.key
+      ? await ctx.store.readManifest(prevKey).catch((e) => {
+        if (e instanceof CorruptEntry) return null;
+        throw e;
+      })
+      : null;
     const reasons: string[] = [];
-    if (!prevKey) reasons.push("never run");
+    if (corrupt) reasons.push(`${corrupt.message}; "reproduce" quarantines and rebuilds it`);
+    else if (!prevKey) reasons.push("never run");
     else if (!prev) {
       reasons.push(`its last entry ${prevKey.slice(0, 12)} is no longer in the store`);
     } else {
@@ -92,7 +106,12 @@ export async function freshKeys(
   const out = new Map<string, string>();
   for (const node of closure(graph, [...wanted])) {
     const nk = await nodeKey(node, manifests, ctx);
-    const entry = nk ? await ctx.store.readManifest(nk.key) : null;
+    const entry = nk
+      ? await ctx.store.readManifest(nk.key).catch((e) => {
+        if (e instanceof CorruptEntry) return null;
+        throw e;
+      })
+      : null;
     if (!entry) continue;
     manifests.set(node.id, entry);
     if (wanted.has(node.id)) out.set(node.id, entry.key);

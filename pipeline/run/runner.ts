@@ -14,6 +14,7 @@ import type { Manifest } from "../stage/manifest.ts";
 import { createProgress, type Progress } from "../stage/progress.ts";
 import type { Store } from "../store/store.ts";
 import { checkEntry, describeProblem, findCorruptInput } from "../store/file_check.ts";
+import { CorruptEntry } from "../store/entry.ts";
 
 /** Options of a run. */
 export interface RunOptions {
@@ -149,8 +150,23 @@ export async function runGraph(
       };
     }
     keys.set(node.id, nk);
-    let cached = forced(node) ? null : await opts.store.readManifest(nk.key);
     let reason = forced(node) ? "forced" : "no cached entry for its key";
+    let cached: Manifest | null = null;
+    try {
+      cached = forced(node) ? null : await opts.store.readManifest(nk.key);
+    } catch (e) {
+      // A truncated manifest, one of another key or a link: healed like a corrupt file.
+      if (!(e instanceof CorruptEntry) || opts.dryRun) throw e;
+      const movedTo = await opts.store.quarantine(nk.key, {
+        reason: "cached entry verification",
+        problems: [{ file: e.path, problem: "corrupt manifest", actual: e.reason }],
+      });
+      log(
+        `[${node.id}] cached entry failed verification: ${e.message}; ` +
+          `quarantined${movedTo ? ` to ${movedTo}` : ""}; rerunning`,
+      );
+      reason = `healing: corrupt manifest ${e.path}`;
+    }
     if (cached && !opts.dryRun) {
       // A cached entry is reused only when its files still match its manifest.
       const problems = await checkEntry(opts.store, cached);

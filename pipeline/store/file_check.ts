@@ -10,12 +10,13 @@
 import { hashFile } from "../stage/hash.ts";
 import type { Manifest } from "../stage/manifest.ts";
 import type { Store } from "./store.ts";
+import { regularFileProblem } from "./entry.ts";
 
 /** One file that does not match its manifest. */
 export interface FileProblem {
   /** Path of the offending file. */
   file: string;
-  problem: "missing" | "size mismatch" | "hash mismatch";
+  problem: "missing" | "size mismatch" | "hash mismatch" | "not a regular file";
   expected?: string;
   actual?: string;
 }
@@ -45,11 +46,13 @@ export async function checkFile(
 ): Promise<FileProblem | null> {
   let st: Deno.FileInfo;
   try {
-    st = await Deno.stat(path);
+    st = await Deno.lstat(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { file: path, problem: "missing" };
     throw e;
   }
+  // A link is never followed: it could point at anything (a secret, another entry).
+  if (!st.isFile) return { file: path, problem: "not a regular file" };
   if (st.size !== expected.size) {
     return {
       file: path,
@@ -90,7 +93,9 @@ export async function checkEntry(
 ): Promise<FileProblem[]> {
   const problems: FileProblem[] = [];
   for (const [name, rec] of Object.entries(manifest.outputs)) {
-    const p = await checkFile(store.outputPath(manifest.key, name), rec, opts);
+    const path = store.outputPath(manifest.key, name);
+    const kind = await regularFileProblem(store.entryDir(manifest.key), name);
+    const p = kind ? { file: path, problem: kind } : await checkFile(path, rec, opts);
     if (p) problems.push(p);
   }
   return problems;

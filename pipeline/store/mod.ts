@@ -5,6 +5,7 @@
  *
  * @module
  */
+export * from "./entry.ts";
 export * from "./gc.ts";
 export * from "./list_files.ts";
 export * from "./lock.ts";

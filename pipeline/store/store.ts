@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { Manifest } from "../stage/manifest.ts";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.ts";
+import { CorruptEntry, KEY_PATTERN, manifestProblems, setEntryModes } from "./entry.ts";
 
 export type { HeldLock, LockOptions } from "./lock.ts";
 
@@ -67,8 +68,14 @@ export class Store {
     await Deno.mkdir(this.quarantineDir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     const dest = join(this.quarantineDir, `${key}-${stamp}-${crypto.randomUUID().slice(0, 8)}`);
+    const entry = this.entryDir(key);
     try {
-      await Deno.rename(this.entryDir(key), dest);
+      // A link in place of the entry is moved as it is, into a real folder, never followed.
+      if ((await Deno.lstat(entry)).isDirectory) await Deno.rename(entry, dest);
+      else {
+        await Deno.mkdir(dest);
+        await Deno.rename(entry, join(dest, "entry"));
+      }
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
@@ -90,29 +97,50 @@ export class Store {
     return join(this.dir, key, output);
   }
 
-  /** Reads and validates an entry's manifest; null when the entry does not exist. */
+  /**
+   * Reads and validates an entry's manifest; null when the entry does not exist. Never follows
+   * a link. Throws {@link CorruptEntry}, naming the path, when the entry folder or its manifest
+   * is a link, the manifest is not valid JSON (e.g. truncated) or not a manifest, or it records
+   * another key than its folder's (an entry copied over another key).
+   */
   async readManifest(key: string): Promise<Manifest | null> {
-    const path = join(this.dir, key, "manifest.json");
+    const dir = join(this.dir, key);
+    const path = join(dir, "manifest.json");
     let text: string;
     try {
+      if (!(await Deno.lstat(dir)).isDirectory) {
+        throw new CorruptEntry(key, dir, "the entry is a link or a file, not a folder");
+      }
+      if (!(await Deno.lstat(path)).isFile) {
+        throw new CorruptEntry(key, path, "not a regular file (links are not followed)");
+      }
       text = await Deno.readTextFile(path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
     }
-    const parsed = Manifest.safeParse(JSON.parse(text));
-    if (!parsed.success) {
-      throw new Error(`corrupt manifest ${path}: ${parsed.error.issues[0]?.message}`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new CorruptEntry(key, path, `not valid JSON (truncated?): ${(e as Error).message}`);
     }
+    const parsed = Manifest.safeParse(raw);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw new CorruptEntry(key, path, `field "${i?.path.join(".")}": ${i?.message}`);
+    }
+    const problems = manifestProblems(key, parsed.data);
+    if (problems.length > 0) throw new CorruptEntry(key, path, problems.join("; "));
     return parsed.data;
   }
 
-  /** Lists the keys of all complete entries. */
+  /** Lists the keys of all complete entries (links named like a key included, to be refused). */
   async keys(): Promise<string[]> {
     const keys: string[] = [];
     try {
       for await (const e of Deno.readDir(this.dir)) {
-        if (e.isDirectory && /^[0-9a-f]{64}$/.test(e.name)) keys.push(e.name);
+        if ((e.isDirectory || e.isSymlink) && KEY_PATTERN.test(e.name)) keys.push(e.name);
       }
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
@@ -125,8 +153,8 @@ export class Store {
     await Deno.mkdir(this.tmpDir, { recursive: true });
     const dir = await Deno.makeTempDir({ dir: this.tmpDir, prefix: `${key.slice(0, 16)}-` });
     // makeTempDir creates 0700; an entry is shared like any folder the user makes (a group
-    // store on a cluster), so it gets the user's umask, never more.
-    await Deno.chmod(dir, 0o777 & ~Deno.umask());
+    // store on a cluster), so it gets the user's umask, never more, and is never world-writable.
+    await Deno.chmod(dir, 0o775 & ~(Deno.umask() | 0o002));
     return dir;
   }
 
@@ -136,6 +164,8 @@ export class Store {
    */
   async commit(tmp: string, key: string): Promise<void> {
     const dest = this.entryDir(key);
+    // Explicit modes, whatever the umask or the stage did; a link among the outputs is refused.
+    await setEntryModes(tmp);
     try {
       await Deno.rename(tmp, dest);
     } catch (e) {
@@ -184,10 +214,10 @@ export class Store {
   }
 }
 
-/** True when a path exists. */
+/** True when a path exists (a link counts, even a dangling one: links are never followed). */
 export async function exists(path: string): Promise<boolean> {
   try {
-    await Deno.stat(path);
+    await Deno.lstat(path);
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;

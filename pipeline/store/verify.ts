@@ -5,13 +5,19 @@
 import { join } from "node:path";
 import { checkFile } from "./file_check.ts";
 import type { Store } from "./store.ts";
+import { CorruptEntry, regularFileProblem } from "./entry.ts";
 
 /** One problem found in the store. */
 export interface VerifyProblem {
   key: string;
   /** Path of the offending file. */
   file: string;
-  problem: "hash mismatch" | "size mismatch" | "missing" | "corrupt manifest";
+  problem:
+    | "hash mismatch"
+    | "size mismatch"
+    | "missing"
+    | "not a regular file"
+    | "corrupt manifest";
   expected?: string;
   actual?: string;
 }
@@ -33,12 +39,8 @@ export async function verifyStore(store: Store, keys?: string[]): Promise<Verify
     try {
       manifest = await store.readManifest(key);
     } catch (e) {
-      report.problems.push({
-        key,
-        file: join(store.entryDir(key), "manifest.json"),
-        problem: "corrupt manifest",
-        actual: (e as Error).message,
-      });
+      if (!(e instanceof CorruptEntry)) throw e;
+      report.problems.push({ key, file: e.path, problem: "corrupt manifest", actual: e.reason });
       continue;
     }
     if (!manifest) {
@@ -51,7 +53,8 @@ export async function verifyStore(store: Store, keys?: string[]): Promise<Verify
     }
     for (const [name, rec] of Object.entries(manifest.outputs)) {
       const file = store.outputPath(key, name);
-      const problem = await checkFile(file, rec, { fresh: true });
+      const kind = await regularFileProblem(store.entryDir(key), name);
+      const problem = kind ? { file, problem: kind } : await checkFile(file, rec, { fresh: true });
       if (problem?.problem !== "missing") {
         report.files++;
         report.bytes += rec.size;

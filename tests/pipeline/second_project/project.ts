@@ -37,6 +37,7 @@ export function wordCountProject(
       },
     ],
     debugEnv: "WORDCOUNT_DEBUG",
+    recheck: ["count"],
     runtime: () => Promise.resolve(runtime),
     resolveTarget(opts: TargetOptions): Promise<Target> {
       if (!opts.text) return Promise.reject(new Error("--text is required"));
