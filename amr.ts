@@ -235,6 +235,7 @@ export const project: Project = {
   runtime: runtimeFacts,
   threadsEnv: THREADS_ENV,
   debugEnv: "AMR_DEBUG",
+  remoteEnv: "AMR_REMOTE",
   executorConfigDir: join(CONFIGS, "executors"),
   async costModel(target: Target) {
     const dataset = await resolveDataset({ dataset: String(target.meta.dataset) }).catch(() =>

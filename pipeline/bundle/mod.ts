@@ -6,4 +6,5 @@
  */
 export * from "./archive.ts";
 export * from "./bundle.ts";
+export * from "./entry_checks.ts";
 export * from "./verify.ts";

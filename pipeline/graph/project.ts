@@ -125,4 +125,6 @@ export interface Project {
   jobCommand?: string[];
   /** Environment variable that, when set, makes the CLI print stack traces with errors. */
   debugEnv?: string;
+  /** Environment variable naming the default remote of `push`, `pull` and `reproduce --pull`. */
+  remoteEnv?: string;
 }
