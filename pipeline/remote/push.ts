@@ -27,7 +27,7 @@ export interface PushSummary {
   objectsSkipped: number;
   /** Bytes sent (objects and manifests, the index included). */
   bytesSent: number;
-  /** Bytes of the whole run (every object once). */
+  /** Bytes of the whole run (every object once, the manifests and the index). */
   bytes: number;
 }
 
@@ -102,14 +102,16 @@ export async function pushTarget(
   for (const key of [...manifests.keys()].sort()) {
     const m = manifests.get(key)!;
     entries[key] = { node: m.node, stage: m.stage };
+    const manifest = join(store.entryDir(key), "manifest.json");
+    const manifestBytes = (await Deno.stat(manifest)).size;
+    s.bytes += manifestBytes;
     if (await remote.has(entryName(key))) continue;
     for (const [name, rec] of Object.entries(m.outputs).sort(([a], [b]) => a < b ? -1 : 1)) {
       await sendObject(store.outputPath(key, name), rec);
     }
-    const manifest = join(store.entryDir(key), "manifest.json");
     await remote.upload(entryName(key), manifest);
     s.entriesSent++;
-    s.bytesSent += (await Deno.stat(manifest)).size;
+    s.bytesSent += manifestBytes;
   }
 
   const results: RunIndex["results"] = {};
@@ -133,7 +135,9 @@ export async function pushTarget(
   try {
     await Deno.writeTextFile(tmp, JSON.stringify(index, null, 2) + "\n");
     await remote.upload(runName(target.name), tmp);
-    s.bytesSent += (await Deno.stat(tmp)).size;
+    const indexBytes = (await Deno.stat(tmp)).size;
+    s.bytesSent += indexBytes;
+    s.bytes += indexBytes;
   } finally {
     await Deno.remove(tmp);
   }
