@@ -86,6 +86,8 @@ export async function pullTarget(
   const scratch = await store.makeTemp("pull");
   staging.push(scratch);
   try {
+    /** Verified files by hash: staged ones, and the outputs of local entries. */
+    const verified = new Map<string, string>();
     /** Downloads `name` to `dest` and checks it; returns its hash or null (problem recorded). */
     const fetch = async (
       name: string,
@@ -94,6 +96,13 @@ export async function pullTarget(
       expected?: { sha256: string; size: number },
     ): Promise<{ sha256: string; size: number } | null> => {
       const file = `${name} (${what})`;
+      const copy = expected ? verified.get(expected.sha256) : undefined;
+      if (copy) {
+        // Same content as a file already verified: copied (and checked), not downloaded again.
+        await Deno.copyFile(copy, dest);
+        const got = await hashFile(dest);
+        if (got.sha256 === expected!.sha256 && got.size === expected!.size) return got;
+      }
       try {
         if (!(await remote.download(name, dest))) {
           s.problems.push({ file, problem: "missing on the remote" });
@@ -114,6 +123,7 @@ export async function pullTarget(
         });
         return null;
       }
+      if (expected) verified.set(got.sha256, dest);
       return got;
     };
 
@@ -150,6 +160,9 @@ export async function pullTarget(
     for (const key of keys) {
       const local = await store.readManifest(key);
       if (local) {
+        for (const [name, rec] of Object.entries(local.outputs)) {
+          verified.set(rec.sha256, store.outputPath(key, name));
+        }
         manifests.set(key, local);
         s.local++;
         continue;

@@ -105,7 +105,14 @@ export async function pushTarget(
     const manifest = join(store.entryDir(key), "manifest.json");
     const manifestBytes = (await Deno.stat(manifest)).size;
     s.bytes += manifestBytes;
-    if (await remote.has(entryName(key))) continue;
+    if (await remote.has(entryName(key))) {
+      // Complete on the remote: its manifest went after every object it names.
+      for (const rec of Object.values(m.outputs)) {
+        if (!sent.has(rec.sha256)) s.bytes += rec.size;
+        sent.add(rec.sha256);
+      }
+      continue;
+    }
     for (const [name, rec] of Object.entries(m.outputs).sort(([a], [b]) => a < b ? -1 : 1)) {
       await sendObject(store.outputPath(key, name), rec);
     }
