@@ -237,6 +237,7 @@ export const project: Project = {
   debugEnv: "AMR_DEBUG",
   // Aggregations `verify --bundle` reruns from the bundled entries (seconds, not hours).
   recheck: ["table1", "table2", "tune-select", "seeds", "report"],
+  remoteEnv: "AMR_REMOTE",
   executorConfigDir: join(CONFIGS, "executors"),
   async costModel(target: Target) {
     const dataset = await resolveDataset({ dataset: String(target.meta.dataset) }).catch(() =>

@@ -98,7 +98,7 @@ interface Provenance {
 }
 
 /** Reads every manifest reachable from `keys` through recorded inputs. */
-async function closureManifests(
+export async function closureManifests(
   store: Store,
   keys: Iterable<string>,
 ): Promise<Map<string, Manifest>> {
@@ -196,8 +196,6 @@ export async function createBundle(
   const smallBytes = opts.withStore ? null : opts.smallBytes ?? DEFAULT_SMALL_BYTES;
   const entries: BundleInfo["entries"] = {};
   const omitted: BundleSummary["omitted"] = [];
-  const stages: BundleInfo["stages"] = {};
-  const modules = new Map(target.nodes.map((n) => [n.stage.name, n.stage.module]));
   for (const key of [...manifests.keys()].sort()) {
     const m = manifests.get(key)!;
     await add(`store/${key}/manifest.json`, [store.entryDir(key), "manifest.json"]);
@@ -209,19 +207,8 @@ export async function createBundle(
       else omitted.push({ node: m.node, key, output: name, size: rec.size });
     }
     entries[key] = { node: m.node, stage: m.stage, outputs };
-    const module = modules.get(m.stage);
-    const prior = stages[m.stage];
-    if (prior && prior.code !== m.code.hash) {
-      throw new Error(
-        `stage ${m.stage} has entries from two code versions (${prior.code.slice(0, 12)}, ` +
-          `${m.code.hash.slice(0, 12)}): rerun "reproduce" before bundling`,
-      );
-    }
-    stages[m.stage] = {
-      module: module ? relative(p.root, new URL(module).pathname) : "",
-      code: m.code.hash,
-    };
   }
+  const stages = stageCodes(p, target, manifests);
 
   const runtime: RuntimeFacts = await p.runtime();
   const git: GitInfo = await gitInfo(p.root);
@@ -270,6 +257,35 @@ export async function createBundle(
     omitted,
     archiveBytes: (await Deno.stat(opts.out)).size,
   };
+}
+
+/**
+ * Each stage of a run's entries: its module (relative to the project root) and the one code
+ * fingerprint its entries share. Entries of one stage from two code versions are refused.
+ */
+export function stageCodes(
+  p: Project,
+  target: Target,
+  manifests: ReadonlyMap<string, Manifest>,
+): BundleInfo["stages"] {
+  const stages: BundleInfo["stages"] = {};
+  const modules = new Map(target.nodes.map((n) => [n.stage.name, n.stage.module]));
+  for (const key of [...manifests.keys()].sort()) {
+    const m = manifests.get(key)!;
+    const module = modules.get(m.stage);
+    const prior = stages[m.stage];
+    if (prior && prior.code !== m.code.hash) {
+      throw new Error(
+        `stage ${m.stage} has entries from two code versions (${prior.code.slice(0, 12)}, ` +
+          `${m.code.hash.slice(0, 12)}): rerun "reproduce" first`,
+      );
+    }
+    stages[m.stage] = {
+      module: module ? relative(p.root, new URL(module).pathname) : "",
+      code: m.code.hash,
+    };
+  }
+  return stages;
 }
 
 function definedOnly(o: TargetOptions): Record<string, string | string[]> {

@@ -8,4 +8,5 @@ export * from "./anchor.ts";
 export * from "./archive.ts";
 export * from "./bundle.ts";
 export * from "./recheck.ts";
+export * from "./entry_checks.ts";
 export * from "./verify.ts";

@@ -13,14 +13,19 @@
  */
 import { join } from "node:path";
 import { BundleInfo } from "./bundle.ts";
-import { type CodeHasher, fingerprintHash } from "../graph/code_hash.ts";
+import type { CodeHasher } from "../graph/code_hash.ts";
 import { DEFAULT_LIMITS, type ExtractLimits, extractTarGz, UnsafeArchiveError } from "./archive.ts";
 import { hashFile } from "../stage/hash.ts";
-import { keyOf, manifestKeyParts } from "../graph/keys.ts";
+import {
+  type BundleProblem,
+  inputProblems,
+  manifestProblems,
+  type PublishedItem,
+  publishedProblems,
+} from "./entry_checks.ts";
 import { Manifest } from "../stage/manifest.ts";
 import { RunState } from "../store/state.ts";
 import { listFiles } from "../store/list_files.ts";
-import { manifestProblems } from "../store/entry.ts";
 import {
   bundleRoot,
   ROOT_FILE,
@@ -33,11 +38,7 @@ import { checkoutModule, rerunBundled, type RerunResult, type RerunSelection } f
 /** Files of a bundle that SHA256SUMS does not list: itself and the anchor. */
 const UNLISTED = new Set(["SHA256SUMS", ROOT_FILE, SIGNATURE_FILE]);
 
-/** One problem, naming the file inside the bundle. */
-export interface BundleProblem {
-  file: string;
-  problem: string;
-}
+export type { BundleProblem } from "./entry_checks.ts";
 
 /** A stage's code in the bundle against the checkout's. */
 export interface CodeComparison {
@@ -69,7 +70,7 @@ export interface BundleVerifyReport {
 }
 
 interface Published {
-  items: Record<string, { node: string; key: string; output: string; sha256: string }>;
+  items: Record<string, PublishedItem>;
 }
 
 async function readJson(dir: string, rel: string, problems: BundleProblem[]): Promise<unknown> {
@@ -174,21 +175,6 @@ export async function verifyBundleDir(
     const m = parsed.data;
     manifests.set(key, m);
     for (const problem of manifestProblems(key, m)) problems.push({ file: rel, problem });
-    const recomputed = keyOf(manifestKeyParts(m));
-    if (recomputed !== key) {
-      problems.push({
-        file: rel,
-        problem: `its content gives key ${recomputed}, not ${key}: the manifest was edited ` +
-          `(stage, params, seed, input hashes, code or runtime)`,
-      });
-    }
-    const code = fingerprintHash(m.code.modules, m.code.packages);
-    if (code !== m.code.hash) {
-      problems.push({
-        file: rel,
-        problem: `code hash ${m.code.hash} does not match its module list (gives ${code})`,
-      });
-    }
     const declared = info?.entries[key];
     for (const [name, rec] of Object.entries(m.outputs)) {
       const f = `store/${key}/${name}`;
@@ -223,34 +209,7 @@ export async function verifyBundleDir(
   }
 
   // Graph: every input traces to its producer with the recorded hash.
-  for (const [key, m] of manifests) {
-    for (const [name, rec] of Object.entries(m.inputs)) {
-      const producer = manifests.get(rec.key);
-      const file = `store/${key}/manifest.json`;
-      if (!producer) {
-        problems.push({
-          file,
-          problem: `input "${name}" of node "${m.node}" comes from entry ${rec.key} ` +
-            `(node "${rec.node}"), which is not in the bundle`,
-        });
-        continue;
-      }
-      const out = producer.outputs[rec.output];
-      if (!out) {
-        problems.push({
-          file,
-          problem: `input "${name}" names output "${rec.output}" of entry ${rec.key}, ` +
-            `which has no such output`,
-        });
-      } else if (out.sha256 !== rec.sha256) {
-        problems.push({
-          file,
-          problem: `input "${name}" of node "${m.node}" has sha256 ${rec.sha256}, but ` +
-            `store/${rec.key}/${rec.output} is recorded as ${out.sha256}`,
-        });
-      }
-    }
-  }
+  problems.push(...inputProblems(manifests, (key) => `store/${key}/manifest.json`));
 
   // State: only bundled entries.
   const rawState = await readJson(dir, "state.json", problems);
@@ -272,40 +231,10 @@ export async function verifyBundleDir(
   // Published results: each traces to an entry with the same hash.
   const prov = await readJson(dir, "results/provenance.json", problems) as Published | undefined;
   const items = prov?.items ?? {};
-  for (const [rel, item] of Object.entries(items)) {
-    const f = `results/${rel}`;
-    const got = hashes.get(f);
-    if (!got) problems.push({ file: f, problem: "listed in provenance.json but missing" });
-    else if (got.sha256 !== item.sha256) {
-      problems.push({
-        file: f,
-        problem: `sha256 ${got.sha256} differs from provenance.json (${item.sha256})`,
-      });
-    }
-    const m = manifests.get(item.key);
-    if (!m) {
-      problems.push({
-        file: f,
-        problem: `produced by entry ${item.key} (node "${item.node}"), which is not in the bundle`,
-      });
-      continue;
-    }
-    const rec = m.outputs[item.output];
-    if (!rec || rec.sha256 !== item.sha256) {
-      problems.push({
-        file: f,
-        problem: `provenance.json gives sha256 ${item.sha256}, but its entry ` +
-          `store/${item.key} records ${rec?.sha256 ?? "no such output"} for "${item.output}"`,
-      });
-    }
-    if (state && state.nodes[item.node] !== item.key) {
-      problems.push({
-        file: f,
-        problem: `produced by entry ${item.key}, but state.json gives node "${item.node}" ` +
-          `entry ${state.nodes[item.node] ?? "none"}`,
-      });
-    }
-  }
+  const resultHashes = new Map(
+    [...hashes].filter(([f]) => f.startsWith("results/")).map(([f, h]) => [f.slice(8), h]),
+  );
+  problems.push(...publishedProblems(items, manifests, state, resultHashes));
   for (const f of files.filter((f) => f.startsWith("results/"))) {
     const rel = f.slice("results/".length);
     if (rel !== "provenance.json" && !Object.hasOwn(items, rel)) {
@@ -412,11 +341,11 @@ async function checkAnchor(
 }
 
 /**
- * Each bundled stage's code fingerprint against the checkout's, with the modules that differ
- * (from a manifest of that stage).
+ * Each bundled (or pulled) stage's code fingerprint against the checkout's, with the modules
+ * that differ (from a manifest of that stage).
  */
 export async function compareCode(
-  info: BundleInfo,
+  info: Pick<BundleInfo, "stages">,
   manifests: Map<string, Manifest>,
   checkout: { root: string; hasher: CodeHasher },
 ): Promise<CodeComparison[]> {

@@ -11,6 +11,7 @@ import { registerCheck } from "./check.ts";
 import { registerCompareCommands } from "./compare.ts";
 import { registerDag } from "./dag.ts";
 import { registerGc } from "./gc.ts";
+import { registerRemoteCommands } from "./remote.ts";
 import { registerReproduce } from "./reproduce.ts";
 import { registerRunNode } from "./run_node.ts";
 import { registerStatus } from "./status.ts";
@@ -29,6 +30,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerGc,
   registerCheck,
   registerBundleCommands,
+  registerRemoteCommands,
   registerCompareCommands,
 ];
 

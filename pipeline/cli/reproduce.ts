@@ -11,6 +11,7 @@ import type { RunReport } from "../run/runner.ts";
 import { clusterConfig, LOCAL_EXECUTORS, projectSlurmExecutor } from "../run/executors/select.ts";
 import { bundleTargetOptions, compareWithBundle, openBundle } from "./bundle.ts";
 import { withInterrupt } from "./interrupt.ts";
+import { pullBeforeRun } from "./remote.ts";
 import { nonNegativeInt, positiveInt, toTargetOptions, withTargetOptions } from "./options.ts";
 
 /** `reproduce`: runs every stage of the target's graph, reusing cached entries. */
@@ -64,6 +65,8 @@ export function registerReproduce(program: Command, p: Project): void {
       "rerun the bundle's target here, then report per output whether it is byte-identical " +
         "and how the metrics differ (target options not given default to the bundle's)",
     )
+    .option("--pull", "first fetch what verifies of the target's run from the remote")
+    .option("--remote <url>", "remote for --pull (default: the project's remote variable)")
     .action(async (f, cmd) => {
       if (f.threads !== undefined) {
         if (!p.threadsEnv) throw new Error("--threads: this project has no threaded kernels");
@@ -75,6 +78,8 @@ export function registerReproduce(program: Command, p: Project): void {
         if (opened) options = bundleTargetOptions(p, options, opened.info, cmd);
         const target = await p.resolveTarget(options);
         const dryRun = f.dryRun ?? false;
+        if (f.remote && !f.pull) throw new Error("--remote needs --pull");
+        if (f.pull && !(await pullBeforeRun(p, target, f.remote))) return;
         if (f.estimate && !dryRun) throw new Error("--estimate needs --dry-run");
         const cluster = await clusterConfig(p, f);
         const log = (l: string) => console.error(l);

@@ -131,4 +131,6 @@ export interface Project {
    * Absent: none; `--rerun` and `--rerun-stage` still rerun stages on request.
    */
   recheck?: readonly string[];
+  /** Environment variable naming the default remote of `push`, `pull` and `reproduce --pull`. */
+  remoteEnv?: string;
 }

@@ -45,11 +45,14 @@ Deno.test("a second project gets its own options and name; none of AMR's", () =>
     "verify",
     "gc",
     "bundle",
+    "push",
+    "pull",
+    "remote",
     "runs",
   ]); // no check, no diff
   for (
     const c of program.commands.filter((c) =>
-      ["reproduce", "status", "dag", "bundle"].includes(c.name())
+      ["reproduce", "status", "dag", "bundle", "push", "pull"].includes(c.name())
     )
   ) {
     const flags = c.options.map((o) => o.long);
