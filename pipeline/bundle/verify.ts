@@ -20,6 +20,7 @@ import { keyOf, manifestKeyParts } from "../graph/keys.ts";
 import { Manifest } from "../stage/manifest.ts";
 import { RunState } from "../store/state.ts";
 import { listFiles } from "../store/list_files.ts";
+import { statOrNull } from "../store/absent.ts";
 
 /** One problem, naming the file inside the bundle. */
 export interface BundleProblem {
@@ -342,11 +343,7 @@ export async function compareCode(
   const out: CodeComparison[] = [];
   for (const [stage, s] of Object.entries(info.stages).sort(([a], [b]) => a < b ? -1 : 1)) {
     const path = join(checkout.root, s.module);
-    let fp;
-    try {
-      await Deno.stat(path);
-      fp = await checkout.hasher.fingerprint(new URL(`file://${path}`).href);
-    } catch {
+    if (!(await statOrNull(path))) {
       out.push({
         stage,
         module: s.module,
@@ -357,6 +354,7 @@ export async function compareCode(
       });
       continue;
     }
+    const fp = await checkout.hasher.fingerprint(new URL(`file://${path}`).href);
     const theirs = [...manifests.values()].find((m) => m.stage === stage)?.code.modules ?? {};
     const names = new Set([...Object.keys(theirs), ...Object.keys(fp.modules)]);
     const changed = [...names].filter((n) => theirs[n] !== fp.modules[n]).sort();

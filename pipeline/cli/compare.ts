@@ -17,6 +17,7 @@ import {
 } from "../metrics/diff.ts";
 import type { CheckSupport, Project, Target } from "../graph/project.ts";
 import { listRuns, type PublishedRun, readProvenance } from "../metrics/runs.ts";
+import { readTextOrNull, statOrNull } from "../store/absent.ts";
 import { Store } from "../store/store.ts";
 
 /** One side of a diff. */
@@ -42,11 +43,7 @@ async function runSide(s: CheckSupport, dir: string, label: string): Promise<Sid
 }
 
 async function isDir(path: string): Promise<boolean | null> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return null;
-  }
+  return (await statOrNull(path))?.isDirectory ?? null;
 }
 
 /**
@@ -65,12 +62,8 @@ async function resolveSide(
     if (!other?.meta) throw new Error(`diff: "${spec}" needs a run on the other side`);
     if (spec === "expected") {
       const file = s.expectationsFile(asTarget(other.dir!, other.meta));
-      let text: string;
-      try {
-        text = await Deno.readTextFile(file);
-      } catch {
-        throw new Error(`diff: no expectations file ${file} for ${other.label}`);
-      }
+      const text = await readTextOrNull(file);
+      if (text === null) throw new Error(`diff: no expectations file ${file} for ${other.label}`);
       const expectations = parseExpectations(text);
       const metrics = Object.fromEntries(
         Object.entries(expectations.metrics).map(([k, m]) => [k, m.value]),
@@ -168,8 +161,9 @@ export function registerCompareCommands(program: Command, p: Project): void {
         if (s) {
           try {
             metrics = await s.resultsMetrics(r.dir);
-          } catch {
-            // a run without metrics (e.g. interrupted before its report)
+          } catch (e) {
+            // A run without metrics (e.g. interrupted before its report) shows none.
+            if (!(e instanceof Deno.errors.NotFound)) throw e;
           }
         }
         const summary = Object.fromEntries((s?.summary ?? []).map((n) => [n, metrics[n] ?? null]));
