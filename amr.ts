@@ -192,7 +192,8 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
     let sha256: string;
     try {
       sha256 = await externalFileHash(path, artifactsRoot());
-    } catch {
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
       throw new Error(
         `--init official-vbpr: ${path} not found (fetch it with "deno task amr data fetch pinterest")`,
       );

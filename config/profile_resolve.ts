@@ -128,8 +128,9 @@ export function parseSet(arg: string): { path: string; value: unknown } {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    value = text;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    value = text; // not JSON: the value is the string itself
   }
   return { path, value };
 }

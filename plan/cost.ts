@@ -111,8 +111,9 @@ async function benchCosts(artifactsRoot: string, items: number | null): Promise<
   try {
     files = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name)
       .filter((n) => n.endsWith(".json")).sort();
-  } catch {
-    return out;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return out; // no bench run yet
+    throw e;
   }
   if (items === null) return out;
   const byScale = new Map<string, { file: string; children: BenchChild[] }>();
