@@ -12,13 +12,13 @@
  * every published result traces to an entry with the same hash.
  */
 import { join } from "node:path";
-import { BundleInfo } from "./bundle.ts";
+import { type BundleInfo, bundleInfoSchema } from "./bundle.ts";
 import { type CodeHasher, fingerprintHash } from "../graph/code_hash.ts";
 import { DEFAULT_LIMITS, type ExtractLimits, extractTarGz, UnsafeArchiveError } from "./archive.ts";
 import { hashFile } from "../stage/hash.ts";
 import { keyOf, manifestKeyParts } from "../graph/keys.ts";
-import { Manifest } from "../stage/manifest.ts";
-import { RunState } from "../store/state.ts";
+import { type Manifest, manifestSchema } from "../stage/manifest.ts";
+import { type RunState, runStateSchema } from "../store/state.ts";
 import { listFiles } from "../store/list_files.ts";
 import { statOrNull } from "../store/absent.ts";
 
@@ -83,7 +83,7 @@ export async function verifyBundleDir(
   let info: BundleInfo | null = null;
   const rawInfo = await readJson(dir, "bundle.json", problems);
   if (rawInfo !== undefined) {
-    const parsed = BundleInfo.safeParse(rawInfo);
+    const parsed = bundleInfoSchema.safeParse(rawInfo);
     if (parsed.success) info = parsed.data;
     else {
       const i = parsed.error.issues[0];
@@ -131,7 +131,7 @@ export async function verifyBundleDir(
     const rel = `store/${key}/manifest.json`;
     const raw = await readJson(dir, rel, problems);
     if (raw === undefined) continue;
-    const parsed = Manifest.safeParse(raw);
+    const parsed = manifestSchema.safeParse(raw);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       problems.push({ file: rel, problem: `field "${i.path.join(".")}": ${i.message}` });
@@ -224,7 +224,7 @@ export async function verifyBundleDir(
   const rawState = await readJson(dir, "state.json", problems);
   let state: RunState | null = null;
   if (rawState !== undefined) {
-    const parsed = RunState.safeParse(rawState);
+    const parsed = runStateSchema.safeParse(rawState);
     if (parsed.success) state = parsed.data;
     else problems.push({ file: "state.json", problem: parsed.error.issues[0].message });
   }

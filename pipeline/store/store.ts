@@ -4,7 +4,7 @@
  * a lock file keeps two processes from producing one entry at the same time.
  */
 import { join } from "node:path";
-import { Manifest } from "../stage/manifest.ts";
+import { type Manifest, manifestSchema } from "../stage/manifest.ts";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.ts";
 
 export type { HeldLock, LockOptions } from "./lock.ts";
@@ -100,7 +100,7 @@ export class Store {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
     }
-    const parsed = Manifest.safeParse(JSON.parse(text));
+    const parsed = manifestSchema.safeParse(JSON.parse(text));
     if (!parsed.success) {
       throw new Error(`corrupt manifest ${path}: ${parsed.error.issues[0]?.message}`);
     }
