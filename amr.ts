@@ -238,6 +238,7 @@ export const project: Project = {
   debugEnv: "AMR_DEBUG",
   executorConfigDir: join(CONFIGS, "executors"),
   async costModel(target: Target) {
+    // Best effort: a --data-dir target has no config by its name; it just gets no bench scale.
     const dataset = await resolveDataset({ dataset: String(target.meta.dataset) }).catch(() =>
       null
     );

@@ -62,6 +62,7 @@ async function sameDataset(target: Target, store: Store): Promise<Manifest[]> {
   const rootSig = new Set(roots.map((n) => `${n.stage.name}\0${canonicalJson(n.params ?? {})}`));
   const all = new Map<string, Manifest>();
   for (const key of await store.keys()) {
+    // Best effort: a corrupt entry (`verify` reports it) only loses its timings here.
     const m = await store.readManifest(key).catch(() => null);
     if (m) all.set(key, m);
   }
