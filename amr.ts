@@ -192,7 +192,8 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
     let sha256: string;
     try {
       sha256 = await externalFileHash(path, artifactsRoot());
-    } catch {
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
       throw new Error(
         `--init official-vbpr: ${path} not found (fetch it with "deno task amr data fetch pinterest")`,
       );
@@ -240,6 +241,7 @@ export const project: Project = {
   remoteEnv: "AMR_REMOTE",
   executorConfigDir: join(CONFIGS, "executors"),
   async costModel(target: Target) {
+    // Best effort: a --data-dir target has no config by its name; it just gets no bench scale.
     const dataset = await resolveDataset({ dataset: String(target.meta.dataset) }).catch(() =>
       null
     );

@@ -140,13 +140,13 @@ function peakMatMul(reps: number): { shape: string; gflops: number[]; cores: num
   const rng = new Rng(1);
   const a = new Float32Array(m * k).map(() => rng.random());
   const b = new Float32Array(k * n).map(() => rng.random());
-  matMul(a, b, m, k, n);
+  matMul(a, b, { m, k, n });
   const gflops: number[] = [];
   const cpu0 = cpuSeconds();
   const wall0 = performance.now();
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
-    matMul(a, b, m, k, n);
+    matMul(a, b, { m, k, n });
     gflops.push((2 * m * k * n) / ((performance.now() - t0) * 1e6));
   }
   const cores = (cpuSeconds() - cpu0) / ((performance.now() - wall0) / 1000);

@@ -42,7 +42,7 @@ export function readRunMetrics(target: Target): Promise<Record<string, number>> 
   return readResultsMetrics(target.resultsDir);
 }
 
-/** Reads `metrics.json` of a published results folder. */
+/** Reads `metrics.json` of a published results folder; rejects with `NotFound` without one. */
 export async function readResultsMetrics(resultsDir: string): Promise<Record<string, number>> {
   const path = join(resultsDir, "metrics.json");
   let text: string;
@@ -50,7 +50,7 @@ export async function readResultsMetrics(resultsDir: string): Promise<Record<str
     text = await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new Error(`${path} not found: run "reproduce" for this target first`);
+      throw new Deno.errors.NotFound(`${path} not found: run "reproduce" for this target first`);
     }
     throw e;
   }

@@ -127,8 +127,9 @@ function knownDatasets(configDir: string): string[] {
   try {
     return [...Deno.readDirSync(configDir)].filter((e) => e.isFile && e.name.endsWith(".json"))
       .map((e) => e.name.slice(0, -".json".length)).sort();
-  } catch {
-    return [];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
   }
 }
 

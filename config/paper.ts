@@ -20,7 +20,7 @@ export const paperDatasetSchema = z.enum(["pinterest", "amazon"]);
 /** A paper dataset key. */
 export type PaperDataset = z.infer<typeof paperDatasetSchema>;
 
-const fraction = z.number().min(0).max(1);
+const fractionSchema = z.number().min(0).max(1);
 
 /** Which paper column of Table 1 a dataset is compared with. */
 export function paperDatasetOf(name: string): PaperDataset | null {
@@ -38,9 +38,9 @@ export const paperTable1Schema = z.object({
   /** Interactions. */
   interactions: z.number().int().min(1),
   /** 1 - interactions / (users * items). */
-  sparsity: fraction,
+  sparsity: fractionSchema,
   /** Share of cold-start items in the test set (sec. 4.1.2). */
-  coldTestShare: fraction,
+  coldTestShare: fractionSchema,
   /** Fewest interactions a user keeps after filtering. */
   minPerUser: z.number().int().min(1),
 }).strict();
@@ -48,7 +48,7 @@ export const paperTable1Schema = z.object({
 /** One method's row of the paper's Table 2. */
 export const paperTable2RowSchema = z.object({
   /** Values in the order of the file's `metrics`. */
-  values: z.array(fraction),
+  values: z.array(fractionSchema),
   /** RI of AMR over this method (a fraction), absent on AMR's row. */
   ri: z.number().optional(),
   /** Per metric star (AMR's row only). */

@@ -93,11 +93,19 @@ async function readProfileFile(path: string): Promise<Json> {
   return raw;
 }
 
-/** Merges `over` into `base`: objects key by key, anything else replaced; records sources. */
-function merge(base: Json, over: Json, label: string, sources: Record<string, string>, at = "") {
+/**
+ * Merges `over` into `base`: objects key by key, anything else replaced; records in `sources`
+ * that each field set (by its dotted path below `at`) came from `label`.
+ */
+function merge(
+  base: Json,
+  over: Json,
+  origin: { label: string; sources: Record<string, string>; at?: string },
+) {
+  const { label, sources, at = "" } = origin;
   for (const [k, v] of Object.entries(over)) {
     const path = at ? `${at}.${k}` : k;
-    if (isObject(v) && isObject(base[k])) merge(base[k] as Json, v, label, sources, path);
+    if (isObject(v) && isObject(base[k])) merge(base[k] as Json, v, { label, sources, at: path });
     else {
       base[k] = structuredClone(v);
       for (const s of Object.keys(sources)) if (s.startsWith(`${path}.`)) delete sources[s];
@@ -128,8 +136,9 @@ export function parseSet(arg: string): { path: string; value: unknown } {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    value = text;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    value = text; // not JSON: the value is the string itself
   }
   return { path, value };
 }
@@ -195,7 +204,7 @@ export async function resolveProfile(
   const merged: Json = {};
   for (let i = raws.length - 1; i >= 0; i--) {
     const { extends: _e, name: _n, ...fields } = raws[i];
-    merge(merged, fields, label(chain[i], opts.root), sources);
+    merge(merged, fields, { label: label(chain[i], opts.root), sources });
   }
   // The name is the named file's own, never inherited: a user's file extending `default` must
   // not publish into `default`'s results folder.

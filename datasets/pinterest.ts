@@ -17,6 +17,7 @@ import {
 } from "../io/fetch.ts";
 import { hashFile } from "../pipeline/stage/mod.ts";
 import { readPickledWeights } from "../io/pickle_npy.ts";
+import { statOrNull } from "../io/absent.ts";
 import {
   AUTHORS_FILES,
   type AuthorsData,
@@ -151,19 +152,10 @@ export interface ImportPinterestOptions {
   allowUnpinned?: boolean;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Where a file of the layout sits in a user's folder (the weights may also lie at the top). */
 async function sourceOf(from: string, f: AuthorsFile): Promise<string | null> {
   for (const candidate of [join(from, f.name), join(from, f.name.split("/").pop()!)]) {
-    if (await exists(candidate)) return candidate;
+    if (await statOrNull(candidate)) return candidate;
   }
   return null;
 }

@@ -91,13 +91,14 @@ function parseIds(text: string, path: string, line: number): number[] {
   return ids;
 }
 
+/** Throws unless id `value` is below `limit` (and 2^31); `at` places it for the message. */
 function checkRange(
   value: number,
-  limit: number | undefined,
-  what: string,
-  path: string,
-  line: number,
+  id: { what: string; limit: number | undefined },
+  at: { path: string; line: number },
 ): void {
+  const { what, limit } = id;
+  const { path, line } = at;
   if (value > 0x7fffffff || (limit !== undefined && value >= limit)) {
     const range = limit !== undefined ? `[0, ${limit})` : "[0, 2^31)";
     throw new Error(`${path}:${line}: ${what} id ${value} out of range ${range}`);
@@ -119,6 +120,8 @@ export async function readAuthorsPos(
   let lines = 0;
   let maxUser = 0;
   let maxItem = 0;
+  const userId = { what: "user", limit: options.numUsers };
+  const itemId = { what: "item", limit: options.numItems };
   for await (const { text, line } of readTextLines(path)) {
     const ids = parseIds(text, path, line);
     if (ids.length === 0) continue;
@@ -126,8 +129,8 @@ export async function readAuthorsPos(
       throw new Error(`${path}:${line}: expected 2 ids (user item), found ${ids.length}`);
     }
     const [u, i] = ids;
-    checkRange(u, options.numUsers, "user", path, line);
-    checkRange(i, options.numItems, "item", path, line);
+    checkRange(u, userId, { path, line });
+    checkRange(i, itemId, { path, line });
     lines++;
     const key = `${u} ${i}`;
     const first = seen.get(key);

@@ -229,15 +229,14 @@ function bytesOf(data: NpyData): Uint8Array {
 
 /**
  * Converts raw on-disk bytes of `count` elements into the in-memory typed array.
- * `elementOffset` is only used in error messages (index of the first element in the file).
+ * `path` and `elementOffset` (index of the first element in the file) only serve error messages.
  */
 function convert(
   raw: Uint8Array,
   header: NpyHeader,
-  count: number,
-  path: string,
-  elementOffset: number,
+  at: { count: number; path: string; elementOffset: number },
 ): NpyData {
+  const { count, path, elementOffset } = at;
   const { descr } = header;
   if (descr === "<f4" || descr === "<i4" || descr === "|u1" || descr === "<u1") {
     // Same layout in memory: reuse the bytes when aligned, copy otherwise.
@@ -324,7 +323,11 @@ export async function readNpy(path: string, expect?: NpyExpect): Promise<NpyArra
     }
     const raw = new Uint8Array(dataBytes);
     await readExactly(file, raw, path, "data");
-    return { dtype: header.dtype, shape: header.shape, data: convert(raw, header, count, path, 0) };
+    return {
+      dtype: header.dtype,
+      shape: header.shape,
+      data: convert(raw, header, { count, path, elementOffset: 0 }),
+    };
   } finally {
     file.close();
   }
@@ -410,16 +413,13 @@ export class NpyRowWriter {
   #written = 0;
 
   private constructor(
-    path: string,
-    dtype: NpyDtype,
-    cols: number,
-    rows: number,
+    spec: { path: string; dtype: NpyDtype; cols: number; rows: number },
     file: Deno.FsFile,
   ) {
-    this.path = path;
-    this.dtype = dtype;
-    this.cols = cols;
-    this.rows = rows;
+    this.path = spec.path;
+    this.dtype = spec.dtype;
+    this.cols = spec.cols;
+    this.rows = spec.rows;
     this.#file = file;
   }
 
@@ -439,7 +439,7 @@ export class NpyRowWriter {
       file.close();
       throw e;
     }
-    return new NpyRowWriter(path, dtype, cols, rows, file);
+    return new NpyRowWriter({ path, dtype, cols, rows }, file);
   }
 
   /** Rows written so far. */
@@ -563,7 +563,7 @@ export async function openNpyRows(path: string, expect?: NpyExpect): Promise<Npy
         }
         const raw = new Uint8Array(count * header.itemBytes);
         await readExactly(file, raw, path, "data");
-        return convert(raw, header, count, path, start * cols);
+        return convert(raw, header, { count, path, elementOffset: start * cols });
       },
       close(): void {
         if (open) file.close();

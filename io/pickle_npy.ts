@@ -350,7 +350,9 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Pick
         const raw = take(u32());
         try {
           stack.push(new TextDecoder("utf-8", { fatal: true }).decode(raw));
-        } catch {
+        } catch (e) {
+          // A fatal decoder throws TypeError on bad bytes; say which opcode held them.
+          if (!(e instanceof TypeError)) throw e;
           fail("invalid UTF-8 in BINUNICODE");
         }
         break;

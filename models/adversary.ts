@@ -41,7 +41,7 @@ export function closedFormPerturbation(
   opts: { n: number; k: number; eps: number },
 ): Perturbation {
   const { n, k, eps } = opts;
-  const latent = matMul(g, eet, n, k, k); // rows (E E^T) g_i (E E^T is symmetric)
+  const latent = matMul(g, eet, { m: n, k, n: k }); // rows (E E^T) g_i (E E^T is symmetric)
   const scale = new Float64Array(n);
   for (let t = 0; t < n; t++) {
     const base = t * k;
@@ -92,7 +92,7 @@ export function materialisedPerturbation(
     for (let t = 0; t < n * dim; t++) delta[t] = rng.normal();
   } else {
     if (g === null) throw new Error(`${kind} perturbation needs item gradients`);
-    const grad = matMul(g, opts.E, n, k, dim);
+    const grad = matMul(g, opts.E, { m: n, k, n: dim });
     delta = opts.out ?? grad;
     if (delta !== grad) delta.set(grad);
   }
@@ -107,6 +107,6 @@ export function materialisedPerturbation(
       for (let c = 0; c < dim; c++) row[c] *= s;
     }
   }
-  const latent = matMul(delta, opts.Et, n, dim, k);
+  const latent = matMul(delta, opts.Et, { m: n, k: dim, n: k });
   return { latent, scale: null, delta: delta.subarray(0, n * dim) };
 }

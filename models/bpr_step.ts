@@ -170,7 +170,7 @@ function featureGradient(
   if (nE > 0) {
     // M^T = g^T diag(scale) B, a K x K product.
     const Mt = pert?.scale && g && B
-      ? matMul(transpose(g, nI, k), scaleRows(B, pert.scale, nI, k), k, nI, k)
+      ? matMul(transpose(g, nI, k), scaleRows(B, pert.scale, nI, k), { m: k, k: nI, n: k })
       : new Float32Array(k * k);
     for (let a = 0; a < k; a++) Mt[a * k + a] += 2 * l3;
     Lt.set(Mt, nI * k);
@@ -180,8 +180,8 @@ function featureGradient(
   const rowsT = heapScratch(ROWS_T);
   const dst = rowsT.view(R * d);
   const src = heapScratch(ROWS).view((nI + nE) * d);
-  transposeInto(src, nI + nE, d, dst, R, 0);
-  if (delta) transposeInto(delta, nI, d, dst, R, nI + nE);
+  transposeInto(src, dst, { rows: nI + nE, cols: d, ld: R, colOffset: 0 });
+  if (delta) transposeInto(delta, dst, { rows: nI, cols: d, ld: R, colOffset: nI + nE });
   const gEt = rowsT.matMul(d, R, Lt, k);
   return transpose(gEt, d, k);
 }

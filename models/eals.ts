@@ -191,8 +191,24 @@ function gram(x: Float64Array, rows: number, k: number, weight?: Float64Array): 
   return s;
 }
 
-/** Exact predictions p_u.q_i on every user-major entry. */
-function predictAll(csr: Csr, P: Float64Array, Q: Float64Array, k: number, out: Float64Array) {
+/** What a sweep reads and updates; the arrays are updated in place. */
+interface Sweep {
+  csr: Csr;
+  /** Missing-data weight of each item. */
+  c: Float64Array;
+  /** Weight of an observed interaction. */
+  w: number;
+  reg: number;
+  k: number;
+  /** The prediction p_u.q_i of every user-major entry. */
+  rhat: Float64Array;
+  P: Float64Array;
+  Q: Float64Array;
+}
+
+/** Exact predictions p_u.q_i on every user-major entry, into `rhat`. */
+function predictAll(s: Sweep) {
+  const { csr, P, Q, k, rhat } = s;
   const nUsers = csr.userPtr.length - 1;
   for (let u = 0; u < nUsers; u++) {
     const pu = u * k;
@@ -200,7 +216,7 @@ function predictAll(csr: Csr, P: Float64Array, Q: Float64Array, k: number, out: 
       const qi = csr.userItems[p] * k;
       let dot = 0;
       for (let f = 0; f < k; f++) dot += P[pu + f] * Q[qi + f];
-      out[p] = dot;
+      rhat[p] = dot;
     }
   }
 }
@@ -211,18 +227,13 @@ function sumSquares(x: Float64Array): number {
   return s;
 }
 
-/** Full loss, with the missing-data term over all items via `sum_ab S^p_ab S^q_ab`. */
-function fullLoss(
-  csr: Csr,
-  c: Float64Array,
-  w: number,
-  reg: number,
-  rhat: Float64Array,
-  P: Float64Array,
-  Q: Float64Array,
-  Sp: Float64Array,
-  Sq: Float64Array,
-): number {
+/**
+ * Full loss, with the missing-data term over all items via `sum_ab S^p_ab S^q_ab` (`Sp`, `Sq`:
+ * the Gram matrices of P and of Q weighted by `c`).
+ */
+function fullLoss(s: Sweep, grams: { Sp: Float64Array; Sq: Float64Array }): number {
+  const { csr, c, w, reg, rhat, P, Q } = s;
+  const { Sp, Sq } = grams;
   let loss = 0;
   for (let p = 0; p < rhat.length; p++) {
     const r = rhat[p];
@@ -233,17 +244,9 @@ function fullLoss(
   return loss + reg * (sumSquares(P) + sumSquares(Q));
 }
 
-function updateUsers(
-  csr: Csr,
-  c: Float64Array,
-  w: number,
-  reg: number,
-  k: number,
-  rhat: Float64Array,
-  P: Float64Array,
-  Q: Float64Array,
-  Sq: Float64Array,
-) {
+/** Updates every user's factors in P, given `Sq` (the Gram matrix of Q weighted by `c`). */
+function updateUsers(s: Sweep, Sq: Float64Array) {
+  const { csr, c, w, reg, k, rhat, P, Q } = s;
   const nUsers = csr.userPtr.length - 1;
   const { userPtr, userItems } = csr;
   for (let u = 0; u < nUsers; u++) {
@@ -277,17 +280,9 @@ function updateUsers(
   }
 }
 
-function updateItems(
-  csr: Csr,
-  c: Float64Array,
-  w: number,
-  reg: number,
-  k: number,
-  rhat: Float64Array,
-  P: Float64Array,
-  Q: Float64Array,
-  Sp: Float64Array,
-) {
+/** Updates every item's factors in Q, given `Sp` (the Gram matrix of P). */
+function updateItems(s: Sweep, Sp: Float64Array) {
+  const { csr, c, w, reg, k, rhat, P, Q } = s;
   const nItems = csr.itemPtr.length - 1;
   const { itemPtr, itemUsers, itemToUserPos } = csr;
   for (let i = 0; i < nItems; i++) {
@@ -378,20 +373,20 @@ export async function trainEals(
     for (let a = 0; a < P.length; a++) P[a] = std * opts.rng.normal();
     for (let a = 0; a < Q.length; a++) Q[a] = std * opts.rng.normal();
   }
-  const rhat = new Float64Array(csr.userItems.length);
-  predictAll(csr, P, Q, k, rhat);
+  const sweep: Sweep = { csr, c, w, reg, k, rhat: new Float64Array(csr.userItems.length), P, Q };
+  predictAll(sweep);
   let Sq = gram(Q, nItems, k, c);
   let Sp = gram(P, nUsers, k);
-  const initialLoss = opts.resume?.initialLoss ?? fullLoss(csr, c, w, reg, rhat, P, Q, Sp, Sq);
+  const initialLoss = opts.resume?.initialLoss ?? fullLoss(sweep, { Sp, Sq });
   const losses: number[] = [...(opts.resume?.losses ?? [])];
   for (let iter = (opts.resume?.iteration ?? 0) + 1; iter <= hp.iterations; iter++) {
-    updateUsers(csr, c, w, reg, k, rhat, P, Q, Sq);
+    updateUsers(sweep, Sq);
     Sp = gram(P, nUsers, k);
-    predictAll(csr, P, Q, k, rhat); // drop rounding drift of the in-place cache
-    updateItems(csr, c, w, reg, k, rhat, P, Q, Sp);
+    predictAll(sweep); // drop rounding drift of the in-place cache
+    updateItems(sweep, Sp);
     Sq = gram(Q, nItems, k, c);
-    predictAll(csr, P, Q, k, rhat);
-    const loss = fullLoss(csr, c, w, reg, rhat, P, Q, Sp, Sq);
+    predictAll(sweep);
+    const loss = fullLoss(sweep, { Sp, Sq });
     losses.push(loss);
     if (!Number.isFinite(loss)) {
       throw new Error(`eALS diverged at sweep ${iter}: loss is ${loss}; nothing was committed`);

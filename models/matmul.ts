@@ -16,18 +16,20 @@
 import * as tf from "@tensorflow/tfjs";
 import { backendFacts } from "./tf_backend.ts";
 
+/** The shape of a product `A B`: `A` is m x k, `B` is k x n. */
+export interface MatMulShape {
+  m: number;
+  k: number;
+  n: number;
+}
+
 /**
  * Returns `A B` for row-major `A` (m x k) and `B` (k x n) as a new m x n row-major array.
  * Only the first `m*k` / `k*n` values of the operands are read (workspace buffers may be longer).
  * Requires `await initTf()` beforehand.
  */
-export function matMul(
-  a: Float32Array,
-  b: Float32Array,
-  m: number,
-  k: number,
-  n: number,
-): Float32Array {
+export function matMul(a: Float32Array, b: Float32Array, shape: MatMulShape): Float32Array {
+  const { m, k, n } = shape;
   backendFacts();
   if (a.length < m * k || b.length < k * n) {
     throw new RangeError(`matMul: operands shorter than ${m}x${k} and ${k}x${n}`);
@@ -50,8 +52,20 @@ export function transpose(
   cols: number,
   out: Float32Array = new Float32Array(rows * cols),
 ): Float32Array {
-  transposeInto(a, rows, cols, out, rows, 0);
+  transposeInto(a, out, { rows, cols, ld: rows, colOffset: 0 });
   return out;
+}
+
+/** Where {@link transposeInto} reads and writes. */
+export interface TransposeLayout {
+  /** Rows of the source. */
+  rows: number;
+  /** Columns of the source (rows of the destination). */
+  cols: number;
+  /** Values per destination row. */
+  ld: number;
+  /** First destination column written. */
+  colOffset: number;
 }
 
 /**
@@ -60,14 +74,8 @@ export function transpose(
  * (`out[c * ld + colOffset + r] = a[r * cols + c]`). Four source rows at a time, so that each
  * output row gets four adjacent values per visit (about 1.6x faster than one at a time).
  */
-export function transposeInto(
-  a: Float32Array,
-  rows: number,
-  cols: number,
-  out: Float32Array,
-  ld: number,
-  colOffset: number,
-): void {
+export function transposeInto(a: Float32Array, out: Float32Array, layout: TransposeLayout): void {
+  const { rows, cols, ld, colOffset } = layout;
   if (
     rows > 0 && cols > 0 &&
     (colOffset < 0 || colOffset + rows > ld || out.length < (cols - 1) * ld + colOffset + rows ||
@@ -145,7 +153,7 @@ export class HeapBuffer {
 
   /**
    * `A b` for `A` the buffer's first `m*k` values (row-major m x k) and `b` row-major k x n;
-   * the same product, bit for bit, as `matMul(A, b, m, k, n)`.
+   * the same product, bit for bit, as `matMul(A, b, { m, k, n })`.
    */
   matMul(m: number, k: number, b: Float32Array, n: number): Float32Array {
     const be = wasmBackend();

@@ -88,12 +88,12 @@ export function perturbationLatents(
   const d = w.dim;
   const Et = transpose(E, k, d);
   if (opts.kind === "grad") {
-    const eet = matMul(E, Et, k, d, k);
+    const eet = matMul(E, Et, { m: k, k: d, n: k });
     return closedFormPerturbation(gatherG(g, items, k), eet, { n: items.length, k, eps: opts.eps })
       .latent;
   }
   const out = new Float32Array(items.length * k);
-  forEachChunk(w, g, items, opts, (start, p) => out.set(p.latent, start * k));
+  forEachChunk(w, g, items, { opts, after: (start, p) => out.set(p.latent, start * k) });
   return out;
 }
 
@@ -106,7 +106,7 @@ export function perturbationRows(
 ): FeatureMatrix {
   const d = w.dim;
   const data = new Float32Array(items.length * d);
-  forEachChunk(w, g, items, opts, () => {}, (start, end) => data.subarray(start * d, end * d));
+  forEachChunk(w, g, items, { opts, outFor: (start, end) => data.subarray(start * d, end * d) });
   return { rows: items.length, dim: d, data };
 }
 
@@ -118,10 +118,13 @@ function forEachChunk(
   w: Weights,
   g: Float64Array,
   items: Int32Array,
-  opts: PerturbOptions,
-  after: (start: number, p: ReturnType<typeof materialisedPerturbation>) => void,
-  outFor?: (start: number, end: number) => Float32Array,
+  each: {
+    opts: PerturbOptions;
+    after?: (start: number, p: ReturnType<typeof materialisedPerturbation>) => void;
+    outFor?: (start: number, end: number) => Float32Array;
+  },
 ): void {
+  const { opts, after, outFor } = each;
   const E = requireE(w);
   const k = w.k;
   const d = w.dim;
@@ -139,6 +142,6 @@ function forEachChunk(
       rng: opts.rng,
       out: outFor?.(start, end),
     });
-    after(start, p);
+    after?.(start, p);
   }
 }

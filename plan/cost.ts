@@ -62,6 +62,7 @@ async function sameDataset(target: Target, store: Store): Promise<Manifest[]> {
   const rootSig = new Set(roots.map((n) => `${n.stage.name}\0${canonicalJson(n.params ?? {})}`));
   const all = new Map<string, Manifest>();
   for (const key of await store.keys()) {
+    // Best effort: a corrupt entry (`verify` reports it) only loses its timings here.
     const m = await store.readManifest(key).catch(() => null);
     if (m) all.set(key, m);
   }
@@ -111,8 +112,9 @@ async function benchCosts(artifactsRoot: string, items: number | null): Promise<
   try {
     files = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name)
       .filter((n) => n.endsWith(".json")).sort();
-  } catch {
-    return out;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return out; // no bench run yet
+    throw e;
   }
   if (items === null) return out;
   const byScale = new Map<string, { file: string; children: BenchChild[] }>();

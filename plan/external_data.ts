@@ -9,6 +9,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { externalFileHash } from "../pipeline/mod.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
+import { statOrNull } from "../io/absent.ts";
 
 /** How to get the authors' files, for error messages. */
 export const FETCH_HINT =
@@ -21,11 +22,7 @@ export function authorsDir(dir: string, artifactsRoot: string): string {
 }
 
 async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
+  return (await statOrNull(path))?.isFile ?? false;
 }
 
 /** The files (relative names) a dataset config reads from its folder. */

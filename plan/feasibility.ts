@@ -16,6 +16,7 @@ import type { DatasetConfig } from "../config/dataset.ts";
 import type { Profile } from "../config/profile.ts";
 import { readNpyHeader } from "../io/npy.ts";
 import { readRawInteractions } from "../io/interactions.ts";
+import { statOrNull } from "../io/absent.ts";
 
 /** Throws one sentence when `dataset` cannot be run with `profile`. */
 export async function checkDatasetFits(dataset: DatasetConfig, profile: Profile): Promise<void> {
@@ -64,12 +65,7 @@ export async function checkDatasetFits(dataset: DatasetConfig, profile: Profile)
 async function interactionsFile(dir: string): Promise<string> {
   for (const name of ["interactions.csv", "interactions.tsv"]) {
     const path = `${dir}/${name}`;
-    try {
-      await Deno.stat(path);
-      return path;
-    } catch {
-      // try the next name
-    }
+    if (await statOrNull(path)) return path;
   }
   throw new Error(`--data-dir ${dir} has neither interactions.csv nor interactions.tsv`);
 }

@@ -33,7 +33,7 @@ export const BUNDLE_FORMAT = 1;
 export const DEFAULT_SMALL_BYTES = 2 * 1024 * 1024;
 
 /** Schema of `bundle.json`. */
-export const BundleInfo = z.object({
+export const bundleInfoSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
   tool: z.string(),
   target: z.string(),
@@ -60,7 +60,7 @@ export const BundleInfo = z.object({
 });
 
 /** Parsed `bundle.json`. */
-export type BundleInfo = z.infer<typeof BundleInfo>;
+export type BundleInfo = z.infer<typeof bundleInfoSchema>;
 
 /** Options of {@link createBundle}. */
 export interface BundleOptions {

@@ -12,7 +12,8 @@
  * every published result traces to an entry with the same hash.
  */
 import { join } from "node:path";
-import { BundleInfo } from "./bundle.ts";
+import { fileURLToPath } from "node:url";
+import { type BundleInfo, bundleInfoSchema } from "./bundle.ts";
 import type { CodeHasher } from "../graph/code_hash.ts";
 import { DEFAULT_LIMITS, type ExtractLimits, extractTarGz, UnsafeArchiveError } from "./archive.ts";
 import { hashFile } from "../stage/hash.ts";
@@ -23,9 +24,10 @@ import {
   type PublishedItem,
   publishedProblems,
 } from "./entry_checks.ts";
-import { Manifest } from "../stage/manifest.ts";
-import { RunState } from "../store/state.ts";
+import { type Manifest, manifestSchema } from "../stage/manifest.ts";
+import { type RunState, runStateSchema } from "../store/state.ts";
 import { listFiles } from "../store/list_files.ts";
+import { statOrNull } from "../store/absent.ts";
 import {
   bundleRoot,
   ROOT_FILE,
@@ -101,7 +103,7 @@ export async function verifyBundleDir(
   let info: BundleInfo | null = null;
   const rawInfo = await readJson(dir, "bundle.json", problems);
   if (rawInfo !== undefined) {
-    const parsed = BundleInfo.safeParse(rawInfo);
+    const parsed = bundleInfoSchema.safeParse(rawInfo);
     if (parsed.success) info = parsed.data;
     else {
       const i = parsed.error.issues[0];
@@ -166,7 +168,7 @@ export async function verifyBundleDir(
     const rel = `store/${key}/manifest.json`;
     const raw = await readJson(dir, rel, problems);
     if (raw === undefined) continue;
-    const parsed = Manifest.safeParse(raw);
+    const parsed = manifestSchema.safeParse(raw);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       problems.push({ file: rel, problem: `field "${i.path.join(".")}": ${i.message}` });
@@ -215,7 +217,7 @@ export async function verifyBundleDir(
   const rawState = await readJson(dir, "state.json", problems);
   let state: RunState | null = null;
   if (rawState !== undefined) {
-    const parsed = RunState.safeParse(rawState);
+    const parsed = runStateSchema.safeParse(rawState);
     if (parsed.success) state = parsed.data;
     else problems.push({ file: "state.json", problem: parsed.error.issues[0].message });
   }
@@ -352,11 +354,7 @@ export async function compareCode(
   const out: CodeComparison[] = [];
   for (const [stage, s] of Object.entries(info.stages).sort(([a], [b]) => a < b ? -1 : 1)) {
     const url = checkoutModule(checkout, s.module);
-    let fp;
-    try {
-      if (!url) throw new Error("not a module of the checkout");
-      fp = await checkout.hasher.fingerprint(url);
-    } catch {
+    if (!url || !(await statOrNull(fileURLToPath(url)))) {
       out.push({
         stage,
         module: s.module,
@@ -367,6 +365,7 @@ export async function compareCode(
       });
       continue;
     }
+    const fp = await checkout.hasher.fingerprint(url);
     const theirs = [...manifests.values()].find((m) => m.stage === stage)?.code.modules ?? {};
     const names = new Set([...Object.keys(theirs), ...Object.keys(fp.modules)]);
     const changed = [...names].filter((n) => theirs[n] !== fp.modules[n]).sort();

@@ -5,7 +5,12 @@
 import type { Command } from "@commander-js/extra-typings";
 import { relative } from "node:path";
 import { join } from "node:path";
-import { BundleInfo, createBundle, DEFAULT_SMALL_BYTES } from "../bundle/bundle.ts";
+import {
+  type BundleInfo,
+  bundleInfoSchema,
+  createBundle,
+  DEFAULT_SMALL_BYTES,
+} from "../bundle/bundle.ts";
 import { diffFails, diffMetrics, formatDiff } from "../metrics/diff.ts";
 import { readProvenance } from "../metrics/runs.ts";
 import { type BundleVerifyReport, verifyBundle } from "../bundle/verify.ts";
@@ -217,7 +222,7 @@ export async function openBundle(file: string): Promise<OpenedBundle> {
   const close = () => Deno.remove(dir, { recursive: true });
   try {
     await extractTarGz(userPath(file), dir, DEFAULT_LIMITS);
-    const parsed = BundleInfo.safeParse(
+    const parsed = bundleInfoSchema.safeParse(
       JSON.parse(await Deno.readTextFile(join(dir, "bundle.json"))),
     );
     if (!parsed.success) {

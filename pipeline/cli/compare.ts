@@ -17,6 +17,7 @@ import {
 } from "../metrics/diff.ts";
 import type { CheckSupport, Project, Target } from "../graph/project.ts";
 import { listRuns, type PublishedRun, readProvenance } from "../metrics/runs.ts";
+import { readTextOrNull, statOrNull } from "../store/absent.ts";
 import { Store } from "../store/store.ts";
 
 /** One side of a diff. */
@@ -42,35 +43,31 @@ async function runSide(s: CheckSupport, dir: string, label: string): Promise<Sid
 }
 
 async function isDir(path: string): Promise<boolean | null> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return null;
-  }
+  return (await statOrNull(path))?.isDirectory ?? null;
+}
+
+/** What resolving a side of a diff consults. */
+interface SideContext {
+  p: Project;
+  s: CheckSupport;
+  /** The published runs, newest first. */
+  runs: PublishedRun[];
+  /** Makes a temporary folder (for an unpacked bundle). */
+  tmp: () => Promise<string>;
 }
 
 /**
  * Resolves a side given on the command line: `expected`, a reference name, a results folder,
  * a bundle (`.tar.gz`, unpacked safely into `tmp`), or a run by target name or results path.
  */
-async function resolveSide(
-  p: Project,
-  s: CheckSupport,
-  spec: string,
-  other: Side | null,
-  runs: PublishedRun[],
-  tmp: () => Promise<string>,
-): Promise<Side> {
+async function resolveSide(spec: string, other: Side | null, ctx: SideContext): Promise<Side> {
+  const { p, s, runs, tmp } = ctx;
   if (spec === "expected" || Object.hasOwn(s.references ?? {}, spec)) {
     if (!other?.meta) throw new Error(`diff: "${spec}" needs a run on the other side`);
     if (spec === "expected") {
       const file = s.expectationsFile(asTarget(other.dir!, other.meta));
-      let text: string;
-      try {
-        text = await Deno.readTextFile(file);
-      } catch {
-        throw new Error(`diff: no expectations file ${file} for ${other.label}`);
-      }
+      const text = await readTextOrNull(file);
+      if (text === null) throw new Error(`diff: no expectations file ${file} for ${other.label}`);
       const expectations = parseExpectations(text);
       const metrics = Object.fromEntries(
         Object.entries(expectations.metrics).map(([k, m]) => [k, m.value]),
@@ -130,14 +127,14 @@ export function registerCompareCommands(program: Command, p: Project): void {
         };
         try {
           let newSide: Side;
-          if (b !== undefined) newSide = await resolveSide(p, s, b, null, runs, tmp);
+          if (b !== undefined) newSide = await resolveSide(b, null, { p, s, runs, tmp });
           else {
             if (runs.length === 0) {
               throw new Error(`diff: no published run in ${store.root}/results`);
             }
             newSide = await runSide(s, runs[0].dir, `${runs[0].target} (last run)`);
           }
-          const oldSide = await resolveSide(p, s, a ?? "expected", newSide, runs, tmp);
+          const oldSide = await resolveSide(a ?? "expected", newSide, { p, s, runs, tmp });
           const rows = diffMetrics(oldSide.metrics, newSide.metrics, {
             expectations: oldSide.expectations,
             tolerance: (n) => s.tolerance(n),
@@ -168,8 +165,9 @@ export function registerCompareCommands(program: Command, p: Project): void {
         if (s) {
           try {
             metrics = await s.resultsMetrics(r.dir);
-          } catch {
-            // a run without metrics (e.g. interrupted before its report)
+          } catch (e) {
+            // A run without metrics (e.g. interrupted before its report) shows none.
+            if (!(e instanceof Deno.errors.NotFound)) throw e;
           }
         }
         const summary = Object.fromEntries((s?.summary ?? []).map((n) => [n, metrics[n] ?? null]));

@@ -11,7 +11,7 @@ import type { GraphNode } from "./graph.ts";
 export interface NodeCost {
   /** CPU seconds on one slot; null when nothing measured prices it. */
   seconds: number | null;
-  /** Where the figure comes from (e.g. "manifests: 12 runs", "bench 2026-12-03"). */
+  /** Where the figure comes from (e.g. "12 earlier runs", "a benchmark of 2026-12-03"). */
   source: string;
 }
 

@@ -5,6 +5,7 @@
  */
 import { join, resolve } from "node:path";
 import { hashFile } from "../stage/hash.ts";
+import { readTextOrNull } from "../store/absent.ts";
 import { writeJsonAtomic } from "../store/state.ts";
 
 interface CacheEntry {
@@ -19,11 +20,13 @@ export async function externalFileHash(path: string, artifactsRoot: string): Pro
   const st = await Deno.stat(abs);
   const mtimeMs = st.mtime?.getTime() ?? 0;
   const cachePath = join(artifactsRoot, "state", "external_hashes.json");
+  const text = await readTextOrNull(cachePath);
   let cache: Record<string, CacheEntry> = {};
   try {
-    cache = JSON.parse(await Deno.readTextFile(cachePath));
-  } catch {
-    cache = {};
+    cache = text === null ? {} : JSON.parse(text);
+  } catch (e) {
+    // Only a cache: one that is not JSON (e.g. edited by hand) is rebuilt.
+    if (!(e instanceof SyntaxError)) throw e;
   }
   const hit = cache[abs];
   if (hit && hit.size === st.size && hit.mtimeMs === mtimeMs) return hit.sha256;

@@ -18,8 +18,9 @@ async function git(root: string, args: string[]): Promise<string | null> {
       stderr: "null",
     }).output();
     return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
-  } catch {
-    return null; // git not installed
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null; // git not installed
+    throw e;
   }
 }
 

@@ -4,8 +4,7 @@
  */
 import type { GraphNode } from "./graph.ts";
 import type { CodeFingerprint, CodeHasher } from "./code_hash.ts";
-import type { InputRecordT } from "../stage/manifest_types.ts";
-import type { KeyParts, Manifest } from "../stage/manifest.ts";
+import type { InputRecord, KeyParts, Manifest } from "../stage/manifest.ts";
 import type { RuntimeNeed } from "../stage/stage.ts";
 import { canonicalJson, sha256 } from "../stage/hash.ts";
 
@@ -42,7 +41,7 @@ export interface NodeKey {
   key: string;
   parts: KeyParts;
   code: CodeFingerprint;
-  inputs: Record<string, InputRecordT>;
+  inputs: Record<string, InputRecord>;
 }
 
 /**
@@ -54,7 +53,7 @@ export async function nodeKey(
   upstream: Map<string, Manifest>,
   ctx: { hasher: CodeHasher; runtime: RuntimeFacts },
 ): Promise<NodeKey | null> {
-  const inputs: Record<string, InputRecordT> = {};
+  const inputs: Record<string, InputRecord> = {};
   const inputHashes: Record<string, string> = {};
   for (const [name, ref] of Object.entries(node.inputs)) {
     const m = upstream.get(ref.node);

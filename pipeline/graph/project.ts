@@ -60,7 +60,10 @@ export interface CheckSupport {
   description: string;
   /** The metrics of the target's last run (e.g. read from its published results). */
   metrics(target: Target): Promise<Record<string, number>>;
-  /** The metrics of a published results folder (a run's, or one unpacked from a bundle). */
+  /**
+   * The metrics of a published results folder (a run's, or one unpacked from a bundle); rejects
+   * with `Deno.errors.NotFound` when the folder has none (`runs` then shows the run without).
+   */
   resultsMetrics(resultsDir: string): Promise<Record<string, number>>;
   /**
    * Named reference values `diff` can compare with (e.g. `published`), given the `provenance.json`

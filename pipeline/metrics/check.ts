@@ -21,7 +21,7 @@ import { fieldIssue } from "../stage/field_issue.ts";
 import type { ToleranceOptions } from "../graph/project.ts";
 
 /** One expected metric. */
-export const ExpectedMetricSchema = z.object({
+export const expectedMetricSchema = z.object({
   value: z.number(),
   abs: z.number().nonnegative().optional(),
   rel: z.number().nonnegative().optional(),
@@ -30,7 +30,7 @@ export const ExpectedMetricSchema = z.object({
 }).strict();
 
 /** How a calibrated file was made. */
-export const CalibrationSchema = z.object({
+export const calibrationSchema = z.object({
   /** Root seed of each run. */
   seeds: z.array(z.number()).min(2),
   /** Multiple of the standard deviation over seeds. */
@@ -40,16 +40,16 @@ export const CalibrationSchema = z.object({
 }).strict();
 
 /** An expectations file. */
-export const ExpectationsSchema = z.object({
-  calibration: CalibrationSchema.optional(),
-  metrics: z.record(z.string().min(1), ExpectedMetricSchema),
+export const expectationsSchema = z.object({
+  calibration: calibrationSchema.optional(),
+  metrics: z.record(z.string().min(1), expectedMetricSchema),
 }).strict();
 
 /** One expected metric (value and tolerances). */
-export type ExpectedMetric = z.infer<typeof ExpectedMetricSchema>;
+export type ExpectedMetric = z.infer<typeof expectedMetricSchema>;
 
 /** Parsed expectations file. */
-export type Expectations = z.infer<typeof ExpectationsSchema>;
+export type Expectations = z.infer<typeof expectationsSchema>;
 
 /** A metric outside its tolerance, or missing from the run. */
 export interface Violation {
@@ -78,7 +78,7 @@ export function parseExpectations(text: string): Expectations {
   } catch (e) {
     throw new Error(`not valid JSON (${(e as Error).message})`);
   }
-  const parsed = ExpectationsSchema.safeParse(raw);
+  const parsed = expectationsSchema.safeParse(raw);
   if (!parsed.success) {
     throw new Error(`invalid expectations file: ${fieldIssue(parsed.error.issues[0])}`);
   }

@@ -3,6 +3,7 @@
  * (written by `reproduce`), newest first, and whether the store still holds their entries.
  */
 import { join, relative } from "node:path";
+import { statOrNull } from "../store/absent.ts";
 import type { Store } from "../store/store.ts";
 
 /** One published run. */
@@ -63,12 +64,8 @@ export async function listRuns(store: Store): Promise<PublishedRun[]> {
     const keys = [...new Set(Object.values(prov.items ?? {}).map((i) => i.key))];
     let present = 0;
     for (const k of keys) {
-      try {
-        await Deno.stat(join(store.entryDir(k), "manifest.json"));
-        present++;
-      } catch {
-        // removed by gc
-      }
+      // An entry without its manifest was removed by gc.
+      if (await statOrNull(join(store.entryDir(k), "manifest.json"))) present++;
     }
     const { target, generatedAt, items: _items, ...meta } = prov;
     runs.push({

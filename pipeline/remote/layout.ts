@@ -12,27 +12,27 @@
  * is parsed against its schema before any field is used.
  */
 import { z } from "zod";
-import { RunState } from "../store/state.ts";
+import { runStateSchema } from "../store/state.ts";
 
 /** Format version of a run index. */
 export const RUN_INDEX_FORMAT = 1;
 
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, "not a sha256");
+const hex64Schema = z.string().regex(/^[0-9a-f]{64}$/, "not a sha256");
 
 /** Schema of `runs/<target>.json`. */
-export const RunIndex = z.object({
+export const runIndexSchema = z.object({
   format: z.literal(RUN_INDEX_FORMAT),
   tool: z.string(),
   target: z.string(),
   pushedAt: z.string(),
-  state: RunState,
-  entries: z.record(Hex64, z.object({ node: z.string(), stage: z.string() })),
-  results: z.record(z.string(), z.object({ sha256: Hex64, size: z.number().int().min(0) })),
+  state: runStateSchema,
+  entries: z.record(hex64Schema, z.object({ node: z.string(), stage: z.string() })),
+  results: z.record(z.string(), z.object({ sha256: hex64Schema, size: z.number().int().min(0) })),
   stages: z.record(z.string(), z.object({ module: z.string(), code: z.string() })),
 });
 
 /** A parsed run index. */
-export type RunIndex = z.infer<typeof RunIndex>;
+export type RunIndex = z.infer<typeof runIndexSchema>;
 
 function hex(h: string): string {
   if (!/^[0-9a-f]{64}$/.test(h)) throw new Error(`"${h}" is not a sha256`);

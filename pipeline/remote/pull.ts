@@ -24,10 +24,10 @@ import { type CodeComparison, compareCode } from "../bundle/verify.ts";
 import type { CodeHasher } from "../graph/code_hash.ts";
 import type { Project, Target } from "../graph/project.ts";
 import { hashFile } from "../stage/hash.ts";
-import { Manifest } from "../stage/manifest.ts";
+import { type Manifest, manifestSchema } from "../stage/manifest.ts";
 import { recordState } from "../store/state.ts";
 import type { Store } from "../store/store.ts";
-import { entryName, objectName, RunIndex, runName } from "./layout.ts";
+import { entryName, objectName, type RunIndex, runIndexSchema, runName } from "./layout.ts";
 import { type Remote, RemoteError } from "./remote.ts";
 
 /** Options of {@link pullTarget}. */
@@ -133,7 +133,7 @@ export async function pullTarget(
     s.found = true;
     let index: RunIndex;
     try {
-      const parsed = RunIndex.safeParse(JSON.parse(await Deno.readTextFile(indexFile)));
+      const parsed = runIndexSchema.safeParse(JSON.parse(await Deno.readTextFile(indexFile)));
       if (!parsed.success) {
         const i = parsed.error.issues[0];
         throw new Error(`field "${i.path.join(".")}": ${i.message}`);
@@ -176,7 +176,7 @@ export async function pullTarget(
         bad.add(key);
         continue;
       }
-      const parsed = Manifest.safeParse(
+      const parsed = manifestSchema.safeParse(
         JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")).catch(() => "null")),
       );
       if (!parsed.success) {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Project, Target } from "../graph/project.ts";
 import { readState } from "../store/state.ts";
 import type { Store } from "../store/store.ts";
-import { entryName, RunIndex, runName } from "./layout.ts";
+import { entryName, runIndexSchema, runName } from "./layout.ts";
 import type { Remote } from "./remote.ts";
 
 /** Where one entry is. */
@@ -62,7 +62,7 @@ export async function remoteStatus(
   try {
     const file = join(tmp, "index.json");
     if (await remote.download(runName(target.name), file)) {
-      const parsed = RunIndex.safeParse(JSON.parse(await Deno.readTextFile(file)));
+      const parsed = runIndexSchema.safeParse(JSON.parse(await Deno.readTextFile(file)));
       if (!parsed.success) throw new Error(`${runName(target.name)} on ${remote.url} is corrupt`);
       pushedAt = parsed.data.pushedAt;
       for (const [key, e] of Object.entries(parsed.data.entries)) {

@@ -8,16 +8,16 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { GraphNode } from "../graph/graph.ts";
 import type { NodeKey } from "../graph/keys.ts";
-import { InputRecord } from "../stage/manifest.ts";
+import { inputRecordSchema } from "../stage/manifest.ts";
 import { writeJsonAtomic } from "../store/state.ts";
 import type { Store } from "../store/store.ts";
 
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits");
+const hex64Schema = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits");
 
 /** Schema of a pending record. */
-export const PendingRecord = z.strictObject({
+export const pendingRecordSchema = z.strictObject({
   format: z.literal(1),
-  key: Hex64,
+  key: hex64Schema,
   node: z.string().min(1),
   stage: z.string().min(1),
   /** Repository-relative path of the module that declares the stage (a file URL outside). */
@@ -29,7 +29,7 @@ export const PendingRecord = z.strictObject({
   export: z.string().regex(/^[A-Za-z_$][\w$]*$/, "expected an identifier").nullable(),
   params: z.unknown(),
   seed: z.number().int(),
-  inputs: z.record(z.string(), InputRecord.extend({ key: Hex64 })),
+  inputs: z.record(z.string(), inputRecordSchema.extend({ key: hex64Schema })),
   runtime: z.record(z.string(), z.string()),
   code: z.strictObject({
     hash: z.string(),
@@ -40,7 +40,7 @@ export const PendingRecord = z.strictObject({
 });
 
 /** A validated pending record. */
-export type PendingRecord = z.infer<typeof PendingRecord>;
+export type PendingRecord = z.infer<typeof pendingRecordSchema>;
 
 /** Path of the pending record of `key`. */
 export function pendingPath(store: Store, key: string): string {
@@ -89,7 +89,7 @@ export async function readPending(store: Store, key: string): Promise<PendingRec
     }
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
-  const parsed = PendingRecord.safeParse(raw);
+  const parsed = pendingRecordSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     throw new Error(`${path}: field ${i.path.join(".") || "(root)"}: ${i.message}`);

@@ -51,11 +51,10 @@ export async function reproduceTarget(
     const keys: Record<string, string> = {};
     for (const o of report.outcomes) if (o.key) keys[o.id] = o.key;
     await recordState(p.artifactsRoot, target.name, keys);
-    await publishResults(graph, report, store, target.resultsDir, {
-      target: target.name,
-      ...target.meta,
-      runtime,
-      git: await gitInfo(p.root),
+    await publishResults(graph, report, {
+      store,
+      dir: target.resultsDir,
+      meta: { target: target.name, ...target.meta, runtime, git: await gitInfo(p.root) },
     });
   }
   return report;

@@ -21,14 +21,23 @@ export interface ProvenanceItem {
   startedAt: string;
 }
 
+/** Where {@link publishResults} copies from and to. */
+export interface PublishOptions {
+  /** The store holding the outputs. */
+  store: Store;
+  /** The results folder. */
+  dir: string;
+  /** Facts written at the top of `provenance.json`. */
+  meta: Record<string, unknown>;
+}
+
 /** Copies each node's published outputs into `dir` (atomically per file); returns the items. */
 export async function publishResults(
   graph: Graph,
   report: RunReport,
-  store: Store,
-  dir: string,
-  meta: Record<string, unknown>,
+  opts: PublishOptions,
 ): Promise<Record<string, ProvenanceItem>> {
+  const { store, dir, meta } = opts;
   const items: Record<string, ProvenanceItem> = {};
   for (const o of report.outcomes) {
     const node = graph.byId.get(o.id)!;

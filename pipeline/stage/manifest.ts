@@ -4,19 +4,22 @@
  */
 import { z } from "zod";
 
-/** One output file of an entry. */
-export const OutputRecord = z.object({ sha256: z.string().length(64), size: z.number().int() });
+/** Schema of one output file of an entry. */
+export const outputRecordSchema = z.object({
+  sha256: z.string().length(64),
+  size: z.number().int(),
+});
 
-/** One input of an entry: which upstream entry and file it came from. */
-export const InputRecord = z.object({
+/** Schema of one input of an entry: which upstream entry and file it came from. */
+export const inputRecordSchema = z.object({
   node: z.string(),
   key: z.string(),
   output: z.string(),
   sha256: z.string().length(64),
 });
 
-/** The components of a cache key, kept so `status` can explain what changed. */
-export const KeyParts = z.object({
+/** Schema of the components of a cache key, kept so `status` can explain what changed. */
+export const keyPartsSchema = z.object({
   stage: z.string(),
   code: z.string(),
   params: z.unknown(),
@@ -26,15 +29,15 @@ export const KeyParts = z.object({
 });
 
 /** Schema of `manifest.json`. */
-export const Manifest = z.object({
+export const manifestSchema = z.object({
   format: z.literal(1),
   key: z.string().length(64),
   node: z.string(),
   stage: z.string(),
   params: z.unknown(),
   seed: z.number().int(),
-  inputs: z.record(z.string(), InputRecord),
-  outputs: z.record(z.string(), OutputRecord),
+  inputs: z.record(z.string(), inputRecordSchema),
+  outputs: z.record(z.string(), outputRecordSchema),
   code: z.object({
     hash: z.string(),
     modules: z.record(z.string(), z.string()),
@@ -46,7 +49,11 @@ export const Manifest = z.object({
   summary: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** A parsed manifest. */
-export type Manifest = z.infer<typeof Manifest>;
+/** One output file of an entry. */
+export type OutputRecord = z.infer<typeof outputRecordSchema>;
+/** One input of an entry. */
+export type InputRecord = z.infer<typeof inputRecordSchema>;
 /** The parts a cache key is computed from. */
-export type KeyParts = z.infer<typeof KeyParts>;
+export type KeyParts = z.infer<typeof keyPartsSchema>;
+/** A parsed manifest. */
+export type Manifest = z.infer<typeof manifestSchema>;

@@ -12,7 +12,6 @@ export * from "./checkpoint.ts";
 export * from "./field_issue.ts";
 export * from "./hash.ts";
 export * from "./manifest.ts";
-export * from "./manifest_types.ts";
 export * from "./node.ts";
 export * from "./progress.ts";
 export * from "./rng.ts";

@@ -11,6 +11,7 @@
  * `lost`.
  */
 import { join } from "node:path";
+import { readTextOrNull, statOrNull } from "./absent.ts";
 
 /** Options of {@link acquireLock}. */
 export interface LockOptions {
@@ -73,7 +74,7 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
     }
-    const text = await readText(path);
+    const text = await readTextOrNull(path);
     if (text !== null) {
       const now = Date.now();
       if (!seen || seen.text !== text) seen = { text, at: now };
@@ -99,9 +100,9 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   }
 }
 
-/** Reads the holder of a lock file; null when absent or unreadable. */
+/** Reads the holder of a lock file; null when absent or not a holder's JSON. */
 export async function readLockHolder(path: string): Promise<LockHolder | null> {
-  const text = await readText(path);
+  const text = await readTextOrNull(path);
   return text === null ? null : parseHolder(text);
 }
 
@@ -117,14 +118,14 @@ async function takeOver(path: string, staleText: string, staleMs: number): Promi
     await Deno.writeTextFile(guard, `${Deno.hostname()} ${Deno.pid}`, { createNew: true });
   } catch (e) {
     if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    const st = await Deno.stat(guard).catch(() => null);
+    const st = await statOrNull(guard);
     if (st?.mtime && Date.now() - st.mtime.getTime() > 2 * staleMs) {
       await Deno.remove(guard).catch(() => {});
     }
     return; // someone else is taking over; look again after the poll interval
   }
   try {
-    if ((await readText(path)) === staleText) await Deno.remove(path).catch(() => {});
+    if ((await readTextOrNull(path)) === staleText) await Deno.remove(path).catch(() => {});
   } finally {
     await Deno.remove(guard).catch(() => {});
   }
@@ -136,7 +137,7 @@ function startHeartbeat(path: string, me: LockHolder, staleMs: number): HeldLock
   let beating: Promise<void> = Promise.resolve();
   const mine = () => JSON.stringify(me);
   const beat = async () => {
-    const text = await readText(path);
+    const text = await readTextOrNull(path);
     if (text !== mine()) {
       lost.abort(new Error(`lock ${path} was taken over by another process`));
       clearInterval(timer);
@@ -159,35 +160,30 @@ function startHeartbeat(path: string, me: LockHolder, staleMs: number): HeldLock
       released = true;
       clearInterval(timer);
       await beating;
-      if ((await readText(path)) === mine()) await Deno.remove(path).catch(() => {});
+      if ((await readTextOrNull(path)) === mine()) await Deno.remove(path).catch(() => {});
     },
   };
 }
 
 function parseHolder(text: string): LockHolder | null {
+  let v: Partial<LockHolder> | null;
   try {
-    const v = JSON.parse(text) as LockHolder;
-    return typeof v.pid === "number" && typeof v.host === "string" ? v : null;
-  } catch {
-    return null; // written by an older version, or torn: judged by its age alone
-  }
-}
-
-async function readText(path: string): Promise<string | null> {
-  try {
-    return await Deno.readTextFile(path);
+    v = JSON.parse(text);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
+    // Not JSON: written by an older version, or torn. Judged by its age alone.
+    if (e instanceof SyntaxError) return null;
     throw e;
   }
+  return typeof v?.pid === "number" && typeof v.host === "string" ? v as LockHolder : null;
 }
 
 function pidAlive(pid: number): boolean {
   try {
     Deno.statSync(`/proc/${pid}`);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
   }
 }
 

@@ -1,10 +1,11 @@
 /**
  * The content-addressed store: entries (manifest + outputs) committed atomically under their
- * key, locks, per-target state records, verified reads, whole-store verification and garbage
- * collection.
+ * key, locks, per-target state records, verified reads, whole-store verification, garbage
+ * collection, and reads that tell an absent file from a failing one.
  *
  * @module
  */
+export * from "./absent.ts";
 export * from "./entry.ts";
 export * from "./gc.ts";
 export * from "./list_files.ts";

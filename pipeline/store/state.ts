@@ -6,14 +6,14 @@ import { join } from "node:path";
 import { z } from "zod";
 
 /** Schema of a state file. */
-export const RunState = z.object({
+export const runStateSchema = z.object({
   target: z.string(),
   updatedAt: z.string(),
   nodes: z.record(z.string(), z.string().length(64)),
 });
 
 /** A target's recorded node keys. */
-export type RunState = z.infer<typeof RunState>;
+export type RunState = z.infer<typeof runStateSchema>;
 
 /** Path of the state file of a target under the artifacts root. */
 export function statePath(root: string, target: string): string {
@@ -23,7 +23,7 @@ export function statePath(root: string, target: string): string {
 /** Reads a target's state (empty when never run). */
 export async function readState(root: string, target: string): Promise<RunState> {
   try {
-    return RunState.parse(JSON.parse(await Deno.readTextFile(statePath(root, target))));
+    return runStateSchema.parse(JSON.parse(await Deno.readTextFile(statePath(root, target))));
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { target, updatedAt: "", nodes: {} };
     throw new Error(`corrupt state file ${statePath(root, target)}: ${(e as Error).message}`);
@@ -51,7 +51,9 @@ export async function readAllStates(root: string): Promise<RunState[]> {
   try {
     for await (const e of Deno.readDir(join(root, "state"))) {
       if (e.isFile && e.name.endsWith(".json")) {
-        out.push(RunState.parse(JSON.parse(await Deno.readTextFile(join(root, "state", e.name)))));
+        out.push(
+          runStateSchema.parse(JSON.parse(await Deno.readTextFile(join(root, "state", e.name)))),
+        );
       }
     }
   } catch (e) {

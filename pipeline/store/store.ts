@@ -4,7 +4,7 @@
  * a lock file keeps two processes from producing one entry at the same time.
  */
 import { join } from "node:path";
-import { Manifest } from "../stage/manifest.ts";
+import { type Manifest, manifestSchema } from "../stage/manifest.ts";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.ts";
 import { CorruptEntry, KEY_PATTERN, manifestProblems, setEntryModes } from "./entry.ts";
 
@@ -125,7 +125,7 @@ export class Store {
     } catch (e) {
       throw new CorruptEntry(key, path, `not valid JSON (truncated?): ${(e as Error).message}`);
     }
-    const parsed = Manifest.safeParse(raw);
+    const parsed = manifestSchema.safeParse(raw);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       throw new CorruptEntry(key, path, `field "${i?.path.join(".")}": ${i?.message}`);

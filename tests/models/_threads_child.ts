@@ -21,7 +21,7 @@ const rng = new Rng(3);
 const m = 300, k = 2048, n = 64;
 const a = new Float32Array(m * k).map(() => rng.random() - 0.5);
 const b = new Float32Array(k * n).map(() => rng.random() - 0.5);
-const product = matMul(a, b, m, k, n);
+const product = matMul(a, b, { m, k, n });
 const nUsers = 600, nItems = 800, dim = 512, pairs = 3000;
 const users = new Int32Array(pairs).map((_, t) => t % nUsers);
 const items = new Int32Array(pairs).map(() => rng.int(nItems - 50));

@@ -179,7 +179,11 @@ Deno.test("rand: Gaussian Delta rows of norm eps, E Delta = E times the noise", 
   });
   const p = g.perturbation!;
   for (const n of deltaNorms(g, w.dim)) assertAllClose([n], [0.2], { rtol: 1e-5 });
-  const eDelta = matMul(p.delta!, transpose(w.E!, w.k, w.dim), g.items.length, w.dim, w.k);
+  const eDelta = matMul(p.delta!, transpose(w.E!, w.k, w.dim), {
+    m: g.items.length,
+    k: w.dim,
+    n: w.k,
+  });
   assertAllClose(p.latent, eDelta, { rtol: 1e-5, atol: 1e-7 });
 });
 

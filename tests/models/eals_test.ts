@@ -34,13 +34,12 @@ function dense(data: InteractionData, c: Float64Array, w: number) {
 
 /** Brute-force loss: every (u, i) cell of the dense weighted least squares, plus L2. */
 function denseLoss(
-  R: Float64Array[],
-  W: Float64Array[],
-  P: ArrayLike<number>,
-  Q: ArrayLike<number>,
-  k: number,
+  m: { R: Float64Array[]; W: Float64Array[] },
+  f: { P: ArrayLike<number>; Q: ArrayLike<number>; k: number },
   reg: number,
 ): number {
+  const { R, W } = m;
+  const { P, Q, k } = f;
   let loss = 0;
   for (let u = 0; u < R.length; u++) {
     for (let i = 0; i < R[u].length; i++) {
@@ -105,7 +104,7 @@ Deno.test("eALS: one sweep equals brute-force exact coordinate minimisation of t
   function minimise(x: number[], at: number) {
     const L = (v: number) => {
       x[at] = v;
-      return denseLoss(R, W, P, Q, k, TINY.reg);
+      return denseLoss({ R, W }, { P, Q, k }, TINY.reg);
     };
     const lm = L(-1);
     const l0 = L(0);
@@ -125,13 +124,13 @@ Deno.test("eALS: one sweep equals brute-force exact coordinate minimisation of t
   }
   assertClose(
     model.initialLoss,
-    denseLoss(R, W, P0, Q0, k, TINY.reg),
+    denseLoss({ R, W }, { P: P0, Q: Q0, k }, TINY.reg),
     { atol: 1e-10, rtol: 1e-10 },
     "initial loss",
   );
   assertClose(
     model.losses[0],
-    denseLoss(R, W, P, Q, k, TINY.reg),
+    denseLoss({ R, W }, { P, Q, k }, TINY.reg),
     { atol: 1e-8, rtol: 1e-8 },
     "loss after sweep",
   );
@@ -204,7 +203,7 @@ Deno.test("eALS: full loss never increases and matches the dense loss", async ()
   }
   assert.ok(model.losses[24] < 0.5 * model.initialLoss, "loss went down substantially");
   const { R, W } = dense(data, missingWeights(data, hp), 1);
-  assertClose(model.losses[24], denseLoss(R, W, model.P, model.Q, hp.k, hp.reg), {
+  assertClose(model.losses[24], denseLoss({ R, W }, model, hp.reg), {
     atol: 1e-5,
     rtol: 1e-5,
   }, "loss");

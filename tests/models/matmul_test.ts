@@ -26,7 +26,7 @@ Deno.test("transpose and transposeInto: every shape, including rows not a multip
     // As the middle column block of a cols x (rows + 5) matrix, neighbours untouched.
     const ld = rows + 5;
     const out = new Float32Array(cols * ld).fill(7);
-    transposeInto(a, rows, cols, out, ld, 2);
+    transposeInto(a, out, { rows, cols, ld, colOffset: 2 });
     for (let c = 0; c < cols; c++) {
       for (let j = 0; j < ld; j++) {
         const want = j >= 2 && j < 2 + rows ? a[(j - 2) * cols + c] : 7;
@@ -34,7 +34,14 @@ Deno.test("transpose and transposeInto: every shape, including rows not a multip
       }
     }
   }
-  assert.throws(() => transposeInto(new Float32Array(6), 2, 3, new Float32Array(6), 2, 1));
+  assert.throws(() =>
+    transposeInto(new Float32Array(6), new Float32Array(6), {
+      rows: 2,
+      cols: 3,
+      ld: 2,
+      colOffset: 1,
+    })
+  );
 });
 
 Deno.test("HeapBuffer: products match matMul bit for bit, across growth, without leaking", () => {
@@ -45,13 +52,13 @@ Deno.test("HeapBuffer: products match matMul bit for bit, across growth, without
     const a = random(m * k, rng);
     const b = random(k * n, rng);
     buf.view(m * k).set(a);
-    const want = matMul(a, b, m, k, n);
+    const want = matMul(a, b, { m, k, n });
     const got = buf.matMul(m, k, b, n);
     assert.deepEqual(got, want, `${m}x${k}x${n}`);
     // Reusing the buffer with fewer values: only the first m*k are read.
     const m2 = Math.max(1, m - 2);
     buf.view(m2 * k).set(a.subarray(0, m2 * k));
-    assert.deepEqual(buf.matMul(m2, k, b, n), matMul(a, b, m2, k, n));
+    assert.deepEqual(buf.matMul(m2, k, b, n), matMul(a, b, { m: m2, k, n }));
   }
   assert.ok(buf.capacity >= 200 * 513);
   assert.deepEqual(buf.matMul(0, 4, new Float32Array(8), 2), new Float32Array(0));

@@ -155,3 +155,17 @@ Deno.test("cost model: bench evaluation cost, latest file per scale", async () =
   assert.equal(eals.seconds, 10 * 4 + 90);
   assert.match(eals.source, /4000 ms\/epoch \+ 1 evaluations x 90\.00 s, bench 2026-02-01, amazon/);
 });
+
+Deno.test("cost model: no bench folder means no bench figures; an unreadable one is reported", async () => {
+  const root = await Deno.makeTempDir({ prefix: "amr-cost-" });
+  const store = new Store(root);
+  const target = { name: "t", nodes: [], resultsDir: "", meta: {} };
+  const none = await costModel(target, store, { artifactsRoot: root, items: 5000 });
+  assert.equal(none(n("amr", { epochs: 2 })).seconds, null);
+  // A file where the folder should be (ENOTDIR, denied to root too) is not "no bench yet".
+  await Deno.writeTextFile(join(root, "bench"), "");
+  await assert.rejects(
+    costModel(target, store, { artifactsRoot: root, items: 5000 }),
+    Deno.errors.NotADirectory,
+  );
+});

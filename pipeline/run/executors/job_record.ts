@@ -8,7 +8,7 @@ import { writeJsonAtomic } from "../../store/state.ts";
 import type { Store } from "../../store/store.ts";
 
 /** Schema of a job record. */
-export const JobRecord = z.strictObject({
+export const jobRecordSchema = z.strictObject({
   key: z.string().regex(/^[0-9a-f]{64}$/),
   node: z.string(),
   jobId: z.string().regex(/^\d+(_\d+)?$/),
@@ -22,7 +22,7 @@ export const JobRecord = z.strictObject({
 });
 
 /** A job record. */
-export type JobRecord = z.infer<typeof JobRecord>;
+export type JobRecord = z.infer<typeof jobRecordSchema>;
 
 /** Folder of job records and their locks. */
 export function jobsDir(store: Store): string {
@@ -50,7 +50,7 @@ export async function readJobRecord(store: Store, key: string): Promise<JobRecor
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
-  const parsed = JobRecord.safeParse(raw);
+  const parsed = jobRecordSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     throw new Error(`${path}: field ${i.path.join(".") || "(root)"}: ${i.message}`);

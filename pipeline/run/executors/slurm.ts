@@ -356,15 +356,17 @@ function abortPromise(signal: AbortSignal): Promise<never> {
   });
 }
 
-/** The end of what a job appended to its log (from byte `from`). */
+/** The end of what a job appended to its log (from byte `from`); empty before the log exists. */
 async function logTail(path: string, from: number): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    const bytes = await Deno.readFile(path);
-    const start = Math.max(from, bytes.length - 4000);
-    return new TextDecoder().decode(bytes.subarray(Math.min(start, bytes.length)));
-  } catch {
-    return "";
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "";
+    throw e;
   }
+  const start = Math.max(from, bytes.length - 4000);
+  return new TextDecoder().decode(bytes.subarray(Math.min(start, bytes.length)));
 }
 
 function lastErrorLine(tail: string): string {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { z } from "zod";
 
 /** Resources of a job: each maps to one `sbatch` option. */
-export const SlurmResources = z.strictObject({
+export const slurmResourcesSchema = z.strictObject({
   partition: z.string().min(1).optional(),
   account: z.string().min(1).optional(),
   /** Time limit in a form sbatch accepts: `minutes`, `H:MM:SS`, `D-HH:MM:SS`, ... */
@@ -22,10 +22,10 @@ export const SlurmResources = z.strictObject({
 });
 
 /** Resources of a job. */
-export type SlurmResources = z.infer<typeof SlurmResources>;
+export type SlurmResources = z.infer<typeof slurmResourcesSchema>;
 
 /** Schema of an executor config file. */
-export const SlurmConfig = SlurmResources.extend({
+export const slurmConfigSchema = slurmResourcesSchema.extend({
   executor: z.literal("slurm"),
   /** Resubmissions of a job that ended without an entry (failure, cancellation, node loss). */
   maxRetries: z.number().int().min(0).default(2),
@@ -47,15 +47,15 @@ export const SlurmConfig = SlurmResources.extend({
     sacct: z.string().optional(),
   }).default({}),
   /** Resources per stage name, over the defaults above. */
-  stages: z.record(z.string(), SlurmResources).default({}),
+  stages: z.record(z.string(), slurmResourcesSchema).default({}),
 });
 
 /** A validated executor config. */
-export type SlurmConfig = z.infer<typeof SlurmConfig>;
+export type SlurmConfig = z.infer<typeof slurmConfigSchema>;
 
 /** Parses a config value; errors name the source and the field. */
 export function parseSlurmConfig(raw: unknown, source: string): SlurmConfig {
-  const parsed = SlurmConfig.safeParse(raw);
+  const parsed = slurmConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     throw new Error(`${source}: field ${i.path.join(".") || "(root)"}: ${i.message}`);

@@ -88,3 +88,15 @@ Deno.test("an owner whose lock was taken over learns it through `lost`", async (
   await lock.release();
   assert.equal((await readLockHolder(path))?.host, "another-host", "release leaves theirs");
 });
+
+Deno.test("a lock file that is not a holder's JSON has no holder; an unreadable one is reported", async () => {
+  const path = await tempPath();
+  assert.equal(await readLockHolder(path), null);
+  for (const text of ["null", "7", "torn {", '{"pid":1}']) {
+    await Deno.writeTextFile(path, text);
+    assert.equal(await readLockHolder(path), null, text);
+  }
+  await Deno.remove(path);
+  await Deno.mkdir(path); // a folder where the lock file should be (EISDIR, even for root)
+  await assert.rejects(readLockHolder(path), Deno.errors.IsADirectory);
+});
