@@ -23,7 +23,9 @@
 
 import type { ReportInput, Table2Input, UserValues } from "./input.ts";
 import type { PaperValues } from "../config/paper.ts";
-import { fmt, fmtPClause, fmtPct, methodKey, metricTitle } from "./format.ts";
+import { fmt, fmtDiff, fmtPClause, fmtPct, metricTitle } from "../tables/numbers.ts";
+import { CONTROL, methodKey, methodName, OURS } from "../config/methods.ts";
+import { ALPHA } from "../config/protocol.ts";
 import {
   type BootstrapResult,
   directionalVerdict,
@@ -139,35 +141,6 @@ export function verdictText(c: Pick<ClaimResult, "status">): string {
   return c.status;
 }
 
-/** Our results the claims read (parts of {@link ReportInput}). */
-export type ClaimsInput = Pick<
-  ReportInput,
-  "table2" | "table3" | "figures" | "control" | "users"
->;
-
-/** Options of {@link evaluateClaims}. */
-export interface ClaimsOptions {
-  /** The paper's values for the dataset (to quote beside ours). */
-  readonly paper?: PaperValues;
-  /** Significance level of every test (default: the table's, else 0.05). */
-  readonly alpha?: number;
-  /** Bootstrap resamples (default 2000). */
-  readonly resamples?: number;
-}
-
-const DISPLAY: Record<string, string> = {
-  "amr": "AMR",
-  "vbpr": "VBPR",
-  "mf-bpr": "MF-BPR",
-  "pop": "POP",
-  "mf-eals": "MF-eALS",
-  "duif": "DUIF",
-};
-
-function display(key: string): string {
-  return DISPLAY[key] ?? key;
-}
-
 function orderClaims(): ClaimDefinition[] {
   const pairs: [string, string][] = [["amr", "vbpr"], ["vbpr", "mf-bpr"], ["mf-bpr", "pop"]];
   const out: ClaimDefinition[] = [];
@@ -175,7 +148,7 @@ function orderClaims(): ClaimDefinition[] {
     for (const metric of ["hr@10", "ndcg@10"]) {
       out.push({
         id: `order.${better}>${worse}.${metric}`,
-        text: `${display(better)} outperforms ${display(worse)} on ${metricTitle(metric)}`,
+        text: `${methodName(better)} outperforms ${methodName(worse)} on ${metricTitle(metric)}`,
         source: "Table 2",
         rule: { kind: "order", better, worse, metric },
       });
@@ -217,11 +190,30 @@ export const CLAIMS: readonly ClaimDefinition[] = [
   },
   ...(["vbpr", "amr"] as const).map((model) => ({
     id: `table3.grows.${model}`,
-    text: `${display(model)}'s NDCG@10 drop grows with ε`,
+    text: `${methodName(model)}'s NDCG@10 drop grows with ε`,
     source: "Table 3",
     rule: { kind: "dropGrows", model } as const,
   })),
 ];
+
+/** Our results the claims read (parts of {@link ReportInput}). */
+export type ClaimsInput = Pick<
+  ReportInput,
+  "table2" | "table3" | "figures" | "control" | "users"
+>;
+
+/** Options of {@link evaluateClaims}. */
+export interface ClaimsOptions {
+  /** The paper's values for the dataset (to quote beside ours). */
+  readonly paper?: PaperValues;
+  /** Significance level of every test (default: the table's, else `ALPHA`). */
+  readonly alpha?: number;
+  /** Bootstrap resamples (default {@link DEFAULT_RESAMPLES}). */
+  readonly resamples?: number;
+}
+
+/** Bootstrap resamples of a claim's test unless the options say otherwise. */
+export const DEFAULT_RESAMPLES = 2000;
 
 function rowOf(table: Table2Input, key: string): number {
   return table.methods.findIndex((m) => methodKey(m) === key);
@@ -259,11 +251,7 @@ function withPaper(v: Verdict, paper: string | undefined): Verdict {
 }
 
 function alphaOf(input: ClaimsInput, opts: ClaimsOptions): number {
-  return opts.alpha ?? input.table2?.overall?.alpha ?? 0.05;
-}
-
-function signed(v: number, digits = 4): string {
-  return `${v >= 0 ? "+" : ""}${v.toFixed(digits)}`;
+  return opts.alpha ?? input.table2?.overall?.alpha ?? ALPHA;
 }
 
 function pct(v: number, digits = T3_DIGITS): string {
@@ -315,11 +303,11 @@ function tTestVerdict(
   const y = Float64Array.from(users, (i) => b[i]);
   const t = pairedTTest(x, y);
   const [lo, hi] = tInterval(t.meanDiff, t.sdDiff, t.n);
-  const ci = ciText(lo, hi, (v) => signed(v));
+  const ci = ciText(lo, hi, (v) => fmtDiff(v));
   return {
     status: directionalVerdict(t.meanDiff, t.p, alpha),
     statistic: `${names[0]} ${fmt(meanOver(a, users))} vs ${names[1]} ${fmt(meanOver(b, users))}` +
-      `, difference ${signed(t.meanDiff)}${ci ? ` (${ci})` : ""}, ${fmtPClause(t.p)}`,
+      `, difference ${fmtDiff(t.meanDiff)}${ci ? ` (${ci})` : ""}, ${fmtPClause(t.p)}`,
     test: `paired t-test over ${t.n} users (two-sided, alpha ${alpha})`,
     ...(Number.isFinite(t.p) ? { p: t.p } : {}),
     ...(Number.isFinite(lo) ? { interval: [lo, hi] as const } : {}),
@@ -353,7 +341,7 @@ function evalOrder(rule: OrderClaim, input: ClaimsInput, opts: ClaimsOptions): V
   const pb = paperValue(opts.paper, rule.worse, rule.metric);
   const paper = pa !== undefined && pb !== undefined ? `${fmt(pa)} vs ${fmt(pb)}` : undefined;
   const alpha = alphaOf(input, opts);
-  const names: [string, string] = [display(rule.better), display(rule.worse)];
+  const names: [string, string] = [methodName(rule.better), methodName(rule.worse)];
   const u = input.users;
   const a = u && column(u, rule.better, rule.metric);
   const b = u && column(u, rule.worse, rule.metric);
@@ -364,7 +352,7 @@ function evalOrder(rule: OrderClaim, input: ClaimsInput, opts: ClaimsOptions): V
     return withPaper(NOT_MEASURED(`Table 2 (${names[0]}, ${names[1]})`), paper);
   }
   // Table 2's p-values are of "ours" against each row.
-  const ours = methodKey(table.ours ?? "AMR");
+  const ours = methodKey(table.ours ?? OURS.name);
   const p = rule.better === ours
     ? table.pValues?.[rowOf(table, rule.worse)]?.[table.metrics.indexOf(rule.metric)]
     : undefined;
@@ -375,19 +363,19 @@ function evalOrder(rule: OrderClaim, input: ClaimsInput, opts: ClaimsOptions): V
 }
 
 function evalControl(rule: ControlClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
-  const alpha = opts.alpha ?? input.control?.alpha ?? 0.05;
-  const names: [string, string] = ["AMR", "VBPR-continued"];
+  const alpha = opts.alpha ?? input.control?.alpha ?? ALPHA;
+  const names: [string, string] = [OURS.name, CONTROL.name];
   const u = input.users;
-  const a = u && column(u, "amr", rule.metric);
-  const c = u && column(u, "vbpr-continued", rule.metric);
+  const a = u && column(u, OURS.key, rule.metric);
+  const c = u && column(u, CONTROL.key, rule.metric);
   if (a && c) return tTestVerdict(names, a, c, alpha);
   const t = input.control?.overall;
   const k = t === undefined ? -1 : t.metrics.indexOf(rule.metric);
   if (t === undefined || k < 0 || !Number.isFinite(t.amr[k]) || !Number.isFinite(t.continued[k])) {
-    return NOT_MEASURED(`VBPR-continued's evaluation (${metricTitle(rule.metric)})`);
+    return NOT_MEASURED(`${names[1]}'s evaluation (${metricTitle(rule.metric)})`);
   }
   return tableVerdict(
-    `AMR ${fmt(t.amr[k])} vs VBPR-continued ${fmt(t.continued[k])}`,
+    `${names[0]} ${fmt(t.amr[k])} vs ${names[1]} ${fmt(t.continued[k])}`,
     t.amr[k] - t.continued[k],
     t.pContinued[k],
     alpha,
@@ -447,7 +435,7 @@ function evalColdWarm(
   }
   const gain = (idx: Int32Array) => sumOver(a, idx) / sumOver(v, idx) - 1;
   const alpha = alphaOf(input, opts);
-  const resamples = opts.resamples ?? 2000;
+  const resamples = opts.resamples ?? DEFAULT_RESAMPLES;
   const b = pairedBootstrap([cold, warm], (s) => gain(s[0]) - gain(s[1]), {
     rng: bootstrapRng(u, claim.id),
     resamples,
@@ -505,7 +493,7 @@ function evalRobust(
   const stat = (idx: Int32Array) =>
     dropOf(r.vbpr.clean, r.vbpr.attacked[k], idx) - dropOf(r.amr.clean, r.amr.attacked[k], idx);
   const alpha = alphaOf(input, opts);
-  const resamples = opts.resamples ?? 2000;
+  const resamples = opts.resamples ?? DEFAULT_RESAMPLES;
   const b = pairedBootstrap([users], (s) => stat(s[0]), {
     rng: bootstrapRng(u, claim.id),
     resamples,
@@ -594,7 +582,7 @@ function evalDropGrows(
   const all = Int32Array.from(users);
   const order = r.eps.map((_, k) => k).sort((x, y) => r.eps[x] - r.eps[y]);
   const alpha = alphaOf(input, opts);
-  const resamples = opts.resamples ?? 2000;
+  const resamples = opts.resamples ?? DEFAULT_RESAMPLES;
   const parts = order.slice(1).map((k, j) => {
     const prev = order[j];
     const b = pairedBootstrap(

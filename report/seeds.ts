@@ -16,6 +16,7 @@
  * @module
  */
 import { tInterval } from "../models/significance.ts";
+import { ALPHA } from "../config/protocol.ts";
 import type { ClaimStatus } from "./claims.ts";
 
 /** Mean, spread and 95% interval of one quantity over seeds. */
@@ -91,7 +92,7 @@ export const SEED_INTERVAL = "95% Student-t interval over seeds (n - 1 df)";
 /** The combination rule, as printed with the tables. */
 export const SEEDS_RULE = "Each cell: mean over seeds of the per-seed mean over test users, " +
   `with a ${SEED_INTERVAL} and the per-seed values; users are not ` +
-  "pooled across seeds. Stars (paired t-test over users, p < 0.05, against every baseline) " +
+  `pooled across seeds. Stars (paired t-test over users, p < ${ALPHA}, against every baseline) ` +
   "are per seed; the table says in how many seeds a cell was starred.";
 
 function part(tables: readonly Table2Part[], what: string): Table2SeedsPart {

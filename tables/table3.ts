@@ -5,6 +5,7 @@
  * @module
  */
 import type { Table } from "./format.ts";
+import { fmtPct, fmtPp } from "./numbers.ts";
 import { paperValues } from "../config/paper.ts";
 
 /** One model's measurement at one eps. */
@@ -69,8 +70,7 @@ export function paperTable3At(
 }
 
 function pct(v: number | null): string {
-  if (v === null || !Number.isFinite(v)) return "n/a";
-  return `${v >= 0 ? "+" : ""}${(100 * v).toFixed(1)}%`;
+  return fmtPct(v, { signed: true });
 }
 
 /**
@@ -90,7 +90,7 @@ export function table3Table(t: Table3Json): Table {
       "ours - paper",
       ...ours.map((v, k) => {
         const p = paper[k];
-        return p === null ? "n/a" : `${v - p >= 0 ? "+" : ""}${(100 * (v - p)).toFixed(1)} pp`;
+        return p === null ? "n/a" : fmtPp(v - p);
       }),
     ]);
   }
