@@ -1,6 +1,6 @@
 /**
  * The input of the run report (`html.ts`, `markdown.ts`) and of the claims checklist
- * (`claims.ts`): our results as plain data, each part optional so that a part not produced in
+ * (`claim_eval.ts`): our results as plain data, each part optional so that a part not produced in
  * this run is shown as such.
  *
  * @module

@@ -10,7 +10,7 @@ import type { ControlSet, ReportInput, ReportItemId, Table2Input } from "./input
 import type { HyperUsed } from "./hyper_used.ts";
 import { paperValues } from "../config/paper.ts";
 import type { PaperValues } from "../config/paper.ts";
-import { evaluateClaims } from "./claims.ts";
+import { evaluateClaims } from "./claim_eval.ts";
 import type { ClaimResult } from "./claims.ts";
 import { fmt, fmtDiff, fmtP, fmtPClause, fmtPct, metricTitle } from "../tables/numbers.ts";
 import { methodKey, OURS } from "../config/methods.ts";
