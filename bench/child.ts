@@ -10,13 +10,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  type AdversaryPath,
-  applyGradients,
-  bprGradients,
-  createOptimizerState,
-  createStepWorkspace,
-} from "../models/bpr_step.ts";
+import { type AdversaryPath, bprGradients, createStepWorkspace } from "../models/bpr_step.ts";
+import { applyGradients, createOptimizerState } from "../models/adagrad.ts";
 import { initWeights } from "../models/init.ts";
 import { matMul } from "../models/matmul.ts";
 import { buildTrainIndex, sampleEpoch, sliceTriples } from "../models/sampler.ts";

@@ -11,14 +11,8 @@
  */
 import { Rng, type RngState } from "../pipeline/rng.ts";
 import { cancelPoint } from "../pipeline/cancel.ts";
-import {
-  type AdversaryPath,
-  applyGradients,
-  bprGradients,
-  createOptimizerState,
-  createStepWorkspace,
-  type OptimizerState,
-} from "./bpr_step.ts";
+import { type AdversaryPath, bprGradients, createStepWorkspace } from "./bpr_step.ts";
+import { applyGradients, createOptimizerState, type OptimizerState } from "./adagrad.ts";
 import { assertFiniteLoss, assertFiniteWeights } from "./finite.ts";
 import { initWeights } from "./init.ts";
 import { batchStarts, buildTrainIndex, sampleEpoch, sliceTriples } from "./sampler.ts";
