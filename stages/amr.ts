@@ -6,14 +6,7 @@
  * `init_E`). `lambda = 0` gives VBPR exactly. `tunedStage` (`amr-tuned`) also reads a `hyper`
  * input. Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`.
  */
-import { defineStage } from "../pipeline/stage.ts";
-import {
-  amrParamsSchema,
-  bprInputs,
-  type BprModelSpec,
-  bprOutputs,
-  runBprStage,
-} from "./lib/bpr_stage.ts";
+import { amrParamsSchema, type BprModelSpec, bprStage } from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
   kind: () => "amr",
@@ -24,23 +17,17 @@ const spec: BprModelSpec = {
 };
 
 /** AMR started from a trained VBPR. */
-export const stage = defineStage({
+export const stage = bprStage({
   name: "amr",
   module: import.meta.url,
   params: amrParamsSchema,
-  inputs: bprInputs(spec),
-  outputs: bprOutputs(spec.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, spec),
+  spec,
 });
 
 /** AMR with `override` fields (lr, regs, eps, lambda, epochs) from a `hyper` input. */
-export const tunedStage = defineStage({
+export const tunedStage = bprStage({
   name: "amr-tuned",
   module: import.meta.url,
   params: amrParamsSchema,
-  inputs: bprInputs({ ...spec, hyperInput: true }),
-  outputs: bprOutputs(spec.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, { ...spec, hyperInput: true }),
+  spec: { ...spec, hyperInput: true },
 });

@@ -12,7 +12,7 @@
  * @module
  */
 import { z } from "zod";
-import type { StageContext } from "../../pipeline/stage.ts";
+import { defineStage, type Stage, type StageContext } from "../../pipeline/stage.ts";
 import { type EpochStats, train, type TrainState } from "../../models/train.ts";
 import type { CheckpointData } from "../../pipeline/checkpoint.ts";
 import { assertFiniteWeights } from "../../models/finite.ts";
@@ -141,6 +141,38 @@ export function bprInputs(spec: Pick<BprModelSpec, "visual" | "init" | "hyperInp
 /** The output names of a model stage. */
 export function bprOutputs(weights: readonly WeightName[]): string[] {
   return [...MODEL_OUTPUTS, ...weights.map(weightFile)];
+}
+
+/** Options of {@link bprStage}. */
+export interface BprStageOptions<S extends z.ZodType<TrainParams>> {
+  /** Stage name, e.g. "vbpr-tuned". */
+  readonly name: string;
+  /** `import.meta.url` of the stage module (its code goes into the cache key). */
+  readonly module: string;
+  /** Parameter schema: {@link bprParamsSchema} or one of its extensions. */
+  readonly params: S;
+  /** The model's kind, inputs and weight outputs. */
+  readonly spec: BprModelSpec;
+}
+
+/**
+ * A BPR model stage: its inputs and outputs from `spec` ({@link bprInputs},
+ * {@link bprOutputs}), the tfjs runtime for a visual model (features go through tfjs), and
+ * {@link runBprStage} as its run.
+ *
+ * @param opts name, module, parameter schema and model spec
+ */
+export function bprStage<S extends z.ZodType<TrainParams>>(opts: BprStageOptions<S>): Stage<S> {
+  const { spec } = opts;
+  return defineStage({
+    name: opts.name,
+    module: opts.module,
+    params: opts.params,
+    inputs: bprInputs(spec),
+    outputs: bprOutputs(spec.weights),
+    ...(spec.visual ? { runtime: ["tfjs"] } : {}),
+    run: (ctx) => runBprStage(ctx, spec),
+  });
 }
 
 /** Hyper-parameters after applying the `hyper` input. */
