@@ -6,6 +6,7 @@
  */
 import type { Table } from "./format.ts";
 import { fmtPct, fmtPp } from "./numbers.ts";
+import { methodName } from "../config/methods.ts";
 import { paperValues } from "../config/paper.ts";
 
 /** One model's measurement at one eps. */
@@ -113,7 +114,7 @@ export function table3CsvTable(t: Table3Json): Table {
     const d = t.details[model];
     d.points.forEach((p, k) => {
       rows.push([
-        model.toUpperCase(),
+        methodName(model),
         p.eps,
         d.clean.ndcg10,
         p.ndcg10,

@@ -1,6 +1,6 @@
 /**
  * Shared body of the BPR-trained model stages (MF-BPR, DUIF, VBPR, AMR): parameter schema,
- * input/output names, and the run that loads the phase's data, trains with `models/train.ts`,
+ * input/output names, the factory {@link bprStage} that declares each stage, and the run that loads the phase's data, trains with `models/train.ts`,
  * evaluates on the phase's target at epoch 0, every `evalEvery` epochs and at the last epoch,
  * and writes `scores.npy`, `curve.csv`, `train_summary.json` and one `.npy` per weight matrix.
  *
@@ -44,6 +44,7 @@ import { loadWeights, saveWeights, weightFile, type WeightName } from "../../io/
 import { bestCurveRow, curveCsv, type CurveRow } from "../../io/curve.ts";
 import { writeScores } from "./model_outputs.ts";
 import { writeJson } from "../../io/json.ts";
+import { fmt } from "../../tables/numbers.ts";
 import { chosenOverrides, overrideFieldSchema } from "./chosen.ts";
 import {
   amrAdversarySchema,
@@ -464,8 +465,8 @@ export async function runBprStage(
   const { summary, last, best } = await writeRunOutputs(ctx, spec, run, { weights, rec, seconds });
   ctx.log(
     `${kind} ${p.phase}: ${hp.epochs} epochs in ${seconds.toFixed(1)} s ` +
-      `(${summary.meanEpochMs.toFixed(1)} ms/epoch), HR@10 ${last.hr10?.toFixed(4)} ` +
-      `NDCG@10 ${last.ndcg10?.toFixed(4)}`,
+      `(${summary.meanEpochMs.toFixed(1)} ms/epoch), HR@10 ${fmt(last.hr10)} ` +
+      `NDCG@10 ${fmt(last.ndcg10)}`,
   );
   return {
     model: kind,
