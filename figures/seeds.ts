@@ -150,7 +150,20 @@ function y(field: string, title: string): Json {
 const SINGLE_SERIES_COLOR = methodColor(OURS.key);
 
 /** The interval as error bars (pre-computed bounds) at each x. */
-function errorBars(values: readonly Json[], x: Json, m: Field, title: string, color?: Json): Json {
+/** The encoding of a spread layer: x, the metric field and its title, a colour by series. */
+interface SpreadEncoding {
+  /** The x encoding. */
+  readonly x: Json;
+  /** The metric plotted. */
+  readonly m: Field;
+  /** Its axis title. */
+  readonly title: string;
+  /** Colour by series (absent: one series in AMR's colour). */
+  readonly color?: Json;
+}
+
+function errorBars(values: readonly Json[], enc: SpreadEncoding): Json {
+  const { x, m, title, color } = enc;
   return {
     data: { values },
     mark: { type: "errorbar", ticks: true, ...(color ? {} : { color: SINGLE_SERIES_COLOR }) },
@@ -164,7 +177,8 @@ function errorBars(values: readonly Json[], x: Json, m: Field, title: string, co
 }
 
 /** Each seed's value as a small hollow dot. */
-function seedDots(values: readonly Json[], x: Json, m: Field, title: string, color?: Json): Json {
+function seedDots(values: readonly Json[], enc: SpreadEncoding): Json {
+  const { x, m, title, color } = enc;
   return {
     data: { values },
     mark: {
@@ -209,13 +223,13 @@ function seriesPanels(p: {
             color: series,
           },
         }
-        : errorBars(values, x, m.field, m.title, series),
+        : errorBars(values, { x, m: m.field, title: m.title, color: series }),
       {
         data: { values },
         mark: { type: "line", point: true },
         encoding: { x, y: y(m.field, m.title), color: series, shape },
       },
-      seedDots(p.seeds, x, m.field, m.title, series),
+      seedDots(p.seeds, { x, m: m.field, title: m.title, color: series }),
       ...referenceLine(p.reference.label, p.reference.level[m.field].mean),
     ],
   }));
@@ -351,13 +365,13 @@ function sweepSeedsSpec(
       ...size(opts),
       title: m.title,
       layer: [
-        errorBars(values, x, m.field, m.title),
+        errorBars(values, { x, m: m.field, title: m.title }),
         {
           data: { values },
           mark: { type: "line", point: true },
           encoding: { x, y: y(m.field, m.title) },
         },
-        seedDots(seeds, x, m.field, m.title),
+        seedDots(seeds, { x, m: m.field, title: m.title }),
       ],
     })),
   } as unknown as TopLevelSpec;

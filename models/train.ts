@@ -51,7 +51,9 @@ export interface EpochStats {
 export interface TrainState {
   /** Epochs completed. */
   epoch: number;
+  /** The weights after that epoch. */
   weights: Weights;
+  /** Adagrad accumulators of the weights (`adagrad.ts`). */
   optimizer: OptimizerState;
   /** State of the "sampler" fork (order and negatives). */
   sampler: RngState;

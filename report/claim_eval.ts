@@ -229,13 +229,23 @@ function evalControl(rule: ControlClaim, input: ClaimsInput, opts: ClaimsOptions
   );
 }
 
+/** How a bootstrap verdict is tested and shown. */
+interface BootstrapVerdictOptions {
+  /** Significance level. */
+  readonly alpha: number;
+  /** Formats the estimate and the interval's bounds. */
+  readonly show: (v: number) => string;
+  /** Resamples drawn. */
+  readonly resamples: number;
+  /** Which users were resampled, in words. */
+  readonly users: string;
+}
+
 function bootstrapVerdict(
   b: BootstrapResult,
-  alpha: number,
-  show: (v: number) => string,
-  resamples: number,
-  users: string,
+  opts: BootstrapVerdictOptions,
 ): Pick<Verdict, "status" | "test" | "p" | "interval"> & { detail: string } {
+  const { alpha, show, resamples, users } = opts;
   const ci = ciText(b.lo, b.hi, show);
   return {
     status: directionalVerdict(b.estimate, b.p, alpha),
@@ -289,13 +299,12 @@ function evalColdWarm(
   });
   const gc = meanOver(a, cold) / vCold - 1;
   const gw = meanOver(a, warm) / vWarm - 1;
-  const r = bootstrapVerdict(
-    b,
+  const r = bootstrapVerdict(b, {
     alpha,
-    (x) => pct(x, 1),
+    show: (x) => pct(x, 1),
     resamples,
-    `${cold.length} cold and ${warm.length} warm users, each group resampled within itself`,
-  );
+    users: `${cold.length} cold and ${warm.length} warm users, each group resampled within itself`,
+  });
   return withPaper({
     status: r.status,
     statistic: `AMR over VBPR: cold ${pct(gc, 1)} vs warm ${pct(gw, 1)}; ${r.detail}`,
@@ -346,7 +355,12 @@ function evalRobust(
     resamples,
   });
   const all = Int32Array.from(users);
-  const res = bootstrapVerdict(b, alpha, (x) => pct(x), resamples, `${users.length} users`);
+  const res = bootstrapVerdict(b, {
+    alpha,
+    show: (x) => pct(x),
+    resamples,
+    users: `${users.length} users`,
+  });
   return withPaper({
     status: res.status,
     statistic: `relative NDCG@10 change AMR ${pct(-dropOf(r.amr.clean, r.amr.attacked[k], all))}` +

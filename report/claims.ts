@@ -28,6 +28,7 @@ export const CLAIM_STATUSES: readonly ClaimStatus[] = [
 
 /** "better" beats "worse" on a metric of Table 2 (overall users). */
 export interface OrderClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "order";
   /** Lower-case method key of the better method. */
   readonly better: string;
@@ -39,6 +40,7 @@ export interface OrderClaim {
 
 /** AMR's relative gain over VBPR is larger on cold than on warm test items. */
 export interface ColdWarmClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "coldWarm";
   /** Metric key. */
   readonly metric: string;
@@ -46,6 +48,7 @@ export interface ColdWarmClaim {
 
 /** AMR's relative NDCG@10 drop is smaller than VBPR's at one eps (Table 3). */
 export interface RobustClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "robustAt";
   /** Perturbation radius. */
   readonly eps: number;
@@ -53,6 +56,7 @@ export interface RobustClaim {
 
 /** The grad perturbation lowers VBPR more than the rand one at every eps (Figure 4). */
 export interface GradVsRandClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "gradVsRand";
   /** "hr10" or "ndcg10". */
   readonly metric: "hr10" | "ndcg10";
@@ -60,6 +64,7 @@ export interface GradVsRandClaim {
 
 /** A model's Table 3 drop grows with eps. */
 export interface DropGrowsClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "dropGrows";
   /** "vbpr" or "amr". */
   readonly model: "vbpr" | "amr";
@@ -70,6 +75,7 @@ export interface DropGrowsClaim {
  * and no adversary (lambda = 0), on a metric over all test users, with a paired t-test.
  */
 export interface ControlClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "control";
   /** Metric key, e.g. "hr@10". */
   readonly metric: string;

@@ -154,8 +154,11 @@ export interface TrainSummaryFacts {
 
 /** The runs' `train_summary.json`, by the report stage's input names. */
 export interface ControlSummaries {
+  /** AMR's. */
   readonly amr?: TrainSummaryFacts;
+  /** Table 2's VBPR's. */
   readonly vbpr?: TrainSummaryFacts;
+  /** VBPR-continued's (the lambda = 0 control). */
   readonly vbpr_continued?: TrainSummaryFacts;
 }
 

@@ -26,13 +26,15 @@ export interface TextTable {
 }
 
 /** Titles of the report's tables and sections (the figures' come from `itemTitle`). */
-export const ITEM_TITLES = {
+export const ITEM_TITLES: Readonly<
+  Record<"table1" | "table2" | "control" | "hyper" | "table3", string>
+> = {
   table1: "Table 1: Dataset statistics",
   table2: "Table 2: Top-N recommendation performance",
   control: "AMR vs VBPR trained on without the adversary (λ = 0 control)",
   hyper: "Hyper-parameters used",
   table3: "Table 3: Relative NDCG@10 change under adversarial perturbation at test time",
-} as const;
+};
 
 function isFigure(id: ReportItemId): id is FigureId {
   return (FIGURE_IDS as readonly string[]).includes(id);

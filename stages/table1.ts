@@ -20,9 +20,13 @@ import { paperDatasetSchema, type PaperTable1, paperValues } from "../config/pap
 
 /** The statistics computed by this stage. */
 export interface Table1Stats {
+  /** Dataset name. */
   dataset: string;
+  /** Users after filtering. */
   users: number;
+  /** Items after filtering. */
   items: number;
+  /** Interactions after filtering (train, validation and test). */
   interactions: number;
   /** 1 - interactions / (users * items). */
   sparsity: number;
