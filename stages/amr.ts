@@ -6,6 +6,7 @@
  * `init_E`). `lambda = 0` gives VBPR exactly. `tunedStage` (`amr-tuned`) also reads a `hyper`
  * input. Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`.
  */
+import { defineStage } from "../pipeline/stage.ts";
 import { amrParamsSchema, type BprModelSpec, bprStage } from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
@@ -17,17 +18,17 @@ const spec: BprModelSpec = {
 };
 
 /** AMR started from a trained VBPR. */
-export const stage = bprStage({
+export const stage = defineStage(bprStage({
   name: "amr",
   module: import.meta.url,
   params: amrParamsSchema,
   spec,
-});
+}));
 
 /** AMR with `override` fields (lr, regs, eps, lambda, epochs) from a `hyper` input. */
-export const tunedStage = bprStage({
+export const tunedStage = defineStage(bprStage({
   name: "amr-tuned",
   module: import.meta.url,
   params: amrParamsSchema,
   spec: { ...spec, hyperInput: true },
-});
+}));

@@ -8,6 +8,7 @@
  * Outputs: `scores.npy`, `curve.csv`, `train_summary.json` (its `hyper.init` says which start
  * ran), `P.npy`, `E.npy`.
  */
+import { defineStage } from "../pipeline/stage.ts";
 import { type BprModelSpec, bprStage, duifParamsSchema } from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
@@ -19,30 +20,30 @@ const spec: BprModelSpec = {
 };
 
 /** DUIF from scratch, hyper-parameters from its params. */
-export const stage = bprStage({
+export const stage = defineStage(bprStage({
   name: "duif",
   module: import.meta.url,
   params: duifParamsSchema,
   spec,
-});
+}));
 
 const fromMf: BprModelSpec = { ...spec, init: ["P"] };
 
 /** DUIF whose P starts from MF-BPR's (`init: "mf-bpr"`), hyper-parameters from its params. */
-export const fromMfStage = bprStage({
+export const fromMfStage = defineStage(bprStage({
   name: "duif-from-mf",
   module: import.meta.url,
   params: duifParamsSchema,
   spec: fromMf,
-});
+}));
 
 /**
  * DUIF whose params' `override` fields (with `init`, validation's choice of start) come from a
  * `hyper` input (`chosen.json`); MF-BPR's P is wired as `init_P` and read only for `mf-bpr`.
  */
-export const tunedStage = bprStage({
+export const tunedStage = defineStage(bprStage({
   name: "duif-tuned",
   module: import.meta.url,
   params: duifParamsSchema,
   spec: { ...fromMf, hyperInput: true },
-});
+}));

@@ -3,6 +3,7 @@
  * `tunedStage` (`mf-bpr-tuned`) also reads a `hyper` input (`chosen.json` of a tuning
  * selection). Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `Q.npy`.
  */
+import { defineStage } from "../pipeline/stage.ts";
 import { type BprModelSpec, bprParamsSchema, bprStage } from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
@@ -14,17 +15,17 @@ const spec: BprModelSpec = {
 };
 
 /** MF-BPR with hyper-parameters from its params. */
-export const stage = bprStage({
+export const stage = defineStage(bprStage({
   name: "mf-bpr",
   module: import.meta.url,
   params: bprParamsSchema,
   spec,
-});
+}));
 
 /** MF-BPR whose params' `override` fields come from a `hyper` input (`chosen.json`). */
-export const tunedStage = bprStage({
+export const tunedStage = defineStage(bprStage({
   name: "mf-bpr-tuned",
   module: import.meta.url,
   params: bprParamsSchema,
   spec: { ...spec, hyperInput: true },
-});
+}));

@@ -9,6 +9,7 @@
  * does so with the tuned AMR's `chosen.json` as `hyper`. Outputs: `scores.npy`, `curve.csv`,
  * `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`, `H.npy` (`[0, K]` for eq. 4).
  */
+import { defineStage } from "../pipeline/stage.ts";
 import { type BprModelSpec, bprStage, vbprParamsSchema } from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
@@ -20,36 +21,36 @@ const spec: BprModelSpec = {
 };
 
 /** VBPR started from MF-BPR's P and Q. */
-export const stage = bprStage({
+export const stage = defineStage(bprStage({
   name: "vbpr",
   module: import.meta.url,
   params: vbprParamsSchema,
   spec,
-});
+}));
 
 /** VBPR started from MF-BPR's P and Q, with `override` fields from a `hyper` input. */
-export const tunedStage = bprStage({
+export const tunedStage = defineStage(bprStage({
   name: "vbpr-tuned",
   module: import.meta.url,
   params: vbprParamsSchema,
   spec: { ...spec, hyperInput: true },
-});
+}));
 
 const continued: BprModelSpec = { ...spec, init: ["P", "Q", "E"] };
 
 /** VBPR continued from a trained VBPR's P, Q and E (Figure 3's baseline beside AMR). */
-export const continuedStage = bprStage({
+export const continuedStage = defineStage(bprStage({
   name: "vbpr-continued",
   module: import.meta.url,
   params: vbprParamsSchema,
   spec: continued,
-});
+}));
 
 /** VBPR continued from a trained VBPR, with `override` fields from a `hyper` input (the tuned
  * AMR's choice: lr, regs and epochs, so the lambda = 0 control matches the tuned AMR). */
-export const continuedTunedStage = bprStage({
+export const continuedTunedStage = defineStage(bprStage({
   name: "vbpr-continued-tuned",
   module: import.meta.url,
   params: vbprParamsSchema,
   spec: { ...continued, hyperInput: true },
-});
+}));

@@ -12,7 +12,8 @@
  * @module
  */
 import { z } from "zod";
-import { defineStage, type Stage, type StageContext } from "../../pipeline/stage.ts";
+import type { StageContext } from "../../pipeline/stage.ts";
+import type { Stage } from "../../pipeline/stage.ts";
 import { type EpochStats, train, type TrainState } from "../../models/train.ts";
 import type { CheckpointData } from "../../pipeline/checkpoint.ts";
 import { assertFiniteWeights } from "../../models/finite.ts";
@@ -157,15 +158,15 @@ export interface BprStageOptions<S extends z.ZodType<TrainParams>> {
 }
 
 /**
- * A BPR model stage: its inputs and outputs from `spec` ({@link bprInputs},
- * {@link bprOutputs}), the tfjs runtime for a visual model (features go through tfjs), and
- * {@link runBprStage} as its run.
+ * The declaration of a BPR model stage (for `defineStage`): its inputs and outputs from `spec`
+ * ({@link bprInputs}, {@link bprOutputs}), the tfjs runtime for a visual model (features go
+ * through tfjs), and {@link runBprStage} as its run.
  *
  * @param opts name, module, parameter schema and model spec
  */
 export function bprStage<S extends z.ZodType<TrainParams>>(opts: BprStageOptions<S>): Stage<S> {
   const { spec } = opts;
-  return defineStage({
+  return {
     name: opts.name,
     module: opts.module,
     params: opts.params,
@@ -173,7 +174,7 @@ export function bprStage<S extends z.ZodType<TrainParams>>(opts: BprStageOptions
     outputs: bprOutputs(spec.weights),
     ...(spec.visual ? { runtime: ["tfjs"] } : {}),
     run: (ctx) => runBprStage(ctx, spec),
-  });
+  };
 }
 
 /** Hyper-parameters after applying the `hyper` input. */
