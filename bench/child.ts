@@ -10,13 +10,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  type AdversaryPath,
-  applyGradients,
-  bprGradients,
-  createOptimizerState,
-  createStepWorkspace,
-} from "../models/bpr_step.ts";
+import { type AdversaryPath, bprGradients, createStepWorkspace } from "../models/bpr_step.ts";
+import { applyGradients, createOptimizerState } from "../models/adagrad.ts";
 import { initWeights } from "../models/init.ts";
 import { matMul } from "../models/matmul.ts";
 import { buildTrainIndex, sampleEpoch, sliceTriples } from "../models/sampler.ts";
@@ -32,6 +27,7 @@ import {
 import { Rng } from "../pipeline/stage/mod.ts";
 import { factorScorer, scoringFactors, targetScores } from "../models/evaluation.ts";
 import { type Scale, SCALES } from "../config/bench_scales.ts";
+import { DEFAULT_NEGATIVES } from "../config/protocol.ts";
 import { trainEals } from "../models/eals.ts";
 
 /** Seconds per MF-eALS sweep (all of P, then all of Q) at the paper's defaults, `sweeps` sweeps. */
@@ -239,9 +235,9 @@ async function main(): Promise<void> {
   // eALS runs on the CPU alone (no tfjs), so thread counts do not change it; timed per sweep
   // under the same "mf-eals" label the cost model prices `iterations` with.
   epochS["mf-eals"] = await ealsSweeps(input.data, epochReps);
-  // Full evaluation: every user against 1 target + 999 negatives.
+  // Full evaluation: every user against 1 target + the paper's 999 negatives.
   const rng = new Rng(11);
-  const n = 999;
+  const n = DEFAULT_NEGATIVES;
   const target = {
     users: scale.users,
     items: new Int32Array(scale.users).map(() => rng.int(scale.items)),

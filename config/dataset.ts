@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { fieldIssue } from "../pipeline/stage/mod.ts";
+import { DEFAULT_NEGATIVES } from "./protocol.ts";
 
 const int = (min: number) => z.number().int().min(min);
 
@@ -88,8 +89,8 @@ export const authorsSplitConfigSchema = z.object({
   name: z.string().min(1),
   /** Directory holding the files: absolute, or relative to `<artifacts>/data/`. */
   dir: z.string().min(1),
-  /** Negatives per `neg.txt` row (999 in the authors' file). */
-  negatives: int(1).default(999),
+  /** Negatives per `neg.txt` row (`DEFAULT_NEGATIVES`, 999 in the authors' file). */
+  negatives: int(1).default(DEFAULT_NEGATIVES),
   /** Features file name inside `dir`. */
   features: z.string().min(1).default("f_resnet.npy"),
   /** SHA-256 of each file read from `dir` (filled in when the target is resolved). */

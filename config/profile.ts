@@ -18,6 +18,7 @@
  */
 import { z } from "zod";
 import { fieldIssue } from "../pipeline/stage/mod.ts";
+import { DEFAULT_NEGATIVES } from "./protocol.ts";
 
 /** One value each for P (and H), Q and E, in the authors' run.sh order. */
 export const tripleSchema = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
@@ -107,8 +108,8 @@ export const ealsModelSchema = z.object({
 export const runSettingsSchema = z.object({
   /** Root seed; each node's seed derives from it and the node id. */
   seed: z.number().int().min(0),
-  /** Test negatives per user (999 in the paper). */
-  negatives: z.number().int().min(1).default(999),
+  /** Test negatives per user (`DEFAULT_NEGATIVES`, 999 in the paper). */
+  negatives: z.number().int().min(1).default(DEFAULT_NEGATIVES),
   /** Embedding size K (64 in the paper). */
   k: z.number().int().min(1).default(64),
   /** Mini-batch size (triples). */

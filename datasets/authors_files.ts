@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import { readNpyHeader } from "../io/npy.ts";
+import { DEFAULT_NEGATIVES } from "../config/protocol.ts";
 import {
   type AuthorsNeg,
   type AuthorsPos,
@@ -65,7 +66,7 @@ export const AUTHORS_FILES: readonly AuthorsFile[] = [
 
 /** Options of {@link readAuthorsData}. */
 export interface AuthorsDataOptions {
-  /** Negatives per `neg.txt` row (default 999). */
+  /** Negatives per `neg.txt` row (default `DEFAULT_NEGATIVES`, 999). */
   negatives?: number;
   /** Features file name (default `f_resnet.npy`). */
   features?: string;
@@ -109,7 +110,7 @@ export async function readAuthorsData(
   const [items, dim] = header.shape;
   const neg = await readAuthorsNeg(join(dir, "neg.txt"), {
     numItems: items,
-    negativesPerUser: opts.negatives ?? 999,
+    negativesPerUser: opts.negatives ?? DEFAULT_NEGATIVES,
   });
   if (neg.numUsers === 0) {
     throw new Error(`${join(dir, "neg.txt")}: no rows (expected one per user)`);

@@ -1,17 +1,20 @@
 /**
  * Building blocks shared by the figure specs (`specs.ts`, one run; `seeds.ts`, across seeds):
- * the title block, panel size, the metric panels, log axes over swept values, reference lines
- * and the model colours.
+ * the title block (its text from `registry.ts`), panel size, the metric panels, log axes over
+ * swept values and reference lines. Model colours come from the methods registry
+ * (`config/methods.ts`).
  *
  * @module
  */
+import { type FigureId, type FigureSettings, figureTexts } from "./registry.ts";
+import { methodColor } from "../config/methods.ts";
 
 /** Options shared by the figure builders. */
 export interface FigureOptions {
+  /** The run's settings the title names (`registry.ts`). */
+  readonly settings: FigureSettings;
   /** Dataset name, shown in the subtitle (e.g. "pinterest"). */
   readonly dataset?: string;
-  /** Replaces the default title. */
-  readonly title?: string;
   /** Further subtitle lines under the dataset (e.g. how seeds are combined). */
   readonly notes?: readonly string[];
   /** Width of one panel in pixels (default 280). */
@@ -31,12 +34,9 @@ export const METRICS: readonly { field: "hr10" | "ndcg10"; title: string }[] = [
   { field: "ndcg10", title: "NDCG@10" },
 ];
 
-/** Vega's default category colours, so a model keeps its colour across panels. */
-export const PALETTE: readonly string[] = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2"];
-
-/** `$schema` and the title block: `opts.title` or the default, the dataset and notes below. */
-export function header(defaultTitle: string, opts: FigureOptions): Json {
-  const text = opts.title ?? defaultTitle;
+/** `$schema` and the title block: the figure's title, the dataset and notes below. */
+export function header(id: FigureId, opts: FigureOptions): Json {
+  const text = figureTexts(id, opts.settings).title;
   const lines = [
     ...(opts.dataset === undefined ? [] : [`dataset: ${opts.dataset}`]),
     ...(opts.notes ?? []),
@@ -102,8 +102,13 @@ export function uniqueModels(rows: readonly { model: string }[]): string[] {
   return [...new Set(rows.map((r) => r.model))];
 }
 
-/** A model's colour: by sorted name, as Vega's ordinal colour scale assigns them. */
-export function modelColor(model: string, models: readonly string[]): string {
-  const sorted = [...models].sort();
-  return PALETTE[sorted.indexOf(model) % PALETTE.length];
+/**
+ * A colour scale giving each model its registered colour (`config/methods.ts`), models in
+ * sorted order as Vega's ordinal scale would have them.
+ *
+ * @param models model display names
+ */
+export function modelColorScale(models: readonly string[]): Json {
+  const domain = [...new Set(models)].sort();
+  return { domain, range: domain.map(methodColor) };
 }

@@ -21,14 +21,14 @@ import {
   type Json,
   logScale,
   METRICS,
-  modelColor,
-  PALETTE,
+  modelColorScale,
   referenceLine,
   size,
   sweepAxis,
   uniqueModels,
 } from "./parts.ts";
-import type { FigureId } from "./specs.ts";
+import type { FigureId } from "./registry.ts";
+import { methodColor, OURS } from "../config/methods.ts";
 
 /** One quantity over seeds: its mean, an interval around it and the per-seed values. */
 export interface Spread {
@@ -146,11 +146,27 @@ function y(field: string, title: string): Json {
   return { field, type: "quantitative", title, scale: { zero: false } };
 }
 
+/** Colour of a figure with one series: AMR's (Figures 6 and 7 sweep AMR). */
+const SINGLE_SERIES_COLOR = methodColor(OURS.key);
+
 /** The interval as error bars (pre-computed bounds) at each x. */
-function errorBars(values: readonly Json[], x: Json, m: Field, title: string, color?: Json): Json {
+/** The encoding of a spread layer: x, the metric field and its title, a colour by series. */
+interface SpreadEncoding {
+  /** The x encoding. */
+  readonly x: Json;
+  /** The metric plotted. */
+  readonly m: Field;
+  /** Its axis title. */
+  readonly title: string;
+  /** Colour by series (absent: one series in AMR's colour). */
+  readonly color?: Json;
+}
+
+function errorBars(values: readonly Json[], enc: SpreadEncoding): Json {
+  const { x, m, title, color } = enc;
   return {
     data: { values },
-    mark: { type: "errorbar", ticks: true, ...(color ? {} : { color: PALETTE[0] }) },
+    mark: { type: "errorbar", ticks: true, ...(color ? {} : { color: SINGLE_SERIES_COLOR }) },
     encoding: {
       x,
       y: y(`${m}Lo`, title),
@@ -161,10 +177,16 @@ function errorBars(values: readonly Json[], x: Json, m: Field, title: string, co
 }
 
 /** Each seed's value as a small hollow dot. */
-function seedDots(values: readonly Json[], x: Json, m: Field, title: string, color?: Json): Json {
+function seedDots(values: readonly Json[], enc: SpreadEncoding): Json {
+  const { x, m, title, color } = enc;
   return {
     data: { values },
-    mark: { type: "point", size: 16, opacity: 0.6, ...(color ? {} : { color: PALETTE[0] }) },
+    mark: {
+      type: "point",
+      size: 16,
+      opacity: 0.6,
+      ...(color ? {} : { color: SINGLE_SERIES_COLOR }),
+    },
     encoding: { x, y: y(m, title), ...(color ? { color: color } : {}) },
   };
 }
@@ -178,12 +200,14 @@ function seriesPanels(p: {
   values: readonly Json[];
   seeds: readonly Json[];
   x: Json;
-  series: { field: string; type: string; title: string };
+  series: { field: string; type: string; title: string; scale?: Json };
   spread: "band" | "errorbar";
   reference: { label: string; level: MetricSpread };
   opts: FigureOptions;
 }): Json[] {
   const { values, x, series } = p;
+  // The series' colour scale (if any) is not a shape scale.
+  const shape = { field: series.field, type: series.type, title: series.title };
   return METRICS.map((m) => ({
     ...size(p.opts),
     title: m.title,
@@ -199,13 +223,13 @@ function seriesPanels(p: {
             color: series,
           },
         }
-        : errorBars(values, x, m.field, m.title, series),
+        : errorBars(values, { x, m: m.field, title: m.title, color: series }),
       {
         data: { values },
         mark: { type: "line", point: true },
-        encoding: { x, y: y(m.field, m.title), color: series, shape: series },
+        encoding: { x, y: y(m.field, m.title), color: series, shape },
       },
-      seedDots(p.seeds, x, m.field, m.title, series),
+      seedDots(p.seeds, { x, m: m.field, title: m.title, color: series }),
       ...referenceLine(p.reference.label, p.reference.level[m.field].mean),
     ],
   }));
@@ -217,12 +241,12 @@ function seriesPanels(p: {
  *
  * @param curves one entry per model and evaluated epoch
  * @param mfLevel MF-BPR's HR@10 and NDCG@10 over seeds
- * @param opts dataset, title, notes and panel size
+ * @param opts the run's settings (title), dataset, notes and panel size
  */
 export function figure3SeedsSpec(
   curves: readonly CurveSpread[],
   mfLevel: MetricSpread,
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec {
   const values = curves.map((c) => ({ model: c.model, epoch: c.epoch, ...flat(c) }));
   const seeds = perSeed(curves, (p) => {
@@ -230,7 +254,12 @@ export function figure3SeedsSpec(
     return { model: c.model, epoch: c.epoch };
   });
   const x = { field: "epoch", type: "quantitative", title: "Epoch" };
-  const color = { field: "model", type: "nominal", title: "Model" };
+  const color = {
+    field: "model",
+    type: "nominal",
+    title: "Model",
+    scale: modelColorScale(curves.map((c) => c.model)),
+  };
   const panels = seriesPanels({
     values,
     seeds,
@@ -241,7 +270,7 @@ export function figure3SeedsSpec(
     opts,
   });
   return {
-    ...header("Fig. 3: Testing performance of VBPR and AMR per 50 epochs", opts),
+    ...header("figure3", opts),
     hconcat: panels,
   } as unknown as TopLevelSpec;
 }
@@ -252,12 +281,12 @@ export function figure3SeedsSpec(
  *
  * @param points one entry per kind and eps
  * @param clean unperturbed VBPR over seeds
- * @param opts dataset, title, notes and panel size
+ * @param opts the run's settings (title), dataset, notes and panel size
  */
 export function figure4SeedsSpec(
   points: readonly PerturbationSpread[],
   clean: MetricSpread,
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec {
   const series = (p: PerturbationSpread) => `VBPR-${p.kind}`;
   const values = points.map((p) => ({ series: series(p), eps: p.eps, ...flat(p) }));
@@ -278,7 +307,7 @@ export function figure4SeedsSpec(
     opts,
   });
   return {
-    ...header("Fig. 4: VBPR under random and adversarial perturbations", opts),
+    ...header("figure4", opts),
     hconcat: panels,
   } as unknown as TopLevelSpec;
 }
@@ -288,11 +317,11 @@ export function figure4SeedsSpec(
  * min to max), side by side on a shared axis. Users are not pooled across seeds.
  *
  * @param rankChanges one entry per model and seed
- * @param opts dataset, title, notes and panel size
+ * @param opts the run's settings (title), dataset, notes and panel size
  */
 export function figure5SeedsSpec(
   rankChanges: readonly SeedRankChanges[],
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec {
   const values = rankChanges.flatMap((r) =>
     r.changes.map((change) => ({ model: r.model, seed: `seed ${r.seed}`, change }))
@@ -305,14 +334,14 @@ export function figure5SeedsSpec(
     width: Math.max(120, 50 * seedCount),
     height,
     transform: [{ filter: { field: "model", equal: model } }],
-    mark: { type: "boxplot", extent: "min-max", color: modelColor(model, models) },
+    mark: { type: "boxplot", extent: "min-max", color: methodColor(model) },
     encoding: {
       x: { field: "seed", type: "nominal", title: "Seed", sort: null, axis: { labelAngle: 0 } },
       y: { field: "change", type: "quantitative", title: "Rank change (> 0: worse)" },
     },
   }));
   return {
-    ...header("Fig. 5: Rank change of the test item under perturbation (ε = 0.1)", opts),
+    ...header("figure5", opts),
     data: { values },
     hconcat: panels,
     resolve: { scale: { y: "shared" } },
@@ -320,29 +349,29 @@ export function figure5SeedsSpec(
 }
 
 function sweepSeedsSpec(
+  id: FigureId,
   points: readonly (MetricSpread & Json)[],
-  field: "eps" | "lambda",
-  axisTitle: string,
-  defaultTitle: string,
+  axis: { field: "eps" | "lambda"; title: string },
   opts: FigureOptions,
 ): TopLevelSpec {
+  const { field, title: axisTitle } = axis;
   const values = points.map((p) => ({ [field]: p[field], ...flat(p) }));
   const seeds = perSeed(points, (p) => ({ [field]: (p as unknown as Json)[field] }));
   const swept = points.map((p) => p[field] as number);
   const x = sweptX(field, axisTitle, swept);
   return {
-    ...header(defaultTitle, opts),
+    ...header(id, opts),
     hconcat: METRICS.map((m) => ({
       ...size(opts),
       title: m.title,
       layer: [
-        errorBars(values, x, m.field, m.title),
+        errorBars(values, { x, m: m.field, title: m.title }),
         {
           data: { values },
           mark: { type: "line", point: true },
           encoding: { x, y: y(m.field, m.title) },
         },
-        seedDots(seeds, x, m.field, m.title),
+        seedDots(seeds, { x, m: m.field, title: m.title }),
       ],
     })),
   } as unknown as TopLevelSpec;
@@ -353,19 +382,16 @@ function sweepSeedsSpec(
  * with the interval as error bars and each seed as a dot.
  *
  * @param points one entry per eps
- * @param opts dataset, title, notes and panel size
+ * @param opts the run's settings (title), dataset, notes and panel size
  */
 export function figure6SeedsSpec(
   points: readonly EpsSpread[],
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec {
-  return sweepSeedsSpec(
-    points as unknown as (MetricSpread & Json)[],
-    "eps",
-    "ε (log scale)",
-    "Fig. 6: Performance of AMR w.r.t. ε",
-    opts,
-  );
+  return sweepSeedsSpec("figure6", points as unknown as (MetricSpread & Json)[], {
+    field: "eps",
+    title: "ε (log scale)",
+  }, opts);
 }
 
 /**
@@ -373,19 +399,16 @@ export function figure6SeedsSpec(
  * as error bars and each seed as a dot.
  *
  * @param points one entry per lambda
- * @param opts dataset, title, notes and panel size
+ * @param opts the run's settings (title), dataset, notes and panel size
  */
 export function figure7SeedsSpec(
   points: readonly LambdaSpread[],
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec {
-  return sweepSeedsSpec(
-    points as unknown as (MetricSpread & Json)[],
-    "lambda",
-    "λ (log scale)",
-    "Fig. 7: Performance of AMR w.r.t. λ",
-    opts,
-  );
+  return sweepSeedsSpec("figure7", points as unknown as (MetricSpread & Json)[], {
+    field: "lambda",
+    title: "λ (log scale)",
+  }, opts);
 }
 
 /**
@@ -411,12 +434,13 @@ export function spreadNotes(id: FigureId, data: SeedsFigureData): string[] {
  *
  * @param id which figure
  * @param data inputs of the figures across seeds
- * @param opts dataset, title and panel size (notes are added after `opts.notes`)
+ * @param opts the run's settings (title), dataset and panel size (notes are added after
+ *   `opts.notes`)
  */
 export function seedsFigureSpec(
   id: FigureId,
   data: SeedsFigureData,
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec | undefined {
   const o = { ...opts, notes: [...(opts.notes ?? []), ...spreadNotes(id, data)] };
   switch (id) {

@@ -17,12 +17,14 @@ import {
   type Json,
   logScale,
   METRICS,
-  modelColor,
+  modelColorScale,
   referenceLine,
   size,
   sweepAxis,
   uniqueModels,
 } from "./parts.ts";
+import type { FigureId } from "./registry.ts";
+import { methodColor } from "../config/methods.ts";
 
 export type { FigureOptions };
 
@@ -75,19 +77,20 @@ export interface LambdaPoint extends MetricLevel {
 }
 
 /**
- * Figure 3: test HR@10 and NDCG@10 every 50 epochs of AMR and of VBPR continued from the same
+ * Figure 3: test HR@10 and NDCG@10 every `evalEvery` epochs of AMR and of VBPR continued from the same
  * VBPR weights, with pretrained MF-BPR as a dashed reference line.
  *
  * @param curves one point per model and evaluated epoch
  * @param mfLevel MF-BPR's HR@10 and NDCG@10 (the reference line)
- * @param opts dataset, title and panel size
+ * @param opts the run's settings (title), dataset and panel size
  */
 export function figure3Spec(
   curves: readonly CurvePoint[],
   mfLevel: MetricLevel,
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec {
   const values = curves.map((c) => ({ ...c }));
+  const colors = modelColorScale(curves.map((c) => c.model));
   const panels = METRICS.map((m) => ({
     ...size(opts),
     title: m.title,
@@ -98,7 +101,7 @@ export function figure3Spec(
         encoding: {
           x: { field: "epoch", type: "quantitative", title: "Epoch" },
           y: { field: m.field, type: "quantitative", title: m.title, scale: { zero: false } },
-          color: { field: "model", type: "nominal", title: "Model" },
+          color: { field: "model", type: "nominal", title: "Model", scale: colors },
           shape: { field: "model", type: "nominal", title: "Model" },
         },
       },
@@ -106,7 +109,7 @@ export function figure3Spec(
     ],
   }));
   return {
-    ...header("Fig. 3: Testing performance of VBPR and AMR per 50 epochs", opts),
+    ...header("figure3", opts),
     hconcat: panels,
   } as TopLevelSpec;
 }
@@ -117,12 +120,12 @@ export function figure3Spec(
  *
  * @param points one point per kind and eps
  * @param clean unperturbed VBPR
- * @param opts dataset, title and panel size
+ * @param opts the run's settings (title), dataset and panel size
  */
 export function figure4Spec(
   points: readonly PerturbationPoint[],
   clean: MetricLevel,
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec {
   const values = points.map((p) => ({ ...p, series: `VBPR-${p.kind}` }));
   const scale = logScale(points.map((p) => p.eps));
@@ -150,23 +153,23 @@ export function figure4Spec(
     ],
   }));
   return {
-    ...header("Fig. 4: VBPR under random and adversarial perturbations", opts),
+    ...header("figure4", opts),
     hconcat: panels,
   } as TopLevelSpec;
 }
 
 /**
- * Figure 5: the per-user rank change at eps = 0.1 for VBPR and AMR. One row per model: the
+ * Figure 5: the per-user rank change at the profile's `rankEps` for VBPR and AMR. One row per model: the
  * distribution of the changes (a horizontal histogram) with its box plot on the right, as in
  * the paper, where "the boxplots represent the statistical distributions at the left side of
  * them". Whiskers span min to max, so no per-user outlier marks are drawn.
  *
  * @param rankChanges one entry per model and user
- * @param opts dataset, title and panel size
+ * @param opts the run's settings (title), dataset and panel size
  */
 export function figure5Spec(
   rankChanges: readonly RankChange[],
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec {
   const values = rankChanges.map((r) => ({ model: r.model, change: r.change }));
   const height = (opts.panelHeight ?? 200) + 60;
@@ -175,7 +178,7 @@ export function figure5Spec(
   const extent = [lo, Math.max(hi, lo + 1)];
   const models = uniqueModels(rankChanges);
   const rows = models.map((model) => {
-    const color = modelColor(model, models);
+    const color = methodColor(model);
     return {
       title: model,
       transform: [{ filter: { field: "model", equal: model } }],
@@ -207,7 +210,7 @@ export function figure5Spec(
     };
   });
   return {
-    ...header("Fig. 5: Rank change of the test item under perturbation (ε = 0.1)", opts),
+    ...header("figure5", opts),
     data: { values },
     hconcat: rows,
     resolve: { scale: { y: "shared" } },
@@ -215,16 +218,16 @@ export function figure5Spec(
 }
 
 function sweepSpec(
+  id: FigureId,
   points: readonly Json[],
-  field: string,
-  axisTitle: string,
-  defaultTitle: string,
+  axis: { field: string; title: string },
   opts: FigureOptions,
 ): TopLevelSpec {
+  const { field, title: axisTitle } = axis;
   const values = points.map((p) => ({ ...p }));
   const scale = logScale(points.map((p) => p[field] as number));
   return {
-    ...header(defaultTitle, opts),
+    ...header(id, opts),
     data: { values },
     hconcat: METRICS.map((m) => ({
       ...size(opts),
@@ -248,38 +251,32 @@ function sweepSpec(
  * Figure 6: AMR's HR@10 and NDCG@10 over the training radius eps (log x axis).
  *
  * @param points one point per eps
- * @param opts dataset, title and panel size
+ * @param opts the run's settings (title), dataset and panel size
  */
 export function figure6Spec(
   points: readonly EpsPoint[],
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec {
-  return sweepSpec(
-    points as unknown as Json[],
-    "eps",
-    "ε (log scale)",
-    "Fig. 6: Performance of AMR w.r.t. ε",
-    opts,
-  );
+  return sweepSpec("figure6", points as unknown as Json[], {
+    field: "eps",
+    title: "ε (log scale)",
+  }, opts);
 }
 
 /**
  * Figure 7: AMR's HR@10 and NDCG@10 over the adversarial weight lambda (log x axis).
  *
  * @param points one point per lambda
- * @param opts dataset, title and panel size
+ * @param opts the run's settings (title), dataset and panel size
  */
 export function figure7Spec(
   points: readonly LambdaPoint[],
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec {
-  return sweepSpec(
-    points as unknown as Json[],
-    "lambda",
-    "λ (log scale)",
-    "Fig. 7: Performance of AMR w.r.t. λ",
-    opts,
-  );
+  return sweepSpec("figure7", points as unknown as Json[], {
+    field: "lambda",
+    title: "λ (log scale)",
+  }, opts);
 }
 
 /** Inputs of all five figures; a missing entry is a figure not produced. */
@@ -296,23 +293,17 @@ export interface FigureData {
   readonly figure7?: { points: readonly LambdaPoint[] };
 }
 
-/** Identifiers of the figures, in paper order. */
-export const FIGURE_IDS = ["figure3", "figure4", "figure5", "figure6", "figure7"] as const;
-
-/** One of {@link FIGURE_IDS}. */
-export type FigureId = typeof FIGURE_IDS[number];
-
 /**
  * The spec of one figure from its data, or undefined when its data is absent.
  *
  * @param id which figure
  * @param data inputs of the figures
- * @param opts dataset, title and panel size
+ * @param opts the run's settings (title), dataset and panel size
  */
 export function figureSpec(
   id: FigureId,
   data: FigureData,
-  opts: FigureOptions = {},
+  opts: FigureOptions,
 ): TopLevelSpec | undefined {
   switch (id) {
     case "figure3":
@@ -326,25 +317,4 @@ export function figureSpec(
     case "figure7":
       return data.figure7 && figure7Spec(data.figure7.points, opts);
   }
-}
-
-/** The run settings some titles name. */
-export interface TitleSettings {
-  /** Epochs between two evaluations of a training curve (Figure 3). */
-  readonly evalEvery: number;
-  /** Radius of the perturbation behind the rank changes (Figure 5). */
-  readonly rankEps: number;
-}
-
-/**
- * The titles that depend on the run's settings (the default titles name the paper's), for
- * Figures 3 and 5; the other figures keep their default titles.
- *
- * @param run the run's evaluation interval and Figure 5 radius
- */
-export function runTitles(run: TitleSettings): Partial<Record<FigureId, string>> {
-  return {
-    figure3: `Fig. 3: Testing performance of VBPR and AMR per ${run.evalEvery} epochs`,
-    figure5: `Fig. 5: Rank change of the test item under perturbation (ε = ${run.rankEps})`,
-  };
 }

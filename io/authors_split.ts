@@ -66,8 +66,8 @@ export interface AuthorsNeg {
 export interface AuthorsNegOptions {
   /** Number of items: every id must be in `[0, numItems)` (Pinterest: 4,998). */
   numItems: number;
-  /** Negatives per row (default 999). */
-  negativesPerUser?: number;
+  /** Negatives per row (the dataset config's `negatives`; the authors' file has 999). */
+  negativesPerUser: number;
   /** If given, the file must have exactly this many rows. */
   numUsers?: number;
 }
@@ -164,7 +164,7 @@ export async function readAuthorsNeg(
   path: string,
   options: AuthorsNegOptions,
 ): Promise<AuthorsNeg> {
-  const perUser = options.negativesPerUser ?? 999;
+  const perUser = options.negativesPerUser;
   const width = 1 + perUser;
   const { numItems } = options;
   if (!Number.isSafeInteger(numItems) || numItems <= 0) {

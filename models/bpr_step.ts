@@ -1,5 +1,6 @@
 /**
- * One mini-batch of BPR (paper eq. 3) or AMR (eq. 7): explicit gradients and their Adagrad update.
+ * One mini-batch of BPR (paper eq. 3) or AMR (eq. 7): explicit gradients (`adagrad.ts` applies
+ * them).
  *
  * Objective over the batch rows (authors' `VBPR.py`):
  *
@@ -23,7 +24,6 @@
  * @module
  */
 import type { Rng } from "../pipeline/stage/mod.ts";
-import { adagradAccumulator, adagradDense, adagradRows } from "./adagrad.ts";
 import {
   closedFormPerturbation,
   materialisedPerturbation,
@@ -581,47 +581,4 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
     gE,
     perturbation: at.pert,
   };
-}
-
-/** Adagrad accumulators for every parameter of a weight set. */
-export interface OptimizerState {
-  /** Accumulator of P. */
-  P: Float32Array;
-  /** Accumulator of Q (null when absent). */
-  Q: Float32Array | null;
-  /** Accumulator of E (null when absent). */
-  E: Float32Array | null;
-  /** Accumulator of H (null when absent). */
-  H: Float32Array | null;
-}
-
-/** Fresh accumulators (TF1 initial value 0.1) for the parameters of `w`. */
-export function createOptimizerState(w: Weights): OptimizerState {
-  return {
-    P: adagradAccumulator(w.P.length),
-    Q: w.Q ? adagradAccumulator(w.Q.length) : null,
-    E: w.E ? adagradAccumulator(w.E.length) : null,
-    H: w.H ? adagradAccumulator(w.H.length) : null,
-  };
-}
-
-/**
- * Applies one batch's gradients in place with separate Adagrad optimisers: P and H with
- * `lr[0]`, Q with `lr[1]` (sparse rows), E with `lr[2]` (dense).
- */
-export function applyGradients(
-  w: Weights,
-  grads: BatchGradients,
-  opts: { state: OptimizerState; lr: readonly [number, number, number] },
-): void {
-  const { state, lr } = opts;
-  const k = w.k;
-  adagradRows(w.P, state.P, grads.users, grads.gP, { k, lr: lr[0] });
-  if (grads.gH && w.H && state.H) {
-    adagradRows(w.H, state.H, grads.users, grads.gH, { k, lr: lr[0] });
-  }
-  if (grads.gQ && w.Q && state.Q) {
-    adagradRows(w.Q, state.Q, grads.items, grads.gQ, { k, lr: lr[1] });
-  }
-  if (grads.gE && w.E && state.E) adagradDense(w.E, state.E, grads.gE, lr[2]);
 }

@@ -10,14 +10,8 @@
  * @module
  */
 import { cancelPoint, Rng, type RngState } from "../pipeline/stage/mod.ts";
-import {
-  type AdversaryPath,
-  applyGradients,
-  bprGradients,
-  createOptimizerState,
-  createStepWorkspace,
-  type OptimizerState,
-} from "./bpr_step.ts";
+import { type AdversaryPath, bprGradients, createStepWorkspace } from "./bpr_step.ts";
+import { applyGradients, createOptimizerState, type OptimizerState } from "./adagrad.ts";
 import { assertFiniteLoss, assertFiniteWeights } from "./finite.ts";
 import { initWeights } from "./init.ts";
 import { batchStarts, buildTrainIndex, sampleEpoch, sliceTriples } from "./sampler.ts";
@@ -56,7 +50,9 @@ export interface EpochStats {
 export interface TrainState {
   /** Epochs completed. */
   epoch: number;
+  /** The weights after that epoch. */
   weights: Weights;
+  /** Adagrad accumulators of the weights (`adagrad.ts`). */
   optimizer: OptimizerState;
   /** State of the "sampler" fork (order and negatives). */
   sampler: RngState;

@@ -11,12 +11,13 @@ import { stage as featuresStage } from "../stages/features.ts";
 import { stage as table1Stage } from "../stages/table1.ts";
 import { authorsDataNodes } from "./authors.ts";
 import { paperDatasetOf } from "../config/paper.ts";
+import { DEFAULT_NEGATIVES } from "../config/protocol.ts";
 
 /** Options for `dataNodes`. */
 export interface DataNodeOptions {
   /** Base seed; each node's seed is derived from it and the node id. */
   seed: number;
-  /** Negatives per user (default 999). */
+  /** Negatives per user (default `DEFAULT_NEGATIVES`, 999). */
   negatives?: number;
 }
 
@@ -55,7 +56,7 @@ export function dataNodes(dataset: DatasetConfig, opts: DataNodeOptions): NodeSp
     {
       id: "negatives",
       stage: negativesStage,
-      params: { count: opts.negatives ?? 999 },
+      params: { count: opts.negatives ?? DEFAULT_NEGATIVES },
       inputs: {
         train: { node: "split", output: "train.npy" },
         validation: { node: "split", output: "validation.npy" },

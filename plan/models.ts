@@ -30,16 +30,11 @@ import {
 import { stage as vbprStage, tunedStage as vbprTuned } from "../stages/vbpr.ts";
 import { stage as amrStage, tunedStage as amrTuned } from "../stages/amr.ts";
 import { stage as evaluateStage } from "../stages/evaluate.ts";
-import { stage as table2Stage, TABLE2_METHODS } from "../stages/table2.ts";
-
-/** Model node ids, in Table 2 order. */
-export const MODEL_IDS = ["pop", "mf-eals", "mf-bpr", "duif", "vbpr", "amr"] as const;
-
-/** A model node id. */
-export type ModelId = typeof MODEL_IDS[number];
+import { stage as table2Stage } from "../stages/table2.ts";
+import { METHOD_KEYS, type MethodKey, METHODS } from "../config/methods.ts";
 
 /** The models whose hyper-parameters can be tuned (POP has none). */
-export type TunableModel = "mf-eals" | "mf-bpr" | "duif" | "vbpr" | "amr";
+export type TunableModel = Exclude<MethodKey, "pop">;
 
 /** Where a tuned model's `chosen.json` comes from and which fields it replaces. */
 export interface TunedSource {
@@ -205,15 +200,13 @@ export function modelNodes(
       seed: seed("amr"),
     },
   ];
-  for (const id of MODEL_IDS) {
+  for (const id of METHOD_KEYS) {
     nodes.push(finalEvalNode(id, profile.seed));
   }
   const tableInputs: Record<string, InputRef> = {
     cold: { node: "eval-amr", output: "cold.npy" },
   };
-  TABLE2_METHODS.forEach((t, k) => {
-    tableInputs[t.input] = { node: `eval-${MODEL_IDS[k]}`, output: "metrics.npy" };
-  });
+  for (const m of METHODS) tableInputs[m.input] = { node: `eval-${m.key}`, output: "metrics.npy" };
   nodes.push({
     id: "table2",
     stage: table2Stage,

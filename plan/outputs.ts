@@ -44,9 +44,9 @@ import {
   sweepTrainSlot,
 } from "../stages/sweep.ts";
 import type { OverrideField } from "../stages/lib/chosen.ts";
-import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS, stage as plotStage } from "../stages/plot.ts";
+import { stage as plotStage } from "../stages/plot.ts";
 import { stage as reportStage, SUMMARY_INPUTS, USER_METRIC_INPUTS } from "../stages/report.ts";
-import { FIGURE_IDS } from "../figures/specs.ts";
+import { FIGURE_IDS, TITLE_FIGURE_FIELDS, TITLE_RUN_FIELDS } from "../figures/registry.ts";
 
 /** Id of the AMR sweep run at (eps, lambda). */
 export function sweepRunId(eps: number, lambda: number): string {
@@ -224,8 +224,8 @@ export function figureNodes(
     stage: plotStage,
     params: {
       dataset: dataset.name,
-      ...pickFields(profile, PLOT_RUN_FIELDS),
-      ...pickFields(fig, PLOT_FIGURE_FIELDS),
+      ...pickFields(profile, TITLE_RUN_FIELDS),
+      ...pickFields(fig, TITLE_FIGURE_FIELDS),
     },
     inputs: {
       amr_curve: { node: "amr", output: "curve.csv" },
@@ -250,6 +250,8 @@ export function figureNodes(
       title: `AMR reproduction: ${dataset.name}`,
       dataset: dataset.name,
       paperDataset: paper,
+      ...pickFields(profile, TITLE_RUN_FIELDS),
+      ...pickFields(fig, TITLE_FIGURE_FIELDS),
       run: {
         profile: profile.name,
         seed: profile.seed,

@@ -19,7 +19,7 @@ import {
   SEEDS_FIGURE_DIR,
   stage as plotSeedsStage,
 } from "../stages/plot-seeds.ts";
-import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS } from "../stages/plot.ts";
+import { TITLE_FIGURE_FIELDS, TITLE_RUN_FIELDS } from "../figures/registry.ts";
 
 /** Id of node `id` in replicate `s` (replicate 0 keeps the id). */
 export function seedNodeId(id: string, s: number): string {
@@ -133,8 +133,8 @@ export function plotSeedsNode(
     params: {
       dataset,
       seeds: [...rootSeeds],
-      ...pickFields(profile, PLOT_RUN_FIELDS),
-      ...pickFields(profile.figures, PLOT_FIGURE_FIELDS),
+      ...pickFields(profile, TITLE_RUN_FIELDS),
+      ...pickFields(profile.figures, TITLE_FIGURE_FIELDS),
     },
     inputs,
     seed: nodeSeed(profile.seed, "plot-seeds"),

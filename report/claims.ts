@@ -1,17 +1,8 @@
 /**
- * The paper's claims as data, and their evaluation on our results with a statistical test fit
- * for each quantity:
- *
- * - a difference of two methods' metric on the same users (Table 2 orderings, the lambda = 0
- *   control): paired two-sided t-test over users, with the 95% t-interval of the mean
- *   difference;
- * - a difference of relative changes (AMR's gain over VBPR on cold vs warm items; AMR's vs
- *   VBPR's relative NDCG@10 drop; the drop at a larger eps vs a smaller one): paired bootstrap
- *   over users (every quantity of a user moves together; cold and warm users are resampled
- *   within their own group), 95% percentile interval and a two-sided bootstrap p-value;
- * - "at every eps" (Figure 4, Table 3's growth): one test per eps; holds when every one is
- *   significant in the claimed direction (an intersection-union test needs no correction),
- *   fails when one is significant against it at alpha / m (Bonferroni over the m radii).
+ * The paper's claims as data: each claim's words, where the paper makes it and the rule that
+ * checks it (an ordering in Table 2, AMR's cold/warm gain, the lambda = 0 control, robustness
+ * at an eps, grad vs rand, a drop growing with eps), and the shape of a verdict. The tests
+ * that decide each verdict are in `claim_eval.ts`.
  *
  * The verdict is **holds** (significant in the claimed direction), **fails** (significant
  * against it) or **inconclusive** (neither), each with the test's name and its p-value or
@@ -21,17 +12,8 @@
  * @module
  */
 
-import type { ReportInput, Table2Input, UserValues } from "./input.ts";
-import type { PaperValues } from "../config/paper.ts";
-import { fmt, fmtPClause, fmtPct, methodKey, metricTitle } from "./format.ts";
-import {
-  type BootstrapResult,
-  directionalVerdict,
-  pairedBootstrap,
-  pairedTTest,
-  tInterval,
-} from "../models/significance.ts";
-import { hashLabel, Rng } from "../pipeline/stage/mod.ts";
+import { metricTitle } from "../tables/numbers.ts";
+import { methodName } from "../config/methods.ts";
 
 /** Verdict of one claim. */
 export type ClaimStatus = "holds" | "fails" | "inconclusive" | "not measured";
@@ -46,6 +28,7 @@ export const CLAIM_STATUSES: readonly ClaimStatus[] = [
 
 /** "better" beats "worse" on a metric of Table 2 (overall users). */
 export interface OrderClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "order";
   /** Lower-case method key of the better method. */
   readonly better: string;
@@ -57,6 +40,7 @@ export interface OrderClaim {
 
 /** AMR's relative gain over VBPR is larger on cold than on warm test items. */
 export interface ColdWarmClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "coldWarm";
   /** Metric key. */
   readonly metric: string;
@@ -64,6 +48,7 @@ export interface ColdWarmClaim {
 
 /** AMR's relative NDCG@10 drop is smaller than VBPR's at one eps (Table 3). */
 export interface RobustClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "robustAt";
   /** Perturbation radius. */
   readonly eps: number;
@@ -71,6 +56,7 @@ export interface RobustClaim {
 
 /** The grad perturbation lowers VBPR more than the rand one at every eps (Figure 4). */
 export interface GradVsRandClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "gradVsRand";
   /** "hr10" or "ndcg10". */
   readonly metric: "hr10" | "ndcg10";
@@ -78,6 +64,7 @@ export interface GradVsRandClaim {
 
 /** A model's Table 3 drop grows with eps. */
 export interface DropGrowsClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "dropGrows";
   /** "vbpr" or "amr". */
   readonly model: "vbpr" | "amr";
@@ -88,6 +75,7 @@ export interface DropGrowsClaim {
  * and no adversary (lambda = 0), on a metric over all test users, with a paired t-test.
  */
 export interface ControlClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
   readonly kind: "control";
   /** Metric key, e.g. "hr@10". */
   readonly metric: string;
@@ -139,35 +127,6 @@ export function verdictText(c: Pick<ClaimResult, "status">): string {
   return c.status;
 }
 
-/** Our results the claims read (parts of {@link ReportInput}). */
-export type ClaimsInput = Pick<
-  ReportInput,
-  "table2" | "table3" | "figures" | "control" | "users"
->;
-
-/** Options of {@link evaluateClaims}. */
-export interface ClaimsOptions {
-  /** The paper's values for the dataset (to quote beside ours). */
-  readonly paper?: PaperValues;
-  /** Significance level of every test (default: the table's, else 0.05). */
-  readonly alpha?: number;
-  /** Bootstrap resamples (default 2000). */
-  readonly resamples?: number;
-}
-
-const DISPLAY: Record<string, string> = {
-  "amr": "AMR",
-  "vbpr": "VBPR",
-  "mf-bpr": "MF-BPR",
-  "pop": "POP",
-  "mf-eals": "MF-eALS",
-  "duif": "DUIF",
-};
-
-function display(key: string): string {
-  return DISPLAY[key] ?? key;
-}
-
 function orderClaims(): ClaimDefinition[] {
   const pairs: [string, string][] = [["amr", "vbpr"], ["vbpr", "mf-bpr"], ["mf-bpr", "pop"]];
   const out: ClaimDefinition[] = [];
@@ -175,7 +134,7 @@ function orderClaims(): ClaimDefinition[] {
     for (const metric of ["hr@10", "ndcg@10"]) {
       out.push({
         id: `order.${better}>${worse}.${metric}`,
-        text: `${display(better)} outperforms ${display(worse)} on ${metricTitle(metric)}`,
+        text: `${methodName(better)} outperforms ${methodName(worse)} on ${metricTitle(metric)}`,
         source: "Table 2",
         rule: { kind: "order", better, worse, metric },
       });
@@ -217,443 +176,8 @@ export const CLAIMS: readonly ClaimDefinition[] = [
   },
   ...(["vbpr", "amr"] as const).map((model) => ({
     id: `table3.grows.${model}`,
-    text: `${display(model)}'s NDCG@10 drop grows with ε`,
+    text: `${methodName(model)}'s NDCG@10 drop grows with ε`,
     source: "Table 3",
     rule: { kind: "dropGrows", model } as const,
   })),
 ];
-
-function rowOf(table: Table2Input, key: string): number {
-  return table.methods.findIndex((m) => methodKey(m) === key);
-}
-
-function valueOf(table: Table2Input | undefined, method: string, metric: string) {
-  if (table === undefined) return undefined;
-  const r = rowOf(table, method);
-  const k = table.metrics.indexOf(metric);
-  if (r < 0 || k < 0) return undefined;
-  const v = table.values[r][k];
-  return Number.isFinite(v) ? v : undefined;
-}
-
-function paperValue(paper: PaperValues | undefined, method: string, metric: string) {
-  const t = paper?.table2;
-  if (t === undefined) return undefined;
-  const k = t.metrics.indexOf(metric);
-  const row = t.methods[method];
-  return k < 0 || row === undefined ? undefined : row.values[k];
-}
-
-type Verdict = Omit<ClaimResult, keyof ClaimDefinition>;
-
-/** Table 3 changes in the claims: two decimals, so that close drops can be told apart. */
-const T3_DIGITS = 2;
-
-const NOT_MEASURED = (what: string): Verdict => ({
-  status: "not measured",
-  statistic: `${what} not produced in this run`,
-});
-
-function withPaper(v: Verdict, paper: string | undefined): Verdict {
-  return paper === undefined ? v : { ...v, paper };
-}
-
-function alphaOf(input: ClaimsInput, opts: ClaimsOptions): number {
-  return opts.alpha ?? input.table2?.overall?.alpha ?? 0.05;
-}
-
-function signed(v: number, digits = 4): string {
-  return `${v >= 0 ? "+" : ""}${v.toFixed(digits)}`;
-}
-
-function pct(v: number, digits = T3_DIGITS): string {
-  return fmtPct(v, { signed: true, digits });
-}
-
-function ciText(lo: number, hi: number, show: (v: number) => string): string {
-  return Number.isFinite(lo) && Number.isFinite(hi) ? `95% CI [${show(lo)}, ${show(hi)}]` : "";
-}
-
-/** One metric column of a method's per-user matrix (NaN where the user has no target). */
-function column(u: UserValues, method: string, metric: string): Float32Array | undefined {
-  const data = u.methods[method];
-  const c = u.metrics.indexOf(metric);
-  if (data === undefined || c < 0) return undefined;
-  const width = u.metrics.length;
-  const users = data.length / width;
-  const out = new Float32Array(users);
-  for (let i = 0; i < users; i++) out[i] = data[i * width + c];
-  return out;
-}
-
-/** Users for which every array is finite. */
-function finiteUsers(arrays: readonly ArrayLike<number>[], n: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) if (arrays.every((a) => Number.isFinite(a[i]))) out.push(i);
-  return out;
-}
-
-function meanOver(a: ArrayLike<number>, users: readonly number[]): number {
-  let s = 0;
-  for (const u of users) s += a[u];
-  return users.length > 0 ? s / users.length : NaN;
-}
-
-function bootstrapRng(u: UserValues, label: string): Rng {
-  return new Rng(((u.seed ?? 0) ^ hashLabel(label)) >>> 0 || 1);
-}
-
-/** A paired t-test of `a - b` over the users where both are finite (claimed: a > b). */
-function tTestVerdict(
-  names: [string, string],
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  alpha: number,
-): Verdict {
-  const users = finiteUsers([a, b], a.length);
-  const x = Float64Array.from(users, (i) => a[i]);
-  const y = Float64Array.from(users, (i) => b[i]);
-  const t = pairedTTest(x, y);
-  const [lo, hi] = tInterval(t.meanDiff, t.sdDiff, t.n);
-  const ci = ciText(lo, hi, (v) => signed(v));
-  return {
-    status: directionalVerdict(t.meanDiff, t.p, alpha),
-    statistic: `${names[0]} ${fmt(meanOver(a, users))} vs ${names[1]} ${fmt(meanOver(b, users))}` +
-      `, difference ${signed(t.meanDiff)}${ci ? ` (${ci})` : ""}, ${fmtPClause(t.p)}`,
-    test: `paired t-test over ${t.n} users (two-sided, alpha ${alpha})`,
-    ...(Number.isFinite(t.p) ? { p: t.p } : {}),
-    ...(Number.isFinite(lo) ? { interval: [lo, hi] as const } : {}),
-  };
-}
-
-/** A verdict from a Table's p-value when the per-user values are absent. */
-function tableVerdict(
-  statistic: string,
-  diff: number,
-  p: number | null | undefined,
-  alpha: number,
-) {
-  if (p === null || p === undefined || !Number.isFinite(p)) {
-    return {
-      status: "inconclusive" as const,
-      statistic: `${statistic}; no per-user values, no test`,
-    };
-  }
-  return {
-    status: directionalVerdict(diff, p, alpha),
-    statistic: `${statistic}, ${fmtPClause(p)}`,
-    test: `paired t-test over users (two-sided, alpha ${alpha}; from the table)`,
-    p,
-  };
-}
-
-function evalOrder(rule: OrderClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
-  const table = input.table2?.overall;
-  const pa = paperValue(opts.paper, rule.better, rule.metric);
-  const pb = paperValue(opts.paper, rule.worse, rule.metric);
-  const paper = pa !== undefined && pb !== undefined ? `${fmt(pa)} vs ${fmt(pb)}` : undefined;
-  const alpha = alphaOf(input, opts);
-  const names: [string, string] = [display(rule.better), display(rule.worse)];
-  const u = input.users;
-  const a = u && column(u, rule.better, rule.metric);
-  const b = u && column(u, rule.worse, rule.metric);
-  if (a && b) return withPaper(tTestVerdict(names, a, b, alpha), paper);
-  const va = valueOf(table, rule.better, rule.metric);
-  const vb = valueOf(table, rule.worse, rule.metric);
-  if (table === undefined || va === undefined || vb === undefined) {
-    return withPaper(NOT_MEASURED(`Table 2 (${names[0]}, ${names[1]})`), paper);
-  }
-  // Table 2's p-values are of "ours" against each row.
-  const ours = methodKey(table.ours ?? "AMR");
-  const p = rule.better === ours
-    ? table.pValues?.[rowOf(table, rule.worse)]?.[table.metrics.indexOf(rule.metric)]
-    : undefined;
-  return withPaper(
-    tableVerdict(`${names[0]} ${fmt(va)} vs ${names[1]} ${fmt(vb)}`, va - vb, p, alpha),
-    paper,
-  );
-}
-
-function evalControl(rule: ControlClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
-  const alpha = opts.alpha ?? input.control?.alpha ?? 0.05;
-  const names: [string, string] = ["AMR", "VBPR-continued"];
-  const u = input.users;
-  const a = u && column(u, "amr", rule.metric);
-  const c = u && column(u, "vbpr-continued", rule.metric);
-  if (a && c) return tTestVerdict(names, a, c, alpha);
-  const t = input.control?.overall;
-  const k = t === undefined ? -1 : t.metrics.indexOf(rule.metric);
-  if (t === undefined || k < 0 || !Number.isFinite(t.amr[k]) || !Number.isFinite(t.continued[k])) {
-    return NOT_MEASURED(`VBPR-continued's evaluation (${metricTitle(rule.metric)})`);
-  }
-  return tableVerdict(
-    `AMR ${fmt(t.amr[k])} vs VBPR-continued ${fmt(t.continued[k])}`,
-    t.amr[k] - t.continued[k],
-    t.pContinued[k],
-    alpha,
-  );
-}
-
-function bootstrapVerdict(
-  b: BootstrapResult,
-  alpha: number,
-  show: (v: number) => string,
-  resamples: number,
-  users: string,
-): Pick<Verdict, "status" | "test" | "p" | "interval"> & { detail: string } {
-  const ci = ciText(b.lo, b.hi, show);
-  return {
-    status: directionalVerdict(b.estimate, b.p, alpha),
-    detail: `difference ${show(b.estimate)}${ci ? ` (${ci})` : ""}, ${fmtPClause(b.p)}`,
-    test: `paired bootstrap over ${users} (${resamples} resamples, percentile interval, ` +
-      `two-sided, alpha ${alpha})`,
-    ...(Number.isFinite(b.p) ? { p: b.p } : {}),
-    ...(Number.isFinite(b.lo) ? { interval: [b.lo, b.hi] as const } : {}),
-  };
-}
-
-function sumOver(a: ArrayLike<number>, idx: Int32Array): number {
-  let s = 0;
-  for (let i = 0; i < idx.length; i++) s += a[idx[i]];
-  return s;
-}
-
-function evalColdWarm(
-  claim: ClaimDefinition,
-  rule: ColdWarmClaim,
-  input: ClaimsInput,
-  opts: ClaimsOptions,
-): Verdict {
-  const pc = opts.paper?.coldWarm?.cold[rule.metric];
-  const pw = opts.paper?.coldWarm?.warm[rule.metric];
-  const paper = pc !== undefined && pw !== undefined
-    ? `cold ${fmtPct(pc, { signed: true })} vs warm ${fmtPct(pw, { signed: true })}`
-    : undefined;
-  const u = input.users;
-  const a = u && column(u, "amr", rule.metric);
-  const v = u && column(u, "vbpr", rule.metric);
-  if (!u || !a || !v) return withPaper(NOT_MEASURED("Per-user AMR and VBPR values"), paper);
-  const users = finiteUsers([a, v], a.length);
-  const cold = users.filter((i) => u.cold[i] === 1);
-  const warm = users.filter((i) => u.cold[i] !== 1);
-  const vCold = meanOver(v, cold);
-  const vWarm = meanOver(v, warm);
-  if (cold.length === 0 || warm.length === 0 || !(vCold > 0) || !(vWarm > 0)) {
-    return withPaper({
-      status: "not measured",
-      statistic: `VBPR's ${metricTitle(rule.metric)} is 0 (or no users) on cold (AMR ` +
-        `${fmt(meanOver(a, cold))}) or warm items: relative gain undefined`,
-    }, paper);
-  }
-  const gain = (idx: Int32Array) => sumOver(a, idx) / sumOver(v, idx) - 1;
-  const alpha = alphaOf(input, opts);
-  const resamples = opts.resamples ?? 2000;
-  const b = pairedBootstrap([cold, warm], (s) => gain(s[0]) - gain(s[1]), {
-    rng: bootstrapRng(u, claim.id),
-    resamples,
-  });
-  const gc = meanOver(a, cold) / vCold - 1;
-  const gw = meanOver(a, warm) / vWarm - 1;
-  const r = bootstrapVerdict(
-    b,
-    alpha,
-    (x) => pct(x, 1),
-    resamples,
-    `${cold.length} cold and ${warm.length} warm users, each group resampled within itself`,
-  );
-  return withPaper({
-    status: r.status,
-    statistic: `AMR over VBPR: cold ${pct(gc, 1)} vs warm ${pct(gw, 1)}; ${r.detail}`,
-    test: r.test,
-    ...(r.p === undefined ? {} : { p: r.p }),
-    ...(r.interval === undefined ? {} : { interval: r.interval }),
-  }, paper);
-}
-
-function epsIndex(eps: readonly number[], value: number): number {
-  return eps.findIndex((e) => Math.abs(e - value) <= 1e-9 * Math.max(1, Math.abs(value)));
-}
-
-/** Relative drop `1 - sum(attacked) / sum(clean)` over drawn users. */
-function dropOf(clean: Float32Array, attacked: Float32Array, idx: Int32Array): number {
-  return 1 - sumOver(attacked, idx) / sumOver(clean, idx);
-}
-
-function robustUsers(r: NonNullable<UserValues["robustness"]>): number[] {
-  const arrays = [r.vbpr.clean, r.amr.clean, ...r.vbpr.attacked, ...r.amr.attacked];
-  return finiteUsers(arrays, r.vbpr.clean.length);
-}
-
-function evalRobust(
-  claim: ClaimDefinition,
-  rule: RobustClaim,
-  input: ClaimsInput,
-  opts: ClaimsOptions,
-): Verdict {
-  const p = opts.paper?.table3;
-  const pk = p === undefined ? -1 : epsIndex(p.eps, rule.eps);
-  const paper = p !== undefined && pk >= 0
-    ? `AMR ${fmtPct(p.amr[pk], { signed: true })} vs VBPR ${fmtPct(p.vbpr[pk], { signed: true })}`
-    : undefined;
-  const u = input.users;
-  const r = u?.robustness;
-  const k = r === undefined ? -1 : epsIndex(r.eps, rule.eps);
-  if (!u || !r || k < 0) {
-    return withPaper(NOT_MEASURED(`Per-user NDCG@10 under attack at ε = ${rule.eps}`), paper);
-  }
-  const users = robustUsers(r);
-  const stat = (idx: Int32Array) =>
-    dropOf(r.vbpr.clean, r.vbpr.attacked[k], idx) - dropOf(r.amr.clean, r.amr.attacked[k], idx);
-  const alpha = alphaOf(input, opts);
-  const resamples = opts.resamples ?? 2000;
-  const b = pairedBootstrap([users], (s) => stat(s[0]), {
-    rng: bootstrapRng(u, claim.id),
-    resamples,
-  });
-  const all = Int32Array.from(users);
-  const res = bootstrapVerdict(b, alpha, (x) => pct(x), resamples, `${users.length} users`);
-  return withPaper({
-    status: res.status,
-    statistic: `relative NDCG@10 change AMR ${pct(-dropOf(r.amr.clean, r.amr.attacked[k], all))}` +
-      ` vs VBPR ${pct(-dropOf(r.vbpr.clean, r.vbpr.attacked[k], all))}; VBPR's drop minus ` +
-      `AMR's: ${res.detail}`,
-    test: res.test,
-    ...(res.p === undefined ? {} : { p: res.p }),
-    ...(res.interval === undefined ? {} : { interval: res.interval }),
-  }, paper);
-}
-
-/** Combines per-eps verdicts of an "at every eps" claim (see the module comment). */
-function everyEps(
-  parts: { label: string; estimate: number; p: number; text: string }[],
-  alpha: number,
-): Pick<Verdict, "status" | "p"> & { text: string } {
-  const m = parts.length;
-  const holds = parts.every((q) => directionalVerdict(q.estimate, q.p, alpha) === "holds");
-  const against = parts.filter((q) => directionalVerdict(q.estimate, q.p, alpha / m) === "fails");
-  const status = holds ? "holds" : against.length > 0 ? "fails" : "inconclusive";
-  // Intersection-union: the p-value of "all" is the largest; of "some against", the smallest.
-  const p = status === "fails"
-    ? Math.min(...against.map((q) => q.p))
-    : Math.max(...parts.map((q) => q.p));
-  return {
-    status,
-    ...(Number.isFinite(p) ? { p } : {}),
-    text: parts.map((q) => `${q.label}: ${q.text}`).join("; "),
-  };
-}
-
-function evalGradVsRand(rule: GradVsRandClaim, input: ClaimsInput, opts: ClaimsOptions): Verdict {
-  const f = input.users?.robustness?.figure4;
-  if (!f || f.eps.length === 0 || rule.metric !== "ndcg10") {
-    return NOT_MEASURED("Per-user Fig. 4 values (grad and rand at a common ε)");
-  }
-  const alpha = alphaOf(input, opts);
-  const order = f.eps.map((_, k) => k).sort((x, y) => f.eps[x] - f.eps[y]);
-  const parts = order.map((k) => {
-    const users = finiteUsers([f.grad[k], f.rand[k]], f.grad[k].length);
-    const g = Float64Array.from(users, (i) => f.grad[k][i]);
-    const r = Float64Array.from(users, (i) => f.rand[k][i]);
-    const t = pairedTTest(r, g);
-    return {
-      label: `ε=${f.eps[k]}`,
-      estimate: t.meanDiff,
-      p: t.p,
-      text: `grad ${fmt(meanOver(f.grad[k], users))} vs rand ${fmt(meanOver(f.rand[k], users))}` +
-        `, ${fmtPClause(t.p)}`,
-    };
-  });
-  const v = everyEps(parts, alpha);
-  return {
-    status: v.status,
-    statistic: `VBPR NDCG@10 under grad vs rand: ${v.text}`,
-    test: `paired t-test over users per ε (two-sided, alpha ${alpha}; holds: significant at ` +
-      `every ε; fails: significant against at some ε at alpha/${parts.length})`,
-    ...(v.p === undefined ? {} : { p: v.p }),
-  };
-}
-
-function evalDropGrows(
-  claim: ClaimDefinition,
-  rule: DropGrowsClaim,
-  input: ClaimsInput,
-  opts: ClaimsOptions,
-): Verdict {
-  const describe = (eps: readonly number[], change: readonly number[], digits: number) =>
-    eps.map((_, k) => k).sort((x, y) => eps[x] - eps[y])
-      .map((k) => `${fmtPct(-change[k], { digits })} at ε=${eps[k]}`).join(" → ");
-  const p = opts.paper?.table3;
-  const paper = p === undefined ? undefined : `drop ${describe(p.eps, p[rule.model], 1)}`;
-  const u = input.users;
-  const r = u?.robustness;
-  if (!u || !r || r.eps.length < 2) {
-    return withPaper(NOT_MEASURED("Per-user NDCG@10 under attack at two or more ε"), paper);
-  }
-  const m = r[rule.model];
-  const users = robustUsers(r);
-  const all = Int32Array.from(users);
-  const order = r.eps.map((_, k) => k).sort((x, y) => r.eps[x] - r.eps[y]);
-  const alpha = alphaOf(input, opts);
-  const resamples = opts.resamples ?? 2000;
-  const parts = order.slice(1).map((k, j) => {
-    const prev = order[j];
-    const b = pairedBootstrap(
-      [users],
-      (s) => dropOf(m.clean, m.attacked[k], s[0]) - dropOf(m.clean, m.attacked[prev], s[0]),
-      { rng: bootstrapRng(u, `${claim.id}@${r.eps[k]}`), resamples },
-    );
-    return {
-      label: `ε ${r.eps[prev]} → ${r.eps[k]}`,
-      estimate: b.estimate,
-      p: b.p,
-      text: `${pct(b.estimate)} ${ciText(b.lo, b.hi, (x) => pct(x))}, ${fmtPClause(b.p)}`,
-    };
-  });
-  const v = everyEps(parts, alpha);
-  const drops = describe(r.eps, r.eps.map((_, k) => -dropOf(m.clean, m.attacked[k], all)), 2);
-  return withPaper({
-    status: v.status,
-    statistic: `drop ${drops}; growth ${v.text}`,
-    test: `paired bootstrap over ${users.length} users per step of ε (${resamples} resamples; ` +
-      `holds: every step significant, fails: one significant against at alpha/${parts.length})`,
-    ...(v.p === undefined ? {} : { p: v.p }),
-  }, paper);
-}
-
-/**
- * Evaluates every claim of {@link CLAIMS} (or the given ones) on our results.
- *
- * @param input our Table 2, the lambda = 0 control, Table 3, Figure 4 data and the per-user
- *   values behind them; claims whose values are absent are "not measured"
- * @param opts the paper's values to quote, significance level, resamples, claims to evaluate
- */
-export function evaluateClaims(
-  input: ClaimsInput,
-  opts: ClaimsOptions & { claims?: readonly ClaimDefinition[] } = {},
-): ClaimResult[] {
-  return (opts.claims ?? CLAIMS).map((claim) => {
-    const rule = claim.rule;
-    let verdict: Verdict;
-    switch (rule.kind) {
-      case "order":
-        verdict = evalOrder(rule, input, opts);
-        break;
-      case "coldWarm":
-        verdict = evalColdWarm(claim, rule, input, opts);
-        break;
-      case "robustAt":
-        verdict = evalRobust(claim, rule, input, opts);
-        break;
-      case "gradVsRand":
-        verdict = evalGradVsRand(rule, input, opts);
-        break;
-      case "dropGrows":
-        verdict = evalDropGrows(claim, rule, input, opts);
-        break;
-      case "control":
-        verdict = evalControl(rule, input, opts);
-        break;
-    }
-    return { ...claim, ...verdict };
-  });
-}

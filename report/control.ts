@@ -13,6 +13,7 @@ import { metricNames, PAPER_CUTOFFS } from "../models/evaluation.ts";
 import { pairedTTest } from "../models/significance.ts";
 import type { Manifest } from "../pipeline/stage/mod.ts";
 import type { ControlEpochs, ControlSet, ControlTable } from "./input.ts";
+import { ALPHA } from "../config/protocol.ts";
 
 /** Metrics the control compares. */
 export const CONTROL_METRICS: readonly string[] = ["hr@10", "ndcg@10"];
@@ -29,7 +30,7 @@ export interface ControlMatrices {
 
 /** Options of {@link buildControl}. */
 export interface ControlOptions {
-  /** Significance level recorded with the set (default 0.05). */
+  /** Significance level recorded with the set (default `ALPHA`, 0.05). */
   readonly alpha?: number;
   /** Epochs of the runs, for the report's sentence. */
   readonly epochs?: ControlEpochs;
@@ -117,7 +118,7 @@ export function buildControl(
   const part = (us: number[]) => (us.length > 0 ? controlTable(m, us) : undefined);
   const out: {
     -readonly [K in keyof ControlSet]: ControlSet[K];
-  } = { alpha: opts.alpha ?? 0.05 };
+  } = { alpha: opts.alpha ?? ALPHA };
   const overall = part(all);
   const c = part(coldUsers);
   const w = part(warmUsers);
@@ -153,8 +154,11 @@ export interface TrainSummaryFacts {
 
 /** The runs' `train_summary.json`, by the report stage's input names. */
 export interface ControlSummaries {
+  /** AMR's. */
   readonly amr?: TrainSummaryFacts;
+  /** Table 2's VBPR's. */
   readonly vbpr?: TrainSummaryFacts;
+  /** VBPR-continued's (the lambda = 0 control). */
   readonly vbpr_continued?: TrainSummaryFacts;
 }
 

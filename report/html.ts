@@ -20,18 +20,21 @@ import type {
   TableSources,
 } from "./input.ts";
 import type { PaperValues } from "../config/paper.ts";
-import { FIGURE_IDS, figureSpec } from "../figures/specs.ts";
-import type { FigureId } from "../figures/specs.ts";
+import { figureSpec } from "../figures/specs.ts";
+import { FIGURE_IDS, type FigureId } from "../figures/registry.ts";
 import { FONT_FAMILY, specToSvg } from "../figures/render.ts";
-import { fmtDuration, methodKey } from "./format.ts";
+import { fmtDuration } from "../tables/numbers.ts";
+import { methodKey, OURS } from "../config/methods.ts";
+import { ALPHA } from "../config/protocol.ts";
 import {
   coldWarmPaperNote,
   controlNote,
   controlRows,
-  FIGURE_CAPTIONS,
+  figureCaption,
   HYPER_NOTE,
   hyperRows,
   ITEM_TITLES,
+  itemTitle,
   reportClaims,
   resolvePaper,
   table1Rows,
@@ -203,7 +206,7 @@ function itemSection(
 ): string {
   const note = input.notes?.[id];
   return `<section id="${id}" class="item">
-<h2>${escapeHtml(ITEM_TITLES[id])}</h2>
+<h2>${escapeHtml(itemTitle(id, input))}</h2>
 ${body}
 ${note === undefined ? "" : `<p class="note">${escapeHtml(note)}</p>`}
 ${provenanceHtml(input.provenance?.[id])}
@@ -246,10 +249,10 @@ function table2Section(input: ReportInput, paper: PaperValues): string {
     const inner = t === undefined
       ? missing(`Table 2 (${subset})`)
       : `<p class="note">n = ${t.users.toLocaleString("en-US")} users; * marks ${
-        t.ours ?? "AMR"
-      } significantly better than every baseline (paired t-test, p &lt; ${t.alpha ?? 0.05}); p is ${
-        t.ours ?? "AMR"
-      } vs that row.</p>${
+        t.ours ?? OURS.name
+      } significantly better than every baseline (paired t-test, p &lt; ${
+        t.alpha ?? ALPHA
+      }); p is ${t.ours ?? OURS.name} vs that row.</p>${
         table2Html(t, subset === "overall" ? paper : undefined, input.sources?.table2)
       }`;
     const note = subset === "cold" ? coldWarmPaperNote(paper) : undefined;
@@ -285,13 +288,16 @@ async function figureSection(
 ): Promise<string> {
   let svg = opts.svgs?.[id];
   if (svg === undefined) {
-    const spec = figureSpec(id, input.figures ?? {}, { dataset: input.dataset });
+    const spec = figureSpec(id, input.figures ?? {}, {
+      dataset: input.dataset,
+      settings: input.figureSettings,
+    });
     if (spec !== undefined) svg = await specToSvg(spec);
   }
   const body = svg === undefined
-    ? missing(ITEM_TITLES[id])
+    ? missing(itemTitle(id, input))
     : `<figure>${scopeSvgIds(svg, `${id}-`)}<figcaption>${
-      escapeHtml(FIGURE_CAPTIONS[id])
+      escapeHtml(figureCaption(id, input))
     } Ours only: the paper gives this figure as an image without values.</figcaption></figure>`;
   return itemSection(id, input, body);
 }
@@ -388,7 +394,7 @@ ${sections.join("\n")}
 <section id="provenance"><h2>Provenance</h2>
 ${
     (["table1", "table2", "table3", ...FIGURE_IDS] as ReportItemId[]).map((id) =>
-      `<h3>${escapeHtml(ITEM_TITLES[id])}</h3>${provenanceHtml(input.provenance?.[id])}`
+      `<h3>${escapeHtml(itemTitle(id, input))}</h3>${provenanceHtml(input.provenance?.[id])}`
     ).join("\n")
   }
 </section>

@@ -1,12 +1,13 @@
 /**
  * The input of the run report (`html.ts`, `markdown.ts`) and of the claims checklist
- * (`claims.ts`): our results as plain data, each part optional so that a part not produced in
+ * (`claim_eval.ts`): our results as plain data, each part optional so that a part not produced in
  * this run is shown as such.
  *
  * @module
  */
 
-import type { FigureData, FigureId } from "../figures/specs.ts";
+import type { FigureData } from "../figures/specs.ts";
+import type { FigureId, FigureSettings } from "../figures/registry.ts";
 import type { PaperValues } from "../config/paper.ts";
 import type { HyperUsed } from "./hyper_used.ts";
 
@@ -33,7 +34,7 @@ export interface Table1Input {
 export interface Table2Input {
   /** Users covered. */
   readonly users: number;
-  /** Our method's name (default "AMR"). */
+  /** Our method's name (default `OURS`, "AMR"). */
   readonly ours?: string;
   /** Method names in row order, e.g. "POP", "MF-eALS", "MF-BPR", "DUIF", "VBPR", "AMR". */
   readonly methods: readonly string[];
@@ -47,7 +48,7 @@ export interface Table2Input {
   readonly pValues?: readonly (readonly (number | null)[])[];
   /** Per metric: ours significantly better than every baseline (the star). */
   readonly significant?: readonly boolean[];
-  /** Significance level of the stars (default 0.05). */
+  /** Significance level of the stars (default `ALPHA`, 0.05). */
   readonly alpha?: number;
 }
 
@@ -121,7 +122,7 @@ export interface ControlSet {
   readonly cold?: ControlTable;
   /** Users whose test item is warm. */
   readonly warm?: ControlTable;
-  /** Significance level (default 0.05). */
+  /** Significance level (default `ALPHA`, 0.05). */
   readonly alpha?: number;
   /** Epochs of the three runs, when known. */
   readonly epochs?: ControlEpochs;
@@ -251,6 +252,8 @@ export interface ReportInput {
   readonly table3?: Table3Input;
   /** Data of Figures 3-7. */
   readonly figures?: FigureData;
+  /** The run's settings the figures' titles and captions name (figures/registry.ts). */
+  readonly figureSettings: FigureSettings;
   /** Stage runs behind each item. */
   readonly provenance?: Readonly<Partial<Record<ReportItemId, readonly ProvenanceEntry[]>>>;
   /** Free-text notes per item (e.g. where the adversary's gradient comes from). */

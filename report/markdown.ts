@@ -9,17 +9,19 @@
 
 import type { ProvenanceEntry, ReportInput, ReportItemId, Table2Input } from "./input.ts";
 import type { PaperValues } from "../config/paper.ts";
-import { FIGURE_IDS } from "../figures/specs.ts";
-import type { FigureId } from "../figures/specs.ts";
-import { fmtDuration } from "./format.ts";
+import { FIGURE_IDS, type FigureId } from "../figures/registry.ts";
+import { fmtDuration } from "../tables/numbers.ts";
+import { OURS } from "../config/methods.ts";
+import { ALPHA } from "../config/protocol.ts";
 import {
   coldWarmPaperNote,
   controlNote,
   controlRows,
-  FIGURE_CAPTIONS,
+  figureCaption,
   HYPER_NOTE,
   hyperRows,
   ITEM_TITLES,
+  itemTitle,
   reportClaims,
   resolvePaper,
   table1Rows,
@@ -84,8 +86,8 @@ function table2Md(t: Table2Input, paper: PaperValues | undefined): string {
     ),
     r.ri.ours + (r.ri.paper === undefined ? "" : ` (paper ${r.ri.paper})`),
   ]);
-  const note = `n = ${t.users} users; * = ${t.ours ?? "AMR"} significantly better than every ` +
-    `baseline (paired t-test, p < ${t.alpha ?? 0.05})${
+  const note = `n = ${t.users} users; * = ${t.ours ?? OURS.name} significantly better than ` +
+    `every baseline (paired t-test, p < ${t.alpha ?? ALPHA})${
       hasPaper ? "; cells: ours (paper, difference) p" : ""
     }.`;
   return `${note}\n\n${mdTable({ header: ["Method", ...metrics, "RI"], rows: body })}`;
@@ -96,7 +98,7 @@ function section(id: ReportItemId, input: ReportInput, body: string): string {
   return [
     `<a id="${id}"></a>`,
     "",
-    `## ${ITEM_TITLES[id]}`,
+    `## ${itemTitle(id, input)}`,
     "",
     body,
     ...(note === undefined ? [] : ["", `_${note}_`]),
@@ -191,10 +193,10 @@ export function buildReportMarkdown(input: ReportInput, opts: MarkdownOptions = 
     const produced = input.figures?.[id] !== undefined;
     const links = opts.figureLinks?.[id] ??
       { svg: `figures/${id}.svg`, png: `figures/${id}.png` };
-    const body = !produced ? missing(ITEM_TITLES[id]) : [
-      `![${ITEM_TITLES[id]}](${links.png ?? links.svg})`,
+    const body = !produced ? missing(itemTitle(id, input)) : [
+      `![${itemTitle(id, input)}](${links.png ?? links.svg})`,
       "",
-      `${FIGURE_CAPTIONS[id]} Files: ${
+      `${figureCaption(id, input)} Files: ${
         [links.svg && `[SVG](${links.svg})`, links.png && `[PNG](${links.png})`]
           .filter(Boolean).join(", ")
       }.`,

@@ -18,7 +18,7 @@
  * @module
  */
 import type { ReportInput } from "./input.ts";
-import { methodKey } from "./format.ts";
+import { methodKey } from "../config/methods.ts";
 
 /**
  * The metric map of a report input.

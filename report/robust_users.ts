@@ -1,6 +1,6 @@
 /**
  * Per-user NDCG@10 under the test-time adversary, the values the robustness claims bootstrap
- * over (`report/claims.ts`). perturb-test writes them as `robust_users.npy`, float32
+ * over (`report/claim_eval.ts`). perturb-test writes them as `robust_users.npy`, float32
  * `[users, columns]` (NaN: no target), columns in {@link robustUserColumns} order:
  * `vbpr.clean`, `vbpr.grad@<eps>` per Table 3 eps, `amr.clean`, `amr.grad@<eps>`, then
  * `figure4.<kind>@<eps>` (VBPR) per Figure 4 kind and eps. `robust_users.json` names them.

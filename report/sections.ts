@@ -6,14 +6,16 @@
  * @module
  */
 
-import type { ControlSet, ReportInput, Table2Input } from "./input.ts";
+import type { ControlSet, ReportInput, ReportItemId, Table2Input } from "./input.ts";
 import type { HyperUsed } from "./hyper_used.ts";
 import { paperValues } from "../config/paper.ts";
 import type { PaperValues } from "../config/paper.ts";
-import { evaluateClaims } from "./claims.ts";
+import { evaluateClaims } from "./claim_eval.ts";
 import type { ClaimResult } from "./claims.ts";
-import { fmt, fmtDiff, fmtP, fmtPClause, fmtPct, methodKey, metricTitle } from "./format.ts";
-import type { FigureId } from "../figures/specs.ts";
+import { fmt, fmtDiff, fmtP, fmtPClause, fmtPct, metricTitle } from "../tables/numbers.ts";
+import { methodKey, OURS } from "../config/methods.ts";
+import { ALPHA } from "../config/protocol.ts";
+import { FIGURE_IDS, type FigureId, figureTexts } from "../figures/registry.ts";
 
 /** A comparison table: header plus rows of text cells. */
 export interface TextTable {
@@ -23,31 +25,41 @@ export interface TextTable {
   readonly rows: string[][];
 }
 
-/** The paper's captions of Figures 3-7 (shortened), shown under ours. */
-export const FIGURE_CAPTIONS: Record<FigureId, string> = {
-  figure3: "Fig. 3: Testing performance of VBPR and AMR evaluated per 50 epochs; both continue " +
-    "from the same VBPR weights, MF-BPR (dashed) is the pretrained reference.",
-  figure4: "Fig. 4: Impact of random (VBPR-rand) and adversarial (VBPR-grad) perturbations of " +
-    "the image features on VBPR; the dashed line is unperturbed VBPR.",
-  figure5: "Fig. 5: Per-user rank change of the test item under perturbations with ε = 0.1; " +
-    "each box plot summarises the distribution on its left.",
-  figure6: "Fig. 6: Performance of AMR w.r.t. different values of ε.",
-  figure7: "Fig. 7: Performance of AMR w.r.t. different values of λ.",
-};
-
-/** Titles of the report items. */
-export const ITEM_TITLES: Record<string, string> = {
+/** Titles of the report's tables and sections (the figures' come from `itemTitle`). */
+export const ITEM_TITLES: Readonly<
+  Record<"table1" | "table2" | "control" | "hyper" | "table3", string>
+> = {
   table1: "Table 1: Dataset statistics",
   table2: "Table 2: Top-N recommendation performance",
   control: "AMR vs VBPR trained on without the adversary (λ = 0 control)",
   hyper: "Hyper-parameters used",
   table3: "Table 3: Relative NDCG@10 change under adversarial perturbation at test time",
-  figure3: "Figure 3: Training curves",
-  figure4: "Figure 4: VBPR under random and adversarial perturbations",
-  figure5: "Figure 5: Per-user rank change at ε = 0.1",
-  figure6: "Figure 6: AMR vs ε",
-  figure7: "Figure 7: AMR vs λ",
 };
+
+function isFigure(id: ReportItemId): id is FigureId {
+  return (FIGURE_IDS as readonly string[]).includes(id);
+}
+
+/**
+ * The heading of a report item: a table's title, or a figure's heading under the run's
+ * settings (figures/registry.ts).
+ *
+ * @param id report item
+ * @param input the report input (its figure settings)
+ */
+export function itemTitle(id: ReportItemId, input: Pick<ReportInput, "figureSettings">): string {
+  return isFigure(id) ? figureTexts(id, input.figureSettings).heading : ITEM_TITLES[id];
+}
+
+/**
+ * The paper's caption of a figure (shortened), shown under ours, under the run's settings.
+ *
+ * @param id figure
+ * @param input the report input (its figure settings)
+ */
+export function figureCaption(id: FigureId, input: Pick<ReportInput, "figureSettings">): string {
+  return figureTexts(id, input.figureSettings).caption;
+}
 
 /** Note under the hyper-parameters table. */
 export const HYPER_NOTE = "Each final model's settings as its train_summary.json records them " +
@@ -171,7 +183,7 @@ export function table2Rows(table: Table2Input, paper: PaperValues | undefined): 
   metrics: string[];
   rows: Table2RowView[];
 } {
-  const ours = table.ours ?? "AMR";
+  const ours = table.ours ?? OURS.name;
   const p2 = paper?.table2;
   const rows = table.methods.map((method, r) => {
     const key = methodKey(method);
@@ -333,7 +345,7 @@ export function controlNote(control: ControlSet): string {
     "adversary (AMR with λ = 0), so AMR's gain over it is what the adversarial term adds, not " +
     "the extra training. Epochs and settings are those the runs recorded in their training " +
     `summaries. ${regNote}p: paired t-test over users of AMR against that row (alpha ` +
-    `${control.alpha ?? 0.05}).`;
+    `${control.alpha ?? ALPHA}).`;
 }
 
 /** A regulariser form as the report names it (docs/model.md#losses-and-regularisation). */

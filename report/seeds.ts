@@ -16,6 +16,7 @@
  * @module
  */
 import { tInterval } from "../models/significance.ts";
+import { ALPHA } from "../config/protocol.ts";
 import type { ClaimStatus } from "./claims.ts";
 
 /** Mean, spread and 95% interval of one quantity over seeds. */
@@ -81,7 +82,9 @@ export interface Table2Seeds {
   readonly rule: string;
   /** All test users, and the cold and warm subsets when every seed has them. */
   readonly overall: Table2SeedsPart;
+  /** Users whose test item is cold. */
   readonly cold?: Table2SeedsPart;
+  /** Users whose test item is warm. */
   readonly warm?: Table2SeedsPart;
 }
 
@@ -89,9 +92,10 @@ export interface Table2Seeds {
 export const SEED_INTERVAL = "95% Student-t interval over seeds (n - 1 df)";
 
 /** The combination rule, as printed with the tables. */
-export const SEEDS_RULE = "Each cell: mean over seeds of the per-seed mean over test users, " +
+export const SEEDS_RULE: string =
+  "Each cell: mean over seeds of the per-seed mean over test users, " +
   `with a ${SEED_INTERVAL} and the per-seed values; users are not ` +
-  "pooled across seeds. Stars (paired t-test over users, p < 0.05, against every baseline) " +
+  `pooled across seeds. Stars (paired t-test over users, p < ${ALPHA}, against every baseline) ` +
   "are per seed; the table says in how many seeds a cell was starred.";
 
 function part(tables: readonly Table2Part[], what: string): Table2SeedsPart {
@@ -157,18 +161,27 @@ export function metricsAcrossSeeds(
 
 /** A claim's verdict in one seed (`claims.json` of a report). */
 export interface SeedClaim {
+  /** Claim id (`claims.ts`). */
   readonly id: string;
+  /** The claim in words. */
   readonly text: string;
+  /** Where the paper makes it. */
   readonly source: string;
+  /** The seed's verdict. */
   readonly status: ClaimStatus;
+  /** The seed's test. */
   readonly test?: string;
+  /** The seed's p-value. */
   readonly p?: number;
 }
 
 /** A claim across seeds. */
 export interface ClaimAcrossSeeds {
+  /** Claim id (`claims.ts`). */
   readonly id: string;
+  /** The claim in words. */
   readonly text: string;
+  /** Where the paper makes it. */
   readonly source: string;
   /** Agreement verdict (see the module comment). */
   readonly status: ClaimStatus;

@@ -7,13 +7,7 @@
  * input. Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`.
  */
 import { defineStage } from "../pipeline/stage/mod.ts";
-import {
-  amrParamsSchema,
-  bprInputs,
-  type BprModelSpec,
-  bprOutputs,
-  runBprStage,
-} from "./lib/bpr_stage.ts";
+import { amrParamsSchema, type BprModelSpec, bprStage } from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
   kind: () => "amr",
@@ -24,23 +18,17 @@ const spec: BprModelSpec = {
 };
 
 /** AMR started from a trained VBPR. */
-export const stage = defineStage({
+export const stage = defineStage(bprStage({
   name: "amr",
   module: import.meta.url,
   params: amrParamsSchema,
-  inputs: bprInputs(spec),
-  outputs: bprOutputs(spec.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, spec),
-});
+  spec,
+}));
 
 /** AMR with `override` fields (lr, regs, eps, lambda, epochs) from a `hyper` input. */
-export const tunedStage = defineStage({
+export const tunedStage = defineStage(bprStage({
   name: "amr-tuned",
   module: import.meta.url,
   params: amrParamsSchema,
-  inputs: bprInputs({ ...spec, hyperInput: true }),
-  outputs: bprOutputs(spec.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, { ...spec, hyperInput: true }),
-});
+  spec: { ...spec, hyperInput: true },
+}));

@@ -9,13 +9,7 @@
  * ran), `P.npy`, `E.npy`.
  */
 import { defineStage } from "../pipeline/stage/mod.ts";
-import {
-  bprInputs,
-  type BprModelSpec,
-  bprOutputs,
-  duifParamsSchema,
-  runBprStage,
-} from "./lib/bpr_stage.ts";
+import { type BprModelSpec, bprStage, duifParamsSchema } from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
   kind: () => "duif",
@@ -26,39 +20,30 @@ const spec: BprModelSpec = {
 };
 
 /** DUIF from scratch, hyper-parameters from its params. */
-export const stage = defineStage({
+export const stage = defineStage(bprStage({
   name: "duif",
   module: import.meta.url,
   params: duifParamsSchema,
-  inputs: bprInputs(spec),
-  outputs: bprOutputs(spec.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, spec),
-});
+  spec,
+}));
 
 const fromMf: BprModelSpec = { ...spec, init: ["P"] };
 
 /** DUIF whose P starts from MF-BPR's (`init: "mf-bpr"`), hyper-parameters from its params. */
-export const fromMfStage = defineStage({
+export const fromMfStage = defineStage(bprStage({
   name: "duif-from-mf",
   module: import.meta.url,
   params: duifParamsSchema,
-  inputs: bprInputs(fromMf),
-  outputs: bprOutputs(spec.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, fromMf),
-});
+  spec: fromMf,
+}));
 
 /**
  * DUIF whose params' `override` fields (with `init`, validation's choice of start) come from a
  * `hyper` input (`chosen.json`); MF-BPR's P is wired as `init_P` and read only for `mf-bpr`.
  */
-export const tunedStage = defineStage({
+export const tunedStage = defineStage(bprStage({
   name: "duif-tuned",
   module: import.meta.url,
   params: duifParamsSchema,
-  inputs: bprInputs({ ...fromMf, hyperInput: true }),
-  outputs: bprOutputs(spec.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, { ...fromMf, hyperInput: true }),
-});
+  spec: { ...fromMf, hyperInput: true },
+}));

@@ -17,6 +17,7 @@ import { evaluateScores, metricNames, PAPER_CUTOFFS } from "../models/evaluation
 import { readPairs, readPerUser } from "../io/interactions.ts";
 import { dropValidationPairs, phaseSchema } from "./lib/train_inputs.ts";
 import { writeJson } from "../io/json.ts";
+import { fmt } from "../tables/numbers.ts";
 
 /** The evaluate stage. */
 export const stage = defineStage({
@@ -55,8 +56,8 @@ export const stage = defineStage({
     await writeJson(`${ctx.outDir}/summary.json`, summary);
     const o = ev.summary.overall;
     ctx.log(
-      `${ctx.params.model}: HR@10 ${o.values["hr@10"].toFixed(4)} NDCG@10 ` +
-        `${o.values["ndcg@10"].toFixed(4)} over ${o.users} users (${ev.summary.cold.users} cold)`,
+      `${ctx.params.model}: HR@10 ${fmt(o.values["hr@10"])} NDCG@10 ` +
+        `${fmt(o.values["ndcg@10"])} over ${o.users} users (${ev.summary.cold.users} cold)`,
     );
     return {
       users: o.users,

@@ -4,13 +4,7 @@
  * selection). Outputs: `scores.npy`, `curve.csv`, `train_summary.json`, `P.npy`, `Q.npy`.
  */
 import { defineStage } from "../pipeline/stage/mod.ts";
-import {
-  bprInputs,
-  type BprModelSpec,
-  bprOutputs,
-  bprParamsSchema,
-  runBprStage,
-} from "./lib/bpr_stage.ts";
+import { type BprModelSpec, bprParamsSchema, bprStage } from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
   kind: () => "mf-bpr",
@@ -21,21 +15,17 @@ const spec: BprModelSpec = {
 };
 
 /** MF-BPR with hyper-parameters from its params. */
-export const stage = defineStage({
+export const stage = defineStage(bprStage({
   name: "mf-bpr",
   module: import.meta.url,
   params: bprParamsSchema,
-  inputs: bprInputs(spec),
-  outputs: bprOutputs(spec.weights),
-  run: (ctx) => runBprStage(ctx, spec),
-});
+  spec,
+}));
 
 /** MF-BPR whose params' `override` fields come from a `hyper` input (`chosen.json`). */
-export const tunedStage = defineStage({
+export const tunedStage = defineStage(bprStage({
   name: "mf-bpr-tuned",
   module: import.meta.url,
   params: bprParamsSchema,
-  inputs: bprInputs({ ...spec, hyperInput: true }),
-  outputs: bprOutputs(spec.weights),
-  run: (ctx) => runBprStage(ctx, { ...spec, hyperInput: true }),
-});
+  spec: { ...spec, hyperInput: true },
+}));

@@ -1,7 +1,7 @@
 /**
  * Stage `negatives`: the fixed evaluation negatives shared by every model (paper sec. 4.1.2).
  *
- * For each user, `count` distinct items (default 999) the user never interacted with (not in
+ * For each user, `count` distinct items (the profile's `negatives`) the user never interacted with (not in
  * train, validation or test) are drawn once, uniformly, from all items. A second, independent
  * draw with the same exclusions gives the validation negatives used for tuning.
  *

@@ -47,6 +47,7 @@ import {
   table3Table,
 } from "../tables/table3.ts";
 import { toCsv, toMarkdown } from "../tables/format.ts";
+import { fmt, fmtPct } from "../tables/numbers.ts";
 import { packColumns, robustUserColumns, userNdcg10 } from "../report/robust_users.ts";
 
 /** The figure settings `perturb-test` takes from the profile (`figuresSchema` keys). */
@@ -207,8 +208,8 @@ async function writeTable3(
   await Deno.writeTextFile(`${outDir}/table3.csv`, toCsv(table3CsvTable(table3)));
   await Deno.writeTextFile(
     `${outDir}/table3.md`,
-    `${toMarkdown(table3Table(table3))}\nClean NDCG@10: VBPR ${cleanLevel.vbpr.ndcg.toFixed(4)}, ` +
-      `AMR ${cleanLevel.amr.ndcg.toFixed(4)} (dataset ${table3.dataset}).\n\n${ADVERSARY_NOTE}\n`,
+    `${toMarkdown(table3Table(table3))}\nClean NDCG@10: VBPR ${fmt(cleanLevel.vbpr.ndcg)}, ` +
+      `AMR ${fmt(cleanLevel.amr.ndcg)} (dataset ${table3.dataset}).\n\n${ADVERSARY_NOTE}\n`,
   );
 }
 
@@ -366,11 +367,12 @@ export const stage = defineStage({
       negatives: a.n,
       targets: a.targets,
     });
-    const fmt = (v: number) => `${(100 * v).toFixed(1)}%`;
     ctx.log(`adversary: gradient of the clean BPR loss over one epoch of training triples (eq. 6)`);
     ctx.log(
       `Table 3 (NDCG@10 change): ` +
-        p.tableEps.map((e, k) => `eps ${e}: VBPR ${fmt(table3.vbpr[k])} AMR ${fmt(table3.amr[k])}`)
+        p.tableEps.map((e, k) =>
+          `eps ${e}: VBPR ${fmtPct(table3.vbpr[k])} AMR ${fmtPct(table3.amr[k])}`
+        )
           .join("; "),
     );
     return {

@@ -15,7 +15,8 @@ import { z } from "zod";
 import { figuresSchema, runSettingsSchema } from "../config/profile.ts";
 import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeJson } from "../io/json.ts";
-import { FIGURE_IDS, type FigureData, runTitles } from "../figures/specs.ts";
+import type { FigureData } from "../figures/specs.ts";
+import { FIGURE_IDS, TITLE_FIGURE_FIELDS, TITLE_RUN_FIELDS } from "../figures/registry.ts";
 import { seedsFigureSpec, spreadNotes } from "../figures/seeds.ts";
 import { figureDataAcrossSeeds } from "../report/seeds_figures.ts";
 import { figureFiles, writeFigures } from "./lib/figure_files.ts";
@@ -28,8 +29,6 @@ import {
 } from "./lib/across_seeds.ts";
 
 export { SEEDS_FIGURE_DIR };
-import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS } from "./plot.ts";
-
 /** The per-seed input of the stage (slot prefix). */
 export const FIGURE_DATA_SLOT = "figure_data";
 
@@ -49,8 +48,9 @@ export const stage = defineStage({
     dataset: z.string(),
     /** Root seed of each replicate, in slot order. */
     seeds: z.array(z.number().int().min(0)).min(2).max(MAX_SEEDS),
-    ...runSettingsSchema.pick(PLOT_RUN_FIELDS).shape,
-    ...figuresSchema.pick(PLOT_FIGURE_FIELDS).shape,
+    /** The settings the titles name (figures/registry.ts). */
+    ...runSettingsSchema.pick(TITLE_RUN_FIELDS).shape,
+    ...figuresSchema.pick(TITLE_FIGURE_FIELDS).shape,
     /** PNG zoom. */
     pngScale: z.number().positive().default(2),
   }).strict(),
@@ -66,9 +66,8 @@ export const stage = defineStage({
     );
     const data = figureDataAcrossSeeds(perSeed, p.seeds);
     await writeJson(`${ctx.outDir}/${SEEDS_FIGURE_DIR}/figure_data.json`, data);
-    const titles = runTitles(p);
     const specs = FIGURE_IDS.map((id) => {
-      const spec = seedsFigureSpec(id, data, { dataset: p.dataset, title: titles[id] });
+      const spec = seedsFigureSpec(id, data, { dataset: p.dataset, settings: p });
       if (!spec) throw new Error(`plot-seeds: the seeds' figure_data.json have no ${id}`);
       return [id, spec] as const;
     });

@@ -16,7 +16,9 @@ import { defineStage } from "../pipeline/stage/mod.ts";
 import { readNpy } from "../io/npy.ts";
 import { parseCurveCsv } from "../io/curve.ts";
 import { writeJson } from "../io/json.ts";
-import { FIGURE_IDS, type FigureData, figureSpec, runTitles } from "../figures/specs.ts";
+import { type FigureData, figureSpec } from "../figures/specs.ts";
+import { FIGURE_IDS, TITLE_FIGURE_FIELDS, TITLE_RUN_FIELDS } from "../figures/registry.ts";
+import { methodName, OURS } from "../config/methods.ts";
 import { figureFiles, writeFigures } from "./lib/figure_files.ts";
 import {
   curvePoints,
@@ -41,12 +43,6 @@ async function readChanges(path: string): Promise<Float32Array> {
   return (await readNpy(path, { dtype: "float32", shape: [null] })).data as Float32Array;
 }
 
-/** The run-wide settings `plot` takes from the profile (Figure 3's epochs between evaluations). */
-export const PLOT_RUN_FIELDS = { evalEvery: true } as const;
-
-/** The figure settings `plot` takes from the profile (Figure 5's eps). */
-export const PLOT_FIGURE_FIELDS = { rankEps: true } as const;
-
 /** The plot stage. */
 export const stage = defineStage({
   name: "plot",
@@ -54,8 +50,9 @@ export const stage = defineStage({
   params: z.object({
     /** Dataset name, shown in each figure's subtitle. */
     dataset: z.string(),
-    ...runSettingsSchema.pick(PLOT_RUN_FIELDS).shape,
-    ...figuresSchema.pick(PLOT_FIGURE_FIELDS).shape,
+    /** The settings the titles name (figures/registry.ts). */
+    ...runSettingsSchema.pick(TITLE_RUN_FIELDS).shape,
+    ...figuresSchema.pick(TITLE_FIGURE_FIELDS).shape,
     /** PNG zoom. */
     pngScale: z.number().positive().default(2),
   }).strict(),
@@ -74,11 +71,13 @@ export const stage = defineStage({
     const inp = ctx.inputs;
     const p = ctx.params;
     const curve = async (path: string) => parseCurveCsv(await Deno.readTextFile(path), path);
+    // As in the paper, Figure 3 labels the lambda = 0 control (continued VBPR) "VBPR".
+    const [amr, vbpr] = [OURS.name, methodName("vbpr")];
     const data: FigureData = {
       figure3: {
         curves: [
-          ...curvePoints("AMR", await curve(inp.amr_curve)),
-          ...curvePoints("VBPR", await curve(inp.vbpr_curve)),
+          ...curvePoints(amr, await curve(inp.amr_curve)),
+          ...curvePoints(vbpr, await curve(inp.vbpr_curve)),
         ],
         mfLevel: summaryLevel(await readJson(inp.mf_summary), inp.mf_summary),
       },
@@ -87,8 +86,8 @@ export const stage = defineStage({
       ),
       figure5: {
         rankChanges: [
-          ...rankChangeEntries("VBPR", await readChanges(inp.rank_change_vbpr)),
-          ...rankChangeEntries("AMR", await readChanges(inp.rank_change_amr)),
+          ...rankChangeEntries(vbpr, await readChanges(inp.rank_change_vbpr)),
+          ...rankChangeEntries(amr, await readChanges(inp.rank_change_amr)),
         ],
       },
       figure6: {
@@ -101,12 +100,10 @@ export const stage = defineStage({
       },
     };
     await writeJson(`${ctx.outDir}/figures/figure_data.json`, data);
-    const titles = runTitles(p);
     const sizes = await writeFigures(ctx.outDir, {
-      specs: FIGURE_IDS.map((id) => [
+      specs: FIGURE_IDS.map((
         id,
-        figureSpec(id, data, { dataset: p.dataset, title: titles[id] })!,
-      ]),
+      ) => [id, figureSpec(id, data, { dataset: p.dataset, settings: p })!]),
       dir: "figures",
       pngScale: p.pngScale,
       progress: ctx.progress,

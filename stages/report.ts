@@ -19,7 +19,14 @@
 import { z } from "zod";
 import { cpus, totalmem } from "node:os";
 import { defineStage } from "../pipeline/stage/mod.ts";
-import { FIGURE_IDS, type FigureData, type FigureId } from "../figures/specs.ts";
+import type { FigureData } from "../figures/specs.ts";
+import {
+  FIGURE_IDS,
+  type FigureId,
+  TITLE_FIGURE_FIELDS,
+  TITLE_RUN_FIELDS,
+} from "../figures/registry.ts";
+import { figuresSchema, runSettingsSchema } from "../config/profile.ts";
 import { buildReportHtml } from "../report/html.ts";
 import { buildReportMarkdown } from "../report/markdown.ts";
 import { assembleReportInput, provenanceOf, tableSources } from "../report/assemble.ts";
@@ -36,6 +43,7 @@ import type { ReportItemId } from "../report/input.ts";
 import { pinnedPackages } from "../config/packages.ts";
 import { type HyperUsed, hyperUsedOf } from "../report/hyper_used.ts";
 import { duifStartNote } from "../report/duif_start.ts";
+import { CONTROL, type Method, METHODS } from "../config/methods.ts";
 
 /** Input name of a figure's SVG. */
 function svgInput(id: FigureId): string {
@@ -68,31 +76,26 @@ const PROVENANCE: Record<ReportItemId, readonly string[]> = {
  * Per final trained model, the input name of its `train_summary.json` (the report's
  * "Hyper-parameters used" table: what each ran with, tuned choices included).
  */
-export const SUMMARY_INPUTS: Readonly<Record<string, string>> = {
-  "mf-eals": "mf_eals",
-  "mf-bpr": "mf_bpr",
-  "duif": "duif",
-  "vbpr": "vbpr",
-  "amr": "amr",
-};
+export const SUMMARY_INPUTS: Readonly<Record<string, string>> = Object.fromEntries(
+  METHODS.filter((m) => m.trained).map((m) => [m.key, m.input]),
+);
+
+/** Input name of a method's per-user metric matrix. */
+function metricsInput(m: Method): string {
+  return `${m.input}_metrics`;
+}
+
+/** Per method key, the input name of its per-user metric matrix (the claims' paired tests). */
+export const USER_METRIC_INPUTS: Readonly<Record<string, string>> = Object.fromEntries(
+  [...METHODS, CONTROL].map((m) => [m.key, metricsInput(m)]),
+);
 
 /** Input names of the per-user metric matrices of the control. */
 const CONTROL_INPUTS = {
-  amr: "amr_metrics",
-  continued: "vbpr_continued_metrics",
-  vbpr: "vbpr_metrics",
+  amr: USER_METRIC_INPUTS.amr,
+  continued: metricsInput(CONTROL),
+  vbpr: USER_METRIC_INPUTS.vbpr,
 } as const;
-
-/** Per method key, the input name of its per-user metric matrix (the claims' paired tests). */
-export const USER_METRIC_INPUTS: Readonly<Record<string, string>> = {
-  "pop": "pop_metrics",
-  "mf-eals": "mf_eals_metrics",
-  "mf-bpr": "mf_bpr_metrics",
-  "duif": "duif_metrics",
-  "vbpr": CONTROL_INPUTS.vbpr,
-  "amr": CONTROL_INPUTS.amr,
-  "vbpr-continued": CONTROL_INPUTS.continued,
-};
 
 /** Reads the per-user values the claims test on. */
 async function readUsers(
@@ -183,6 +186,9 @@ export const stage = defineStage({
     paperDataset: z.string().nullable(),
     /** Run metadata shown under the title (profile, seed, ...). */
     run: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    /** The settings the figures' titles and captions name (figures/registry.ts). */
+    ...runSettingsSchema.pick(TITLE_RUN_FIELDS).shape,
+    ...figuresSchema.pick(TITLE_FIGURE_FIELDS).shape,
     /** The resolved profile, each value with its source (absent: not shown). */
     configuration: z.array(
       z.object({ path: z.string(), value: z.string(), source: z.string() }).strict(),
@@ -221,6 +227,7 @@ export const stage = defineStage({
       title: `AMR reproduction: ${p.dataset}`,
       dataset: p.dataset,
       paperDataset: p.paperDataset,
+      figureSettings: { evalEvery: p.evalEvery, rankEps: p.rankEps },
       // When its inputs were made (the latest start among them), never the clock: the report
       // is bit-deterministic, so `verify --bundle` can rerun it and compare bytes.
       createdAt: Object.values(manifests).map((m) => m.startedAt).sort().at(-1) ?? "unknown",

@@ -15,6 +15,7 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeJson } from "../io/json.ts";
 import { toMarkdown } from "../tables/format.ts";
+import { fmt, fmtPCompact, fmtPct } from "../tables/numbers.ts";
 import {
   claimsAcrossSeeds,
   metricsAcrossSeeds,
@@ -34,9 +35,13 @@ export { MAX_SEEDS, seedSlot };
 /** The per-seed files the stage reads, by slot prefix. */
 export const SEED_FILES = ["table2", "table3", "metrics", "claims"] as const;
 
+/** A mean over seeds with its interval when there is one, each value shown by `show`. */
+function withInterval(s: SeedStat, show: (v: number) => string): string {
+  return Number.isFinite(s.lo) ? `${show(s.mean)} [${show(s.lo)}, ${show(s.hi)}]` : show(s.mean);
+}
+
 function cell(s: SeedStat, digits = 4): string {
-  const f = (v: number) => v.toFixed(digits);
-  return Number.isFinite(s.lo) ? `${f(s.mean)} [${f(s.lo)}, ${f(s.hi)}]` : f(s.mean);
+  return withInterval(s, (v) => fmt(v, digits));
 }
 
 function table2Markdown(t: Table2SeedsPart, seeds: number): string {
@@ -123,10 +128,7 @@ export const stage = defineStage({
       amr: eps.map((_, k) => seedStat(t3s.map((t) => t.amr[k]))),
     };
     await writeJson(`${out}/table3_seeds.json`, t3);
-    const pct = (s: SeedStat) =>
-      Number.isFinite(s.lo)
-        ? `${(100 * s.mean).toFixed(2)}% [${(100 * s.lo).toFixed(2)}%, ${(100 * s.hi).toFixed(2)}%]`
-        : `${(100 * s.mean).toFixed(2)}%`;
+    const pct = (s: SeedStat) => withInterval(s, (v) => fmtPct(v, { digits: 2 }));
     await Deno.writeTextFile(
       `${out}/table3_seeds.md`,
       `# Table 3 over ${seeds.length} seeds: relative NDCG@10 change, mean [95% interval]\n\n` +
@@ -139,7 +141,6 @@ export const stage = defineStage({
 
     const claims = claimsAcrossSeeds((await read("claims")) as SeedClaim[][]);
     await writeJson(`${out}/claims_seeds.json`, { seeds, claims });
-    const p = (v: number | null) => (v === null ? "–" : v < 1e-4 ? "<1e-4" : v.toPrecision(2));
     await Deno.writeTextFile(
       `${out}/claims_seeds.md`,
       `# Claims over ${seeds.length} seeds\n\nAcross seeds: holds when every seed holds, fails ` +
@@ -152,7 +153,7 @@ export const stage = defineStage({
             c.source,
             c.status,
             c.perSeed.join(", "),
-            c.p.map(p).join(", "),
+            c.p.map(fmtPCompact).join(", "),
             c.test ?? "–",
           ]),
         }) + "\n",

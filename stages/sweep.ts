@@ -15,6 +15,7 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeJson } from "../io/json.ts";
 import { toCsv } from "../tables/format.ts";
+import { fmt } from "../tables/numbers.ts";
 
 /** Input slots of a sweep (the most points it takes). */
 export const MAX_SWEEP_POINTS = 16;
@@ -138,7 +139,7 @@ export const stage = defineStage({
       }),
     );
     const best = points.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
-    ctx.log(`best ${parameter} by test NDCG@10: ${best.value} (${best.ndcg10.toFixed(4)})`);
+    ctx.log(`best ${parameter} by test NDCG@10: ${best.value} (${fmt(best.ndcg10)})`);
     return { parameter, best: best.value, points: points.length };
   },
 });

@@ -15,13 +15,18 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage/mod.ts";
 import { readIdMap, readPairs, readPerUser } from "../io/interactions.ts";
 import { type Cell, toCsv, toMarkdown } from "../tables/format.ts";
+import { fmtPct } from "../tables/numbers.ts";
 import { paperDatasetSchema, type PaperTable1, paperValues } from "../config/paper.ts";
 
 /** The statistics computed by this stage. */
 export interface Table1Stats {
+  /** Dataset name. */
   dataset: string;
+  /** Users after filtering. */
   users: number;
+  /** Items after filtering. */
   items: number;
+  /** Interactions after filtering (train, validation and test). */
   interactions: number;
   /** 1 - interactions / (users * items). */
   sparsity: number;
@@ -80,10 +85,6 @@ export function computeTable1(
   };
 }
 
-function pct(x: number, digits: number): string {
-  return `${(100 * x).toFixed(digits)}%`;
-}
-
 /** Renders ours beside the paper's values (paper columns empty when there is none). */
 export function table1Rows(
   stats: Table1Stats,
@@ -94,13 +95,17 @@ export function table1Rows(
     ["Users", stats.users, paper?.users ?? null],
     ["Items", stats.items, paper?.items ?? null],
     ["Interactions", stats.interactions, paper?.interactions ?? null],
-    ["Sparsity", pct(stats.sparsity, 3), paper ? pct(paper.sparsity, 3) : null],
+    [
+      "Sparsity",
+      fmtPct(stats.sparsity, { digits: 3 }),
+      paper ? fmtPct(paper.sparsity, { digits: 3 }) : null,
+    ],
     [
       "Cold-start share of distinct test items",
-      pct(stats.coldTestItemShare, 1),
-      paper ? pct(paper.coldTestShare, 1) : null,
+      fmtPct(stats.coldTestItemShare, { digits: 1 }),
+      paper ? fmtPct(paper.coldTestShare, { digits: 1 }) : null,
     ],
-    ["Cold-start share of test cases (users)", pct(stats.coldTestShare, 1), null],
+    ["Cold-start share of test cases (users)", fmtPct(stats.coldTestShare, { digits: 1 }), null],
     ["Training interactions (incl. validation)", stats.trainInteractions, null],
     ["Users with a validation item", stats.validationUsers, null],
   ];

@@ -25,22 +25,15 @@ import {
 } from "../tables/table2.ts";
 import { type Cell, toCsv, toLatex, toMarkdown } from "../tables/format.ts";
 import { writeJson } from "../io/json.ts";
+import { fmt, fmtDiff, fmtPct, fmtPp } from "../tables/numbers.ts";
+import { methodName, METHODS, OURS } from "../config/methods.ts";
+import { ALPHA } from "../config/protocol.ts";
 import {
   type PaperColdWarm,
   paperDatasetSchema,
   type PaperTable2,
   paperValues,
 } from "../config/paper.ts";
-
-/** Row label and input name of each method, in the paper's row order. */
-export const TABLE2_METHODS: readonly { name: string; input: string; paperKey: string }[] = [
-  { name: "POP", input: "pop", paperKey: "pop" },
-  { name: "MF-eALS", input: "mf_eals", paperKey: "mf-eals" },
-  { name: "MF-BPR", input: "mf_bpr", paperKey: "mf-bpr" },
-  { name: "DUIF", input: "duif", paperKey: "duif" },
-  { name: "VBPR", input: "vbpr", paperKey: "vbpr" },
-  { name: "AMR", input: "amr", paperKey: "amr" },
-];
 
 /**
  * Per-user metrics from a `metrics.npy` matrix (`[users, 6]`, Table 2 order) restricted to
@@ -64,21 +57,16 @@ export function userMetricsFromMatrix(m: Float32Array, keep: readonly number[]):
   return { cutoffs, ranks, hr, ndcg };
 }
 
+/** A relative gain or RI as this stage writes it: two decimals of a percent. */
 function pct(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return "n/a";
-  return `${(100 * v).toFixed(2)}%`;
-}
-
-function signed(v: number): string {
-  if (!Number.isFinite(v)) return "n/a";
-  return `${v >= 0 ? "+" : ""}${v.toFixed(4)}`;
+  return fmtPct(v, { digits: 2 });
 }
 
 /** AMR's relative gain over VBPR on one metric of a built table. */
 function gainOverVbpr(t: Table2, metric: string): number {
   const k = t.metrics.indexOf(metric);
-  const a = t.values[t.methods.indexOf("AMR")][k];
-  const v = t.values[t.methods.indexOf("VBPR")][k];
+  const a = t.values[t.methods.indexOf(OURS.name)][k];
+  const v = t.values[t.methods.indexOf(methodName("vbpr"))][k];
   return v > 0 ? (a - v) / v : NaN;
 }
 
@@ -88,14 +76,14 @@ function tableSection(t: Table2): string {
     toMarkdown({ header: p.header, rows: p.rows as Cell[][], caption: p.caption });
 }
 
-/** Each method's `metrics.npy` in {@link TABLE2_METHODS} order, and the shared user count. */
+/** Each method's `metrics.npy` in {@link METHODS} order, and the shared user count. */
 async function readMethodMatrices(
   inputs: Readonly<Record<string, string>>,
   width: number,
 ): Promise<{ matrices: Float32Array[]; users: number }> {
   const matrices: Float32Array[] = [];
   let users = -1;
-  for (const m of TABLE2_METHODS) {
+  for (const m of METHODS) {
     const arr = await readNpy(inputs[m.input], {
       dtype: "float32",
       shape: [users < 0 ? null : users, width],
@@ -125,9 +113,9 @@ function paperComparison(
   paper: string | null,
 ): { md: string; diff: Record<string, number[]> } {
   const ref = table.methods;
-  const rows: Cell[][] = TABLE2_METHODS.map((m) => {
-    const r = ref[m.paperKey];
-    return [m.name, ...r.values.map((v) => v.toFixed(4)), r.ri === undefined ? "-" : pct(r.ri)];
+  const rows: Cell[][] = METHODS.map((m) => {
+    const r = ref[m.key];
+    return [m.name, ...r.values.map((v) => fmt(v)), r.ri === undefined ? "-" : pct(r.ri)];
   });
   let md = "\n" + toMarkdown({
     header: overall.header,
@@ -136,15 +124,15 @@ function paperComparison(
     align: overall.align,
   });
   const diff: Record<string, number[]> = {};
-  const diffRows: Cell[][] = TABLE2_METHODS.map((m, k) => {
-    const d = overall.values[k].map((v, j) => v - ref[m.paperKey].values[j]);
+  const diffRows: Cell[][] = METHODS.map((m, k) => {
+    const d = overall.values[k].map((v, j) => v - ref[m.key].values[j]);
     diff[m.name] = d;
     const ri = overall.ri[k];
-    const pri = ref[m.paperKey].ri;
+    const pri = ref[m.key].ri;
     return [
       m.name,
-      ...d.map(signed),
-      ri === null || pri === undefined ? "-" : `${signed(100 * (ri - pri))} pp`,
+      ...d.map((v) => fmtDiff(v)),
+      ri === null || pri === undefined ? "-" : fmtPp(ri - pri, 4),
     ];
   });
   md += "\n" + toMarkdown({
@@ -196,7 +184,7 @@ async function writeTable2Csv(outDir: string, overall: Table2): Promise<void> {
     `${outDir}/table2.csv`,
     toCsv({
       header: [...overall.header, "users"],
-      rows: TABLE2_METHODS.map((m, k) => [
+      rows: METHODS.map((m, k) => [
         m.name,
         ...overall.values[k],
         overall.ri[k] ?? "",
@@ -216,7 +204,7 @@ export const stage = defineStage({
     /** Paper dataset whose Table 2 is shown beside ours, or null for none. */
     paper: paperDatasetSchema.nullable().default(null),
   }).strict(),
-  inputs: [...TABLE2_METHODS.map((m) => m.input), "cold"],
+  inputs: [...METHODS.map((m) => m.input), "cold"],
   outputs: [
     "table2.csv",
     "table2.md",
@@ -232,7 +220,7 @@ export const stage = defineStage({
     const coldAll = (await readNpy(ctx.inputs.cold, { dtype: "uint8", shape: [users] })).data;
     const keep = evaluatedUsers(matrices, users, names.length);
     const coldMask = Uint8Array.from(keep, (u) => coldAll[u]);
-    const methods: MethodEvaluation[] = TABLE2_METHODS.map((m, k) => ({
+    const methods: MethodEvaluation[] = METHODS.map((m, k) => ({
       name: m.name,
       perUser: userMetricsFromMatrix(matrices[k], keep),
     }));
@@ -242,7 +230,8 @@ export const stage = defineStage({
         coldMask,
         caption:
           `Table 2 (ours, ${dataset}${subset === "overall" ? "" : `, ${subset} test items`}): ` +
-          `top-N performance, * = AMR better than every baseline (paired t-test, p < 0.05)`,
+          `top-N performance, * = ${OURS.name} better than every baseline (paired t-test, ` +
+          `p < ${ALPHA})`,
       });
     const overall = build("overall");
     const cold = build("cold");
@@ -285,12 +274,12 @@ export const stage = defineStage({
       paper: ref ? { values: ref, coldWarm: paperCw } : null,
       oursMinusPaper: diff,
     });
-    const amr = overall.values[overall.methods.indexOf("AMR")];
+    const amr = overall.values[overall.methods.indexOf(OURS.name)];
     return {
       users: keep.length,
       coldUsers: cold.users,
       amrNdcg10: amr[names.indexOf("ndcg@10")],
-      riOverVbpr: overall.ri[overall.methods.indexOf("VBPR")],
+      riOverVbpr: overall.ri[overall.methods.indexOf(methodName("vbpr"))],
       coldGainHr10: gains.cold["hr@10"],
     };
   },

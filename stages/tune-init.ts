@@ -14,6 +14,7 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage/mod.ts";
 import { type Chosen, readChosen } from "./lib/chosen.ts";
 import { writeJson } from "../io/json.ts";
+import { fmt } from "../tables/numbers.ts";
 import { type DuifInit, duifInitSchema } from "../config/profile.ts";
 
 /** The starts, in input order (also the input names). */
@@ -86,7 +87,7 @@ export const stage = defineStage({
     }
     const out = chooseInit(variants);
     await writeJson(`${ctx.outDir}/chosen.json`, out);
-    const line = out.variants!.map((v) => `${v.init} ${v.ndcg10.toFixed(4)}`).join(", ");
+    const line = out.variants!.map((v) => `${v.init} ${fmt(v.ndcg10)}`).join(", ");
     ctx.log(`${ctx.params.model}: start ${out.values.init} (validation NDCG@10 ${line})`);
     return {
       model: ctx.params.model,

@@ -23,6 +23,7 @@ import { z } from "zod";
 import { defineStage } from "../pipeline/stage/mod.ts";
 import { type Chosen, type ChosenValues, chosenValuesSchema, type Widening } from "./lib/chosen.ts";
 import { writeJson } from "../io/json.ts";
+import { fmt } from "../tables/numbers.ts";
 import {
   amrAdversarySchema,
   duifInitSchema,
@@ -298,9 +299,7 @@ export const stage = defineStage({
     };
     await writeJson(`${ctx.outDir}/chosen.json`, chosen);
     ctx.log(
-      `${model}: best ${b.label} (epoch ${b.bestEpoch}, validation NDCG@10 ${
-        b.ndcg10.toFixed(4)
-      })` +
+      `${model}: best ${b.label} (epoch ${b.bestEpoch}, validation NDCG@10 ${fmt(b.ndcg10)})` +
         `; ${sel.note}`,
     );
     return {

@@ -10,13 +10,7 @@
  * `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`, `H.npy` (`[0, K]` for eq. 4).
  */
 import { defineStage } from "../pipeline/stage/mod.ts";
-import {
-  bprInputs,
-  type BprModelSpec,
-  bprOutputs,
-  runBprStage,
-  vbprParamsSchema,
-} from "./lib/bpr_stage.ts";
+import { type BprModelSpec, bprStage, vbprParamsSchema } from "./lib/bpr_stage.ts";
 
 const spec: BprModelSpec = {
   kind: (p) => (p.form === "eq2" ? "vbpr-eq2" : "vbpr"),
@@ -27,48 +21,36 @@ const spec: BprModelSpec = {
 };
 
 /** VBPR started from MF-BPR's P and Q. */
-export const stage = defineStage({
+export const stage = defineStage(bprStage({
   name: "vbpr",
   module: import.meta.url,
   params: vbprParamsSchema,
-  inputs: bprInputs(spec),
-  outputs: bprOutputs(spec.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, spec),
-});
+  spec,
+}));
 
 /** VBPR started from MF-BPR's P and Q, with `override` fields from a `hyper` input. */
-export const tunedStage = defineStage({
+export const tunedStage = defineStage(bprStage({
   name: "vbpr-tuned",
   module: import.meta.url,
   params: vbprParamsSchema,
-  inputs: bprInputs({ ...spec, hyperInput: true }),
-  outputs: bprOutputs(spec.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, { ...spec, hyperInput: true }),
-});
+  spec: { ...spec, hyperInput: true },
+}));
 
 const continued: BprModelSpec = { ...spec, init: ["P", "Q", "E"] };
 
 /** VBPR continued from a trained VBPR's P, Q and E (Figure 3's baseline beside AMR). */
-export const continuedStage = defineStage({
+export const continuedStage = defineStage(bprStage({
   name: "vbpr-continued",
   module: import.meta.url,
   params: vbprParamsSchema,
-  inputs: bprInputs(continued),
-  outputs: bprOutputs(continued.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, continued),
-});
+  spec: continued,
+}));
 
 /** VBPR continued from a trained VBPR, with `override` fields from a `hyper` input (the tuned
  * AMR's choice: lr, regs and epochs, so the lambda = 0 control matches the tuned AMR). */
-export const continuedTunedStage = defineStage({
+export const continuedTunedStage = defineStage(bprStage({
   name: "vbpr-continued-tuned",
   module: import.meta.url,
   params: vbprParamsSchema,
-  inputs: bprInputs({ ...continued, hyperInput: true }),
-  outputs: bprOutputs(continued.weights),
-  runtime: ["tfjs"],
-  run: (ctx) => runBprStage(ctx, { ...continued, hyperInput: true }),
-});
+  spec: { ...continued, hyperInput: true },
+}));

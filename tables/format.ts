@@ -3,6 +3,7 @@
  * LaTeX (booktabs). Used for Tables 1, 2 and 3.
  */
 import { stringify } from "csv-stringify/sync";
+import { formatCell } from "./numbers.ts";
 
 /** A cell: text, a number (formatted by the table's `format`), or empty. */
 export type Cell = string | number | null;
@@ -19,17 +20,8 @@ export interface Table {
   label?: string;
   /** Column alignment; default: numbers right, text left (judged by the first row). */
   align?: ("l" | "r" | "c")[];
-  /** Formats numbers for Markdown and LaTeX (CSV keeps full precision). Default: `formatCell`. */
+  /** Formats numbers for Markdown and LaTeX (CSV keeps full precision). Default: `formatCell` (numbers.ts). */
   format?: (value: number, column: number) => string;
-}
-
-/** Default number formatting: integers with thousands separators, others to 4 significant places. */
-export function formatCell(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value)) return value.toLocaleString("en-US");
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(3);
-  return value.toFixed(4);
 }
 
 function checkShape(table: Table): void {

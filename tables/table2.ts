@@ -4,12 +4,13 @@
  * One row per method with HR@5/10/20 and NDCG@5/10/20 means, then the relative improvement of
  * our method (AMR by default) over that row's method, averaged over the six metrics. Our
  * method's cell of a metric gets a star when a paired two-sided t-test over users finds it
- * better than *every* baseline with p < 0.05 (the paper's caption: "the improvements over
- * baselines are statistically significant"); every p-value is kept. The same table can be built
+ * better than *every* baseline with p < `ALPHA` (0.05; the paper's caption: "the improvements
+ * over baselines are statistically significant"); every p-value is kept. The same table can be built
  * over all test users or only those whose test item is cold (or warm).
  *
  * The result's `header` and `rows` fit the shared renderer (tables/format.ts: `toCsv`,
- * `toMarkdown`, `toLatex`); the numbers behind the formatted cells are kept alongside.
+ * `toMarkdown`, `toLatex`), numbers formatted by tables/numbers.ts; the numbers behind the
+ * formatted cells are kept alongside.
  *
  * @module
  */
@@ -24,6 +25,9 @@ import {
 import type { MetricSummary, UserMetrics } from "../models/evaluation.ts";
 import { pairedTTest, relativeImprovement } from "../models/significance.ts";
 import type { PairedTTest } from "../models/significance.ts";
+import { ALPHA } from "../config/protocol.ts";
+import { OURS } from "../config/methods.ts";
+import { fmt, fmtPct, metricTitle } from "./numbers.ts";
 
 /** One method's evaluation on the shared test users and negatives. */
 export interface MethodEvaluation {
@@ -44,13 +48,13 @@ export type Table2Subset = "overall" | "cold" | "warm";
 
 /** Options of {@link buildTable2}. */
 export interface Table2Options {
-  /** Name of the method compared against the others (default "AMR"). */
+  /** Name of the method compared against the others (default `OURS`, AMR). */
   readonly ours?: string;
   /** Users covered (default "overall"). */
   readonly subset?: Table2Subset;
   /** Per-user flag: the test item is cold. Required for the cold and warm subsets. */
   readonly coldMask?: ArrayLike<boolean | number>;
-  /** Significance level of the stars (default 0.05). */
+  /** Significance level of the stars (default `ALPHA`). */
   readonly alpha?: number;
   /** Decimals of the metric cells (default 4, as in the paper). */
   readonly digits?: number;
@@ -92,13 +96,6 @@ export interface Table2 {
   readonly alpha: number;
 }
 
-const HEADER_NAMES: Record<string, string> = { hr: "HR", ndcg: "NDCG" };
-
-function columnTitle(metric: string): string {
-  const [kind, n] = metric.split("@");
-  return `${HEADER_NAMES[kind] ?? kind}@${n}`;
-}
-
 function subsetMask(
   subset: Table2Subset,
   users: number,
@@ -131,9 +128,7 @@ function checkSummary(name: string, given: MetricSummary | undefined, computed: 
 }
 
 function formatRi(ri: number | null): string {
-  if (ri === null) return "-";
-  if (!Number.isFinite(ri)) return "n/a";
-  return `${(100 * ri).toFixed(2)}%`;
+  return ri === null ? "-" : fmtPct(ri, { digits: 2 });
 }
 
 /**
@@ -148,9 +143,9 @@ export function buildTable2(
   methods: readonly MethodEvaluation[],
   opts: Table2Options = {},
 ): Table2 {
-  const ours = opts.ours ?? "AMR";
+  const ours = opts.ours ?? OURS.name;
   const subset = opts.subset ?? "overall";
-  const alpha = opts.alpha ?? 0.05;
+  const alpha = opts.alpha ?? ALPHA;
   const digits = opts.digits ?? 4;
   const names = methods.map((m) => m.name);
   if (new Set(names).size !== names.length) {
@@ -198,13 +193,11 @@ export function buildTable2(
 
   const rows = methods.map((m, r) => [
     m.name,
-    ...values[r].map((v, k) =>
-      `${v.toFixed(digits)}${r === oursIndex && significant[k] ? "*" : ""}`
-    ),
+    ...values[r].map((v, k) => `${fmt(v, digits)}${r === oursIndex && significant[k] ? "*" : ""}`),
     formatRi(ri[r]),
   ]);
   return {
-    header: ["Method", ...metrics.map(columnTitle), "RI"],
+    header: ["Method", ...metrics.map(metricTitle), "RI"],
     rows,
     align: ["l", ...metrics.map(() => "r" as const), "r"],
     ...(opts.caption === undefined ? {} : { caption: opts.caption }),
@@ -238,7 +231,7 @@ export function table2PValues(table: Table2): {
     if (name !== table.ours) rows.push([name, ...table.pValues[r]]);
   });
   return {
-    header: ["Baseline", ...table.metrics.map(columnTitle)],
+    header: ["Baseline", ...table.metrics.map(metricTitle)],
     rows,
     caption: `Paired t-test p-values of ${table.ours} against each baseline ` +
       `(${table.subset} users, n = ${table.users}; star when p < ${table.alpha} ` +

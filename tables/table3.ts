@@ -5,6 +5,8 @@
  * @module
  */
 import type { Table } from "./format.ts";
+import { fmtPct, fmtPp } from "./numbers.ts";
+import { methodName } from "../config/methods.ts";
 import { paperValues } from "../config/paper.ts";
 
 /** One model's measurement at one eps. */
@@ -69,8 +71,7 @@ export function paperTable3At(
 }
 
 function pct(v: number | null): string {
-  if (v === null || !Number.isFinite(v)) return "n/a";
-  return `${v >= 0 ? "+" : ""}${(100 * v).toFixed(1)}%`;
+  return fmtPct(v, { signed: true });
 }
 
 /**
@@ -90,7 +91,7 @@ export function table3Table(t: Table3Json): Table {
       "ours - paper",
       ...ours.map((v, k) => {
         const p = paper[k];
-        return p === null ? "n/a" : `${v - p >= 0 ? "+" : ""}${(100 * (v - p)).toFixed(1)} pp`;
+        return p === null ? "n/a" : fmtPp(v - p);
       }),
     ]);
   }
@@ -113,7 +114,7 @@ export function table3CsvTable(t: Table3Json): Table {
     const d = t.details[model];
     d.points.forEach((p, k) => {
       rows.push([
-        model.toUpperCase(),
+        methodName(model),
         p.eps,
         d.clean.ndcg10,
         p.ndcg10,

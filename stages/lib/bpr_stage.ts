@@ -1,6 +1,6 @@
 /**
  * Shared body of the BPR-trained model stages (MF-BPR, DUIF, VBPR, AMR): parameter schema,
- * input/output names, and the run that loads the phase's data, trains with `models/train.ts`,
+ * input/output names, the factory {@link bprStage} that declares each stage, and the run that loads the phase's data, trains with `models/train.ts`,
  * evaluates on the phase's target at epoch 0, every `evalEvery` epochs and at the last epoch,
  * and writes `scores.npy`, `curve.csv`, `train_summary.json` and one `.npy` per weight matrix.
  *
@@ -12,7 +12,7 @@
  * @module
  */
 import { z } from "zod";
-import type { CheckpointData, StageContext } from "../../pipeline/stage/mod.ts";
+import type { CheckpointData, Stage, StageContext } from "../../pipeline/stage/mod.ts";
 import { type EpochStats, train, type TrainState } from "../../models/train.ts";
 import { assertFiniteWeights } from "../../models/finite.ts";
 import { initWeights } from "../../models/init.ts";
@@ -43,6 +43,7 @@ import { loadWeights, saveWeights, weightFile, type WeightName } from "../../io/
 import { bestCurveRow, curveCsv, type CurveRow } from "../../io/curve.ts";
 import { writeScores } from "./model_outputs.ts";
 import { writeJson } from "../../io/json.ts";
+import { fmt } from "../../tables/numbers.ts";
 import { chosenOverrides, overrideFieldSchema } from "./chosen.ts";
 import {
   amrAdversarySchema,
@@ -140,6 +141,38 @@ export function bprInputs(spec: Pick<BprModelSpec, "visual" | "init" | "hyperInp
 /** The output names of a model stage. */
 export function bprOutputs(weights: readonly WeightName[]): string[] {
   return [...MODEL_OUTPUTS, ...weights.map(weightFile)];
+}
+
+/** Options of {@link bprStage}. */
+export interface BprStageOptions<S extends z.ZodType<TrainParams>> {
+  /** Stage name, e.g. "vbpr-tuned". */
+  readonly name: string;
+  /** `import.meta.url` of the stage module (its code goes into the cache key). */
+  readonly module: string;
+  /** Parameter schema: {@link bprParamsSchema} or one of its extensions. */
+  readonly params: S;
+  /** The model's kind, inputs and weight outputs. */
+  readonly spec: BprModelSpec;
+}
+
+/**
+ * The declaration of a BPR model stage (for `defineStage`): its inputs and outputs from `spec`
+ * ({@link bprInputs}, {@link bprOutputs}), the tfjs runtime for a visual model (features go
+ * through tfjs), and {@link runBprStage} as its run.
+ *
+ * @param opts name, module, parameter schema and model spec
+ */
+export function bprStage<S extends z.ZodType<TrainParams>>(opts: BprStageOptions<S>): Stage<S> {
+  const { spec } = opts;
+  return {
+    name: opts.name,
+    module: opts.module,
+    params: opts.params,
+    inputs: bprInputs(spec),
+    outputs: bprOutputs(spec.weights),
+    ...(spec.visual ? { runtime: ["tfjs"] } : {}),
+    run: (ctx) => runBprStage(ctx, spec),
+  };
 }
 
 /** Hyper-parameters after applying the `hyper` input. */
@@ -431,8 +464,8 @@ export async function runBprStage(
   const { summary, last, best } = await writeRunOutputs(ctx, spec, run, { weights, rec, seconds });
   ctx.log(
     `${kind} ${p.phase}: ${hp.epochs} epochs in ${seconds.toFixed(1)} s ` +
-      `(${summary.meanEpochMs.toFixed(1)} ms/epoch), HR@10 ${last.hr10?.toFixed(4)} ` +
-      `NDCG@10 ${last.ndcg10?.toFixed(4)}`,
+      `(${summary.meanEpochMs.toFixed(1)} ms/epoch), HR@10 ${fmt(last.hr10)} ` +
+      `NDCG@10 ${fmt(last.ndcg10)}`,
   );
   return {
     model: kind,

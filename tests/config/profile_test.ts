@@ -32,7 +32,10 @@ import {
   PERTURB_RUN_FIELDS,
   perturbParamsSchema,
 } from "../../stages/perturb-test.ts";
-import { PLOT_FIGURE_FIELDS, PLOT_RUN_FIELDS, stage as plotStage } from "../../stages/plot.ts";
+import { stage as plotStage } from "../../stages/plot.ts";
+import { stage as plotSeedsStage } from "../../stages/plot-seeds.ts";
+import { stage as reportStage } from "../../stages/report.ts";
+import { TITLE_FIGURE_FIELDS, TITLE_RUN_FIELDS } from "../../figures/registry.ts";
 import { stage as negativesStage } from "../../stages/negatives.ts";
 import { stage as officialStage } from "../../stages/official-vbpr.ts";
 import { planNodes } from "../../plan/mod.ts";
@@ -139,9 +142,12 @@ Deno.test("stage param schemas are the profile's fields plus the node's own (pha
 
   sameFields(perturbParamsSchema, figuresSchema, Object.keys(PERTURB_FIGURE_FIELDS));
   sameFields(perturbParamsSchema, runSettingsSchema, Object.keys(PERTURB_RUN_FIELDS));
-  const plot = plotStage.params as unknown as z.ZodObject;
-  sameFields(plot, figuresSchema, Object.keys(PLOT_FIGURE_FIELDS));
-  sameFields(plot, runSettingsSchema, Object.keys(PLOT_RUN_FIELDS));
+  // The stages that write the figures' titles and captions (figures/registry.ts).
+  for (const titled of [plotStage, plotSeedsStage, reportStage]) {
+    const params = titled.params as unknown as z.ZodObject;
+    sameFields(params, figuresSchema, Object.keys(TITLE_FIGURE_FIELDS));
+    sameFields(params, runSettingsSchema, Object.keys(TITLE_RUN_FIELDS));
+  }
   const negatives = negativesStage.params as unknown as z.ZodObject;
   assert.equal(negatives.shape.count, runSettingsSchema.shape.negatives);
   sameFields(officialStage.params as unknown as z.ZodObject, runSettingsSchema, ["k"]);

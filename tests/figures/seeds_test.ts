@@ -9,7 +9,7 @@ import {
   seedsFigureSpec,
   type Spread,
 } from "../../figures/seeds.ts";
-import { FIGURE_IDS } from "../../figures/specs.ts";
+import { FIGURE_IDS } from "../../figures/registry.ts";
 import { renderSpec, specToSvg } from "../../figures/render.ts";
 
 type Json = Record<string, unknown>;
@@ -18,6 +18,9 @@ type Json = Record<string, unknown>;
 function s(mean: number, w = 0.01): Spread {
   return { mean, lo: mean - w, hi: mean + w, values: [mean - w / 2, mean, mean + w / 2] };
 }
+
+/** The run's settings the titles name (curves evaluated every 5 epochs). */
+const OPTS = { settings: { evalEvery: 5, rankEps: 0.1 } };
 
 const LEVEL = { hr10: s(0.25), ndcg10: s(0.15) };
 const DATA: SeedsFigureData = {
@@ -59,7 +62,7 @@ function rows(l: Json): Json[] {
 }
 
 Deno.test("figure3SeedsSpec: per panel a band (lo..hi), the mean line, one dot per seed", () => {
-  const spec = figure3SeedsSpec(DATA.figure3!.curves, LEVEL);
+  const spec = figure3SeedsSpec(DATA.figure3!.curves, LEVEL, OPTS);
   const panels = layers(spec);
   assert.equal(panels.length, 2);
   for (const [k, field] of ["hr10", "ndcg10"].entries()) {
@@ -86,7 +89,7 @@ Deno.test("figure3SeedsSpec: per panel a band (lo..hi), the mean line, one dot p
 Deno.test("seedsFigureSpec: error bars in Figures 4, 6 and 7 with one bar per point", () => {
   const expected = { figure4: 4, figure6: 3, figure7: 2 } as const;
   for (const [id, n] of Object.entries(expected)) {
-    const spec = seedsFigureSpec(id as keyof typeof expected, DATA)!;
+    const spec = seedsFigureSpec(id as keyof typeof expected, DATA, OPTS)!;
     for (const panel of layers(spec)) {
       const bars = panel.filter((l) => markType(l) === "errorbar");
       assert.equal(bars.length, 1, id);
@@ -100,12 +103,12 @@ Deno.test("seedsFigureSpec: error bars in Figures 4, 6 and 7 with one bar per po
     compile(spec);
   }
   // A swept zero keeps a symlog axis, as in the one-seed figures.
-  assert.match(JSON.stringify(seedsFigureSpec("figure7", DATA)), /"symlog"/);
-  assert.match(JSON.stringify(figure6SeedsSpec(DATA.figure6!.points)), /"type":"log"/);
+  assert.match(JSON.stringify(seedsFigureSpec("figure7", DATA, OPTS)), /"symlog"/);
+  assert.match(JSON.stringify(figure6SeedsSpec(DATA.figure6!.points, OPTS)), /"type":"log"/);
 });
 
 Deno.test("figure5SeedsSpec: one box plot per model, one box per seed, users kept per seed", () => {
-  const spec = figure5SeedsSpec(DATA.figure5!.rankChanges) as unknown as {
+  const spec = figure5SeedsSpec(DATA.figure5!.rankChanges, OPTS) as unknown as {
     data: { values: { model: string; seed: string; change: number }[] };
     hconcat: { title: string; mark: { type: string; extent: string }; encoding: Json }[];
   };
@@ -124,7 +127,8 @@ Deno.test("figure5SeedsSpec: one box plot per model, one box per seed, users kep
 
 Deno.test("seedsFigureSpec: the subtitle says the seeds and what the band or bars are", () => {
   const title = (id: typeof FIGURE_IDS[number]) =>
-    (seedsFigureSpec(id, DATA, { dataset: "smoke" })!.title as { subtitle: string[] }).subtitle;
+    (seedsFigureSpec(id, DATA, { ...OPTS, dataset: "smoke" })!.title as { subtitle: string[] })
+      .subtitle;
   assert.deepEqual(title("figure3"), [
     "dataset: smoke",
     "3 seeds (7, 8, 9): line = mean over seeds, dots = single seeds",
@@ -133,19 +137,19 @@ Deno.test("seedsFigureSpec: the subtitle says the seeds and what the band or bar
   assert.equal(title("figure6")[2], "error bars: test interval (n - 1 df)");
   assert.match(title("figure5")[1], /one box per seed .* users are not pooled across seeds/);
   for (const id of FIGURE_IDS) {
-    assert.equal(seedsFigureSpec(id, { seeds: [1, 2], interval: "" }), undefined);
+    assert.equal(seedsFigureSpec(id, { seeds: [1, 2], interval: "" }, OPTS), undefined);
   }
 });
 
 Deno.test("seeds figures render: band, bars, notes and legend in the SVG; a PNG", async () => {
-  const svg3 = await specToSvg(seedsFigureSpec("figure3", DATA, { dataset: "smoke" })!);
+  const svg3 = await specToSvg(seedsFigureSpec("figure3", DATA, { ...OPTS, dataset: "smoke" })!);
   for (const text of ["band: test interval", "3 seeds (7, 8, 9)", "AMR", "VBPR", "MF-BPR (mean)"]) {
     assert.ok(svg3.includes(text), `figure3 SVG lacks ${text}`);
   }
   // The band: one area mark per model and panel.
   assert.equal(svg3.match(/aria-roledescription="area mark"/g)?.length ?? 0, 4);
-  const svg5 = await specToSvg(seedsFigureSpec("figure5", DATA)!);
+  const svg5 = await specToSvg(seedsFigureSpec("figure5", DATA, OPTS)!);
   for (const seed of ["seed 7", "seed 8", "seed 9"]) assert.ok(svg5.includes(seed), seed);
-  const { png } = await renderSpec(seedsFigureSpec("figure4", DATA)!, { scale: 1 });
+  const { png } = await renderSpec(seedsFigureSpec("figure4", DATA, OPTS)!, { scale: 1 });
   assert.deepEqual([...png.subarray(0, 4)], [137, 80, 78, 71]);
 });

@@ -73,7 +73,7 @@ Deno.test("readAuthorsPos: bad lines name file, line and expectation", async () 
 
 Deno.test("readAuthorsNeg: rows of 1 + 999 ids", async () => {
   const path = await tempFile([0, 1, 2].map((u) => negRow(u)).join("\n") + "\n\n");
-  const neg = await readAuthorsNeg(path, { numItems: 4998, numUsers: 3 });
+  const neg = await readAuthorsNeg(path, { numItems: 4998, negativesPerUser: 999, numUsers: 3 });
   assertEquals(neg.numUsers, 3);
   assertEquals(neg.negativesPerUser, 999);
   assertArrayEquals(neg.testItems, [0, 1, 2]);
@@ -85,7 +85,7 @@ Deno.test("readAuthorsNeg: rows of 1 + 999 ids", async () => {
 Deno.test("readAuthorsNeg: a row with 998 ids", async () => {
   const path = await tempFile([negRow(0), negRow(1, 997), negRow(2)].join("\n"));
   await assertRejects(
-    () => readAuthorsNeg(path, { numItems: 4998 }),
+    () => readAuthorsNeg(path, { numItems: 4998, negativesPerUser: 999 }),
     `${path}:2:`,
     "expected 1000 ids (1 test item + 999 negatives), found 998",
   );
@@ -96,15 +96,19 @@ Deno.test("readAuthorsNeg: id out of range, blank row, row count", async () => {
   ids[500] = "4998";
   const path = await tempFile([negRow(0), ids.join(" ")].join("\n"));
   await assertRejects(
-    () => readAuthorsNeg(path, { numItems: 4998 }),
+    () => readAuthorsNeg(path, { numItems: 4998, negativesPerUser: 999 }),
     `${path}:2:`,
     "item id 4998 (field 501) out of range [0, 4998)",
   );
   const blank = await tempFile([negRow(0), "", negRow(1)].join("\n"));
-  await assertRejects(() => readAuthorsNeg(blank, { numItems: 4998 }), `${blank}:2:`, "blank line");
+  await assertRejects(
+    () => readAuthorsNeg(blank, { numItems: 4998, negativesPerUser: 999 }),
+    `${blank}:2:`,
+    "blank line",
+  );
   const short = await tempFile(negRow(0));
   await assertRejects(
-    () => readAuthorsNeg(short, { numItems: 4998, numUsers: 2 }),
+    () => readAuthorsNeg(short, { numItems: 4998, negativesPerUser: 999, numUsers: 2 }),
     short,
     "expected 2 rows",
     "found 1",

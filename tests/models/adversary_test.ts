@@ -3,13 +3,8 @@
  * closed form == materialised reference (perturbed scores and updates), lambda = 0 == VBPR,
  * adversarial loss >= clean loss, and the rand/sign variants.
  */
-import {
-  applyGradients,
-  type BatchGradients,
-  bprGradients,
-  createOptimizerState,
-  type StepOptions,
-} from "../../models/bpr_step.ts";
+import { type BatchGradients, bprGradients, type StepOptions } from "../../models/bpr_step.ts";
+import { applyGradients, createOptimizerState } from "../../models/adagrad.ts";
 import { cloneWeights } from "../../models/init.ts";
 import { matMul, transpose } from "../../models/matmul.ts";
 import { initTf } from "../../models/tf_backend.ts";

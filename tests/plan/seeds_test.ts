@@ -8,7 +8,7 @@ import { planNodes } from "../../plan/mod.ts";
 import { seedNodeId } from "../../plan/seeds.ts";
 import { MAX_SEEDS, seedSlot } from "../../stages/seeds.ts";
 import { stage as plotSeedsStage } from "../../stages/plot-seeds.ts";
-import { FIGURE_IDS } from "../../figures/specs.ts";
+import { FIGURE_IDS } from "../../figures/registry.ts";
 
 const CONFIGS = new URL("../../configs", import.meta.url).pathname;
 const dataset = await loadDatasetConfig("smoke", join(CONFIGS, "datasets"));

@@ -96,6 +96,7 @@ export function fakeReportInput(): ReportInput {
     createdAt: "2025-01-01T00:00:00Z",
     run: { profile: "paper", command: "amr reproduce --profile paper", git: "abc1234" },
     environment: { deno: "2.9.6", os: "linux x86_64", cpus: "2" },
+    figureSettings: { evalEvery: 50, rankEps: 0.1 },
     table1: {
       users: 3226,
       items: 4998,

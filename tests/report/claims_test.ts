@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CLAIMS, evaluateClaims } from "../../report/claims.ts";
+import { CLAIMS } from "../../report/claims.ts";
+import { evaluateClaims } from "../../report/claim_eval.ts";
 import type { ClaimResult } from "../../report/claims.ts";
 import type { ControlTable, RobustnessUsers, Table2Input, UserValues } from "../../report/input.ts";
 import { paperValues } from "../../config/paper.ts";

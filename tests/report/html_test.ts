@@ -14,6 +14,7 @@ const MINIMAL: ReportInput = {
   createdAt: "2025-01-01T00:00:00Z",
   run: { profile: "smoke" },
   environment: { deno: "2.9.6" },
+  figureSettings: { evalEvery: 5, rankEps: 0.2 },
 };
 
 /** The HTML between `<section id="ID"` and the next `</section>`. */

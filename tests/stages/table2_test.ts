@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { writeNpy } from "../../io/npy.ts";
 import { Rng } from "../../pipeline/stage/rng.ts";
 import { silentProgress } from "../../pipeline/stage/progress.ts";
-import { stage, TABLE2_METHODS, userMetricsFromMatrix } from "../../stages/table2.ts";
+import { stage, userMetricsFromMatrix } from "../../stages/table2.ts";
+import { METHODS } from "../../config/methods.ts";
 import { NO_CHECKPOINTS } from "../../pipeline/stage/checkpoint.ts";
 
 const g = (r: number) => Math.LN2 / Math.log(r + 2);
@@ -40,7 +41,7 @@ Deno.test("table2 stage: six rows, means over users with a target, cold/warm and
       amr: [0, 2, 0, 0, null],
     };
     const inputs: Record<string, string> = {};
-    for (const m of TABLE2_METHODS) {
+    for (const m of METHODS) {
       const path = `${dir}/${m.input}.npy`;
       await writeNpy(path, {
         dtype: "float32",

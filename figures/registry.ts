@@ -1,0 +1,82 @@
+/**
+ * The one registry of the paper's Figures 3-7: their ids in paper order, the profile settings
+ * their texts name, and each figure's texts (the figure's own title, the report's heading and
+ * the caption after the paper's) built from those settings. A profile that evaluates every 5
+ * epochs gets "per 5 epochs"; none of the texts hard-codes the paper's values.
+ *
+ * @module
+ */
+import type { FiguresConfig, Profile } from "../config/profile.ts";
+
+/** Identifiers of the figures, in paper order. */
+export const FIGURE_IDS = ["figure3", "figure4", "figure5", "figure6", "figure7"] as const;
+
+/** One of {@link FIGURE_IDS}. */
+export type FigureId = typeof FIGURE_IDS[number];
+
+/** The run-wide profile settings the texts name (`runSettingsSchema` keys, a `.pick` mask). */
+export const TITLE_RUN_FIELDS = { evalEvery: true } as const;
+
+/** The profile's figure settings the texts name (`figuresSchema` keys, a `.pick` mask). */
+export const TITLE_FIGURE_FIELDS = { rankEps: true } as const;
+
+/**
+ * The profile settings the texts name: epochs between two evaluations of a training curve
+ * (Figure 3) and the radius of the perturbation behind the rank changes (Figure 5).
+ */
+export type FigureSettings = Readonly<
+  & Pick<Profile, keyof typeof TITLE_RUN_FIELDS>
+  & Pick<FiguresConfig, keyof typeof TITLE_FIGURE_FIELDS>
+>;
+
+/** A figure's texts under one run's settings. */
+export interface FigureTexts {
+  /** Title of the figure itself (its Vega-Lite spec's title). */
+  readonly title: string;
+  /** Heading of the figure's section in the report. */
+  readonly heading: string;
+  /** Caption under the figure in the report: the paper's caption, shortened. */
+  readonly caption: string;
+}
+
+/** Each figure's texts as a function of the settings. */
+const TEXTS: Readonly<Record<FigureId, (s: FigureSettings) => FigureTexts>> = {
+  figure3: (s) => ({
+    title: `Fig. 3: Testing performance of VBPR and AMR per ${s.evalEvery} epochs`,
+    heading: "Figure 3: Training curves",
+    caption: `Fig. 3: Testing performance of VBPR and AMR evaluated per ${s.evalEvery} epochs; ` +
+      "both continue from the same VBPR weights, MF-BPR (dashed) is the pretrained reference.",
+  }),
+  figure4: () => ({
+    title: "Fig. 4: VBPR under random and adversarial perturbations",
+    heading: "Figure 4: VBPR under random and adversarial perturbations",
+    caption: "Fig. 4: Impact of random (VBPR-rand) and adversarial (VBPR-grad) perturbations " +
+      "of the image features on VBPR; the dashed line is unperturbed VBPR.",
+  }),
+  figure5: (s) => ({
+    title: `Fig. 5: Rank change of the test item under perturbation (ε = ${s.rankEps})`,
+    heading: `Figure 5: Per-user rank change at ε = ${s.rankEps}`,
+    caption: `Fig. 5: Per-user rank change of the test item under perturbations with ε = ` +
+      `${s.rankEps}; each box plot summarises the distribution on its left.`,
+  }),
+  figure6: () => ({
+    title: "Fig. 6: Performance of AMR w.r.t. ε",
+    heading: "Figure 6: AMR vs ε",
+    caption: "Fig. 6: Performance of AMR w.r.t. different values of ε.",
+  }),
+  figure7: () => ({
+    title: "Fig. 7: Performance of AMR w.r.t. λ",
+    heading: "Figure 7: AMR vs λ",
+    caption: "Fig. 7: Performance of AMR w.r.t. different values of λ.",
+  }),
+};
+
+/**
+ * A figure's title, report heading and caption under the run's settings.
+ *
+ * @param id which figure
+ * @param settings the run's `evalEvery` and `figures.rankEps`
+ */
+export function figureTexts(id: FigureId, settings: FigureSettings): FigureTexts {
+  return TEXTS[id](settings);
+}
