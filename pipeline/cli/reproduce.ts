@@ -31,7 +31,7 @@ export function registerReproduce(program: Command, p: Project): void {
     .option("--dry-run", "show what would run, run nothing")
     .option(
       "--rehash",
-      "re-hash external input files (e.g. --data-dir), ignoring their recorded size and mtime",
+      "re-hash external input files (outside the store), ignoring their recorded size and mtime",
     )
     .option("--estimate", "with --dry-run: expected CPU time per stage and wall time on N slots")
     .option(
