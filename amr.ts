@@ -45,7 +45,13 @@ export function artifactsRoot(): string {
 
 /** The options that select a target: a dataset (named or a folder), a profile, an init. */
 export const TARGET_OPTIONS: readonly TargetOption[] = [
-  { name: "dataset", flag: "--dataset <name>", description: "dataset name (see `data list`)" },
+  {
+    name: "dataset",
+    flag: "--dataset <name>",
+    description: "dataset name (see `data list`)",
+    pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+  },
+  // A bundle's --data-dir and profile paths are never taken: a path from a bundle is not read.
   {
     name: "dataDir",
     flag: "--data-dir <path>",
@@ -57,6 +63,7 @@ export const TARGET_OPTIONS: readonly TargetOption[] = [
     description: "run profile: a name in configs/profiles/ (smoke, default, paper, ...) or a " +
       'path to a profile file (which may "extends" another)',
     default: "default",
+    pattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
   },
   {
     name: "set",
@@ -64,17 +71,20 @@ export const TARGET_OPTIONS: readonly TargetOption[] = [
     description: "override one profile field, e.g. models.amr.eps=0.2 (repeatable; validated " +
       "against the profile schema; the results folder gets +set-<hash>)",
     repeatable: true,
+    pattern: /^[A-Za-z0-9_]+(\.[A-Za-z0-9_@-]+){0,7}=[^\0\n]{0,200}$/,
   },
   {
     name: "init",
     flag: "--init <source>",
     description: `starting weights of the final model: ${AMR_INITS.join(" or ")} (default vbpr)`,
+    pattern: new RegExp(`^(${AMR_INITS.join("|")})$`),
   },
   {
     name: "seeds",
     flag: "--seeds <n>",
     description: "replicate training, evaluation and robustness over n seeds (default: the " +
       "profile's seeds)",
+    pattern: /^[0-9]{1,4}$/,
   },
 ];
 

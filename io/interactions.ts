@@ -12,6 +12,7 @@
 import { stringify } from "csv-stringify/sync";
 import { readNpy, writeNpy } from "./npy.ts";
 import { writeAll } from "./write_all.ts";
+import { readTextLines, shownLine } from "./line_reader.ts";
 
 /** Raw interactions with interned user ids. */
 export interface RawInteractions {
@@ -29,6 +30,8 @@ export interface RawInteractions {
 export interface RawReadOptions {
   /** Item ids must be below this (the number of feature rows). */
   itemLimit?: number;
+  /** Longest line in bytes (default: line_reader.ts's `MAX_LINE_BYTES`). */
+  maxLineBytes?: number;
 }
 
 /**
@@ -39,10 +42,7 @@ export async function readRawInteractions(
   path: string,
   options: RawReadOptions = {},
 ): Promise<RawInteractions> {
-  const text = await Deno.readTextFile(path);
-  const firstEnd = text.indexOf("\n");
-  const firstLine = text.slice(0, firstEnd < 0 ? text.length : firstEnd);
-  const sep = path.endsWith(".tsv") || firstLine.includes("\t") ? "\t" : ",";
+  let sep = path.endsWith(".tsv") ? "\t" : ",";
   const userIndex = new Map<string, number>();
   const userIds: string[] = [];
   let cap = 1024;
@@ -50,31 +50,27 @@ export async function readRawInteractions(
   let items = new Int32Array(cap);
   let lines = new Int32Array(cap);
   let n = 0;
-  let lineNo = 0;
-  let pos = 0;
   const limit = options.itemLimit ?? 2147483647;
-  while (pos <= text.length) {
-    let end = text.indexOf("\n", pos);
-    if (end < 0) end = text.length;
-    let line = text.slice(pos, end);
-    pos = end + 1;
-    lineNo++;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line.trim() === "") {
-      if (pos > text.length) break;
-      continue;
-    }
+  for await (
+    const { text: line, line: lineNo } of readTextLines(path, {
+      gzip: false,
+      ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
+    })
+  ) {
+    if (lineNo === 1 && line.includes("\t")) sep = "\t";
+    if (line.trim() === "") continue;
     const fields = line.split(sep).map(unquote);
     if (fields.length < 2) {
       throw new Error(
         `${path}:${lineNo}: expected 2 fields 'user${
           sep === "\t" ? "\\t" : ","
-        }item', found ${fields.length}: '${line}'`,
+        }item', found ${fields.length}: '${shownLine(line)}'`,
       );
     }
     if (fields.length > 2 && fields.slice(2).some((f) => f !== "")) {
       throw new Error(
-        `${path}:${lineNo}: expected 2 fields (user, item), found ${fields.length}: '${line}'`,
+        `${path}:${lineNo}: expected 2 fields (user, item), found ${fields.length}: ` +
+          `'${shownLine(line)}'`,
       );
     }
     const [user, itemText] = fields;
@@ -82,7 +78,9 @@ export async function readRawInteractions(
     if (user === "") throw new Error(`${path}:${lineNo}: field 'user' is empty`);
     if (!/^\d+$/.test(itemText)) {
       throw new Error(
-        `${path}:${lineNo}: field 'item' must be a non-negative integer (feature row), found '${itemText}'`,
+        `${path}:${lineNo}: field 'item' must be a non-negative integer (feature row), found '${
+          shownLine(itemText)
+        }'`,
       );
     }
     const item = Number(itemText);

@@ -2,10 +2,12 @@
 # A one-node SLURM cluster on loopback, for tests and for trying `reproduce --executor slurm`.
 #
 #   scripts/slurm-local.sh up     start munged, slurmctld and slurmd (idempotent)
-#   scripts/slurm-local.sh down   stop them (by their pid files only)
+#   scripts/slurm-local.sh down   stop them (by their pid files only); `stop` is the same
+#   scripts/slurm-local.sh status exit 0 when all three run, 1 (naming those that do not) otherwise
 #   scripts/slurm-local.sh env    print the `export SLURM_CONF=...` line for this cluster
 #
-# Runs as root (SlurmUser=root). Needs Debian's slurm-wlm and munge packages. Everything the
+# Runs as root (SlurmUser=root). Needs Debian's slurm-wlm and munge packages (installed by .ci/run;
+# this script never installs anything). Everything the
 # daemons write (config, state, spool, logs, pid files, munge socket) lives under
 # $SLURM_LOCAL_DIR (default /tmp/amr-slurm-local); nothing under /etc is changed. Clients find
 # the cluster through SLURM_CONF (see `env`). There is no accounting database: `sacct` fails,
@@ -110,9 +112,21 @@ down() {
   stop_pidfile munged "$DIR/run/munged.pid"
 }
 
+status() {
+  local down=()
+  for d in munged slurmctld slurmd; do alive "$DIR/run/$d.pid" || down+=("$d"); done
+  if [ ${#down[@]} -eq 0 ]; then
+    echo "slurm-local: running ($DIR)"
+  else
+    echo "slurm-local: not running: ${down[*]} ($DIR)"
+    return 1
+  fi
+}
+
 case "${1:-}" in
   up) up ;;
-  down) down ;;
+  down | stop) down ;;
+  status) status ;;
   env) echo "export SLURM_CONF=$CONF" ;;
-  *) die "usage: $0 up|down|env" ;;
+  *) die "usage: $0 up|down|stop|status|env" ;;
 esac

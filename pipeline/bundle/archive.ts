@@ -4,6 +4,8 @@
  * plain files and folders with relative paths are accepted; absolute paths, `..`, symlinks,
  * hard links, devices and FIFOs are refused, as are duplicate names and archives past the size
  * and entry limits (a decompression bomb is stopped while streaming, before it fills the disk).
+ * Only canonical ustar/pax archives are read ({@link TarCheck}): every header is checked before
+ * tar-stream parses it, so that no entry reads one way here and another way in GNU tar or Python.
  * Built on tar-stream (a tar parser and generator and nothing else) and node:zlib.
  */
 // @ts-types="npm:@types/tar-stream@3.1.4"
@@ -27,7 +29,10 @@ export interface ArchiveFile {
 
 /** Limits on what an untrusted archive may unpack to. */
 export interface ExtractLimits {
-  /** Most bytes of file content in all (decompression bomb guard). */
+  /**
+   * Most bytes of file content and extended headers (pax, long names) in all (decompression
+   * bomb guard); one extended header may hold at most {@link MAX_HEADER_BYTES}.
+   */
   maxBytes: number;
   /** Most entries (files and folders). */
   maxEntries: number;
@@ -121,6 +126,278 @@ class ByteLimit extends Transform {
   }
 }
 
+/** Largest single extended header (a pax header or a GNU long name) an archive may hold. */
+export const MAX_HEADER_BYTES = 4 * 2 ** 20;
+
+/** pax keys read (anything else, e.g. GNU sparse maps, would change what an entry holds). */
+const PAX_KEYS = new Set([
+  "path",
+  "linkpath",
+  "size",
+  "mtime",
+  "atime",
+  "ctime",
+  "uid",
+  "gid",
+  "uname",
+  "gname",
+  "comment",
+  "charset",
+  "hdrcharset",
+]);
+/** pax keys a global header may not set: they would change every later entry's name or size. */
+const PAX_GLOBAL_REFUSED = new Set(["path", "linkpath", "size"]);
+
+const latin1 = new TextDecoder("latin1");
+const utf8 = new TextDecoder();
+
+/** The unsigned checksum of a header block, its checksum field read as eight spaces. */
+function headerChecksum(b: Uint8Array): number {
+  let sum = 8 * 32;
+  for (let i = 0; i < 148; i++) sum += b[i];
+  for (let i = 156; i < 512; i++) sum += b[i];
+  return sum;
+}
+
+/** A NUL-terminated string field. */
+function field(b: Uint8Array, off: number, len: number): string {
+  const f = b.subarray(off, off + len);
+  const end = f.indexOf(0);
+  return utf8.decode(end < 0 ? f : f.subarray(0, end));
+}
+
+/**
+ * Checks the tar stream before tar-stream parses it and refuses what is not a canonical ustar or
+ * pax archive, since readers disagree on everything else: a numeric field that is not plain octal
+ * (`\0\0` + digits is N bytes to tar-stream and 0 to GNU tar), a bad checksum, an unknown magic
+ * or entry type, a lone zero block, anything but zeros after the two end-of-archive blocks, a pax
+ * `size` that disagrees with the header, a pax key outside {@link PAX_KEYS}, and an archive that
+ * ends inside an entry. Also counts the bytes of extended headers (pax, long names) with the file
+ * contents against `maxBytes`, and caps one extended header at {@link MAX_HEADER_BYTES}.
+ */
+class TarCheck extends Transform {
+  #mode: "header" | "skip" | "ext" | "end" = "header";
+  #block = new Uint8Array(512);
+  #filled = 0;
+  /** Bytes still to skip (content, padding) or to collect (an extended header). */
+  #left = 0;
+  #ext = new Uint8Array(0);
+  #extFilled = 0;
+  #extType = "";
+  #zeros = 0;
+  #bytes = 0;
+  #pax: Map<string, string> | null = null;
+  #longName: string | null = null;
+  #offset = 0;
+  constructor(readonly maxBytes: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: string, done: TransformCallback): void {
+    try {
+      this.#scan(chunk);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.#mode === "end") done();
+    else {
+      done(
+        new UnsafeArchiveError(
+          this.#mode === "header" && this.#filled === 0
+            ? "the archive ends without its two end-of-archive blocks (truncated?)"
+            : "the archive ends inside an entry (truncated)",
+        ),
+      );
+    }
+  }
+
+  #scan(c: Uint8Array): void {
+    let i = 0;
+    while (i < c.length) {
+      if (this.#mode === "end") {
+        for (; i < c.length; i++) {
+          if (c[i] !== 0) {
+            throw new UnsafeArchiveError(
+              `data after the end-of-archive blocks (byte ${this.#offset + i}): ` +
+                `readers disagree on whether it is part of the archive`,
+            );
+          }
+        }
+        break;
+      }
+      if (this.#mode === "skip" || this.#mode === "ext") {
+        const n = Math.min(this.#left, c.length - i);
+        if (this.#mode === "ext") {
+          this.#ext.set(c.subarray(i, i + n), this.#extFilled);
+          this.#extFilled += n;
+        }
+        i += n;
+        this.#left -= n;
+        if (this.#left > 0) continue;
+        if (this.#mode === "ext") {
+          this.#endExtended();
+          this.#left = (512 - this.#ext.length % 512) % 512;
+        }
+        this.#mode = this.#left > 0 ? "skip" : "header";
+        continue;
+      }
+      const n = Math.min(512 - this.#filled, c.length - i);
+      this.#block.set(c.subarray(i, i + n), this.#filled);
+      this.#filled += n;
+      i += n;
+      if (this.#filled === 512) {
+        this.#filled = 0;
+        this.#header(this.#block, this.#offset + i - 512);
+      }
+    }
+    this.#offset += c.length;
+  }
+
+  #header(b: Uint8Array, at: number): void {
+    if (b.every((x) => x === 0)) {
+      if (++this.#zeros === 2) this.#mode = "end";
+      return;
+    }
+    const where = `header at byte ${at}`;
+    if (this.#zeros > 0) {
+      throw new UnsafeArchiveError(
+        `${where}: follows a lone zero block (GNU tar stops there, tar-stream reads on)`,
+      );
+    }
+    const magic = latin1.decode(b.subarray(257, 265));
+    const posix = magic === "ustar\x0000";
+    if (!posix && magic !== "ustar  \x00") {
+      throw new UnsafeArchiveError(`${where}: not a ustar or pax header`);
+    }
+    const sum = strictOctal(b, 148, 8, `${where}: checksum`);
+    if (sum !== headerChecksum(b)) {
+      throw new UnsafeArchiveError(`${where}: checksum ${sum} is wrong (${headerChecksum(b)})`);
+    }
+    const size = strictOctal(b, 124, 12, `${where}: size`);
+    const flag = String.fromCharCode(b[156]);
+    const prefix = posix ? field(b, 345, 155) : "";
+    const name = this.#pax?.get("path") ?? this.#longName ??
+      (prefix ? `${prefix}/${field(b, 0, 100)}` : field(b, 0, 100));
+    const what = `entry "${name.slice(0, 200)}"`;
+    if (flag === "x" || flag === "g" || flag === "L") {
+      if (size > MAX_HEADER_BYTES) {
+        throw new UnsafeArchiveError(
+          `${where}: an extended header of ${size} bytes, more than the ${MAX_HEADER_BYTES} ` +
+            `allowed for one header`,
+        );
+      }
+      if ((flag === "x" && this.#pax) || (flag === "L" && this.#longName !== null)) {
+        throw new UnsafeArchiveError(`${where}: two extended headers of one kind for one entry`);
+      }
+      this.#count(size, `${where} (an extended header of ${size} bytes)`);
+      this.#extType = flag;
+      this.#ext = new Uint8Array(size);
+      this.#extFilled = 0;
+      this.#left = size;
+      this.#mode = size > 0 ? "ext" : "header";
+      if (size === 0) this.#endExtended();
+      return;
+    }
+    const paxSize = this.#pax?.get("size");
+    this.#pax = null;
+    this.#longName = null;
+    if (paxSize !== undefined && Number(paxSize) !== size) {
+      throw new UnsafeArchiveError(
+        `${what}: its pax header says ${paxSize} bytes, its header ${size}`,
+      );
+    }
+    if (flag === "0" || flag === "\0") {
+      this.#count(size, `${what} (${size} bytes)`);
+      this.#left = size + (512 - size % 512) % 512;
+      this.#mode = this.#left > 0 ? "skip" : "header";
+      return;
+    }
+    // Folders, and the types refused by name below (links, devices, FIFOs): no content.
+    if ("123456".includes(flag)) {
+      if (size !== 0) {
+        throw new UnsafeArchiveError(`${what}: a size of ${size} for an entry without content`);
+      }
+      return;
+    }
+    throw new UnsafeArchiveError(
+      `${what}: entry type ${JSON.stringify(flag)} is not allowed`,
+    );
+  }
+
+  #count(n: number, what: string): void {
+    this.#bytes += n;
+    if (this.#bytes > this.maxBytes) {
+      throw new UnsafeArchiveError(
+        `${what}: the archive exceeds the limit of ${this.maxBytes} bytes`,
+      );
+    }
+  }
+
+  #endExtended(): void {
+    const data = this.#ext;
+    if (this.#extType === "L") {
+      const end = data.indexOf(0);
+      this.#longName = utf8.decode(end < 0 ? data : data.subarray(0, end));
+      return;
+    }
+    const global = this.#extType === "g";
+    const records = parsePax(data);
+    for (const k of records.keys()) {
+      if (!PAX_KEYS.has(k) && !/^(SCHILY|LIBARCHIVE)\.xattr\./.test(k)) {
+        throw new UnsafeArchiveError(`pax header: key "${k.slice(0, 100)}" is not allowed`);
+      }
+      if (global && PAX_GLOBAL_REFUSED.has(k)) {
+        throw new UnsafeArchiveError(`pax global header: key "${k}" is not allowed`);
+      }
+    }
+    const size = records.get("size");
+    if (size !== undefined && !/^[0-9]{1,15}$/.test(size)) {
+      throw new UnsafeArchiveError(`pax header: size "${size.slice(0, 40)}" is not a number`);
+    }
+    if (!global) this.#pax = records;
+  }
+}
+
+/** A numeric header field, strictly: octal digits first, then only NULs or spaces. */
+function strictOctal(b: Uint8Array, off: number, len: number, what: string): number {
+  const raw = latin1.decode(b.subarray(off, off + len));
+  const m = /^([0-7]+)[ \0]*$/.exec(raw);
+  if (!m || m[1].length > 11) {
+    throw new UnsafeArchiveError(
+      `${what} field ${JSON.stringify(raw)} is not plain octal (readers disagree on it)`,
+    );
+  }
+  return parseInt(m[1], 8);
+}
+
+/** The records of a pax header (`<length> <key>=<value>\n`, lengths exact). */
+function parsePax(data: Uint8Array): Map<string, string> {
+  const out = new Map<string, string>();
+  let pos = 0;
+  while (pos < data.length) {
+    const sp = data.indexOf(0x20, pos);
+    const len = sp < 0 ? NaN : Number(latin1.decode(data.subarray(pos, sp)));
+    const rec = data.subarray(sp + 1, pos + len);
+    const eq = rec.indexOf(0x3d);
+    if (
+      !Number.isInteger(len) || len <= 0 || sp - pos > 8 || pos + len > data.length ||
+      data[pos + len - 1] !== 0x0a || eq <= 0
+    ) {
+      throw new UnsafeArchiveError(`pax header: malformed record at byte ${pos}`);
+    }
+    const key = utf8.decode(rec.subarray(0, eq));
+    if (out.has(key)) throw new UnsafeArchiveError(`pax header: key "${key}" given twice`);
+    out.set(key, utf8.decode(rec.subarray(eq + 1, rec.length - 1)));
+    pos += len;
+  }
+  return out;
+}
+
 /** What {@link extractTarGz} unpacked. */
 export interface ExtractResult {
   /** Relative paths of the files, in archive order. */
@@ -155,6 +432,7 @@ export async function extractTarGz(
     createReadStream(file),
     createGunzip(),
     new ByteLimit(rawLimit),
+    new TarCheck(limits.maxBytes),
     extract,
   );
   // Handled at once: a truncated or garbage archive rejects this while the loop below still

@@ -13,12 +13,13 @@ import {
 } from "../bundle/bundle.ts";
 import { diffFails, diffMetrics, formatDiff } from "../metrics/diff.ts";
 import { readProvenance } from "../metrics/runs.ts";
-import { type BundleVerifyReport, verifyBundle } from "../bundle/verify.ts";
+import { type BundleVerifyReport, verifyBundle, verifyBundleDir } from "../bundle/verify.ts";
 import { DEFAULT_LIMITS, extractTarGz } from "../bundle/archive.ts";
 import { CodeHasher } from "../graph/code_hash.ts";
 import { targetOptions, toTargetOptions, userCwd, userPath, withTargetOptions } from "./options.ts";
-import type { Project, Target, TargetOptions } from "../graph/project.ts";
+import type { Project, Target, TargetOption, TargetOptions } from "../graph/project.ts";
 import { Store } from "../store/store.ts";
+import { lstatOrNull } from "../store/absent.ts";
 import type { RerunRequest } from "../bundle/recheck.ts";
 import { executeHere } from "../run/execute.ts";
 import { silentProgress } from "../stage/progress.ts";
@@ -216,15 +217,40 @@ export interface OpenedBundle {
   close(): Promise<void>;
 }
 
-/** Unpacks an untrusted bundle (safely, with the default limits) and reads its `bundle.json`. */
+/** Largest `bundle.json` read from an untrusted bundle. */
+export const MAX_BUNDLE_INFO_BYTES = 16 * 2 ** 20;
+/** Longest target option value taken from a bundle. */
+export const MAX_BUNDLE_OPTION_CHARS = 256;
+/** Most values of a repeatable target option taken from a bundle. */
+export const MAX_BUNDLE_OPTION_VALUES = 64;
+
+/**
+ * Unpacks an untrusted bundle (safely, with the default limits), verifies it (verify.ts: every
+ * file against `SHA256SUMS`, keys, graph) and only then reads its `bundle.json` (a regular file of
+ * at most {@link MAX_BUNDLE_INFO_BYTES}). A bundle with any problem is refused, naming the first.
+ */
 export async function openBundle(file: string): Promise<OpenedBundle> {
   const dir = await Deno.makeTempDir({ prefix: "bundle-" });
   const close = () => Deno.remove(dir, { recursive: true });
   try {
     await extractTarGz(userPath(file), dir, DEFAULT_LIMITS);
-    const parsed = bundleInfoSchema.safeParse(
-      JSON.parse(await Deno.readTextFile(join(dir, "bundle.json"))),
-    );
+    const infoFile = join(dir, "bundle.json");
+    const st = await lstatOrNull(infoFile);
+    if (!st?.isFile) throw new Error(`${file}: bundle.json is missing or not a regular file`);
+    if (st.size > MAX_BUNDLE_INFO_BYTES) {
+      throw new Error(
+        `${file}: bundle.json holds ${st.size} bytes, more than the ${MAX_BUNDLE_INFO_BYTES} allowed`,
+      );
+    }
+    const { report } = await verifyBundleDir(dir);
+    if (report.problems.length > 0) {
+      const first = report.problems[0];
+      throw new Error(
+        `${file}: refused, it does not verify (${report.problems.length} problem(s); ` +
+          `${first.file}: ${first.problem}); run "verify --bundle" for all`,
+      );
+    }
+    const parsed = bundleInfoSchema.safeParse(JSON.parse(await Deno.readTextFile(infoFile)));
     if (!parsed.success) {
       throw new Error(`${file}: bundle.json: ${parsed.error.issues[0].message}`);
     }
@@ -237,22 +263,54 @@ export async function openBundle(file: string): Promise<OpenedBundle> {
 
 /**
  * The target options of a rerun of a bundle: the bundle's, except those the user gave on the
- * command line.
+ * command line. Every value taken from the bundle is hostile until checked: it must be of the
+ * option's shape (a list only for a repeatable option, at most {@link MAX_BUNDLE_OPTION_VALUES}
+ * values of at most {@link MAX_BUNDLE_OPTION_CHARS} characters) and one of its `choices` or match
+ * its `pattern`; an option with neither is never taken from a bundle. Fields the project does not
+ * declare are ignored. Throws naming the option and the flag that replaces it.
  */
 export function bundleTargetOptions(
   p: Project,
   given: TargetOptions,
-  info: BundleInfo,
+  info: Pick<BundleInfo, "targetOptions">,
   cmd: { getOptionValueSource(key: string): string | undefined },
 ): TargetOptions {
   const out: TargetOptions = { ...given };
   const opts = targetOptions(p);
   p.targetOptions.forEach((t, i) => {
-    if (cmd.getOptionValueSource(opts[i].attributeName()) !== "cli") {
-      out[t.name] = info.targetOptions[t.name];
-    }
+    if (cmd.getOptionValueSource(opts[i].attributeName()) === "cli") return;
+    const v = Object.hasOwn(info.targetOptions, t.name) ? info.targetOptions[t.name] : undefined;
+    out[t.name] = v === undefined ? undefined : bundleOptionValue(t, v);
   });
   return out;
+}
+
+function bundleOptionValue(t: TargetOption, v: unknown): string | string[] {
+  const flag = t.flag.split(" ")[0];
+  const refuse = (why: string): never => {
+    throw new Error(
+      `the bundle's value of ${flag} is refused (${why}); give ${flag} on the command line`,
+    );
+  };
+  const values = Array.isArray(v) ? v : [v];
+  if (Array.isArray(v) && !t.repeatable) refuse("a list for an option given once");
+  if (values.length > MAX_BUNDLE_OPTION_VALUES) {
+    refuse(`${values.length} values, more than ${MAX_BUNDLE_OPTION_VALUES}`);
+  }
+  for (const x of values) {
+    if (typeof x !== "string") refuse("not a string");
+    const s = x as string;
+    const shown = JSON.stringify(s.slice(0, 60)) + (s.length > 60 ? "..." : "");
+    if (s.length > MAX_BUNDLE_OPTION_CHARS) {
+      refuse(`${s.length} characters, more than ${MAX_BUNDLE_OPTION_CHARS}`);
+    }
+    if (t.choices) {
+      if (!t.choices.includes(s)) refuse(`${shown} is not one of ${t.choices.join(", ")}`);
+    } else if (!t.pattern) {
+      refuse(`${shown}: this option is never taken from a bundle`);
+    } else if (!t.pattern.test(s)) refuse(`${shown} does not match ${t.pattern}`);
+  }
+  return Array.isArray(v) ? values as string[] : v as string;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Command } from "@commander-js/extra-typings";
 import type { Project, Target } from "../graph/project.ts";
 import { buildGraph } from "../graph/graph.ts";
 import { estimateRun, formatEstimate } from "../graph/estimate.ts";
+import { setRehash } from "../graph/external_files.ts";
 import { printReport, reproduceTarget } from "../run/reproduce.ts";
 import type { RunReport } from "../run/runner.ts";
 import { clusterConfig, LOCAL_EXECUTORS, projectSlurmExecutor } from "../run/executors/select.ts";
@@ -29,6 +30,10 @@ export function registerReproduce(program: Command, p: Project): void {
     )
     .option("--force [stages...]", "rerun all stages, or only the named node ids or stage names")
     .option("--dry-run", "show what would run, run nothing")
+    .option(
+      "--rehash",
+      "re-hash external input files (outside the store), ignoring their recorded size and mtime",
+    )
     .option("--estimate", "with --dry-run: expected CPU time per stage and wall time on N slots")
     .option(
       "--slots <list>",
@@ -72,6 +77,7 @@ export function registerReproduce(program: Command, p: Project): void {
         if (!p.threadsEnv) throw new Error("--threads: this project has no threaded kernels");
         Deno.env.set(p.threadsEnv, String(f.threads));
       }
+      if (f.rehash) setRehash(true);
       const opened = f.compareBundle ? await openBundle(f.compareBundle) : null;
       try {
         let options = toTargetOptions(p, f);

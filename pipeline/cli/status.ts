@@ -8,6 +8,7 @@ import { graphStatus } from "../graph/status.ts";
 import { readState } from "../store/state.ts";
 import { jobStatuses } from "../run/executors/job_status.ts";
 import { loadTarget, withTargetOptions } from "./options.ts";
+import { setRehash } from "../graph/external_files.ts";
 
 /** `status`: each stage of the target fresh or stale, and why (with cluster jobs in flight). */
 export function registerStatus(program: Command, p: Project): void {
@@ -17,7 +18,9 @@ export function registerStatus(program: Command, p: Project): void {
       .description("each stage fresh or stale, and why"),
   )
     .option("--json", "machine-readable output")
+    .option("--rehash", "re-hash external input files, ignoring their recorded size and mtime")
     .action(async (f) => {
+      if (f.rehash) setRehash(true);
       const { target, graph, store, hasher } = await loadTarget(p, f);
       const own = await readState(p.artifactsRoot, target.name);
       const base = target.derivedFrom ? await readState(p.artifactsRoot, target.derivedFrom) : null;

@@ -49,6 +49,13 @@ export interface TargetOption {
   choices?: readonly string[];
   /** May be given several times; its value is then the list of values in order. */
   repeatable?: boolean;
+  /**
+   * The values an untrusted source (a bundle's `bundle.json`, for `reproduce --compare-bundle`)
+   * may give, each matched whole and checked before any target is resolved. Absent (and no
+   * `choices`): such a source may not give this option; the user gives it on the command line.
+   * Keep paths out of it: a bundle must never name a file to read.
+   */
+  pattern?: RegExp;
 }
 
 /** The values of a project's target options, by {@link TargetOption.name}. */

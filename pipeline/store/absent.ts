@@ -16,6 +16,16 @@ export async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
   }
 }
 
+/** `Deno.lstat(path)` (a link is not followed), or null when nothing is at `path`. */
+export async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
 /** The text of the file at `path`, or null when there is no such file. */
 export async function readTextOrNull(path: string): Promise<string | null> {
   try {

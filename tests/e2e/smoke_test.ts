@@ -101,6 +101,9 @@ async function withMetricsMoved(bundle: string, edits: Record<string, number>): 
     size: bytes.length,
   };
   await Deno.writeTextFile(manifestFile, JSON.stringify(manifest, null, 2));
+  // A consistent forgery (reproduce --compare-bundle verifies first): no stale root.
+  await Deno.remove(`${dir}/ROOT`).catch(() => {});
+  await Deno.remove(`${dir}/ROOT.sig`).catch(() => {});
   const files = (await listFiles(dir)).filter((f) => f !== "SHA256SUMS");
   const sums: string[] = [];
   for (const f of files) sums.push(`${(await hashFile(`${dir}/${f}`)).sha256}  ${f}`);

@@ -10,16 +10,20 @@ import type { Store } from "../../store/store.ts";
 /** Schema of a job record. */
 export const jobRecordSchema = z.strictObject({
   key: z.string().regex(/^[0-9a-f]{64}$/),
-  node: z.string(),
+  node: z.string().max(4096),
   jobId: z.string().regex(/^\d+(_\d+)?$/),
   /** Submissions so far for this key that ended without an entry, by kind. */
   retries: z.number().int().min(0),
   requeues: z.number().int().min(0),
-  submittedAt: z.string(),
-  log: z.string(),
+  submittedAt: z.string().max(64),
+  /** The job's log: an absolute path, read only when it is the node's own log (job_files.ts). */
+  log: z.string().max(4096).regex(/^\/[^\0]*\.log$/, "an absolute path to a .log file"),
   /** Size of the log when this job was submitted (earlier attempts' lines come before). */
   logFrom: z.number().int().min(0),
 });
+
+/** Largest job record read. */
+export const MAX_RECORD_BYTES = 64 * 1024;
 
 /** A job record. */
 export type JobRecord = z.infer<typeof jobRecordSchema>;
@@ -39,6 +43,11 @@ export async function readJobRecord(store: Store, key: string): Promise<JobRecor
   const path = jobRecordPath(store, key);
   let text: string;
   try {
+    const st = await Deno.lstat(path);
+    if (!st.isFile) throw new Error(`${path}: not a regular file (a link?); remove it`);
+    if (st.size > MAX_RECORD_BYTES) {
+      throw new Error(`${path}: ${st.size} bytes, more than a job record's ${MAX_RECORD_BYTES}`);
+    }
     text = await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;

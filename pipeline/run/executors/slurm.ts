@@ -28,6 +28,7 @@ import {
   writeJobRecord,
 } from "./job_record.ts";
 import { resourcesFor, sbatchArgs, type SlurmConfig } from "./slurm_config.ts";
+import { prepareJobLog, readLogTail, sbatchStdin, writeJobScript } from "./job_files.ts";
 
 /** What the SLURM executor needs besides its config. */
 export interface SlurmContext {
@@ -183,21 +184,18 @@ export function slurmExecutor(cfg: SlurmConfig, ctx: SlurmContext): Executor {
 
   async function submit(task: NodeTask, prev: JobRecord | null, kind?: Ending["kind"]) {
     const log = join(ctx.logsDir, logName(task.node.id));
-    await Deno.mkdir(ctx.logsDir, { recursive: true });
-    await Deno.mkdir(jobsDir(ctx.store), { recursive: true });
-    const script = join(jobsDir(ctx.store), `${task.key}.sbatch`);
     const res = resourcesFor(cfg, task.node.stage.name);
     const env = { ...(ctx.env ?? {}) };
-    await Deno.writeTextFile(
-      script,
-      batchScript({
-        nodeId: task.node.id,
-        key: task.key,
-        root: ctx.root,
-        command: ctx.command,
-        env,
-      }),
-    );
+    const script = batchScript({
+      nodeId: task.node.id,
+      key: task.key,
+      root: ctx.root,
+      command: ctx.command,
+      env,
+    });
+    // Kept for reading in a private folder; sbatch reads the text on stdin (job_files.ts).
+    await writeJobScript(jobsDir(ctx.store), task.key, script);
+    const logFrom = await prepareJobLog(ctx.logsDir, log);
     const args = [
       "--parsable",
       `--job-name=${task.node.id}`,
@@ -205,10 +203,8 @@ export function slurmExecutor(cfg: SlurmConfig, ctx: SlurmContext): Executor {
       "--open-mode=append",
       `--chdir=${ctx.root}`,
       ...sbatchArgs(res),
-      script,
     ];
-    const logFrom = await Deno.stat(log).then((s) => s.size, () => 0);
-    const r = await cmd(bin.sbatch, args);
+    const r = await sbatchStdin(bin.sbatch, args, script);
     if (!r.ok) throw new Error(`sbatch failed for node "${task.node.id}": ${r.err}`);
     const jobId = r.out.trim().split(";")[0];
     const rec: JobRecord = {
@@ -234,7 +230,8 @@ export function slurmExecutor(cfg: SlurmConfig, ctx: SlurmContext): Executor {
       sacctWorks = r.ok;
       if (r.ok) sacctState = r.out.trim().split("\n")[0] ?? "";
     }
-    const tail = await logTail(rec.log, rec.logFrom);
+    // A record's log path is read only when it is the node's own log (never a planted path).
+    const tail = await readLogTail(rec.log, join(ctx.logsDir, logName(rec.node)), rec.logFrom);
     if (/refusing to run|pending record .*: /.test(tail)) {
       return { kind: "refused", reason: lastErrorLine(tail) };
     }
@@ -354,19 +351,6 @@ function abortPromise(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
-}
-
-/** The end of what a job appended to its log (from byte `from`); empty before the log exists. */
-async function logTail(path: string, from: number): Promise<string> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return "";
-    throw e;
-  }
-  const start = Math.max(from, bytes.length - 4000);
-  return new TextDecoder().decode(bytes.subarray(Math.min(start, bytes.length)));
 }
 
 function lastErrorLine(tail: string): string {

@@ -4,7 +4,9 @@
  * AMR smoke graph), a job cancelled mid-stage is resubmitted and resumes from its checkpoint,
  * a killed controller's jobs are
  * adopted by the next one without rerunning anything, Ctrl-C cancels the run's jobs, and a
- * flaky `squeue` causes no duplicate. Skipped, saying why, only without root or apt-get.
+ * flaky `squeue` causes no duplicate. The file brings the cluster up itself and, when it started
+ * it, brings it down after its last test (or at exit). It installs nothing: .ci/run installs
+ * slurm-wlm and munge; without them, or without root, the tests are skipped, saying why.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -32,21 +34,42 @@ async function sh(cmd: string, args: string[], env: Record<string, string> = {})
   return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
 }
 
+/** Whether this file started the cluster (and so must stop it). */
+let startedHere = false;
+
 /** Why the cluster cannot be had here, or null once it is up. */
 async function clusterUp(): Promise<string | null> {
   if (Deno.uid() !== 0) return "not root (the local cluster runs SlurmUser=root)";
-  if (!has("slurmctld") || !has("munged")) {
-    if (!has("apt-get")) return "slurm-wlm/munge absent and no apt-get to install them";
-    const up = await sh("bash", [
-      "-c",
-      "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y slurm-wlm munge",
-    ]);
-    if (up.code !== 0) throw new Error(`apt-get install slurm-wlm munge failed:\n${up.err}`);
+  if (!has("slurmctld") || !has("munged") || !has("sbatch")) {
+    return "slurm-wlm and munge are not installed (.ci/run installs them)";
   }
-  const r = await sh(SCRIPT, ["up"], { SLURM_LOCAL_DIR: CLUSTER_DIR });
-  if (r.code !== 0) throw new Error(`slurm-local.sh up failed:\n${r.out}${r.err}`);
+  const env = { SLURM_LOCAL_DIR: CLUSTER_DIR };
+  const running = await sh(SCRIPT, ["status"], env);
+  if (running.code === 0) return null; // someone else's cluster: use it, leave it running
+  const r = await sh(SCRIPT, ["up"], env);
+  startedHere = true;
+  if (r.code !== 0) {
+    stopCluster();
+    throw new Error(`slurm-local.sh up failed:\n${r.out}${r.err}`);
+  }
   return null;
 }
+
+/** Stops the daemons this file started (by their pid files); a no-op otherwise. */
+function stopCluster(): void {
+  if (!startedHere) return;
+  startedHere = false;
+  const o = new Deno.Command(SCRIPT, {
+    args: ["stop"],
+    env: { SLURM_LOCAL_DIR: CLUSTER_DIR },
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  if (!o.success) console.warn(`slurm-local.sh stop failed: ${new TextDecoder().decode(o.stderr)}`);
+}
+
+// At exit too, so that a failed or filtered run leaves no daemon behind.
+globalThis.addEventListener("unload", stopCluster);
 
 const skipReason = await clusterUp();
 if (skipReason) console.warn(`SLURM tests skipped: ${skipReason}`);
@@ -343,4 +366,15 @@ Deno.test({
       );
     }
   }),
+});
+
+Deno.test({
+  name: "the cluster this file started is stopped after its tests",
+  ...opts,
+  fn: async () => {
+    const wasStarted = startedHere;
+    stopCluster();
+    const st = await sh(SCRIPT, ["status"], { SLURM_LOCAL_DIR: CLUSTER_DIR });
+    if (wasStarted) assert.notEqual(st.code, 0, st.out);
+  },
 });
