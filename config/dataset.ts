@@ -3,7 +3,7 @@
  * parameters, a user directory with interactions and features, or the authors' pre-split files.
  */
 import { z } from "zod";
-import { fieldIssue } from "../pipeline/stage/mod.ts";
+import { fieldIssue, readUserJson } from "../pipeline/stage/mod.ts";
 import { DEFAULT_NEGATIVES } from "./protocol.ts";
 
 const int = (min: number) => z.number().int().min(min);
@@ -140,23 +140,18 @@ export async function loadDatasetConfig(
   configDir = "configs/datasets",
 ): Promise<DatasetConfig> {
   const path = nameOrPath.endsWith(".json") ? nameOrPath : `${configDir}/${nameOrPath}.json`;
-  let text: string;
+  let json: unknown;
   try {
-    text = await Deno.readTextFile(path);
+    json = await readUserJson(path, { what: "dataset config" });
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound && !nameOrPath.endsWith(".json")) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (!nameOrPath.endsWith(".json")) {
       throw new Error(
         `unknown dataset "${nameOrPath}": one of ${knownDatasets(configDir).join(", ")}, ` +
           `or a path to a .json dataset config`,
       );
     }
-    throw new Error(`${path}: cannot read dataset config (${(e as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`dataset config ${path} not found`);
   }
   return parseDatasetConfig(json, path);
 }

@@ -17,7 +17,7 @@
  * `tests/config/profile_test.ts` checks that the stage schemas accept exactly these fields.
  */
 import { z } from "zod";
-import { fieldIssue } from "../pipeline/stage/mod.ts";
+import { fieldIssue, readUserJson } from "../pipeline/stage/mod.ts";
 import { DEFAULT_NEGATIVES } from "./protocol.ts";
 
 /** One value each for P (and H), Q and E, in the authors' run.sh order. */
@@ -321,12 +321,12 @@ async function readProfileJson(configDir: string, name: string, chain: string[])
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(await Deno.readTextFile(path));
+    raw = await readUserJson(path, { what: "profile" });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new Error(`unknown profile "${name}": ${path} not found`);
     }
-    throw new Error(`${path}: invalid JSON: ${(e as Error).message}`);
+    throw e;
   }
   if (raw === null || typeof raw !== "object" || !("extends" in raw)) return raw;
   const { extends: base, ...rest } = raw as Record<string, unknown>;

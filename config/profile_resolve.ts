@@ -8,7 +8,7 @@
  * tuned choice that replaces it at run time.
  */
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { canonicalJson, sha256 } from "../pipeline/stage/mod.ts";
+import { canonicalJson, readUserJson, sha256 } from "../pipeline/stage/mod.ts";
 import { parseProfile, type Profile } from "./profile.ts";
 
 /** A profile with its origins. */
@@ -84,10 +84,10 @@ function isPath(spec: string): boolean {
 async function readProfileFile(path: string): Promise<Json> {
   let raw: unknown;
   try {
-    raw = JSON.parse(await Deno.readTextFile(path));
+    raw = await readUserJson(path, { what: "profile" });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new Error(`profile file ${path} not found`);
-    throw new Error(`${path}: invalid JSON: ${(e as Error).message}`);
+    throw e;
   }
   if (!isObject(raw)) throw new Error(`${path}: a profile is a JSON object`);
   return raw;

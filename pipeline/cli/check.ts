@@ -15,6 +15,7 @@ import {
 import type { Command } from "@commander-js/extra-typings";
 import type { CheckSupport, Project, Target, ToleranceOptions } from "../graph/project.ts";
 import { printReport, reproduceTarget } from "../run/reproduce.ts";
+import { readUserText } from "../stage/user_file.ts";
 import { withInterrupt } from "./interrupt.ts";
 import { positiveInt, toTargetOptions, withTargetOptions } from "./options.ts";
 
@@ -38,7 +39,7 @@ function support(p: Project): CheckSupport {
 async function readExpectations(file: string): Promise<Expectations | null> {
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    text = await readUserText(file, { what: "expectations file" });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;

@@ -1,7 +1,8 @@
 /**
  * The stage API: everything a stage module (and every module it uses) may import
  * from the engine: `defineStage`, node specs, the seeded generator, progress, checkpoints,
- * cancel points, manifests, hashing and field-level error messages. Whatever this package
+ * cancel points, manifests, hashing, field-level error messages and the checked read of a
+ * user's config file. Whatever this package
  * imports enters every stage's code key, so it stays small and imports nothing else of the
  * engine.
  *
@@ -16,3 +17,4 @@ export * from "./node.ts";
 export * from "./progress.ts";
 export * from "./rng.ts";
 export * from "./stage.ts";
+export * from "./user_file.ts";

@@ -165,3 +165,31 @@ Deno.test("profiles: config show rows; a tuning profile marks tuned values as tu
   assert.equal(paper.sources["models.mf-eals.iterations"], "configs/profiles/paper.json");
   assert.equal(paper.sources["models.mf-eals.alpha"], "configs/profiles/paper.json");
 });
+
+Deno.test("profiles: extends a FIFO, /dev/zero or an oversized file: one prompt sentence", async () => {
+  const dir = await userDir({
+    "fifo-child.json": { extends: "./pipe.json" },
+    "zero-child.json": { extends: "/dev/zero" },
+    "big-child.json": { extends: "./big.json" },
+  });
+  const fifo = join(dir, "pipe.json");
+  const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assert.equal(made.code, 0);
+  const big = join(dir, "big.json");
+  await Deno.writeTextFile(big, `{"description": "${"x".repeat(5 * 2 ** 20)}"}`);
+  const cases: [string, string][] = [
+    ["fifo-child.json", `profile ${fifo}: is a FIFO (named pipe); a profile must be a regular`],
+    ["zero-child.json", `profile /dev/zero: is a character device; a profile must be a regular`],
+    ["big-child.json", `profile ${big}: ${5 * 2 ** 20 + 19} bytes, over the limit; a profile`],
+  ];
+  for (const [child, message] of cases) {
+    const started = performance.now();
+    await assert.rejects(
+      () => resolve(child, [], dir),
+      (e: Error) => e.message.startsWith(message) && e.message.endsWith("at most 4 MiB"),
+    );
+    assert.ok(performance.now() - started < 2000, `${child}: refused promptly`);
+  }
+  // The whole profile named by --profile gets the same checks.
+  await assert.rejects(() => resolve(fifo, [], dir), /is a FIFO \(named pipe\)/);
+});

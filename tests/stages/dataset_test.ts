@@ -120,3 +120,20 @@ Deno.test("data-dir dataset is validated and copied; bad lines name file and lin
     await Deno.remove(src, { recursive: true });
   }
 });
+
+Deno.test("dataset config: a FIFO or a link to /dev/zero is refused at once, naming it", async () => {
+  const dir = await Deno.makeTempDir();
+  const fifo = `${dir}/fifo.json`;
+  assert((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code === 0);
+  await assertRejects(
+    () => loadDatasetConfig(fifo),
+    `dataset config ${fifo}: is a FIFO (named pipe); a dataset config must be ` +
+      `a regular file of at most 4 MiB`,
+  );
+  await Deno.symlink("/dev/zero", `${dir}/zero.json`);
+  await assertRejects(
+    () => loadDatasetConfig("zero", dir),
+    `dataset config ${dir}/zero.json: is a character device`,
+  );
+  await assertRejects(() => loadDatasetConfig(`${dir}/absent.json`), "not found");
+});

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
+import { readUserJson } from "../../stage/user_file.ts";
 
 /** Resources of a job: each maps to one `sbatch` option. */
 export const slurmResourcesSchema = z.strictObject({
@@ -67,25 +68,19 @@ export function parseSlurmConfig(raw: unknown, source: string): SlurmConfig {
 export async function loadSlurmConfig(dir: string | undefined, name: string): Promise<SlurmConfig> {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`--executor: bad name "${name}"`);
   const path = dir ? join(dir, `${name}.json`) : null;
-  let text: string | null = null;
+  let raw: unknown = undefined;
   if (path) {
     try {
-      text = await Deno.readTextFile(path);
+      raw = await readUserJson(path, { what: "executor config" });
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
   }
-  if (text === null) {
+  if (raw === undefined) {
     if (name === "slurm") return parseSlurmConfig({ executor: "slurm" }, "built-in defaults");
     throw new Error(
       `--executor ${name}: no ${path ?? `executor config "${name}"`} (known: in-process, slurm)`,
     );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
   return parseSlurmConfig(raw, path!);
 }

@@ -52,7 +52,14 @@ Deno.test("config: defaults, bad fields named, per-stage overrides, sbatch argum
   );
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(join(dir, "c.json"), "{ nope");
-  await assert.rejects(loadSlurmConfig(dir, "c"), /c\.json: not valid JSON/);
+  await assert.rejects(loadSlurmConfig(dir, "c"), /executor config .*c\.json: invalid JSON/);
+  // A FIFO in place of the config is refused at once (a read would wait for a writer forever).
+  const made = await new Deno.Command("mkfifo", { args: [join(dir, "fifo.json")] }).output();
+  assert.equal(made.code, 0);
+  await assert.rejects(
+    loadSlurmConfig(dir, "fifo"),
+    /executor config .*fifo\.json: is a FIFO \(named pipe\); an? executor config must be a regular file of at most 4 MiB/,
+  );
   await assert.rejects(loadSlurmConfig(dir, "missing"), /no .*missing\.json/);
   await assert.rejects(loadSlurmConfig(dir, "../etc"), /bad name/);
   assert.equal((await loadSlurmConfig(dir, "slurm")).executor, "slurm");
