@@ -4,9 +4,18 @@
  */
 import { z } from "zod";
 import { fieldIssue, readUserJson } from "../pipeline/stage/mod.ts";
+import {
+  intIn,
+  MAX_DIM,
+  MAX_ENTITIES,
+  MAX_INTERACTIONS,
+  MAX_K,
+  MAX_MIN_PER_USER,
+  MAX_NEGATIVES,
+  MAX_TOPICS,
+  numIn,
+} from "./bounds.ts";
 import { DEFAULT_NEGATIVES } from "./protocol.ts";
-
-const int = (min: number) => z.number().int().min(min);
 
 /** Parameters of the synthetic generator (see `stages/dataset.ts` for the model). */
 export const syntheticConfigSchema = z.object({
@@ -14,30 +23,30 @@ export const syntheticConfigSchema = z.object({
   /** Dataset name, e.g. "synthetic-pinterest". */
   name: z.string().min(1),
   /** Users generated with at least `minPerUser` interactions (all survive filtering). */
-  users: int(1),
+  users: intIn(1, MAX_ENTITIES),
   /** Extra users generated below `minPerUser` (removed by filter-users, like the paper's). */
-  lowActivityUsers: int(0).default(0),
+  lowActivityUsers: intIn(0, MAX_ENTITIES).default(0),
   /** Interactions of the `users` active users (before duplicate removal). */
-  interactions: int(1),
+  interactions: intIn(1, MAX_INTERACTIONS),
   /** Item pool; items nobody interacts with are dropped by filter-users. */
-  items: int(1),
+  items: intIn(1, MAX_ENTITIES),
   /** Feature dimension D (2048 for ResNet-50 pool5). */
-  dim: int(1),
+  dim: intIn(1, MAX_DIM),
   /** Minimum interactions per user kept by filter-users (2 Pinterest, 5 Amazon). */
-  minPerUser: int(1),
+  minPerUser: intIn(1, MAX_MIN_PER_USER),
   /** Zipf exponent of item popularity (weight of rank r is r^-zipf). */
-  zipf: z.number().min(0).default(1),
+  zipf: numIn(0, 10).default(1),
   /** Mean extra interactions per user beyond the minimum follow a geometric law; this
    * is the tail exponent of the lognormal spread of user activity (0 = geometric only). */
-  activitySpread: z.number().min(0).default(0.8),
+  activitySpread: numIn(0, 10).default(0.8),
   /** Number of visual topics (clusters of the item visual latent). */
-  visualTopics: int(1).default(40),
+  visualTopics: intIn(1, MAX_TOPICS).default(40),
   /** Number of collaborative (non-visual) item clusters. */
-  collabTopics: int(1).default(40),
+  collabTopics: intIn(1, MAX_TOPICS).default(40),
   /** Dimension of the item visual latent that the features are projected from. */
-  visualLatentDim: int(1).default(16),
+  visualLatentDim: intIn(1, MAX_K).default(16),
   /** Probability that an interaction is driven by visual taste rather than collaborative taste. */
-  visualShare: z.number().min(0).max(1).default(0.6),
+  visualShare: numIn(0, 1).default(0.6),
   /**
    * How collaborative topics relate to visual ones. `independent` (default): an item's
    * collaborative topic is drawn independently of its visual topic, and a user's favourite
@@ -49,19 +58,19 @@ export const syntheticConfigSchema = z.object({
    */
   topicNesting: z.enum(["independent", "nested"]).default("independent"),
   /** Favourite topics per user (for each of the two tastes). */
-  topicsPerUser: int(1).default(2),
+  topicsPerUser: intIn(1, 100).default(2),
   /** Probability that an interaction ignores taste and follows popularity only. */
-  popularityShare: z.number().min(0).max(1).default(0.15),
+  popularityShare: numIn(0, 1).default(0.15),
   /** Spread of an item's visual latent around its topic centre (relative to centre norm 1). */
-  visualNoise: z.number().min(0).default(0.5),
+  visualNoise: numIn(0, 100).default(0.5),
   /** Per-element feature noise before the ReLU. */
-  featureNoise: z.number().min(0).default(0.3),
+  featureNoise: numIn(0, 100).default(0.3),
   /** Bias before the ReLU (more negative = sparser features). */
-  featureBias: z.number().default(-0.5),
+  featureBias: numIn(-100, 100).default(-0.5),
   /** Sigma of the lognormal per-item feature scale (heavy-tailed image "energy"). */
-  scaleSigma: z.number().min(0).default(0.5),
+  scaleSigma: numIn(0, 10).default(0.5),
   /** Rows generated per chunk when streaming features to disk. */
-  chunkRows: int(1).default(4096),
+  chunkRows: intIn(1, 2 ** 20).default(4096),
 }).strict();
 
 /** A user-supplied directory with `interactions.csv` or `.tsv` and `features.npy`. */
@@ -72,7 +81,7 @@ export const dataDirConfigSchema = z.object({
   /** Directory holding the files (absolute, or relative to the working directory). */
   dir: z.string().min(1),
   /** Minimum interactions per user kept by filter-users. */
-  minPerUser: int(1),
+  minPerUser: intIn(1, MAX_MIN_PER_USER),
   /** SHA-256 of each file read from `dir` (filled in when the target is resolved, so that a
    * changed file changes the stage's cache key). */
   hashes: z.record(z.string(), z.string()).optional(),
@@ -90,7 +99,7 @@ export const authorsSplitConfigSchema = z.object({
   /** Directory holding the files: absolute, or relative to `<artifacts>/data/`. */
   dir: z.string().min(1),
   /** Negatives per `neg.txt` row (`DEFAULT_NEGATIVES`, 999 in the authors' file). */
-  negatives: int(1).default(DEFAULT_NEGATIVES),
+  negatives: intIn(1, MAX_NEGATIVES).default(DEFAULT_NEGATIVES),
   /** Features file name inside `dir`. */
   features: z.string().min(1).default("f_resnet.npy"),
   /** SHA-256 of each file read from `dir` (filled in when the target is resolved). */

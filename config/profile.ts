@@ -18,17 +18,39 @@
  */
 import { z } from "zod";
 import { fieldIssue, readUserJson } from "../pipeline/stage/mod.ts";
+import {
+  intIn,
+  MAX_ADVERSARY,
+  MAX_ALPHA,
+  MAX_BATCH,
+  MAX_EPOCHS,
+  MAX_K,
+  MAX_LIST,
+  MAX_LR,
+  MAX_NEGATIVES,
+  MAX_SEED,
+  MAX_WEIGHT,
+  numIn,
+  positiveUpTo,
+} from "./bounds.ts";
 import { DEFAULT_NEGATIVES } from "./protocol.ts";
 
-/** One value each for P (and H), Q and E, in the authors' run.sh order. */
-export const tripleSchema = z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]);
+/** L2 weights, one each for P (and H), Q and E, in the authors' run.sh order. */
+export const regsTripleSchema = z.tuple([
+  numIn(0, MAX_WEIGHT),
+  numIn(0, MAX_WEIGHT),
+  numIn(0, MAX_WEIGHT),
+]);
+
+/** Learning rates [P (and H), Q, E]: each in [0, {@link MAX_LR}]. */
+export const lrTripleSchema = z.tuple([numIn(0, MAX_LR), numIn(0, MAX_LR), numIn(0, MAX_LR)]);
 
 /** Learning rates and L2 weights of a BPR-trained model (also what a tuning grid point sets). */
 export const lrRegsSchema = z.object({
   /** Adagrad learning rates [P (and H), Q, E] (authors' run.sh order). */
-  lr: tripleSchema,
+  lr: lrTripleSchema,
   /** L2 weights [l1 on p_u, l2 on item vectors, l3 on E] (authors' run.sh). */
-  regs: tripleSchema,
+  regs: regsTripleSchema,
 }).strict();
 
 /** Learning rates and L2 weights [P, Q, E]. */
@@ -45,7 +67,7 @@ export const regulariserSchema = z.enum(["official", "paper"]);
 /** Hyper-parameters of one BPR-trained model, with their source. */
 export const bprModelSchema = z.object({
   /** Training epochs. */
-  epochs: z.number().int().min(1),
+  epochs: intIn(1, MAX_EPOCHS),
   ...lrRegsSchema.shape,
   /**
    * Regulariser form (`regulariserSchema`; paper eq. 10 or the authors' code). Optional so
@@ -78,9 +100,9 @@ export const adversaryKindSchema = z.enum(["grad", "rand", "sign"]);
 /** AMR's adversary on top of a BPR model (paper eq. 7-12). */
 export const amrAdversarySchema = z.object({
   /** Perturbation radius (L2 norm per item feature row). */
-  eps: z.number().min(0),
+  eps: numIn(0, MAX_ADVERSARY),
   /** Weight of the adversarial BPR loss (0 gives VBPR exactly). */
-  lambda: z.number().min(0),
+  lambda: numIn(0, MAX_ADVERSARY),
   /** How the perturbation is drawn during training. */
   adversary: adversaryKindSchema.default("grad"),
 }).strict();
@@ -91,15 +113,15 @@ export const amrModelSchema = bprModelSchema.extend(amrAdversarySchema.shape).st
 /** MF-eALS settings (He et al., SIGIR 2016). */
 export const ealsModelSchema = z.object({
   /** Sweeps (each updates all of P, then all of Q). */
-  iterations: z.number().int().min(1),
+  iterations: intIn(1, MAX_EPOCHS),
   /** L2 regularisation on P and Q. */
-  reg: z.number().min(0),
+  reg: numIn(0, MAX_WEIGHT),
   /** Overall weight of the missing data, c0. */
-  c0: z.number().positive(),
+  c0: positiveUpTo(MAX_WEIGHT),
   /** Popularity exponent of the missing-data weights (0.5 in He et al.). */
-  alpha: z.number().min(0),
+  alpha: numIn(0, MAX_ALPHA),
   /** Weight of every observed interaction. */
-  wPos: z.number().positive().default(1),
+  wPos: positiveUpTo(MAX_WEIGHT).default(1),
   /** Where the values come from. */
   source: z.string().min(1),
 }).strict();
@@ -107,16 +129,16 @@ export const ealsModelSchema = z.object({
 /** Settings of a profile that hold for every model and node of the run. */
 export const runSettingsSchema = z.object({
   /** Root seed; each node's seed derives from it and the node id. */
-  seed: z.number().int().min(0),
+  seed: intIn(0, MAX_SEED),
   /** Test negatives per user (`DEFAULT_NEGATIVES`, 999 in the paper). */
-  negatives: z.number().int().min(1).default(DEFAULT_NEGATIVES),
+  negatives: intIn(1, MAX_NEGATIVES).default(DEFAULT_NEGATIVES),
   /** Embedding size K (64 in the paper). */
-  k: z.number().int().min(1).default(64),
+  k: intIn(1, MAX_K).default(64),
   /** Mini-batch size (triples). */
-  batchSize: z.number().int().min(1).default(512),
+  batchSize: intIn(1, MAX_BATCH).default(512),
   /** Evaluate on the phase's target every this many epochs (50 in the paper; and at epoch 0
    * and the last); the curve feeds Figure 3. */
-  evalEvery: z.number().int().min(1),
+  evalEvery: intIn(1, MAX_EPOCHS),
   /** Cold-start test items: zero ID embedding (paper) or the authors' random init. */
   coldMode: z.enum(["zero", "official"]).default("zero"),
   /** VBPR score form: paper eq. 4 (default) or original eq. 2. */
@@ -154,31 +176,31 @@ export function pickFields<T extends object, M extends { readonly [K in keyof T]
 /** Tuning protocol (paper sec. 4.1.4) on the validation split. */
 export const tuneSchema = z.object({
   /** Epochs of each tuning run (the epoch count is chosen on validation NDCG@10). */
-  epochs: z.number().int().min(1),
+  epochs: intIn(1, MAX_EPOCHS),
   /** Evaluate on validation every this many epochs of a tuning run. */
-  evalEvery: z.number().int().min(1),
+  evalEvery: intIn(1, MAX_EPOCHS),
   /** Learning rates of the grid (one value for all of P, Q, E per grid point). */
-  lr: z.array(z.number().positive()).min(1),
+  lr: z.array(positiveUpTo(MAX_LR)).min(1).max(MAX_LIST),
   /** L2 weights of the grid (one value for all of P, Q, E per grid point). */
-  l2: z.array(z.number().min(0)).min(1),
+  l2: z.array(numIn(0, MAX_WEIGHT)).min(1).max(MAX_LIST),
   /** AMR's eps values, tuned with lambda = 1 from VBPR's chosen lr and L2. */
-  eps: z.array(z.number().positive()).min(1),
+  eps: z.array(positiveUpTo(MAX_ADVERSARY)).min(1).max(MAX_LIST),
   /** AMR's lambda values, tuned at the chosen eps. */
-  lambda: z.array(z.number().positive()).min(1),
+  lambda: z.array(positiveUpTo(MAX_ADVERSARY)).min(1).max(MAX_LIST),
   /**
    * MF-eALS's missing-data weights c0 of the grid, crossed with {@link tuneSchema}'s `reg`;
    * each run trains the profile's `models.mf-eals.iterations` sweeps.
    */
-  c0: z.array(ealsModelSchema.shape.c0).min(1),
+  c0: z.array(ealsModelSchema.shape.c0).min(1).max(MAX_LIST),
   /** MF-eALS's L2 weights of the grid. */
-  reg: z.array(ealsModelSchema.shape.reg).min(1),
+  reg: z.array(ealsModelSchema.shape.reg).min(1).max(MAX_LIST),
   /**
    * Widening steps per side of each tuned coordinate (paper: "if the optimal value was found in
    * the boundary, we further extend the boundary"). Each step is one more value beyond the grid
    * at the grid's own spacing on that side, trained as its own cached run; the selection uses it
    * only when the best sits on that edge. 0: no widening.
    */
-  widen: z.number().int().min(0).max(3).default(1),
+  widen: intIn(0, 3).default(1),
 }).strict();
 
 /**
@@ -187,17 +209,17 @@ export const tuneSchema = z.object({
  */
 export const figuresSchema = z.object({
   /** Table 3's perturbation radii (paper: 0.05, 0.1, 0.2). */
-  tableEps: z.array(z.number().positive()).min(1),
+  tableEps: z.array(positiveUpTo(MAX_ADVERSARY)).min(1).max(MAX_LIST),
   /** Figure 4's radii (paper: 0.01 .. 0.5). */
-  perturbEps: z.array(z.number().positive()).min(1),
+  perturbEps: z.array(positiveUpTo(MAX_ADVERSARY)).min(1).max(MAX_LIST),
   /** Figure 5's radius (paper: 0.1). */
-  rankEps: z.number().positive(),
+  rankEps: positiveUpTo(MAX_ADVERSARY),
   /** Figure 6: AMR's eps values (lambda fixed at AMR's). */
-  sweepEps: z.array(z.number().positive()).min(1).max(16),
+  sweepEps: z.array(positiveUpTo(MAX_ADVERSARY)).min(1).max(16),
   /** Figure 7: AMR's lambda values (eps fixed at AMR's). */
-  sweepLambda: z.array(z.number().positive()).min(1).max(16),
+  sweepLambda: z.array(positiveUpTo(MAX_ADVERSARY)).min(1).max(16),
   /** Epochs of each sweep run, started from the trained VBPR (AMR's own epochs: reuse AMR). */
-  sweepEpochs: z.number().int().min(1),
+  sweepEpochs: intIn(1, MAX_EPOCHS),
 }).strict();
 
 /** Figure settings of a profile that does not give any (the paper's axes, short sweeps). */
@@ -221,7 +243,7 @@ export const profileSchema = z.object({
    * Replicates of the training, evaluation and robustness nodes, with root seeds seed, seed + 1,
    * ... (plan/seeds.ts); `--seeds N` overrides it.
    */
-  seeds: z.number().int().min(1).max(10).default(1),
+  seeds: intIn(1, 10).default(1),
   models: z.object({
     "mf-eals": ealsModelSchema,
     "mf-bpr": bprModelSchema,

@@ -43,6 +43,7 @@ import {
   pickFields,
   type Profile,
 } from "../config/profile.ts";
+import { MAX_ADVERSARY, MAX_LR, MAX_WEIGHT } from "../config/bounds.ts";
 import type { OverrideField } from "../stages/lib/chosen.ts";
 import { nodeSeed } from "./data.ts";
 import {
@@ -73,6 +74,16 @@ export interface TunePlan {
   /** Per tuned model, the selection and the fields its final node takes from it. */
   tuned: Readonly<Record<TunableModel, TunedSource>>;
 }
+
+/** How far each tuned coordinate may widen: the bound of the field it sets. */
+const WIDEN_MAX: Readonly<Record<string, number>> = {
+  lr: MAX_LR,
+  l2: MAX_WEIGHT,
+  c0: MAX_WEIGHT,
+  reg: MAX_WEIGHT,
+  eps: MAX_ADVERSARY,
+  lambda: MAX_ADVERSARY,
+};
 
 /** Learning rates and L2 weights of a grid point: the same value for P, Q and E. */
 export function gridHyper(lr: number, l2: number): LrRegs {
@@ -112,11 +123,13 @@ export function extensionValue(values: readonly number[], side: Side, step: numb
 /**
  * The points of a grid with widening: the base grid (cartesian product, first axis outermost),
  * then per axis, side and step 1..`depth`, that axis at {@link extensionValue} crossed with the
- * other axes' base values.
+ * other axes' base values. An axis widens no further than its bound in `max` (config/bounds.ts),
+ * so every run's params stay valid for its stage.
  */
 export function widenedGrid(
   axes: Record<string, readonly number[]>,
   depth: number,
+  max: Readonly<Record<string, number>> = {},
 ): { point: Record<string, number>; extension?: Extension }[] {
   const names = Object.keys(axes);
   const product = (lists: Record<string, readonly number[]>): Record<string, number>[] =>
@@ -131,7 +144,7 @@ export function widenedGrid(
     for (const side of ["below", "above"] as const) {
       for (let step = 1; step <= depth; step++) {
         const v = extensionValue(axes[coord], side, step);
-        if (v === null) break;
+        if (v === null || v > (max[coord] ?? Infinity)) break;
         for (const point of product({ ...axes, [coord]: [v] })) {
           out.push({ point, extension: { coord, side, step } });
         }
@@ -205,7 +218,13 @@ function gridNodes(
   const runs: GridRun[] = [];
   const { extraParams = {}, variant } = opts;
   const selectId = opts.selectId ?? `select-${model}`;
-  for (const { point, extension } of widenedGrid({ lr: c.tune.lr, l2: c.tune.l2 }, c.tune.widen)) {
+  for (
+    const { point, extension } of widenedGrid(
+      { lr: c.tune.lr, l2: c.tune.l2 },
+      c.tune.widen,
+      WIDEN_MAX,
+    )
+  ) {
     const { lr, l2 } = point;
     const id = `tune-${model}@${variant ? `${variant.tag},` : ""}lr=${fmt(lr)},l2=${fmt(l2)}`;
     nodes.push({
@@ -266,7 +285,11 @@ function ealsGridNodes(c: TuneContext): NodeSpec[] {
   const nodes: NodeSpec[] = [];
   const runs: GridRun[] = [];
   for (
-    const { point, extension } of widenedGrid({ c0: c.tune.c0, reg: c.tune.reg }, c.tune.widen)
+    const { point, extension } of widenedGrid(
+      { c0: c.tune.c0, reg: c.tune.reg },
+      c.tune.widen,
+      WIDEN_MAX,
+    )
   ) {
     const { c0, reg } = point;
     const id = `tune-mf-eals@c0=${fmt(c0)},reg=${fmt(reg)}`;
@@ -337,7 +360,7 @@ function amrGridNodes(
   const m = c.profile.models;
   const nodes: NodeSpec[] = [];
   const runs: GridRun[] = [];
-  for (const { point, extension } of widenedGrid({ [coord]: p.values }, c.tune.widen)) {
+  for (const { point, extension } of widenedGrid({ [coord]: p.values }, c.tune.widen, WIDEN_MAX)) {
     const v = point[coord];
     const id = `tune-amr@${coord}=${fmt(v)}`;
     nodes.push({

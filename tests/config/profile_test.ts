@@ -67,7 +67,8 @@ Deno.test("a bad profile field: the error names the file, the field path and the
     { path: ["models", "duif", "init"], value: "mf", want: /"scratch"\|"mf-bpr"/ },
     { path: ["models", "mf-eals", "iterations"], value: 1.5, want: /expected int/ },
     { path: ["coldMode"], value: "random", want: /"zero"\|"official"/ },
-    { path: ["k"], value: 0, want: />=1/ },
+    { path: ["k"], value: 0, want: /: at least 1, got 0$/ },
+    { path: ["models", "amr", "epochs"], value: 1e9, want: /: at most 100000, got 1000000000$/ },
     { path: ["figures", "rankEps"], value: null, want: /expected number, received null/ },
   ];
   for (const c of cases) {
