@@ -2,7 +2,8 @@
  * `push`, `pull` and `remote status`: the CLI side of pipeline/remote/. The remote comes from
  * `--remote URL` or the project's `remoteEnv` variable. A remote that cannot be used (no
  * remote given, unreachable, refused credentials, unknown bucket or folder) exits with code 2
- * and one sentence; a pull that refuses what came back exits with code 1, naming each object.
+ * and one sentence, as does a pull from a remote that holds no run of the target; a pull that
+ * refuses what came back exits with code 1, naming each object.
  */
 import type { Command } from "@commander-js/extra-typings";
 import type { Project, Target } from "../graph/project.ts";
@@ -69,8 +70,11 @@ export function printPull(s: PullSummary, target: Target, remote: Remote): numbe
     console.log(`  stage ${c.stage}: ${why}; reproduce reruns it`);
   }
   if (!s.found) {
-    console.error(`${remote.url} holds no run of target ${target.name} (push it first)`);
-    return 1;
+    // Nothing to pull is a remote that cannot serve this target: exit 2, as an unknown bucket.
+    console.error(
+      `error: ${remote.url} holds no run of target ${target.name}: push it there first`,
+    );
+    return 2;
   }
   const what = `${s.entries} entries: ${s.local} already here, ${s.fetched} fetched ` +
     `(${formatBytes(s.bytes)} downloaded)`;
@@ -130,7 +134,7 @@ export function registerRemoteCommands(program: Command, p: Project): void {
           checkout: { root: p.root, hasher: await CodeHasher.load([p.entry], p.root) },
         });
         const code = printPull(s, target, remote);
-        console.log(`in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        if (s.found) console.log(`in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         if (code !== 0) Deno.exitCode = code;
       });
     });

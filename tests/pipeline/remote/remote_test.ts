@@ -253,6 +253,19 @@ Deno.test("folder remote", async (t) => {
       const file = await cli(p, ["pull", "--text", TEXT.text, "--remote", "ftp://x/y"]);
       assert.equal(file.code, 2);
     });
+    await t.step(
+      "folder: pull from a remote without the target's run: one sentence, exit 2",
+      async () => {
+        const p = await project(base);
+        const url = await dirBackend(base).fresh();
+        const target = await p.resolveTarget(TEXT);
+        const r = await cli(p, ["pull", "--text", TEXT.text, "--remote", url]);
+        assert.deepEqual(r, {
+          code: 2,
+          err: `error: ${url} holds no run of target ${target.name}: push it there first`,
+        });
+      },
+    );
     await t.step("a link in place of an object is refused", async () => {
       const p = await ranProject(base);
       const url = await dirBackend(base).fresh();
