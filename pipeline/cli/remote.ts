@@ -10,14 +10,24 @@ import type { Project, Target } from "../graph/project.ts";
 import { CodeHasher } from "../graph/code_hash.ts";
 import { openRemote } from "../remote/open.ts";
 import { type PullSummary, pullTarget } from "../remote/pull.ts";
+import { DEFAULT_JOBS, MAX_JOBS } from "../remote/pool.ts";
 import { pushTarget } from "../remote/push.ts";
 import { type Remote, RemoteError } from "../remote/remote.ts";
 import { remoteStatus } from "../remote/status.ts";
 import { Store } from "../store/store.ts";
 import { formatBytes } from "./bundle.ts";
-import { toTargetOptions, userCwd, withTargetOptions } from "./options.ts";
+import { positiveInt, toTargetOptions, userCwd, withTargetOptions } from "./options.ts";
 
 const REMOTE_FLAG = "--remote <url>";
+const JOBS_FLAG = "--jobs <n>";
+const JOBS_HELP = `transfers at once (default ${DEFAULT_JOBS}, at most ${MAX_JOBS})`;
+
+/** `--jobs N`: a positive integer up to {@link MAX_JOBS}. */
+function parseJobs(v: string): number {
+  const n = positiveInt(v, "--jobs");
+  if (n > MAX_JOBS) throw new Error(`--jobs: at most ${MAX_JOBS}, got ${n}`);
+  return n;
+}
 
 function remoteHelp(p: Project): string {
   return `s3://bucket/prefix, file:///path or a folder${
@@ -104,11 +114,14 @@ export function registerRemoteCommands(program: Command, p: Project): void {
       .description("send the target's last run (store entries, results, state) to a remote"),
   )
     .option(REMOTE_FLAG, remoteHelp(p))
+    .option(JOBS_FLAG, JOBS_HELP, parseJobs)
     .action(async (f) => {
       const target = await p.resolveTarget(toTargetOptions(p, f));
       await withRemote(p, f.remote, async (remote) => {
         const t0 = performance.now();
-        const s = await pushTarget(p, target, new Store(p.artifactsRoot), remote);
+        const s = await pushTarget(p, target, new Store(p.artifactsRoot), remote, {
+          jobs: f.jobs,
+        });
         const secs = ((performance.now() - t0) / 1000).toFixed(1);
         console.log(
           `pushed ${target.name} to ${remote.url}: ${s.entries} entries (${s.entriesSent} new), ` +
@@ -126,11 +139,13 @@ export function registerRemoteCommands(program: Command, p: Project): void {
       ),
   )
     .option(REMOTE_FLAG, remoteHelp(p))
+    .option(JOBS_FLAG, JOBS_HELP, parseJobs)
     .action(async (f) => {
       const target = await p.resolveTarget(toTargetOptions(p, f));
       await withRemote(p, f.remote, async (remote) => {
         const t0 = performance.now();
         const s = await pullTarget(p, target, new Store(p.artifactsRoot), remote, {
+          jobs: f.jobs,
           checkout: { root: p.root, hasher: await CodeHasher.load([p.entry], p.root) },
         });
         const code = printPull(s, target, remote);

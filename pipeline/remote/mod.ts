@@ -7,6 +7,7 @@
 export * from "./dir_remote.ts";
 export * from "./layout.ts";
 export * from "./open.ts";
+export * from "./pool.ts";
 export * from "./pull.ts";
 export * from "./push.ts";
 export * from "./remote.ts";

@@ -24,16 +24,19 @@ import { type CodeComparison, compareCode } from "../bundle/verify.ts";
 import type { CodeHasher } from "../graph/code_hash.ts";
 import type { Project, Target } from "../graph/project.ts";
 import { hashFile } from "../stage/hash.ts";
-import { type Manifest, manifestSchema } from "../stage/manifest.ts";
+import { type Manifest, manifestSchema, type OutputRecord } from "../stage/manifest.ts";
 import { recordState } from "../store/state.ts";
 import type { Store } from "../store/store.ts";
 import { entryName, objectName, type RunIndex, runIndexSchema, runName } from "./layout.ts";
+import { DEFAULT_JOBS, mapPool } from "./pool.ts";
 import { type Remote, RemoteError } from "./remote.ts";
 
 /** Options of {@link pullTarget}. */
 export interface PullOptions {
   /** Commit every entry that verifies on its own; skip results and state (default: strict). */
   partial?: boolean;
+  /** Files downloaded at once (default {@link DEFAULT_JOBS}). */
+  jobs?: number;
   /** Compares each pulled stage's code with the checkout's, as `verify --bundle` does. */
   checkout?: { root: string; hasher: CodeHasher };
 }
@@ -86,16 +89,23 @@ export async function pullTarget(
   const scratch = await store.makeTemp("pull");
   staging.push(scratch);
   try {
+    const jobs = opts.jobs ?? DEFAULT_JOBS;
     /** Verified files by hash: staged ones, and the outputs of local entries. */
     const verified = new Map<string, string>();
-    /** Downloads `name` to `dest` and checks it; returns its hash or null (problem recorded). */
+    /** Downloads under way by expected hash: a second file of that content waits for it. */
+    const inflight = new Map<string, Promise<unknown>>();
+    /**
+     * Downloads `name` to `dest` and checks it; returns its hash, or null with the problem added
+     * to `problems` (each transfer has its own list, merged in a fixed order afterwards).
+     */
     const fetch = async (
-      name: string,
-      dest: string,
-      what: string,
-      expected?: { sha256: string; size: number },
+      f: { name: string; dest: string; what: string; expected?: { sha256: string; size: number } },
+      problems: BundleProblem[],
     ): Promise<{ sha256: string; size: number } | null> => {
+      const { name, dest, what, expected } = f;
       const file = `${name} (${what})`;
+      const pending = expected ? inflight.get(expected.sha256) : undefined;
+      if (pending) await pending;
       const copy = expected ? verified.get(expected.sha256) : undefined;
       if (copy) {
         // Same content as a file already verified: copied (and checked), not downloaded again.
@@ -103,28 +113,48 @@ export async function pullTarget(
         const got = await hashFile(dest);
         if (got.sha256 === expected!.sha256 && got.size === expected!.size) return got;
       }
-      try {
-        if (!(await remote.download(name, dest))) {
-          s.problems.push({ file, problem: "missing on the remote" });
+      const download = (async () => {
+        try {
+          if (!(await remote.download(name, dest))) {
+            problems.push({ file, problem: "missing on the remote" });
+            return null;
+          }
+        } catch (e) {
+          if (e instanceof RemoteError) throw e;
+          problems.push({ file, problem: `refused: ${(e as Error).message}` });
           return null;
         }
-      } catch (e) {
-        if (e instanceof RemoteError) throw e;
-        s.problems.push({ file, problem: `refused: ${(e as Error).message}` });
-        return null;
+        const got = await hashFile(dest);
+        s.bytes += got.size;
+        if (expected && (got.sha256 !== expected.sha256 || got.size !== expected.size)) {
+          problems.push({
+            file,
+            problem: `sha256 ${got.sha256} (${got.size} bytes) differs from its record ` +
+              `(${expected.sha256}, ${expected.size} bytes): tampered or truncated, refused`,
+          });
+          return null;
+        }
+        if (expected) verified.set(got.sha256, dest);
+        return got;
+      })();
+      if (expected && !inflight.has(expected.sha256)) {
+        const settled = download.catch(() => {}).finally(() => inflight.delete(expected.sha256));
+        inflight.set(expected.sha256, settled);
       }
-      const got = await hashFile(dest);
-      s.bytes += got.size;
-      if (expected && (got.sha256 !== expected.sha256 || got.size !== expected.size)) {
-        s.problems.push({
-          file,
-          problem: `sha256 ${got.sha256} (${got.size} bytes) differs from its record ` +
-            `(${expected.sha256}, ${expected.size} bytes): tampered or truncated, refused`,
-        });
-        return null;
-      }
-      if (expected) verified.set(got.sha256, dest);
-      return got;
+      return await download;
+    };
+    /** Runs transfers `jobs` at once; their problems are added in the transfers' order. */
+    const fetchAll = async <T>(
+      list: readonly T[],
+      one: (item: T, problems: BundleProblem[]) => Promise<void>,
+    ): Promise<BundleProblem[][]> => {
+      const lists = await mapPool(list, jobs, async (item) => {
+        const problems: BundleProblem[] = [];
+        await one(item, problems);
+        return problems;
+      });
+      for (const l of lists) s.problems.push(...l);
+      return lists;
     };
 
     // The run index.
@@ -151,34 +181,49 @@ export async function pullTarget(
       return s;
     }
 
-    // Entries: local ones as they are, the others staged and checked.
+    // Entries: local ones as they are, the others staged and checked: first every manifest,
+    // then every object they name, `jobs` transfers at once.
     const manifests = new Map<string, Manifest>();
     const staged = new Map<string, string>();
     const bad = new Set<string>();
     const keys = Object.keys(index.entries).sort();
     s.entries = keys.length;
+    const missing: string[] = [];
     for (const key of keys) {
       const local = await store.readManifest(key);
-      if (local) {
-        for (const [name, rec] of Object.entries(local.outputs)) {
-          verified.set(rec.sha256, store.outputPath(key, name));
-        }
-        manifests.set(key, local);
-        s.local++;
+      if (!local) {
+        missing.push(key);
         continue;
       }
-      const before = s.problems.length;
+      for (const [name, rec] of Object.entries(local.outputs)) {
+        verified.set(rec.sha256, store.outputPath(key, name));
+      }
+      manifests.set(key, local);
+      s.local++;
+    }
+    for (const key of missing) {
       const dir = await store.makeTemp(key);
       staging.push(dir);
       staged.set(key, dir);
-      const got = await fetch(entryName(key), join(dir, "manifest.json"), "manifest");
-      if (!got) {
+    }
+    const fetchedManifest = await fetchAll(missing, async (key, problems) => {
+      const dest = join(staged.get(key)!, "manifest.json");
+      await fetch({ name: entryName(key), dest, what: "manifest" }, problems);
+    });
+    const objects: { key: string; name: string; dest: string; rec: OutputRecord }[] = [];
+    for (const [i, key] of missing.entries()) {
+      if (fetchedManifest[i].length > 0) {
         bad.add(key);
         continue;
       }
-      const parsed = manifestSchema.safeParse(
-        JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")).catch(() => "null")),
-      );
+      const dir = staged.get(key)!;
+      let json: unknown = null;
+      try {
+        json = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")));
+      } catch (e) {
+        if (!(e instanceof SyntaxError || e instanceof TypeError)) throw e;
+      }
+      const parsed = manifestSchema.safeParse(json);
       if (!parsed.success) {
         s.problems.push({ file: entryName(key), problem: "not a valid manifest" });
         bad.add(key);
@@ -187,6 +232,7 @@ export async function pullTarget(
       const m = parsed.data;
       for (const problem of manifestProblems(key, m)) {
         s.problems.push({ file: entryName(key), problem });
+        bad.add(key);
       }
       for (const [name, rec] of Object.entries(m.outputs)) {
         let out: string;
@@ -194,15 +240,23 @@ export async function pullTarget(
           out = safeName(name);
         } catch (e) {
           s.problems.push({ file: entryName(key), problem: (e as Error).message });
+          bad.add(key);
           continue;
         }
         const dest = join(dir, out);
         await Deno.mkdir(join(dest, ".."), { recursive: true });
-        await fetch(objectName(rec.sha256), dest, `store/${key.slice(0, 12)}…/${name}`, rec);
+        objects.push({ key, name, dest, rec });
       }
-      if (s.problems.length > before) bad.add(key);
       manifests.set(key, m);
     }
+    const fetchedObjects = await fetchAll(objects, async (o, problems) => {
+      const what = `store/${o.key.slice(0, 12)}…/${o.name}`;
+      await fetch(
+        { name: objectName(o.rec.sha256), dest: o.dest, what, expected: o.rec },
+        problems,
+      );
+    });
+    for (const [i, o] of objects.entries()) if (fetchedObjects[i].length > 0) bad.add(o.key);
     const graph = inputProblems(manifests, (key) => entryName(key));
     s.problems.push(...graph);
     if (!opts.partial) {
@@ -213,6 +267,7 @@ export async function pullTarget(
     const resultsDir = join(scratch, "results");
     const hashes = new Map<string, { sha256: string }>();
     if (!opts.partial) {
+      const results: { rel: string; dest: string; rec: { sha256: string; size: number } }[] = [];
       for (const [rel, rec] of Object.entries(index.results)) {
         let name: string;
         try {
@@ -223,9 +278,14 @@ export async function pullTarget(
         }
         const dest = join(resultsDir, name);
         await Deno.mkdir(join(dest, ".."), { recursive: true });
-        const got = await fetch(objectName(rec.sha256), dest, `results/${rel}`, rec);
-        if (got) hashes.set(rel, got);
+        results.push({ rel, dest, rec });
       }
+      const got: ({ sha256: string; size: number } | null)[] = new Array(results.length);
+      await fetchAll(results.map((r, i) => ({ ...r, i })), async (r, problems) => {
+        const f = { name: objectName(r.rec.sha256), dest: r.dest, what: `results/${r.rel}` };
+        got[r.i] = await fetch({ ...f, expected: r.rec }, problems);
+      });
+      for (const [i, r] of results.entries()) if (got[i]) hashes.set(r.rel, got[i]!);
       let items: Record<string, PublishedItem> = {};
       if (hashes.has("provenance.json")) {
         try {

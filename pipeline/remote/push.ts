@@ -5,7 +5,8 @@
  * Order makes it resumable and safe to run twice at once: objects first (each skipped when the
  * remote has it), then each entry's manifest, then the run index. An interrupted push leaves
  * no index (or the previous one), and the next push sends only what is missing. Every local file
- * is re-hashed against its record first: a corrupt store is never pushed.
+ * is re-hashed against its record first: a corrupt store is never pushed. Objects, and then
+ * manifests, go several at once (`jobs`); every manifest still goes after all the objects.
  */
 import { join } from "node:path";
 import { closureManifests, stageCodes } from "../bundle/bundle.ts";
@@ -15,6 +16,7 @@ import { hashFile } from "../stage/hash.ts";
 import { readState } from "../store/state.ts";
 import type { Store } from "../store/store.ts";
 import { entryName, objectName, RUN_INDEX_FORMAT, type RunIndex, runName } from "./layout.ts";
+import { DEFAULT_JOBS, mapPool } from "./pool.ts";
 import type { Remote } from "./remote.ts";
 
 /** What {@link pushTarget} did. */
@@ -46,13 +48,21 @@ export async function readPublished(
   }
 }
 
+/** Options of {@link pushTarget}. */
+export interface PushOptions {
+  /** Objects sent at once (default {@link DEFAULT_JOBS}). */
+  jobs?: number;
+}
+
 /** Pushes the target's last run to `remote`. */
 export async function pushTarget(
   p: Project,
   target: Target,
   store: Store,
   remote: Remote,
+  opts: PushOptions = {},
 ): Promise<PushSummary> {
+  const jobs = opts.jobs ?? DEFAULT_JOBS;
   const state = await readState(p.artifactsRoot, target.name);
   const ids = new Set(target.nodes.map((n) => n.id));
   const nodes = Object.fromEntries(Object.entries(state.nodes).filter(([id]) => ids.has(id)));
@@ -84,6 +94,8 @@ export async function pushTarget(
           `run "verify"; a corrupt store is not pushed`,
       );
     }
+    // Checked and marked with no await in between: two concurrent sends of one content never
+    // both go.
     if (!sent.has(got.sha256)) {
       sent.add(got.sha256);
       s.bytes += got.size;
@@ -98,34 +110,46 @@ export async function pushTarget(
     return got;
   };
 
+  // Which entries the remote already has (complete: a manifest goes after every object it
+  // names), then, in key order, what that leaves to send, so the counts do not depend on --jobs.
+  const keys = [...manifests.keys()].sort();
+  const there = await mapPool(keys, jobs, (key) => remote.has(entryName(key)));
   const entries: RunIndex["entries"] = {};
-  for (const key of [...manifests.keys()].sort()) {
+  const toSend: { key: string; manifest: string; bytes: number }[] = [];
+  for (const [i, key] of keys.entries()) {
     const m = manifests.get(key)!;
     entries[key] = { node: m.node, stage: m.stage };
     const manifest = join(store.entryDir(key), "manifest.json");
-    const manifestBytes = (await Deno.stat(manifest)).size;
-    s.bytes += manifestBytes;
-    if (await remote.has(entryName(key))) {
-      // Complete on the remote: its manifest went after every object it names.
-      for (const rec of Object.values(m.outputs)) {
-        if (!sent.has(rec.sha256)) s.bytes += rec.size;
-        sent.add(rec.sha256);
-      }
+    const bytes = (await Deno.stat(manifest)).size;
+    s.bytes += bytes;
+    if (!there[i]) {
+      toSend.push({ key, manifest, bytes });
       continue;
     }
-    for (const [name, rec] of Object.entries(m.outputs).sort(([a], [b]) => a < b ? -1 : 1)) {
-      await sendObject(store.outputPath(key, name), rec);
+    for (const rec of Object.values(m.outputs)) {
+      if (!sent.has(rec.sha256)) s.bytes += rec.size;
+      sent.add(rec.sha256);
     }
-    await remote.upload(entryName(key), manifest);
-    s.entriesSent++;
-    s.bytesSent += manifestBytes;
   }
+  // Every object of the missing entries, then their manifests: an entry on the remote is whole.
+  const objects = toSend.flatMap(({ key }) =>
+    Object.entries(manifests.get(key)!.outputs).sort(([a], [b]) => a < b ? -1 : 1)
+      .map(([name, rec]) => ({ path: store.outputPath(key, name), rec }))
+  );
+  await mapPool(objects, jobs, (o) => sendObject(o.path, o.rec));
+  await mapPool(toSend, jobs, async (e) => {
+    await remote.upload(entryName(e.key), e.manifest);
+    s.entriesSent++;
+    s.bytesSent += e.bytes;
+  });
 
   const results: RunIndex["results"] = {};
-  for (const [rel, item] of Object.entries(published.items).sort(([a], [b]) => a < b ? -1 : 1)) {
+  const items = Object.entries(published.items).sort(([a], [b]) => a < b ? -1 : 1);
+  const got = await mapPool(items, jobs, ([rel, item]) => {
     const size = manifests.get(item.key)?.outputs[item.output]?.size ?? -1;
-    results[rel] = await sendObject(join(target.resultsDir, rel), { sha256: item.sha256, size });
-  }
+    return sendObject(join(target.resultsDir, rel), { sha256: item.sha256, size });
+  });
+  for (const [i, [rel]] of items.entries()) results[rel] = got[i];
   results["provenance.json"] = await sendObject(published.path);
 
   const index: RunIndex = {

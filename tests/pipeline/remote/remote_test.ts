@@ -82,14 +82,27 @@ async function ranProject(base: string): Promise<Project> {
   return p;
 }
 
-async function push(p: Project, remote: Remote) {
-  return await pushTarget(p, await p.resolveTarget(TEXT), new Store(p.artifactsRoot), remote);
+async function push(p: Project, remote: Remote, jobs?: number) {
+  const target = await p.resolveTarget(TEXT);
+  return await pushTarget(p, target, new Store(p.artifactsRoot), remote, { jobs });
 }
 
-async function pull(p: Project, remote: Remote, partial = false) {
+async function pull(p: Project, remote: Remote, partial = false, jobs?: number) {
   return await pullTarget(p, await p.resolveTarget(TEXT), new Store(p.artifactsRoot), remote, {
     partial,
+    jobs,
   });
+}
+
+/** Every file under `dir` (relative path -> content), links and all, for comparing trees. */
+async function tree(dir: string, at = ""): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const e of Deno.readDir(join(dir, at))) {
+    const rel = at ? `${at}/${e.name}` : e.name;
+    if (e.isDirectory) Object.assign(out, await tree(dir, rel));
+    else out[rel] = e.isFile ? await Deno.readTextFile(join(dir, rel)) : "(not a file)";
+  }
+  return out;
 }
 
 /** Runs the CLI in-process; returns its exit code and what it printed to stderr. */
@@ -266,6 +279,51 @@ Deno.test("folder remote", async (t) => {
         });
       },
     );
+    await t.step("folder: --jobs 1 and --jobs 8 push and pull the same files", async () => {
+      const p = await ranProject(base);
+      const target = await p.resolveTarget(TEXT);
+      const [one, eight] = [await dirBackend(base).fresh(), await dirBackend(base).fresh()];
+      const pushed = [
+        await cli(p, ["push", "--text", TEXT.text, "--remote", one, "--jobs", "1"]),
+        await cli(p, ["push", "--text", TEXT.text, "--remote", eight, "--jobs", "8"]),
+      ];
+      assert.deepEqual(pushed, [{ code: 0, err: "" }, { code: 0, err: "" }]);
+      const run = runName(target.name);
+      const [a, b] = [await tree(one), await tree(eight)];
+      const index = (t: Record<string, string>) => ({ ...JSON.parse(t[run]), pushedAt: "" });
+      assert.deepEqual(index(a), index(b));
+      const countKey = index(b).state.nodes.count;
+      delete a[run];
+      delete b[run];
+      assert.deepEqual(a, b);
+      const [x, y] = [await project(base), await project(base)];
+      const s1 = await pull(x, openRemote(one), false, 1);
+      const s8 = await pull(y, openRemote(eight), false, 8);
+      assert.deepEqual(s1, s8);
+      assert.ok(s1.published);
+      assert.deepEqual(
+        await tree(join(x.artifactsRoot, "store")),
+        await tree(join(y.artifactsRoot, "store")),
+      );
+      const results = (q: Project) => tree(join(q.artifactsRoot, "results"));
+      assert.deepEqual(await results(x), await results(y));
+      // A damaged object: the same problems, in the same order, whatever --jobs.
+      const countSha = Object.values(
+        JSON.parse(b[`entries/${countKey}.json`])
+          .outputs as Record<string, { sha256: string }>,
+      )[0].sha256;
+      for (const url of [one, eight]) {
+        await Deno.writeTextFile(join(url, objectName(countSha)), "{");
+      }
+      const [d1, d8] = [
+        await pull(await project(base), openRemote(one), false, 1),
+        await pull(await project(base), openRemote(eight), false, 8),
+      ];
+      assert.ok(d1.problems.length > 0);
+      assert.deepEqual(d1, d8);
+      const bad = await cli(p, ["pull", "--text", TEXT.text, "--remote", one, "--jobs", "0"]);
+      assert.match(bad.err, /--jobs expects a positive integer, got "0"/);
+    });
     await t.step("a link in place of an object is refused", async () => {
       const p = await ranProject(base);
       const url = await dirBackend(base).fresh();
