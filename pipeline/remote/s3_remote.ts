@@ -3,6 +3,10 @@
  * Credentials and region come from wherever the SDK reads them (environment, profiles, roles);
  * `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` points it at S3-compatible storage, which then is
  * addressed in path style. A PutObject is atomic: a reader sees the whole object or none.
+ * Objects over {@link MULTIPART_THRESHOLD} go up as a multipart upload (the SDK's
+ * `@aws-sdk/lib-storage` `Upload`), streamed from the file in parts: a PutObject takes at most
+ * 5 GiB, and would hold the whole file in memory. A multipart object appears only when the
+ * upload completes, so it is atomic too; a failed one is aborted, leaving no parts behind.
  *
  * Failures that make the remote unusable (unreachable endpoint, refused credentials, unknown
  * bucket) become one sentence in a {@link RemoteError}.
@@ -15,7 +19,19 @@ import {
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
 import { type Remote, RemoteError } from "./remote.ts";
+
+/** Objects larger than this many bytes are uploaded in parts (default 64 MiB). */
+export const MULTIPART_THRESHOLD = 64 * 2 ** 20;
+/** Bytes per part (grown when needed to stay within S3's 10,000 parts; S3's minimum: 5 MiB). */
+export const PART_SIZE = 64 * 2 ** 20;
+/** S3's smallest part (all but the last). */
+const MIN_PART_SIZE = 5 * 2 ** 20;
+/** S3's most parts in one upload. */
+const MAX_PARTS = 10_000;
+/** Parts of one object in flight at once (each held in memory). */
+const PART_QUEUE = 4;
 
 /** What an S3 remote is opened with (absent fields: as the SDK reads them). */
 export interface S3Options {
@@ -24,6 +40,10 @@ export interface S3Options {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Attempts per request (default 3). */
   maxAttempts?: number;
+  /** Multipart above this many bytes (default {@link MULTIPART_THRESHOLD}; lowered in tests). */
+  multipartThreshold?: number;
+  /** Bytes per part (default {@link PART_SIZE}; at least 5 MiB). */
+  partSize?: number;
 }
 
 /** An S3 remote. */
@@ -34,6 +54,7 @@ export class S3Remote implements Remote {
   readonly prefix: string;
   readonly endpoint: string | undefined;
   #client: S3Client;
+  #multipart: { threshold: number; partSize: number };
 
   constructor(url: string, bucket: string, prefix: string, opts: S3Options = {}) {
     this.url = url;
@@ -51,6 +72,13 @@ export class S3Remote implements Remote {
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
     };
     this.#client = new S3Client(config);
+    this.#multipart = {
+      threshold: opts.multipartThreshold ?? MULTIPART_THRESHOLD,
+      partSize: opts.partSize ?? PART_SIZE,
+    };
+    if (this.#multipart.partSize < MIN_PART_SIZE) {
+      throw new Error(`S3 part size ${this.#multipart.partSize}: at least 5 MiB (S3's minimum)`);
+    }
   }
 
   #where(): string {
@@ -139,6 +167,8 @@ export class S3Remote implements Remote {
   }
 
   async upload(name: string, src: string): Promise<void> {
+    const { size } = await Deno.stat(src);
+    if (size > this.#multipart.threshold) return await this.#uploadParts(name, src, size);
     const data = await Deno.readFile(src);
     try {
       await this.#client.send(
@@ -149,7 +179,35 @@ export class S3Remote implements Remote {
     }
   }
 
+  /** A multipart upload streamed from `src` (see the module comment). */
+  async #uploadParts(name: string, src: string, size: number): Promise<void> {
+    const file = await Deno.open(src, { read: true });
+    const upload = new Upload({
+      client: this.#client,
+      params: { Bucket: this.bucket, Key: this.prefix + name, Body: file.readable },
+      partSize: Math.max(this.#multipart.partSize, Math.ceil(size / MAX_PARTS)),
+      queueSize: PART_QUEUE,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+    } catch (e) {
+      throw this.#explain(e, name);
+    } finally {
+      closeOnce(file);
+    }
+  }
+
   close(): void {
     this.#client.destroy();
+  }
+}
+
+/** Closes `file` unless its stream, read to the end, closed it already (one cut short did not). */
+function closeOnce(file: Deno.FsFile): void {
+  try {
+    file.close();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BadResource)) throw e;
   }
 }

@@ -10,12 +10,22 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 
+/** The part of an s3rver event notification read here. */
+interface S3Event {
+  Records: { eventName: string; s3: { object: { key: string } } }[];
+}
+
 /** s3rver's fixed credentials. */
 export const S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 /** A running s3rver. */
 export interface S3Server {
   endpoint: string;
+  /**
+   * Objects created so far, in order: `Put` (one PutObject) or `Post` (a completed multipart
+   * upload), as s3rver's event notifications name them.
+   */
+  created: { key: string; how: string }[];
   /** Creates a bucket. */
   createBucket(name: string): Promise<void>;
   /** Overwrites an object (to tamper with it). */
@@ -29,6 +39,13 @@ export interface S3Server {
 export async function startS3(): Promise<S3Server> {
   const dir = await Deno.makeTempDir({ prefix: "s3rver-" });
   const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir });
+  const created: S3Server["created"] = [];
+  server.on("event", (e: S3Event) => {
+    for (const r of e.Records) {
+      const how = /^ObjectCreated:(.*)$/.exec(r.eventName)?.[1];
+      if (how) created.push({ key: decodeURIComponent(r.s3.object.key), how });
+    }
+  });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
@@ -39,6 +56,7 @@ export async function startS3(): Promise<S3Server> {
   });
   return {
     endpoint,
+    created,
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     },
