@@ -1,6 +1,6 @@
 /**
- * Reading a file whose path a user gave (a profile, its `extends`, a dataset or executor config,
- * an expectations file): only a regular file, at most a size cap, decoded as strict UTF-8. A
+ * Reading a file whose path a user gave (a project's settings and what they extend, an executor
+ * config, an expectations file): only a regular file, at most a size cap, strict UTF-8. A
  * FIFO would block the read forever, `/dev/zero` or a huge file would fill memory, and a folder
  * fails with an OS message naming nothing; each of these is one sentence naming the file and the
  * limit instead. `Deno.errors.NotFound` passes through unchanged, so that callers can say what
@@ -18,7 +18,7 @@ export const MAX_USER_FILE_BYTES = 4 * 2 ** 20;
 
 /** Options of {@link readUserText} and {@link readUserJson}. */
 export interface UserFileOptions {
-  /** What the file is, for the message, e.g. `profile`, `dataset config`. */
+  /** What the file is, for the message, e.g. `executor config`, `expectations file`. */
   what: string;
   /** Largest size accepted, in bytes (default {@link MAX_USER_FILE_BYTES}). */
   maxBytes?: number;
