@@ -30,6 +30,7 @@ import { WEIGHTS_FILE } from "./datasets/authors_files.ts";
 import { THREADS_ENV } from "./models/threads.ts";
 import { checkSupport } from "./commands/check_support.ts";
 import { MAX_SEEDS } from "./stages/seeds.ts";
+import { SEEDS_VARY, type SeedsVary } from "./config/seeds_vary.ts";
 import { pinnedVersion } from "./config/packages.ts";
 
 const ROOT = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
@@ -86,6 +87,15 @@ export const TARGET_OPTIONS: readonly TargetOption[] = [
       "profile's seeds)",
     pattern: /^[0-9]{1,4}$/,
   },
+  {
+    name: "seedsVary",
+    flag: "--seeds-vary <what>",
+    description: "what each seed of --seeds redraws: training (default: the models' training " +
+      "only, on one shared split and negatives) or data (also the split and the test " +
+      "negatives, per seed)",
+    choices: SEEDS_VARY,
+    pattern: new RegExp(`^(${SEEDS_VARY.join("|")})$`),
+  },
 ];
 
 function parseSeeds(v: string | undefined): number | undefined {
@@ -127,6 +137,14 @@ export async function resolveDataset(
   }
   const cfg = await loadDatasetConfig(opts.dataset ?? DEFAULT_DATASET, join(CONFIGS, "datasets"));
   return await withExternalHashes(cfg, artifactsRoot());
+}
+
+function parseSeedsVary(v: string | undefined): SeedsVary {
+  if (v === undefined) return "training";
+  if (!(SEEDS_VARY as readonly string[]).includes(v)) {
+    throw new Error(`--seeds-vary: expected one of ${SEEDS_VARY.join(", ")}, got "${v}"`);
+  }
+  return v as SeedsVary;
 }
 
 function parseInit(init: string | undefined): AmrInit {
@@ -184,8 +202,12 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
   const init = parseInit(one(opts, "init"));
   await checkDatasetFits(dataset, profile);
   const seeds = parseSeeds(one(opts, "seeds")) ?? profile.seeds;
+  const seedsVary = parseSeedsVary(one(opts, "seedsVary"));
+  // With one seed nothing is redrawn: the run is the plain one whatever --seeds-vary says.
+  const dataVaries = seeds > 1 && seedsVary === "data";
   let nodes = planNodes(dataset, profile, {
     seeds,
+    seedsVary,
     run: {
       profile: one(opts, "profile") ?? profile.name,
       overrides: resolved.overrides,
@@ -210,7 +232,8 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
     }
     nodes = withOfficialInit(nodes, { path, sha256 }, { seed: profile.seed, k: profile.k });
   }
-  const suffix = (init === "vbpr" ? "" : `+${init}`) + (seeds > 1 ? `+seeds${seeds}` : "");
+  const suffix = (init === "vbpr" ? "" : `+${init}`) + (seeds > 1 ? `+seeds${seeds}` : "") +
+    (dataVaries ? "-data" : "");
   const base = `${profile.name}${suffix}`;
   // Overrides get their own results folder and state: the run differs from the named profile.
   const variant = resolved.overridesHash ? `${base}+set-${resolved.overridesHash}` : base;
@@ -227,6 +250,8 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
       seed: profile.seed,
       init,
       seeds,
+      // Only when it changes the run, so that a default run's facts stay as they were.
+      ...(dataVaries ? { seedsVary } : {}),
       ...(resolved.external ? { profileFile: resolved.chain[0] } : {}),
       ...(resolved.chain.length > 1 ? { extends: resolved.chain.slice(1) } : {}),
       ...(resolved.overridesHash ? { overrides: resolved.overrides } : {}),

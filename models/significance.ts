@@ -70,6 +70,30 @@ export function pairedTTest(a: ArrayLike<number>, b: ArrayLike<number>): PairedT
 }
 
 /**
+ * Holm's step-down adjustment of a family of p-values (Holm 1979; R's
+ * `p.adjust(p, method = "holm")`): with the m finite p-values sorted ascending,
+ * `adj(i) = max over j <= i of min(1, (m - j + 1) p(j))`. Comparing each adjusted p with alpha
+ * controls the family-wise error rate at alpha under any dependence. Non-finite entries (a test
+ * that did not run) are not part of the family and stay NaN; the result keeps the input's order.
+ *
+ * @param p the family's raw p-values
+ * @returns the adjusted p-values, same order
+ */
+export function holmAdjust(p: readonly number[]): number[] {
+  const idx = p.map((_, i) => i).filter((i) => Number.isFinite(p[i]));
+  // Stable sort: tied p-values keep their input order (the adjusted values agree anyway).
+  idx.sort((a, b) => p[a] - p[b]);
+  const m = idx.length;
+  const out = p.map(() => NaN);
+  let running = 0;
+  idx.forEach((i, j) => {
+    running = Math.max(running, Math.min(1, (m - j) * p[i]));
+    out[i] = running;
+  });
+  return out;
+}
+
+/**
  * Relative improvement of `ours` over `base`, averaged over metrics:
  * `mean_k (ours[k] - base[k]) / base[k]` (a fraction: 0.2218 is 22.18%).
  *

@@ -10,12 +10,15 @@ import { dataNodes } from "./data.ts";
 import { modelNodes } from "./models.ts";
 import { tuneNodes } from "./tune.ts";
 import { figureNodes, type RunRequest } from "./outputs.ts";
-import { plotSeedsNode, replicate, seedsNode } from "./seeds.ts";
+import { DATA_REDRAWN, plotSeedsNode, replicate, seedsNode } from "./seeds.ts";
+import type { SeedsVary } from "../config/seeds_vary.ts";
 
 /** Options of {@link planNodes}. */
 export interface PlanOptions {
   /** Seeds to replicate the final part over (default: the profile's `seeds`). */
   seeds?: number;
+  /** What each replicate redraws besides training (default `training`: nothing). */
+  seedsVary?: SeedsVary;
   /** How the run was asked for (profile argument, `--set` overrides), for the report. */
   run?: RunRequest;
 }
@@ -36,7 +39,15 @@ export function planNodes(
         `only; it would drop eq. 2 VBPR's H); use vbprForm "eq4"`,
     );
   }
-  const data = dataNodes(dataset, { seed: profile.seed, negatives: profile.negatives });
+  const vary = opts.seedsVary ?? "training";
+  if (vary === "data" && dataset.kind === "authors-split") {
+    throw new Error(
+      `--seeds-vary data: dataset ${dataset.name} is ${dataset.kind}: its split and test ` +
+        "negatives are the authors' files, there is nothing to redraw; use --seeds-vary training",
+    );
+  }
+  const dataOf = (seed: number) => dataNodes(dataset, { seed, negatives: profile.negatives });
+  const data = dataOf(profile.seed);
   const tune = profile.tune ? tuneNodes(profile) : undefined;
   const finals = (p: Profile): NodeSpec[] => [
     ...modelNodes(dataset, p, tune ? { tuned: tune.tuned } : {}),
@@ -46,13 +57,19 @@ export function planNodes(
   const nodes = [...data, ...(tune?.nodes ?? [])];
   const rootSeeds: number[] = [];
   for (let s = 0; s < seeds; s++) {
-    rootSeeds.push(profile.seed + s);
-    nodes.push(...replicate(finals({ ...profile, seed: profile.seed + s }), s));
+    const root = profile.seed + s;
+    rootSeeds.push(root);
+    // Replicate 0 uses the shared data nodes (the plain run); under `data` a later replicate
+    // plans its own split, negatives and Table 1 from its root seed.
+    const redrawn = vary === "data" && s > 0
+      ? dataOf(root).filter((n) => DATA_REDRAWN.includes(n.id))
+      : [];
+    nodes.push(...replicate([...redrawn, ...finals({ ...profile, seed: root })], s));
   }
   if (seeds > 1) {
     nodes.push(
-      seedsNode(dataset.name, rootSeeds, profile.seed),
-      plotSeedsNode(dataset.name, rootSeeds, profile),
+      seedsNode(dataset.name, rootSeeds, profile.seed, vary),
+      plotSeedsNode(dataset.name, rootSeeds, profile, vary),
     );
   }
   return nodes;

@@ -1,8 +1,10 @@
 /**
- * Replication over seeds (`--seeds N`, `seeds` in a profile). The data nodes (one split, one
- * set of test negatives) and the tuning nodes are shared; the final part of the graph (models,
- * evaluations, Table 2, perturb-test, sweeps, plot, report) is planned once per seed with root
- * seed `profile.seed + s`. Replicate 0 keeps its ids and published paths, so a one-seed run
+ * Replication over seeds (`--seeds N`, `seeds` in a profile). The final part of the graph
+ * (models, evaluations, Table 2, perturb-test, sweeps, plot, report) is planned once per seed
+ * with root seed `profile.seed + s`. What else each seed redraws is `--seeds-vary`: with
+ * `training` (the default) the data nodes (one split, one set of test negatives) are shared;
+ * with `data` the split, the negatives and Table 1 ({@link DATA_REDRAWN}) are planned per seed
+ * too, their seeds derived from the replicate's root seed. The tuning nodes are always shared. Replicate 0 keeps its ids and published paths, so a one-seed run
  * is the plain run; replicate s > 0 gets ids `<id>#seed=<s>` and publishes under
  * `seeds/<s>/`. A `seeds` node combines every replicate (`stages/seeds.ts`), published to
  * `tables/table2_seeds.*`, `tables/table3_seeds.*`, `claims_seeds.*`, `metrics_seeds.json`; a
@@ -13,6 +15,7 @@
 import type { InputRef, NodeSpec } from "../pipeline/mod.ts";
 import { pickFields, type Profile } from "../config/profile.ts";
 import { nodeSeed } from "./data.ts";
+import type { SeedsVary } from "../config/seeds_vary.ts";
 import { MAX_SEEDS, SEED_FILES, seedSlot, stage as seedsStage } from "../stages/seeds.ts";
 import {
   FIGURE_DATA_SLOT,
@@ -20,6 +23,13 @@ import {
   stage as plotSeedsStage,
 } from "../stages/plot-seeds.ts";
 import { TITLE_FIGURE_FIELDS, TITLE_RUN_FIELDS } from "../figures/registry.ts";
+
+/**
+ * The data nodes a replicate redraws under `--seeds-vary data`: the split, the test negatives
+ * drawn from it, and Table 1 (its cold test share depends on the split). The dataset, the user
+ * filter and the features are the same for every split and stay shared.
+ */
+export const DATA_REDRAWN: readonly string[] = ["split", "negatives", "table1"];
 
 /** Id of node `id` in replicate `s` (replicate 0 keeps the id). */
 export function seedNodeId(id: string, s: number): string {
@@ -67,11 +77,13 @@ const SOURCES: Record<typeof SEED_FILES[number], InputRef> = {
  * @param dataset dataset name
  * @param rootSeeds root seed of each replicate
  * @param profileSeed the profile's root seed (for the node's own seed)
+ * @param vary what each replicate redraws (said under every table)
  */
 export function seedsNode(
   dataset: string,
   rootSeeds: readonly number[],
   profileSeed: number,
+  vary: SeedsVary = "training",
 ): NodeSpec {
   if (rootSeeds.length > MAX_SEEDS) {
     throw new Error(`--seeds: at most ${MAX_SEEDS} seeds, got ${rootSeeds.length}`);
@@ -89,7 +101,7 @@ export function seedsNode(
   return {
     id: "seeds",
     stage: seedsStage,
-    params: { dataset, seeds: [...rootSeeds] },
+    params: { dataset, seeds: [...rootSeeds], vary },
     inputs,
     seed: nodeSeed(profileSeed, "seeds"),
     publish: {
@@ -111,11 +123,13 @@ export function seedsNode(
  * @param dataset dataset name
  * @param rootSeeds root seed of each replicate (at least two)
  * @param profile the profile (its seed, `evalEvery` and `figures.rankEps`)
+ * @param vary what each replicate redraws (said on the page)
  */
 export function plotSeedsNode(
   dataset: string,
   rootSeeds: readonly number[],
   profile: Profile,
+  vary: SeedsVary = "training",
 ): NodeSpec {
   if (rootSeeds.length > MAX_SEEDS) {
     throw new Error(`--seeds: at most ${MAX_SEEDS} seeds, got ${rootSeeds.length}`);
@@ -135,6 +149,7 @@ export function plotSeedsNode(
       seeds: [...rootSeeds],
       ...pickFields(profile, TITLE_RUN_FIELDS),
       ...pickFields(profile.figures, TITLE_FIGURE_FIELDS),
+      vary,
     },
     inputs,
     seed: nodeSeed(profile.seed, "plot-seeds"),

@@ -11,7 +11,12 @@
  *   within their own group), 95% percentile interval and a two-sided bootstrap p-value;
  * - "at every eps" (Figure 4, Table 3's growth): one test per eps; holds when every one is
  *   significant in the claimed direction (an intersection-union test needs no correction),
- *   fails when one is significant against it at alpha / m (Bonferroni over the m radii).
+ *   fails when one is significant against it at alpha / m (Bonferroni over the m radii); the
+ *   p shown for a failure is the one compared with alpha, m times the smallest p against.
+ *
+ * Every verdict is that of its own test, unadjusted for the checklist's other tests; each
+ * claim's p is also given Holm-adjusted over every claim with a p (`pHolm`), and each result
+ * says how many tests it ran (`tests`).
  *
  * Each rule kind has one evaluator; {@link evaluateClaims} switches on the kind.
  *
@@ -20,12 +25,13 @@
 
 import type { ReportInput, Table2Input, UserValues } from "./input.ts";
 import type { PaperValues } from "../config/paper.ts";
-import { fmt, fmtDiff, fmtPClause, fmtPct, metricTitle } from "../tables/numbers.ts";
+import { fmt, fmtDiff, fmtP, fmtPClause, fmtPct, metricTitle } from "../tables/numbers.ts";
 import { CONTROL, methodKey, methodName, OURS } from "../config/methods.ts";
 import { ALPHA } from "../config/protocol.ts";
 import {
   type BootstrapResult,
   directionalVerdict,
+  holmAdjust,
   pairedBootstrap,
   pairedTTest,
   tInterval,
@@ -156,6 +162,7 @@ function tTestVerdict(
     statistic: `${names[0]} ${fmt(meanOver(a, users))} vs ${names[1]} ${fmt(meanOver(b, users))}` +
       `, difference ${fmtDiff(t.meanDiff)}${ci ? ` (${ci})` : ""}, ${fmtPClause(t.p)}`,
     test: `paired t-test over ${t.n} users (two-sided, alpha ${alpha})`,
+    tests: Number.isFinite(t.p) ? 1 : 0,
     ...(Number.isFinite(t.p) ? { p: t.p } : {}),
     ...(Number.isFinite(lo) ? { interval: [lo, hi] as const } : {}),
   };
@@ -178,6 +185,7 @@ function tableVerdict(
     status: directionalVerdict(diff, p, alpha),
     statistic: `${statistic}, ${fmtPClause(p)}`,
     test: `paired t-test over users (two-sided, alpha ${alpha}; from the table)`,
+    tests: 1,
     p,
   };
 }
@@ -244,7 +252,7 @@ interface BootstrapVerdictOptions {
 function bootstrapVerdict(
   b: BootstrapResult,
   opts: BootstrapVerdictOptions,
-): Pick<Verdict, "status" | "test" | "p" | "interval"> & { detail: string } {
+): Pick<Verdict, "status" | "test" | "p" | "interval" | "tests"> & { detail: string } {
   const { alpha, show, resamples, users } = opts;
   const ci = ciText(b.lo, b.hi, show);
   return {
@@ -252,6 +260,7 @@ function bootstrapVerdict(
     detail: `difference ${show(b.estimate)}${ci ? ` (${ci})` : ""}, ${fmtPClause(b.p)}`,
     test: `paired bootstrap over ${users} (${resamples} resamples, percentile interval, ` +
       `two-sided, alpha ${alpha})`,
+    tests: Number.isFinite(b.p) ? 1 : 0,
     ...(Number.isFinite(b.p) ? { p: b.p } : {}),
     ...(Number.isFinite(b.lo) ? { interval: [b.lo, b.hi] as const } : {}),
   };
@@ -309,6 +318,7 @@ function evalColdWarm(
     status: r.status,
     statistic: `AMR over VBPR: cold ${pct(gc, 1)} vs warm ${pct(gw, 1)}; ${r.detail}`,
     test: r.test,
+    tests: r.tests,
     ...(r.p === undefined ? {} : { p: r.p }),
     ...(r.interval === undefined ? {} : { interval: r.interval }),
   }, paper);
@@ -367,28 +377,39 @@ function evalRobust(
       ` vs VBPR ${pct(-dropOf(r.vbpr.clean, r.vbpr.attacked[k], all))}; VBPR's drop minus ` +
       `AMR's: ${res.detail}`,
     test: res.test,
+    tests: res.tests,
     ...(res.p === undefined ? {} : { p: res.p }),
     ...(res.interval === undefined ? {} : { interval: res.interval }),
   }, paper);
 }
 
-/** Combines per-eps verdicts of an "at every eps" claim (see the module comment). */
+/**
+ * Combines per-eps verdicts of an "at every eps" claim (see the module comment). The p it
+ * returns is the one the verdict compared with alpha: the largest per-eps p (the
+ * intersection-union test of "every eps") unless the claim fails; then the smallest p against
+ * the claim times m (Bonferroni over the m radii, the same as comparing it with alpha / m).
+ * The text shows every per-eps test and, when some eps goes against the claim, that comparison.
+ */
 function everyEps(
   parts: { label: string; estimate: number; p: number; text: string }[],
   alpha: number,
-): Pick<Verdict, "status" | "p"> & { text: string } {
+): Pick<Verdict, "status" | "p" | "tests"> & { text: string } {
   const m = parts.length;
   const holds = parts.every((q) => directionalVerdict(q.estimate, q.p, alpha) === "holds");
-  const against = parts.filter((q) => directionalVerdict(q.estimate, q.p, alpha / m) === "fails");
-  const status = holds ? "holds" : against.length > 0 ? "fails" : "inconclusive";
-  // Intersection-union: the p-value of "all" is the largest; of "some against", the smallest.
-  const p = status === "fails"
-    ? Math.min(...against.map((q) => q.p))
-    : Math.max(...parts.map((q) => q.p));
+  // The fails rule compares each p against the claim with alpha / m, i.e. m p with alpha.
+  const against = parts.filter((q) => q.estimate < 0 && Number.isFinite(q.p));
+  const minAgainst = against.length > 0 ? Math.min(...against.map((q) => q.p)) : NaN;
+  const pAgainst = Math.min(1, m * minAgainst);
+  const fails = !holds && directionalVerdict(-1, minAgainst, alpha / m) === "fails";
+  const status = holds ? "holds" : fails ? "fails" : "inconclusive";
+  const p = fails ? pAgainst : Math.max(...parts.map((q) => q.p));
+  const rule = against.length === 0 ? "" : `; fails rule: smallest p against the claim ` +
+    `${fmtP(minAgainst)} x ${m} = ${fmtP(pAgainst)} (Bonferroni over ${m} ε) vs alpha ${alpha}`;
   return {
     status,
+    tests: parts.filter((q) => Number.isFinite(q.p)).length,
     ...(Number.isFinite(p) ? { p } : {}),
-    text: parts.map((q) => `${q.label}: ${q.text}`).join("; "),
+    text: parts.map((q) => `${q.label}: ${q.text}`).join("; ") + rule,
   };
 }
 
@@ -418,6 +439,7 @@ function evalGradVsRand(rule: GradVsRandClaim, input: ClaimsInput, opts: ClaimsO
     statistic: `VBPR NDCG@10 under grad vs rand: ${v.text}`,
     test: `paired t-test over users per ε (two-sided, alpha ${alpha}; holds: significant at ` +
       `every ε; fails: significant against at some ε at alpha/${parts.length})`,
+    tests: v.tests,
     ...(v.p === undefined ? {} : { p: v.p }),
   };
 }
@@ -465,6 +487,7 @@ function evalDropGrows(
     statistic: `drop ${drops}; growth ${v.text}`,
     test: `paired bootstrap over ${users.length} users per step of ε (${resamples} resamples; ` +
       `holds: every step significant, fails: one significant against at alpha/${parts.length})`,
+    tests: v.tests,
     ...(v.p === undefined ? {} : { p: v.p }),
   }, paper);
 }
@@ -480,7 +503,7 @@ export function evaluateClaims(
   input: ClaimsInput,
   opts: ClaimsOptions & { claims?: readonly ClaimDefinition[] } = {},
 ): ClaimResult[] {
-  return (opts.claims ?? CLAIMS).map((claim) => {
+  const results = (opts.claims ?? CLAIMS).map((claim): ClaimResult => {
     const rule = claim.rule;
     let verdict: Verdict;
     switch (rule.kind) {
@@ -503,6 +526,10 @@ export function evaluateClaims(
         verdict = evalControl(rule, input, opts);
         break;
     }
-    return { ...claim, ...verdict };
+    return { tests: 0, ...claim, ...verdict };
   });
+  // Multiplicity, disclosed: each claim's p Holm-adjusted over every claim with a p. The
+  // verdicts stay those of the claim's own test (the tally says they are unadjusted).
+  const holm = holmAdjust(results.map((c) => c.p ?? NaN));
+  return results.map((c, i) => Number.isFinite(holm[i]) ? { ...c, pHolm: holm[i] } : c);
 }

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { metricTitle } from "../tables/numbers.ts";
+import { fmtP, metricTitle } from "../tables/numbers.ts";
 import { methodName } from "../config/methods.ts";
 
 /** Verdict of one claim. */
@@ -110,8 +110,16 @@ export interface ClaimResult extends ClaimDefinition {
   readonly statistic: string;
   /** The test, e.g. "paired t-test over 3226 users". */
   readonly test?: string;
-  /** The test's (smallest relevant) two-sided p-value. */
+  /**
+   * The two-sided p-value the verdict compared with alpha (unadjusted for the checklist's other
+   * tests): the test's p; for an "at every eps" claim the largest per-eps p (holds), or the
+   * Bonferroni-adjusted smallest p against the claim, `min(1, m p)` (fails).
+   */
   readonly p?: number;
+  /** {@link p} Holm-adjusted over every claim of the checklist that has a p (`holmAdjust`). */
+  readonly pHolm?: number;
+  /** How many tests the verdict ran (one per eps for an "at every eps" claim; 0: none). */
+  readonly tests?: number;
   /** 95% interval of the tested quantity (claimed direction positive). */
   readonly interval?: readonly [number, number];
   /** The paper's numbers for the same statement, when it reports them. */
@@ -125,6 +133,63 @@ export interface ClaimResult extends ClaimDefinition {
  */
 export function verdictText(c: Pick<ClaimResult, "status">): string {
   return c.status;
+}
+
+/** How many tests a checklist ran, and over which claims Holm's adjustment runs. */
+export interface ChecklistTests {
+  /** Claims with a p-value: the family of the Holm adjustment. */
+  readonly tested: number;
+  /** Every test run for the checklist (an "at every eps" claim runs one per eps). */
+  readonly tests: number;
+  /** Claims per verdict. */
+  readonly counts: Readonly<Record<ClaimStatus, number>>;
+}
+
+/**
+ * The tests behind a checklist and its verdict counts.
+ *
+ * @param claims the evaluated claims
+ */
+export function checklistTests(claims: readonly ClaimResult[]): ChecklistTests {
+  const counts: Record<ClaimStatus, number> = {
+    holds: 0,
+    fails: 0,
+    inconclusive: 0,
+    "not measured": 0,
+  };
+  for (const c of claims) counts[c.status]++;
+  return {
+    tested: claims.filter((c) => typeof c.p === "number" && Number.isFinite(c.p)).length,
+    tests: claims.reduce((a, c) => a + (c.tests ?? 0), 0),
+    counts,
+  };
+}
+
+/**
+ * The tally line under the checklist's heading: the verdict counts, that they are unadjusted,
+ * and how many tests the checklist ran.
+ *
+ * @param claims the evaluated claims
+ */
+export function checklistTally(claims: readonly ClaimResult[]): string {
+  const t = checklistTests(claims);
+  const c = t.counts;
+  return `${c.holds} hold, ${c.fails} fail, ${c.inconclusive} inconclusive, ` +
+    `${c["not measured"]} not measured. Verdicts are unadjusted for multiplicity: each claim's ` +
+    "own test at the alpha its test names; holds / fails: that test is significant for / " +
+    "against the claim, inconclusive: neither. " +
+    `The checklist ran ${t.tests} tests for the ${t.tested} claims with a p-value; ` +
+    `"p (Holm)" is each claim's p Holm-adjusted over those ${t.tested} claims (a Holm p below ` +
+    "alpha keeps the verdict with the family-wise error rate at alpha).";
+}
+
+/**
+ * A p-value cell of the checklist ("–" when the claim has none).
+ *
+ * @param p a p-value
+ */
+export function claimPCell(p: number | undefined): string {
+  return p === undefined || !Number.isFinite(p) ? "–" : fmtP(p);
 }
 
 function orderClaims(): ClaimDefinition[] {

@@ -24,8 +24,7 @@ import { figureSpec } from "../figures/specs.ts";
 import { FIGURE_IDS, type FigureId } from "../figures/registry.ts";
 import { FONT_FAMILY, specToSvg } from "../figures/render.ts";
 import { fmtDuration } from "../tables/numbers.ts";
-import { methodKey, OURS } from "../config/methods.ts";
-import { ALPHA } from "../config/protocol.ts";
+import { methodKey } from "../config/methods.ts";
 import {
   coldWarmPaperNote,
   controlNote,
@@ -38,12 +37,13 @@ import {
   reportClaims,
   resolvePaper,
   table1Rows,
+  table2Note,
   table2Rows,
   table3Rows,
 } from "./sections.ts";
 import type { TextTable } from "./sections.ts";
 import type { ClaimResult } from "./claims.ts";
-import { verdictText } from "./claims.ts";
+import { checklistTally, claimPCell, verdictText } from "./claims.ts";
 
 export type { ReportInput } from "./input.ts";
 
@@ -88,7 +88,7 @@ table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; vertical-align: top; }
 th { background: #f2f2f2; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td .paper, td .p { display: block; color: #666; font-size: 0.85em; }
+td .paper, td .p, td .p-holm { display: block; color: #666; font-size: 0.85em; }
 dl.meta { display: grid; grid-template-columns: max-content auto; gap: 0.1em 1em; }
 dl.meta dt { font-weight: bold; }
 dl.meta dd { margin: 0; font-family: monospace; }
@@ -227,7 +227,9 @@ function table2Html(
         c.paper === undefined
           ? ""
           : `<span class="paper">paper ${escapeHtml(c.paper)} (${escapeHtml(c.diff!)})</span>`
-      }${c.p === undefined ? "" : `<span class="p">p = ${escapeHtml(c.p)}</span>`}</td>`
+      }${c.p === undefined ? "" : `<span class="p">p = ${escapeHtml(c.p)}</span>`}${
+        c.pHolm === undefined ? "" : `<span class="p-holm">Holm ${escapeHtml(c.pHolm)}</span>`
+      }</td>`
     ).join("");
     const ri = `<td class="num">${linked(r.ri.ours, sources?.table)}${
       r.ri.paper === undefined ? "" : `<span class="paper">paper ${escapeHtml(r.ri.paper)}</span>`
@@ -248,11 +250,7 @@ function table2Section(input: ReportInput, paper: PaperValues): string {
       : "Users whose test item is warm";
     const inner = t === undefined
       ? missing(`Table 2 (${subset})`)
-      : `<p class="note">n = ${t.users.toLocaleString("en-US")} users; * marks ${
-        t.ours ?? OURS.name
-      } significantly better than every baseline (paired t-test, p &lt; ${
-        t.alpha ?? ALPHA
-      }); p is ${t.ours ?? OURS.name} vs that row.</p>${
+      : `<p class="note">${escapeHtml(table2Note(t))}</p>${
         table2Html(t, subset === "overall" ? paper : undefined, input.sources?.table2)
       }`;
     const note = subset === "cold" ? coldWarmPaperNote(paper) : undefined;
@@ -303,21 +301,20 @@ async function figureSection(
 }
 
 function claimsHtml(claims: ClaimResult[]): string {
-  const counts = { holds: 0, fails: 0, inconclusive: 0, "not measured": 0 };
-  for (const c of claims) counts[c.status]++;
   const rows = claims.map((c) =>
     `<tr data-claim="${escapeHtml(c.id)}"><td>${escapeHtml(c.text)}</td><td>${
       escapeHtml(c.source)
     }</td><td class="status ${c.status.replace(/ /g, "-")}">${escapeHtml(verdictText(c))}</td><td>${
       escapeHtml(c.statistic)
-    }</td><td>${escapeHtml(c.test ?? "–")}</td><td>${escapeHtml(c.paper ?? "–")}</td></tr>`
+    }</td><td>${escapeHtml(c.test ?? "–")}</td><td class="p">${
+      escapeHtml(claimPCell(c.p))
+    }</td><td class="p-holm">${escapeHtml(claimPCell(c.pHolm))}</td><td>${
+      escapeHtml(c.paper ?? "–")
+    }</td></tr>`
   ).join("\n");
   return `<section id="claims"><h2>Claims checklist</h2>
-<p>${counts.holds} hold, ${counts.fails} fail, ${counts.inconclusive} inconclusive, ${
-    counts["not measured"]
-  } not measured. Holds / fails: the test is significant for / against the claim; inconclusive:
-neither.</p>
-<table><thead><tr><th>Claim</th><th>Source</th><th>Verdict</th><th>Ours</th><th>Test</th><th>Paper</th></tr>
+<p class="tally">${escapeHtml(checklistTally(claims))}</p>
+<table><thead><tr><th>Claim</th><th>Source</th><th>Verdict</th><th>Ours</th><th>Test</th><th>p</th><th>p (Holm)</th><th>Paper</th></tr>
 </thead><tbody>
 ${rows}
 </tbody></table></section>`;

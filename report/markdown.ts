@@ -11,8 +11,6 @@ import type { ProvenanceEntry, ReportInput, ReportItemId, Table2Input } from "./
 import type { PaperValues } from "../config/paper.ts";
 import { FIGURE_IDS, type FigureId } from "../figures/registry.ts";
 import { fmtDuration } from "../tables/numbers.ts";
-import { OURS } from "../config/methods.ts";
-import { ALPHA } from "../config/protocol.ts";
 import {
   coldWarmPaperNote,
   controlNote,
@@ -25,11 +23,12 @@ import {
   reportClaims,
   resolvePaper,
   table1Rows,
+  table2Note,
   table2Rows,
   table3Rows,
 } from "./sections.ts";
 import type { TextTable } from "./sections.ts";
-import { verdictText } from "./claims.ts";
+import { checklistTally, claimPCell, verdictText } from "./claims.ts";
 
 /** Where a figure's files are, relative to the Markdown file. */
 export interface FigureLinks {
@@ -82,14 +81,12 @@ function table2Md(t: Table2Input, paper: PaperValues | undefined): string {
         c.ours,
         c.paper === undefined ? "" : ` (paper ${c.paper}, ${c.diff})`,
         c.p === undefined ? "" : ` p=${c.p}`,
+        c.pHolm === undefined ? "" : ` (Holm ${c.pHolm})`,
       ].join("")
     ),
     r.ri.ours + (r.ri.paper === undefined ? "" : ` (paper ${r.ri.paper})`),
   ]);
-  const note = `n = ${t.users} users; * = ${t.ours ?? OURS.name} significantly better than ` +
-    `every baseline (paired t-test, p < ${t.alpha ?? ALPHA})${
-      hasPaper ? "; cells: ours (paper, difference) p" : ""
-    }.`;
+  const note = table2Note(t) + (hasPaper ? " Cells: ours (paper, difference) p (Holm)." : "");
   return `${note}\n\n${mdTable({ header: ["Method", ...metrics, "RI"], rows: body })}`;
 }
 
@@ -141,15 +138,17 @@ export function buildReportMarkdown(input: ReportInput, opts: MarkdownOptions = 
   out.push("");
 
   const claims = reportClaims(input);
-  out.push('<a id="claims"></a>', "", "## Claims checklist", "");
+  out.push('<a id="claims"></a>', "", "## Claims checklist", "", checklistTally(claims), "");
   out.push(mdTable({
-    header: ["Claim", "Source", "Verdict", "Ours", "Test", "Paper"],
+    header: ["Claim", "Source", "Verdict", "Ours", "Test", "p", "p (Holm)", "Paper"],
     rows: claims.map((c) => [
       c.text,
       c.source,
       verdictText(c),
       c.statistic,
       c.test ?? "–",
+      claimPCell(c.p),
+      claimPCell(c.pHolm),
       c.paper ?? "–",
     ]),
   }, 99));

@@ -14,6 +14,7 @@ import { evaluateClaims } from "./claim_eval.ts";
 import type { ClaimResult } from "./claims.ts";
 import { fmt, fmtDiff, fmtP, fmtPClause, fmtPct, metricTitle } from "../tables/numbers.ts";
 import { methodKey, OURS } from "../config/methods.ts";
+import { holmAdjust } from "../models/significance.ts";
 import { ALPHA } from "../config/protocol.ts";
 import { FIGURE_IDS, type FigureId, figureTexts } from "../figures/registry.ts";
 
@@ -160,6 +161,8 @@ export interface Table2Cell {
   readonly diff?: string;
   /** p-value of ours against this row's method. */
   readonly p?: string;
+  /** That p-value Holm-adjusted over every test of the block (see {@link table2Holm}). */
+  readonly pHolm?: string;
 }
 
 /** One Table 2 row. */
@@ -184,6 +187,7 @@ export function table2Rows(table: Table2Input, paper: PaperValues | undefined): 
   rows: Table2RowView[];
 } {
   const ours = table.ours ?? OURS.name;
+  const holm = table2Holm(table).adjusted;
   const p2 = paper?.table2;
   const rows = table.methods.map((method, r) => {
     const key = methodKey(method);
@@ -200,6 +204,7 @@ export function table2Rows(table: Table2Input, paper: PaperValues | undefined): 
         ours: `${fmt(v)}${star}`,
         ...(pv === undefined ? {} : { paper: `${fmt(pv)}${pstar}`, diff: fmtDiff(v - pv) }),
         ...(isOurs || pval === undefined || pval === null ? {} : { p: fmtP(pval) }),
+        ...(isOurs || !Number.isFinite(holm[r]?.[k]) ? {} : { pHolm: fmtP(holm[r][k]) }),
       };
     });
     const ri = table.ri?.[r];
@@ -213,6 +218,43 @@ export function table2Rows(table: Table2Input, paper: PaperValues | undefined): 
     };
   });
   return { metrics: table.metrics.map(metricTitle), rows };
+}
+
+/**
+ * The p-values of one Table 2 block (ours against every baseline, every metric) Holm-adjusted
+ * over the block's tests: `adjusted[row][metric]` (NaN on ours' row and where no test ran) and
+ * the number of tests `m`. The stars stay those of the unadjusted tests.
+ *
+ * @param table one Table 2 block (all users, cold or warm items)
+ */
+export function table2Holm(table: Table2Input): { adjusted: number[][]; m: number } {
+  const ours = table.ours ?? OURS.name;
+  const raw = table.methods.map((method, r) =>
+    table.metrics.map((_, k) => {
+      const p = table.pValues?.[r]?.[k];
+      return method === ours || p === null || p === undefined ? NaN : p;
+    })
+  );
+  const flat = holmAdjust(raw.flat());
+  const width = table.metrics.length;
+  return {
+    adjusted: raw.map((row, r) => row.map((_, k) => flat[r * width + k])),
+    m: raw.flat().filter((p) => Number.isFinite(p)).length,
+  };
+}
+
+/**
+ * The note above a Table 2 block: users, what a star and p are, and the block's Holm column.
+ *
+ * @param table one Table 2 block
+ */
+export function table2Note(table: Table2Input): string {
+  const ours = table.ours ?? OURS.name;
+  const { m } = table2Holm(table);
+  return `n = ${table.users.toLocaleString("en-US")} users; * = ${ours} significantly better ` +
+    `than every baseline (paired t-test over users, p < ${table.alpha ?? ALPHA} for each, ` +
+    `unadjusted); p: ${ours} vs that row; Holm: that p Holm-adjusted over the ${m} tests of ` +
+    "this block.";
 }
 
 /**

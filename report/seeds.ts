@@ -1,7 +1,9 @@
 /**
  * Results across seeds (`--seeds N` / `seeds` in a profile): every training, evaluation and
- * robustness node runs once per seed on the same data split and test negatives; this module
- * combines the per-seed outputs.
+ * robustness node runs once per seed, on the same data split and test negatives
+ * (`--seeds-vary training`, the default) or on a split and negatives drawn per seed
+ * (`--seeds-vary data`); this module combines the per-seed outputs and says which of the two
+ * the intervals cover ({@link seedsScope}).
  *
  * How seeds and users are combined:
  * - Table 2 and Table 3: per cell, the mean over seeds of the per-seed value (itself a mean
@@ -12,12 +14,17 @@
  * - Claims: each seed's verdict comes from its own per-user test (`claims.ts`); across seeds the
  *   verdict is **holds** when every seed holds, **fails** when every seed fails, and
  *   **inconclusive** otherwise (agreement across seeds), with the per-seed verdicts and p-values.
+ * - AMR against the lambda = 0 control with 3 or more seeds: a paired t-test over seeds of the
+ *   per-seed metric values (each a mean over test users), {@link controlOverSeeds}.
  *
  * @module
  */
-import { tInterval } from "../models/significance.ts";
+import { directionalVerdict, pairedTTest, tInterval } from "../models/significance.ts";
 import { ALPHA } from "../config/protocol.ts";
-import type { ClaimStatus } from "./claims.ts";
+import type { SeedsVary } from "../config/seeds_vary.ts";
+import { CONTROL, OURS } from "../config/methods.ts";
+import { fmt, fmtDiff, fmtPClause, metricTitle } from "../tables/numbers.ts";
+import { CLAIMS, type ClaimStatus } from "./claims.ts";
 
 /** Mean, spread and 95% interval of one quantity over seeds. */
 export interface SeedStat {
@@ -225,4 +232,152 @@ export function claimsAcrossSeeds(perSeed: readonly (readonly SeedClaim[])[]): C
       ...(c.test ? { test: c.test } : {}),
     };
   });
+}
+
+/**
+ * What the intervals over seeds cover, in words: printed under every table and on the figure
+ * page across seeds.
+ *
+ * @param vary what each seed redraws (`--seeds-vary`)
+ */
+export function seedsScope(vary: SeedsVary): string {
+  const shared = "The dataset itself (for a synthetic dataset, its generation), the item " +
+    "features and any tuning runs are shared by every seed";
+  if (vary === "data") {
+    return "What varies across seeds (--seeds-vary data): training and data. Each seed draws " +
+      "its own train/validation/test split and test negatives and retrains every model on " +
+      `them (initialisation, sampled training triples, sweeps, perturbations). ${shared} ` +
+      "(tuning chose its settings on the first seed's split), so the intervals leave out " +
+      "the variation of the dataset and of the tuning.";
+  }
+  return "What varies across seeds (--seeds-vary training, the default): training only. " +
+    "Each seed retrains every model (initialisation, sampled training triples, sweeps, " +
+    "perturbations) on the same train/validation/test split and test negatives. " +
+    `${shared}, so the intervals leave out the variation of the split and the negatives ` +
+    "(--seeds-vary data redraws them per seed).";
+}
+
+/** Fewest seeds for the paired test over seeds ({@link controlOverSeeds}). */
+export const MIN_SEEDS_PAIRED = 3;
+
+/** AMR against the lambda = 0 control on one metric, paired over seeds. */
+export interface SeedsPairedRow {
+  /** Metric key, e.g. "hr@10". */
+  readonly metric: string;
+  /** AMR's value per seed (its mean over test users), in seed order. */
+  readonly amr: readonly number[];
+  /** The control's value per seed, same order. */
+  readonly control: readonly number[];
+  /** Mean over seeds of AMR minus the control. */
+  readonly meanDiff: number;
+  /** 95% t-interval of that mean (n - 1 df). */
+  readonly interval: readonly [number, number];
+  /** t statistic. */
+  readonly t: number;
+  /** Degrees of freedom (seeds - 1). */
+  readonly df: number;
+  /** Two-sided p-value. */
+  readonly p: number;
+  /** Verdict of "AMR is better than the control" at alpha (not measured: a value is absent). */
+  readonly status: ClaimStatus;
+}
+
+/** The paired test over seeds of AMR against the lambda = 0 control. */
+export interface ControlOverSeeds {
+  /** The test in words. */
+  readonly test: string;
+  /** Significance level. */
+  readonly alpha: number;
+  /** One row per metric of the control claims; empty with fewer than 3 seeds. */
+  readonly rows: readonly SeedsPairedRow[];
+  /** Why there are no rows, when there are none. */
+  readonly skipped?: string;
+}
+
+/** A metric of the per-seed `metrics.json` (names as `report/metrics.ts` writes them). */
+function perSeedMetric(metrics: Readonly<Record<string, readonly number[]>>, name: string) {
+  const v = metrics[name];
+  return v !== undefined && v.every((x) => Number.isFinite(x)) ? v : undefined;
+}
+
+/**
+ * AMR against the lambda = 0 control over seeds: per metric of the control claims, a paired
+ * two-sided t-test over seeds of AMR's and the control's per-seed values (each a mean over all
+ * test users), with the 95% t-interval of the mean difference and a verdict at alpha. Seeds,
+ * not users, are the units: the test asks whether the gain repeats from seed to seed. Needs
+ * {@link MIN_SEEDS_PAIRED} or more seeds.
+ *
+ * @param metrics per-seed values of every metric (`metrics_seeds.json`'s `metrics`)
+ * @param seeds number of seeds
+ * @param alpha significance level
+ */
+export function controlOverSeeds(
+  metrics: Readonly<Record<string, readonly number[]>>,
+  seeds: number,
+  alpha: number = ALPHA,
+): ControlOverSeeds {
+  const test = `paired t-test over ${seeds} seeds of ${OURS.name} minus ${CONTROL.name} ` +
+    "(λ = 0 control), each seed's value its mean over all test users (two-sided, alpha " +
+    `${alpha})`;
+  if (seeds < MIN_SEEDS_PAIRED) {
+    return {
+      test,
+      alpha,
+      rows: [],
+      skipped: `needs ${MIN_SEEDS_PAIRED} or more seeds; this run has ${seeds}`,
+    };
+  }
+  const metricKeys = CLAIMS.flatMap((c) => (c.rule.kind === "control" ? [c.rule.metric] : []));
+  const rows = metricKeys.map((metric): SeedsPairedRow => {
+    const amr = perSeedMetric(metrics, `table2.${OURS.key}.${metric}`);
+    const control = perSeedMetric(metrics, `control.${CONTROL.key}.overall.${metric}`);
+    if (amr === undefined || control === undefined) {
+      return {
+        metric,
+        amr: amr ?? [],
+        control: control ?? [],
+        meanDiff: NaN,
+        interval: [NaN, NaN],
+        t: NaN,
+        df: 0,
+        p: NaN,
+        status: "not measured",
+      };
+    }
+    const r = pairedTTest(amr, control);
+    const [lo, hi] = tInterval(r.meanDiff, r.sdDiff, r.n);
+    return {
+      metric,
+      amr: [...amr],
+      control: [...control],
+      meanDiff: r.meanDiff,
+      interval: [lo, hi],
+      t: r.t,
+      df: r.df,
+      p: r.p,
+      status: directionalVerdict(r.meanDiff, r.p, alpha),
+    };
+  });
+  return { test, alpha, rows };
+}
+
+/**
+ * One row of the paired test over seeds as text cells: metric, AMR and control per seed, the
+ * mean difference with its interval, p, verdict.
+ *
+ * @param r a row of {@link controlOverSeeds}
+ */
+export function seedsPairedCells(r: SeedsPairedRow): string[] {
+  const list = (v: readonly number[]) => v.length === 0 ? "–" : v.map((x) => fmt(x)).join(", ");
+  const ci = Number.isFinite(r.interval[0])
+    ? ` [${fmtDiff(r.interval[0])}, ${fmtDiff(r.interval[1])}]`
+    : "";
+  return [
+    metricTitle(r.metric),
+    list(r.amr),
+    list(r.control),
+    Number.isFinite(r.meanDiff) ? `${fmtDiff(r.meanDiff)}${ci}` : "–",
+    Number.isFinite(r.p) ? `t = ${fmt(r.t, 2)}, df = ${r.df}, ${fmtPClause(r.p)}` : "–",
+    r.status,
+  ];
 }

@@ -19,6 +19,8 @@ import type { FigureData } from "../figures/specs.ts";
 import { FIGURE_IDS, TITLE_FIGURE_FIELDS, TITLE_RUN_FIELDS } from "../figures/registry.ts";
 import { seedsFigureSpec, spreadNotes } from "../figures/seeds.ts";
 import { figureDataAcrossSeeds } from "../report/seeds_figures.ts";
+import { seedsScope } from "../report/seeds.ts";
+import { SEEDS_VARY } from "../config/seeds_vary.ts";
 import { figureFiles, writeFigures } from "./lib/figure_files.ts";
 import {
   MAX_SEEDS,
@@ -51,6 +53,8 @@ export const stage = defineStage({
     /** The settings the titles name (figures/registry.ts). */
     ...runSettingsSchema.pick(TITLE_RUN_FIELDS).shape,
     ...figuresSchema.pick(TITLE_FIGURE_FIELDS).shape,
+    /** What each seed redraws (`--seeds-vary`). */
+    vary: z.enum(SEEDS_VARY).default("training"),
     /** PNG zoom. */
     pngScale: z.number().positive().default(2),
   }).strict(),
@@ -85,6 +89,8 @@ export const stage = defineStage({
       "and every seed's value; Figure 5 shows one box per seed. Per-seed figures: " +
       "`figures/` (seed " + `${p.seeds[0]}) and \`seeds/<s>/figures/\`.`,
       "",
+      `_${seedsScope(p.vary)}_`,
+      "",
       ...specs.flatMap(([id, spec]) => {
         const [vl, svg, png] = figureFiles(SEEDS_FIGURE_DIR, id);
         return [
@@ -94,6 +100,8 @@ export const stage = defineStage({
           "",
           `${spreadNotes(id, data).join("; ")}. [SVG](${svg}) · [PNG](${png}) · ` +
           `[Vega-Lite](${vl})`,
+          "",
+          `_${seedsScope(p.vary)}_`,
           "",
         ];
       }),

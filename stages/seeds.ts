@@ -9,7 +9,10 @@
  * a fixed set of input names, so slots beyond the seeds repeat seed 0; they are never read.
  * Outputs: `table2_seeds.{json,md}`, `table3_seeds.{json,md}`, `claims_seeds.{json,md}`,
  * `metrics_seeds.json` (`{ seeds, metrics: { name: [value per seed] } }`). The Markdown pages
- * point to the figures across seeds (`figures_seeds.md`, stage `plot-seeds`).
+ * point to the figures across seeds (`figures_seeds.md`, stage `plot-seeds`), and each table
+ * is followed by what varies across its seeds (`seedsScope`: training only, or the split and
+ * negatives too). With 3 or more seeds the claims add AMR against the lambda = 0 control paired
+ * over seeds (`controlOverSeeds`; `claims_seeds.json`'s `overSeeds`).
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage/mod.ts";
@@ -18,9 +21,12 @@ import { toMarkdown } from "../tables/format.ts";
 import { fmt, fmtPCompact, fmtPct } from "../tables/numbers.ts";
 import {
   claimsAcrossSeeds,
+  controlOverSeeds,
   metricsAcrossSeeds,
   type SeedClaim,
   SEEDS_RULE,
+  seedsPairedCells,
+  seedsScope,
   type SeedStat,
   seedStat,
   table2AcrossSeeds,
@@ -29,6 +35,7 @@ import {
 } from "../report/seeds.ts";
 
 import { MAX_SEEDS, SEEDS_FIGURE_PAGE, seedSlot, seedSlots } from "./lib/across_seeds.ts";
+import { SEEDS_VARY } from "../config/seeds_vary.ts";
 
 export { MAX_SEEDS, seedSlot };
 
@@ -71,6 +78,8 @@ export const stage = defineStage({
     dataset: z.string(),
     /** Root seed of each replicate, in slot order. */
     seeds: z.array(z.number().int().min(0)).min(1).max(MAX_SEEDS),
+    /** What each seed redraws (`--seeds-vary`). */
+    vary: z.enum(SEEDS_VARY).default("training"),
   }).strict(),
   inputs: SEED_FILES.flatMap(seedSlots),
   outputs: [
@@ -91,11 +100,14 @@ export const stage = defineStage({
         ),
       );
     const out = ctx.outDir;
+    const vary = ctx.params.vary;
+    // Said under every table: what the intervals over these seeds cover.
+    const scope = `_${seedsScope(vary)}_`;
     const t2 = table2AcrossSeeds(
       (await read("table2")) as { overall: Table2Part; cold?: Table2Part; warm?: Table2Part }[],
       seeds,
     );
-    await writeJson(`${out}/table2_seeds.json`, t2);
+    await writeJson(`${out}/table2_seeds.json`, { ...t2, vary, scope: seedsScope(vary) });
     const md2 = [
       `# Table 2 over ${seeds.length} seeds (${seeds.join(", ")}), ${ctx.params.dataset}`,
       "",
@@ -106,12 +118,15 @@ export const stage = defineStage({
       "## All test users",
       "",
       table2Markdown(t2.overall, seeds.length),
+      scope,
       ...(["cold", "warm"] as const).flatMap((k) =>
         t2[k]
           ? [
+            "",
             `## ${k === "cold" ? "Cold" : "Warm"} test items`,
             "",
             table2Markdown(t2[k]!, seeds.length),
+            scope,
           ]
           : []
       ),
@@ -123,6 +138,8 @@ export const stage = defineStage({
     const t3 = {
       seeds,
       rule: SEEDS_RULE,
+      vary,
+      scope: seedsScope(vary),
       eps,
       vbpr: eps.map((_, k) => seedStat(t3s.map((t) => t.vbpr[k]))),
       amr: eps.map((_, k) => seedStat(t3s.map((t) => t.amr[k]))),
@@ -136,11 +153,34 @@ export const stage = defineStage({
         toMarkdown({
           header: ["Model", ...eps.map((e) => `ε = ${e}`)],
           rows: [["VBPR", ...t3.vbpr.map(pct)], ["AMR", ...t3.amr.map(pct)]],
-        }) + "\n",
+        }) + `\n${scope}\n`,
     );
 
     const claims = claimsAcrossSeeds((await read("claims")) as SeedClaim[][]);
-    await writeJson(`${out}/claims_seeds.json`, { seeds, claims });
+    const metrics = metricsAcrossSeeds(await read("metrics"));
+    const overSeeds = controlOverSeeds(metrics, seeds.length);
+    await writeJson(`${out}/claims_seeds.json`, {
+      seeds,
+      vary,
+      scope: seedsScope(vary),
+      claims,
+      overSeeds,
+    });
+    const paired = overSeeds.rows.length === 0 ? [`Not run: ${overSeeds.skipped}.`] : [
+      `Test: ${overSeeds.test}; the verdict is that test's, at alpha ${overSeeds.alpha}.`,
+      "",
+      toMarkdown({
+        header: [
+          "Metric",
+          "AMR per seed",
+          "Control per seed",
+          "AMR - control, mean [95% CI]",
+          "Test",
+          "Verdict",
+        ],
+        rows: overSeeds.rows.map(seedsPairedCells),
+      }),
+    ];
     await Deno.writeTextFile(
       `${out}/claims_seeds.md`,
       `# Claims over ${seeds.length} seeds\n\nAcross seeds: holds when every seed holds, fails ` +
@@ -156,10 +196,11 @@ export const stage = defineStage({
             c.p.map(fmtPCompact).join(", "),
             c.test ?? "–",
           ]),
-        }) + "\n",
+        }) + `\n${scope}\n\n` +
+        "## AMR vs the λ = 0 control, paired over seeds\n\n" +
+        `${paired.join("\n").trimEnd()}\n\n${scope}\n`,
     );
 
-    const metrics = metricsAcrossSeeds(await read("metrics"));
     await writeJson(`${out}/metrics_seeds.json`, { seeds, metrics });
     return { seeds: seeds.length, metrics: Object.keys(metrics).length };
   },

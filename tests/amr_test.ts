@@ -3,7 +3,7 @@
  * names and bounded values only, never a path.
  */
 import assert from "node:assert/strict";
-import { TARGET_OPTIONS } from "../amr.ts";
+import { resolveTarget, TARGET_OPTIONS } from "../amr.ts";
 import { bundleTargetOptions } from "../pipeline/cli/bundle.ts";
 import type { Project } from "../pipeline/mod.ts";
 
@@ -22,8 +22,11 @@ Deno.test("amr: bundle.json's target options refuse paths and odd values from a 
       set: ["models.amr.eps=0.2"],
       init: undefined,
       seeds: "2",
+      seedsVary: undefined,
     },
   );
+  assert.equal(take({ seedsVary: "data" }).seedsVary, "data");
+  assert.throws(() => take({ seedsVary: "everything" }), /--seeds-vary is refused/);
   for (const profile of ["/dev/zero", "/etc/shadow", "../../etc/shadow", "profile:/dev/zero"]) {
     assert.throws(() => take({ profile }), /--profile is refused/);
   }
@@ -32,4 +35,26 @@ Deno.test("amr: bundle.json's target options refuse paths and odd values from a 
   assert.throws(() => take({ set: ["a=1\nb=2"] }), /--set is refused/);
   assert.throws(() => take({ init: "/etc/shadow" }), /--init is refused/);
   assert.throws(() => take({ seeds: "1e9" }), /--seeds is refused/);
+});
+
+Deno.test("amr: --seeds-vary data gets its own results folder and fact; training keeps today's", async () => {
+  const smoke = { dataset: "smoke", profile: "smoke", seeds: "3" };
+  const training = await resolveTarget(smoke);
+  const explicit = await resolveTarget({ ...smoke, seedsVary: "training" });
+  assert.equal(training.name, "smoke--smoke+seeds3");
+  assert.equal(training.meta.seedsVary, undefined);
+  assert.deepEqual(explicit.nodes, training.nodes);
+  assert.equal(explicit.resultsDir, training.resultsDir);
+  const data = await resolveTarget({ ...smoke, seedsVary: "data" });
+  assert.equal(data.name, "smoke--smoke+seeds3-data");
+  assert.ok(data.resultsDir.endsWith("/results/smoke/smoke+seeds3-data"));
+  assert.equal(data.meta.seedsVary, "data");
+  assert.ok(data.nodes.some((n) => n.id === "split#seed=2"));
+  // One seed redraws nothing: the plain run, whatever --seeds-vary says.
+  const one = await resolveTarget({ ...smoke, seeds: "1", seedsVary: "data" });
+  assert.equal(one.name, "smoke--smoke");
+  await assert.rejects(
+    () => resolveTarget({ ...smoke, seedsVary: "all" }),
+    /--seeds-vary: expected one of training, data, got "all"/,
+  );
 });

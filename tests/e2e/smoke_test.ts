@@ -16,6 +16,7 @@ import {
 import { extractTarGz, writeTarGz } from "../../pipeline/bundle/archive.ts";
 import { hashFile, sha256 } from "../../pipeline/stage/hash.ts";
 import { listFiles } from "../../pipeline/store/list_files.ts";
+import { seedsScope } from "../../report/seeds.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
@@ -342,6 +343,13 @@ Deno.test({
         await Deno.readTextFile(`${results}/tables/table3_seeds.md`),
         /\[figures_seeds\.md\]\(\.\.\/figures_seeds\.md\)/,
       );
+      // Every page across seeds says what the seeds varied: training only, by default.
+      const scope = `_${seedsScope("training")}_`;
+      for (const page of ["tables/table2_seeds.md", "tables/table3_seeds.md", "claims_seeds.md"]) {
+        assert.ok((await Deno.readTextFile(`${results}/${page}`)).includes(scope), page);
+      }
+      const figurePage = await Deno.readTextFile(`${results}/figures_seeds.md`);
+      assert.equal(figurePage.split(scope).length - 1, 1 + FIGURES.length);
       const expected = JSON.parse(await Deno.readTextFile(file));
       assert.deepEqual(expected.calibration.seeds, [7, 8]);
       assert.equal(expected.metrics["table2.amr.hr@10"].seeds.length, 2);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { assertClose } from "../assert_close.ts";
 import {
   directionalVerdict,
+  holmAdjust,
   pairedBootstrap,
   pairedTTest,
   relativeImprovement,
@@ -109,4 +110,30 @@ Deno.test("directionalVerdict: holds / fails only when significant", () => {
   assert.equal(directionalVerdict(-0.1, 0.01, 0.05), "fails");
   assert.equal(directionalVerdict(0.1, 0.2, 0.05), "inconclusive");
   assert.equal(directionalVerdict(0.1, NaN, 0.05), "inconclusive");
+});
+
+Deno.test("holmAdjust: Holm's step-down p-values, as R's p.adjust(method = 'holm')", () => {
+  const close = (got: number[], want: number[]) =>
+    got.forEach((g, i) => assertClose(g, want[i], 1e-12));
+  // p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") -> 0.03 0.06 0.06 0.02. By hand: sorted
+  // 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 = 0.04 -> running max 0.06.
+  close(holmAdjust([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02]);
+  // p.adjust(c(0.01, 0.02, 0.03, 0.04, 0.05), "holm") -> 0.05 0.08 0.09 0.09 0.09:
+  // 0.05, 0.08, 0.09, then 0.08 and 0.05 are raised to the running max 0.09.
+  close(holmAdjust([0.01, 0.02, 0.03, 0.04, 0.05]), [0.05, 0.08, 0.09, 0.09, 0.09]);
+  // Capped at 1: 0.5 x 2 = 1, 0.6 x 1 = 0.6 -> max 1.
+  close(holmAdjust([0.6, 0.5]), [1, 1]);
+  // A test that did not run (NaN) is not in the family: m = 2 here, and it stays NaN.
+  const gap = holmAdjust([0.02, NaN, 0.01]);
+  close([gap[0], gap[2]], [0.02, 0.02]);
+  assert.ok(Number.isNaN(gap[1]));
+  // One test: unchanged; none: empty.
+  close(holmAdjust([0.037]), [0.037]);
+  assert.deepEqual(holmAdjust([]), []);
+  // Between the raw p and Bonferroni's min(1, m p) for any family.
+  const rng = new Rng(3);
+  const ps = Array.from({ length: 12 }, () => rng.int(1000) / 1000);
+  holmAdjust(ps).forEach((h, i) => {
+    assert.ok(h >= ps[i] && h <= Math.min(1, ps.length * ps[i]) + 1e-15, `${ps[i]} -> ${h}`);
+  });
 });

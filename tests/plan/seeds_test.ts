@@ -5,7 +5,9 @@ import { buildGraph } from "../../pipeline/graph/graph.ts";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";
-import { seedNodeId } from "../../plan/seeds.ts";
+import { DATA_REDRAWN, seedNodeId } from "../../plan/seeds.ts";
+import { keyOf } from "../../pipeline/graph/keys.ts";
+import type { NodeSpec } from "../../pipeline/mod.ts";
 import { MAX_SEEDS, seedSlot } from "../../stages/seeds.ts";
 import { stage as plotSeedsStage } from "../../stages/plot-seeds.ts";
 import { FIGURE_IDS } from "../../figures/registry.ts";
@@ -62,6 +64,7 @@ Deno.test("seeds: --seeds 3 plans plot-seeds over every replicate's plot data", 
     seeds: [7, 8, 9],
     evalEvery: smoke.evalEvery,
     rankEps: smoke.figures.rankEps,
+    vary: "training",
   });
   // Slots 0-2 read the replicates' plot data; the unused slots repeat seed 0.
   const slots = Array.from(
@@ -91,4 +94,73 @@ Deno.test("seeds: --seeds 3 plans plot-seeds over every replicate's plot data", 
     if (n.id === "plot-seeds") continue;
     for (const path of Object.values(n.publish ?? {})) assert.ok(!published.includes(path), path);
   }
+});
+
+/** The key a node would get on the same upstream outputs: only its own parts differ. */
+function keyOnSameInputs(n: NodeSpec): string {
+  return keyOf({
+    stage: n.stage.name,
+    code: "same code",
+    params: n.params,
+    seed: n.seed,
+    inputs: Object.fromEntries(Object.keys(n.inputs).map((k) => [k, `sha of ${k}`])),
+    runtime: {},
+  });
+}
+
+Deno.test("seeds: --seeds-vary training shares one split; data redraws split, negatives, Table 1", () => {
+  // training (the default, and what an absent option means): every replicate reads the one
+  // split and the one set of negatives.
+  const training = planNodes(dataset, smoke, { seeds: 3, seedsVary: "training" });
+  assert.deepEqual(training, planNodes(dataset, smoke, { seeds: 3 }));
+  const tById = new Map(training.map((n) => [n.id, n]));
+  assert.equal(training.filter((n) => n.stage.name === "split").length, 1);
+  for (const s of [1, 2]) {
+    const amr = tById.get(seedNodeId("amr", s))!;
+    assert.equal(amr.inputs.train.node, "split");
+    assert.equal(amr.inputs.negatives.node, "negatives");
+  }
+  assert.equal((tById.get("seeds")!.params as { vary: string }).vary, "training");
+
+  const data = planNodes(dataset, smoke, { seeds: 3, seedsVary: "data" });
+  buildGraph(data);
+  const byId = new Map(data.map((n) => [n.id, n]));
+  // Replicate 0 is still the plain run, node for node (same ids, seeds, params).
+  for (const n of planNodes(dataset, smoke)) assert.deepEqual(byId.get(n.id), n, n.id);
+  const splits = [0, 1, 2].map((s) => byId.get(seedNodeId("split", s))!);
+  assert.equal(data.filter((n) => n.stage.name === "split").length, 3);
+  assert.equal(new Set(splits.map((n) => n.seed)).size, 3, "each split has its own seed");
+  assert.equal(new Set(splits.map(keyOnSameInputs)).size, 3, "and so its own key");
+  // On the same filtered interactions: only the seed differs.
+  for (const n of splits) assert.equal(n.inputs.interactions.node, "filter-users");
+  for (const s of [1, 2]) {
+    for (const id of DATA_REDRAWN) {
+      const r = byId.get(seedNodeId(id, s))!;
+      assert.ok(r, `${id} seed ${s}`);
+      assert.notEqual(r.seed, byId.get(id)!.seed, `${id} seed ${s}`);
+      for (const path of Object.values(r.publish ?? {})) assert.ok(path.startsWith(`seeds/${s}/`));
+    }
+    assert.equal(byId.get(seedNodeId("negatives", s))!.inputs.train.node, seedNodeId("split", s));
+    assert.equal(byId.get(seedNodeId("amr", s))!.inputs.train.node, seedNodeId("split", s));
+    const amr = byId.get(seedNodeId("amr", s))!;
+    assert.equal(amr.inputs.negatives.node, seedNodeId("negatives", s));
+    assert.equal(byId.get(seedNodeId("eval-amr", s))!.inputs.target.node, seedNodeId("split", s));
+    // What no split changes stays shared.
+    for (const id of ["dataset", "filter-users", "features"]) {
+      assert.ok(!byId.has(seedNodeId(id, s)), id);
+    }
+  }
+  // The data seeds follow the replicate's root seed, as a plain run with that seed would draw.
+  const seed8 = planNodes(dataset, { ...smoke, seed: 8 });
+  assert.equal(byId.get(seedNodeId("split", 1))!.seed, seed8.find((n) => n.id === "split")!.seed);
+  assert.equal((byId.get("seeds")!.params as { vary: string }).vary, "data");
+  assert.equal((byId.get("plot-seeds")!.params as { vary: string }).vary, "data");
+});
+
+Deno.test("seeds: --seeds-vary data is refused for the authors' fixed split", async () => {
+  const pinterest = await loadDatasetConfig("pinterest", join(CONFIGS, "datasets"));
+  assert.throws(
+    () => planNodes(pinterest, smoke, { seeds: 3, seedsVary: "data" }),
+    /--seeds-vary data: dataset pinterest is authors-split: its split and test negatives are the authors' files/,
+  );
 });

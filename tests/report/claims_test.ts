@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { CLAIMS } from "../../report/claims.ts";
+import { checklistTally, checklistTests, CLAIMS } from "../../report/claims.ts";
 import { evaluateClaims } from "../../report/claim_eval.ts";
 import type { ClaimResult } from "../../report/claims.ts";
 import type { ControlTable, RobustnessUsers, Table2Input, UserValues } from "../../report/input.ts";
 import { paperValues } from "../../config/paper.ts";
 import { Rng } from "../../pipeline/stage/rng.ts";
+import { pairedTTest } from "../../models/significance.ts";
 
 const METRICS = ["hr@10", "ndcg@10"];
 
@@ -223,4 +224,86 @@ Deno.test("claims: AMR vs the lambda = 0 control: paired t-test, per user or fro
   const perUser = byId(evaluateClaims({ users }), ids[0]);
   assert.equal(perUser.status, "holds");
   assert.equal(perUser.test, "paired t-test over 300 users (two-sided, alpha 0.05)");
+});
+
+Deno.test("claims: p-values Holm-adjusted over the checklist, verdicts unadjusted, tests counted", () => {
+  // Tested: AMR > VBPR from Table 2 (p = 0.01 on HR@10 and NDCG@10) and the control (p = 0.03
+  // on both). Holm over m = 4 by hand (R: p.adjust(c(0.01, 0.01, 0.03, 0.03), "holm")):
+  // 0.01 x 4 = 0.04, 0.01 x 3 -> 0.04, 0.03 x 2 = 0.06, 0.03 x 1 -> 0.06.
+  const results = evaluateClaims({
+    table2: { overall: table(0.2, 0.18, 0.01) },
+    control: { overall: control(0.2, 0.18, 0.03) },
+  });
+  const expected: Record<string, number> = {
+    "order.amr>vbpr.hr@10": 0.04,
+    "order.amr>vbpr.ndcg@10": 0.04,
+    "control.amr>vbpr-continued.hr@10": 0.06,
+    "control.amr>vbpr-continued.ndcg@10": 0.06,
+  };
+  for (const c of results) {
+    const want = expected[c.id];
+    if (want === undefined) {
+      assert.equal(c.pHolm, undefined, c.id);
+      continue;
+    }
+    assert.ok(Math.abs(c.pHolm! - want) < 1e-12, `${c.id}: ${c.pHolm}`);
+    assert.equal(c.tests, 1, c.id);
+  }
+  // The verdict is the claim's own test: the control holds at p = 0.03 although its Holm p is
+  // 0.06.
+  const ctl = byId(results, "control.amr>vbpr-continued.hr@10");
+  assert.equal(ctl.status, "holds");
+  assert.equal(ctl.p, 0.03);
+  const t = checklistTests(results);
+  assert.deepEqual(t, {
+    tested: 4,
+    tests: 4,
+    counts: { holds: 4, fails: 0, inconclusive: 4, "not measured": 8 },
+  });
+  const tally = checklistTally(results);
+  assert.match(tally, /^4 hold, 0 fail, 4 inconclusive, 8 not measured\. Verdicts are unadjusted/);
+  assert.match(tally, /ran 4 tests for the 4 claims with a p-value; "p \(Holm\)"/);
+});
+
+Deno.test("claims: the 'fails' rule at alpha/m shows the p it compared (m x smallest p against)", () => {
+  const n = 400;
+  const rng = new Rng(11);
+  const clean = baseline(n, rng);
+  const around = (shift: number, sd: number) =>
+    Float32Array.from(clean, (c) => c + shift + sd * rng.normal());
+  const base = robustness(n, { vbpr: [0.1, 0.1, 0.1], amr: [0.1, 0.1, 0.1] }, 0, rng);
+  const claimOf = (grad: Float32Array[], rand: Float32Array[]) =>
+    byId(
+      evaluateClaims({
+        users: userValues({}, new Array(n).fill(0), {
+          ...base,
+          figure4: { eps: [0.1, 0.2, 0.3], grad, rand },
+        }),
+      }),
+      "fig4.grad>rand",
+    );
+  // eps 0.1 and 0.2: grad clearly below rand (for the claim); eps 0.3: grad above (against).
+  const grad = [around(-0.05, 0.02), around(-0.05, 0.02), around(0.006, 0.02)];
+  const rand = [around(0, 0.02), around(0, 0.02), around(0, 0.02)];
+  const pAgainst = pairedTTest(rand[2], grad[2]).p;
+  const fails = claimOf(grad, rand);
+  assert.ok(pAgainst < 0.05 / 3, `setup: p against ${pAgainst}`);
+  assert.equal(fails.status, "fails");
+  assert.equal(fails.tests, 3);
+  // The p compared with alpha is 3 x the raw p (Bonferroni over the three radii).
+  assert.ok(Math.abs(fails.p! - 3 * pAgainst) < 1e-12, `${fails.p} vs 3 x ${pAgainst}`);
+  assert.match(
+    fails.statistic,
+    /fails rule: smallest p against the claim .* x 3 = .* \(Bonferroni over 3 ε\) vs alpha 0\.05$/,
+  );
+  // Significant against at alpha but not at alpha / 3: inconclusive, and the text says why.
+  // Differences rand - grad = -0.0022 +- 0.02 alternately: t = -0.0022 sqrt(400) / 0.02 = -2.2
+  // (sd 0.02 x sqrt(400 / 399)), p about 0.03, between alpha / 3 and alpha.
+  const r3 = Float32Array.from({ length: n }, () => 0.3);
+  const g3 = Float32Array.from({ length: n }, (_, i) => 0.3022 + (i % 2 === 0 ? 0.02 : -0.02));
+  const mid = claimOf([grad[0], grad[1], g3], [rand[0], rand[1], r3]);
+  const pMid = pairedTTest(r3, g3).p;
+  assert.ok(pMid > 0.05 / 3 && pMid < 0.05, `setup: p ${pMid}`);
+  assert.equal(mid.status, "inconclusive");
+  assert.match(mid.statistic, /fails rule: smallest p against the claim/);
 });

@@ -158,3 +158,39 @@ Deno.test("markdown: same content, figures as relative links, missing items mark
   });
   assert.ok(linked.includes("](x/f3.svg)"));
 });
+
+Deno.test("report: Holm-adjusted p beside the raw one, in the checklist and per Table 2 block", async () => {
+  const input = fakeReportInput();
+  const html = await buildReportHtml(input);
+  const md = buildReportMarkdown(input);
+  // Table 2: every block has 5 baselines x 6 metrics = 30 tests at p = 0.003; Holm: 30 x 0.003.
+  const t2 = section(html, "table2");
+  for (const subset of ["overall", "cold", "warm"]) {
+    const block = t2.slice(t2.indexOf(`id="table2-${subset}"`));
+    assert.ok(block.includes("Holm-adjusted over the 30 tests of this block"), subset);
+    assert.ok(block.includes('<span class="p">p = 0.003</span><span class="p-holm">Holm 0.09'));
+  }
+  assert.ok(t2.includes("p &lt; 0.05 for each, unadjusted"));
+  assert.ok(md.includes(" p=0.003 (Holm 0.09)"));
+  assert.equal(md.match(/Holm-adjusted over the 30 tests of this block/g)?.length, 3);
+  // Checklist: the tested claims are AMR > VBPR (Table 2, p = 0.003 twice) and the control
+  // (p = 0.012, 0.021); Holm over m = 4 by hand: 0.012, 0.012, 0.024, 0.024.
+  const claims = section(html, "claims");
+  assert.ok(claims.includes("<th>p</th><th>p (Holm)</th>"));
+  assert.match(claims, /ran 4 tests for the 4 claims with a p-value/);
+  assert.match(claims, /Verdicts are unadjusted for multiplicity/);
+  assert.match(
+    claims,
+    /data-claim="order\.amr&gt;vbpr\.hr@10">.*<td class="p">0\.003<\/td><td class="p-holm">0\.012<\/td>/,
+  );
+  assert.match(
+    claims,
+    /data-claim="control\.amr&gt;vbpr-continued\.ndcg@10">.*<td class="p">0\.021<\/td><td class="p-holm">0\.024<\/td>/,
+  );
+  assert.match(md, /## Claims checklist\n\n\d+ hold, \d+ fail, .*ran 4 tests for the 4 claims/);
+  assert.ok(md.includes("| Claim | Source | Verdict | Ours | Test | p | p (Holm) | Paper |"));
+  assert.match(
+    md,
+    /\| AMR outperforms VBPR on HR@10 \| Table 2 \| holds \| .* \| 0\.003 \| 0\.012 \|/,
+  );
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   claimsAcrossSeeds,
+  controlOverSeeds,
   metricsAcrossSeeds,
   seedStat,
   table2AcrossSeeds,
@@ -62,4 +63,43 @@ Deno.test("claimsAcrossSeeds: holds / fails only when every seed agrees", () => 
 
 Deno.test("metricsAcrossSeeds: only metrics every seed produced", () => {
   assert.deepEqual(metricsAcrossSeeds([{ a: 1, b: 2 }, { a: 3 }]), { a: [1, 3] });
+});
+
+Deno.test("controlOverSeeds: AMR vs the lambda = 0 control, paired t-test over seeds, by hand", () => {
+  // Per seed AMR 0.30, 0.32, 0.35 and control 0.28, 0.31, 0.31: differences 0.02, 0.01, 0.04,
+  // mean 0.07 / 3, sd sqrt(((-1/300)^2 + (-4/300)^2 + (5/300)^2) / 2) = sqrt(21) / 300, so
+  // t = (7 / 300) / (sqrt(21) / 300 / sqrt(3)) = 7 sqrt(3) / sqrt(21) = sqrt(7), df = 2, and
+  // with 2 df the two-sided p is 1 - |t| / sqrt(t^2 + 2) = 1 - sqrt(7) / 3 = 0.1181 (R:
+  // t.test(c(.30, .32, .35), c(.28, .31, .31), paired = TRUE): t = 2.6458, p-value = 0.1181).
+  const metrics = {
+    "table2.amr.hr@10": [0.30, 0.32, 0.35],
+    "control.vbpr-continued.overall.hr@10": [0.28, 0.31, 0.31],
+    // NDCG@10: AMR above the control by 0.01 +- 0.001: significant.
+    "table2.amr.ndcg@10": [0.111, 0.120, 0.131],
+    "control.vbpr-continued.overall.ndcg@10": [0.100, 0.110, 0.120],
+  };
+  const out = controlOverSeeds(metrics, 3);
+  assert.equal(out.skipped, undefined);
+  assert.deepEqual(out.rows.map((r) => r.metric), ["hr@10", "ndcg@10"]);
+  const hr = out.rows[0];
+  assert.ok(Math.abs(hr.meanDiff - 0.07 / 3) < 1e-12);
+  assert.ok(Math.abs(hr.t - Math.sqrt(7)) < 1e-9);
+  assert.equal(hr.df, 2);
+  assert.ok(Math.abs(hr.p - (1 - Math.sqrt(7) / 3)) < 1e-9, `${hr.p}`);
+  // 95% interval: mean +- t(0.975, 2) sd / sqrt(3), t(0.975, 2) = 4.302653 (R: qt(0.975, 2)).
+  const half = 4.302653 * (Math.sqrt(21) / 300) / Math.sqrt(3);
+  assert.ok(Math.abs(hr.interval[0] - (0.07 / 3 - half)) < 1e-6);
+  assert.ok(Math.abs(hr.interval[1] - (0.07 / 3 + half)) < 1e-6);
+  assert.equal(hr.status, "inconclusive");
+  assert.deepEqual(hr.amr, [0.30, 0.32, 0.35]);
+  // Differences 0.011, 0.010, 0.011: mean 0.01067, sd 0.000577, t = 32, p = 0.001.
+  assert.equal(out.rows[1].status, "holds");
+  assert.ok(out.rows[1].p < 0.01);
+  assert.match(out.test, /^paired t-test over 3 seeds of AMR minus VBPR-continued/);
+  // Fewer than 3 seeds: no test; a metric a seed lacks: not measured.
+  const two = controlOverSeeds({}, 2);
+  assert.deepEqual(two.rows, []);
+  assert.equal(two.skipped, "needs 3 or more seeds; this run has 2");
+  const partial = controlOverSeeds({ "table2.amr.hr@10": [0.3, 0.3, 0.3] }, 3);
+  assert.equal(partial.rows[0].status, "not measured");
 });
