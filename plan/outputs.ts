@@ -24,6 +24,7 @@ import { nodeSeed } from "./data.ts";
 import { paperDatasetOf } from "../config/paper.ts";
 import {
   bprParams,
+  continuationSeed,
   FEATURE_INPUTS,
   finalEvalNode,
   initInputs,
@@ -85,6 +86,10 @@ export function figureNodes(
   opts: FigurePlanOptions = {},
 ): NodeSpec[] {
   const seed = (id: string): number => nodeSeed(profile.seed, id);
+  // Every run that continues from the final VBPR's weights (the lambda = 0 control, each sweep
+  // point) draws AMR's triples: the same seed as `amr`, so a difference from AMR is the
+  // adversarial term or the swept value alone, never the sampled triples (common random numbers).
+  const continuation = continuationSeed(profile.seed);
   const data = phaseInputs("final");
   const features = FEATURE_INPUTS;
   const m = profile.models;
@@ -111,7 +116,7 @@ export function figureNodes(
       form: profile.vbprForm,
     },
     inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]), ...hyper },
-    seed: seed("vbpr-continued"),
+    seed: continuation,
   });
 
   nodes.push(finalEvalNode("vbpr-continued", profile.seed));
@@ -151,7 +156,8 @@ export function figureNodes(
   });
 
   // Sweep runs: one node per distinct (eps, lambda); AMR's own point reuses `amr`. Tuned: the
-  // fixed coordinate is the selection's choice (id `amr@eps=..,lambda=chosen` and vice versa).
+  // fixed coordinate and the epochs are the selection's choice (id `amr@eps=..,lambda=chosen`
+  // and vice versa).
   const reuseAmr = !tuned && fig.sweepEpochs === m.amr.epochs;
   const evalOf = new Map<string, string>();
   const runFor = (parameter: "eps" | "lambda", value: number): string => {
@@ -173,14 +179,16 @@ export function figureNodes(
           phase: "final",
           epochs: fig.sweepEpochs,
           evalEvery: fig.sweepEpochs,
-          override: tuned ? ["lr", "regs", parameter === "eps" ? "lambda" : "eps"] : [],
+          // Tuned: AMR's chosen epochs too, so the point at the chosen (eps, lambda) is Table
+          // 2's AMR (same seed, start, epochs and settings); `sweepEpochs` is the untuned budget.
+          override: tuned ? ["epochs", "lr", "regs", parameter === "eps" ? "lambda" : "eps"] : [],
         }),
         ...declaredFields(amrAdversarySchema, m.amr),
         eps,
         lambda,
       },
       inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]), ...hyper },
-      seed: seed(id),
+      seed: continuation,
     });
     nodes.push(finalEvalNode(id, profile.seed));
     evalOf.set(id, `eval-${id}`);
