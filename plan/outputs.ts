@@ -263,10 +263,8 @@ export function figureNodes(
       run: {
         profile: profile.name,
         seed: profile.seed,
-        "AMR epochs": m.amr.epochs,
-        "AMR eps": m.amr.eps,
-        "AMR lambda": m.amr.lambda,
-        "sweep epochs": fig.sweepEpochs,
+        // AMR's epochs, eps and lambda and the sweeps' epochs are read by the report from what
+        // ran (train_summary.json, sweep.json), never planned here: tuning replaces them.
         command: `deno task amr reproduce --dataset ${dataset.name} --profile ${
           opts.run?.profile ?? profile.name
         }${

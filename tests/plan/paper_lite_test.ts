@@ -165,3 +165,13 @@ Deno.test("the lambda = 0 control and every sweep run draw AMR's triples (AMR's 
     assert.notEqual(seedOf.get("amr"), seedOf.get("amr#seed=1"));
   }
 });
+
+Deno.test("the report's run header plans no AMR or sweep settings (it reads them from what ran)", () => {
+  for (const profile of [lite, paper]) {
+    const report = planNodes(dataset, profile).find((n) => n.id === "report")!;
+    const run = (report.params as { run: Record<string, unknown> }).run;
+    for (const k of ["AMR epochs", "AMR eps", "AMR lambda", "sweep epochs"]) {
+      assert.ok(!(k in run), `${profile.name}: ${k} planned as ${run[k]}`);
+    }
+  }
+});

@@ -60,6 +60,12 @@ Deno.test("model stages: each runs on the smoke data and writes the declared sha
       assert.equal(summary.epochMs.length, epochs);
       assert.equal(summary.source, s.profile.models[id].source);
       assert.deepEqual(summary.hyper.lr, s.profile.models[id].lr);
+      // The start and the best trained epoch, for the selections (epoch 0 is no candidate).
+      assert.deepEqual(summary.start, { epoch: 0, hr10: curve[0].hr10, ndcg10: curve[0].ndcg10 });
+      const trained = curve.filter((r) => r.epoch >= 1 && r.ndcg10 !== null);
+      const top = Math.max(...trained.map((r) => r.ndcg10!));
+      assert.equal(summary.bestTrained.ndcg10, top, id);
+      assert.ok(summary.bestTrained.epoch >= 1, id);
     }
   }
 });
