@@ -3,14 +3,16 @@
  * on top of the model nodes of `plan/models.ts`:
  *
  * - `vbpr-continued`: plain VBPR trained on from `vbpr`'s P, Q and E for AMR's epochs with
- *   AMR's learning rates and L2 weights (AMR with lambda = 0), the baseline curve beside AMR in
- *   Figure 3 (both start from the same weights), and `eval-vbpr-continued` (stage `evaluate`),
- *   whose per-user metrics the report tests AMR against (the lambda = 0 control).
+ *   AMR's learning rates and L2 weights and AMR's seed (AMR with lambda = 0, the same triples),
+ *   the baseline curve beside AMR in Figure 3 (both start from the same weights), and
+ *   `eval-vbpr-continued` (stage `evaluate`), whose per-user metrics the report tests AMR
+ *   against (the lambda = 0 control).
  * - `perturb-test`: Table 3, Figure 4 and Figure 5 data (test-time perturbations of `vbpr` and
  *   `amr`).
- * - Sweeps: one AMR run from `vbpr`'s weights plus its `eval-` node per grid point
- *   (`amr@eps=..,lambda=..`), `sweep-eps` (Figure 6, lambda fixed at AMR's) and `sweep-lambda`
- *   (Figure 7, eps fixed at AMR's). A point identical to AMR's own run reuses `amr`.
+ * - Sweeps: one AMR run from `vbpr`'s weights (AMR's seed) plus its `eval-` node per grid
+ *   point (`amr@eps=..,lambda=..`), `sweep-eps` (Figure 6, lambda fixed at AMR's) and
+ *   `sweep-lambda` (Figure 7, eps fixed at AMR's). A point identical to AMR's own run reuses
+ *   `amr`; tuned, every run trains AMR's chosen epochs.
  * - `plot` (Figures 3-7 as Vega-Lite, SVG, PNG) and `report` (HTML, Markdown, metrics.json).
  *
  * Published: `tables/table3.*`, `data/figure4.*`, `data/figure5.json`,
@@ -61,8 +63,8 @@ export const CONTINUED_OVERRIDE: readonly OverrideField[] = ["epochs", "lr", "re
 export interface FigurePlanOptions {
   /**
    * The selection AMR's hyper-parameters come from (`select-amr`). With it, `vbpr-continued`
-   * takes the chosen lr, regs and epochs, and each sweep run the chosen lr, regs and the fixed
-   * coordinate (eps or lambda) from its `chosen.json`; sweeps never reuse `amr` then.
+   * takes the chosen lr, regs and epochs, and each sweep run the chosen epochs, lr, regs and the
+   * fixed coordinate (eps or lambda) from its `chosen.json`; sweeps never reuse `amr` then.
    */
   tuned?: TunedSource;
   /** How the run was asked for, shown in the report (default: the named profile, no overrides). */

@@ -2,9 +2,12 @@
  * Stage `tune-select`: picks the best run of a tuning grid by validation NDCG@10 (paper
  * sec. 4.1.4: hyper-parameters are chosen on the validation split, never on test) and writes
  * `chosen.json` (`stages/lib/chosen.ts`): the best run's hyper-parameters with `epochs` set to
- * its best evaluated epoch (MF-eALS: c0 and reg only; its runs are evaluated after the last
- * sweep alone, so the sweep count is not chosen), every grid point's validation result, and how
- * the grid was widened.
+ * its best evaluated epoch after the start (MF-eALS: c0 and reg only; its runs are evaluated
+ * after the last sweep alone, so the sweep count is not chosen), every grid point's validation
+ * result, and how the grid was widened. Epoch 0 is never a candidate: it is the run's start
+ * (for VBPR and AMR another model's weights); runs are ranked by their best trained epoch, and
+ * when the chosen run's trained epochs never beat its start, `chosen.json` says so
+ * (`startNote`, `source`) rather than training a silent 1 epoch.
  *
  * Widening ("if the optimal value was found in the boundary, we further extend the boundary"):
  * the planner adds, per coordinate and side, up to `tune.widen` extension points beyond the base
