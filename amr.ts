@@ -230,7 +230,12 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
         `--init official-vbpr: ${path} not found (fetch it with "deno task amr data fetch pinterest")`,
       );
     }
-    nodes = withOfficialInit(nodes, { path, sha256 }, { seed: profile.seed, k: profile.k });
+    nodes = withOfficialInit(nodes, { path, sha256 }, {
+      seed: profile.seed,
+      k: profile.k,
+      coldMode: profile.coldMode,
+      tuned: profile.tune !== null && profile.tune !== undefined,
+    });
   }
   const suffix = (init === "vbpr" ? "" : `+${init}`) + (seeds > 1 ? `+seeds${seeds}` : "") +
     (dataVaries ? "-data" : "");

@@ -80,3 +80,28 @@ const TEXTS: Readonly<Record<FigureId, (s: FigureSettings) => FigureTexts>> = {
 export function figureTexts(id: FigureId, settings: FigureSettings): FigureTexts {
   return TEXTS[id](settings);
 }
+
+/** What the note under Figure 6 or 7 says about its runs (read from `sweep.json` and AMR's run). */
+export interface SweepFacts {
+  /** Epochs each sweep run trained. */
+  readonly epochs: number;
+  /** Epochs Table 2's AMR trained. */
+  readonly amrEpochs: number;
+  /** The hyper-parameter held fixed and its value, e.g. `{ lambda: 1 }`. */
+  readonly fixed: Readonly<Record<string, number>>;
+}
+
+/**
+ * The note under Figure 6 or 7: every point is an AMR run from the trained VBPR with the other
+ * settings fixed, and whether the point at AMR's own setting is Table 2's AMR (same epochs) or
+ * not (a sweep shorter or longer than AMR's run, e.g. an untuned profile's `sweepEpochs`).
+ */
+export function sweepNote(f: SweepFacts): string {
+  const fixed = Object.entries(f.fixed).map(([k, v]) => `${k} = ${v}`).join(", ");
+  const head = `Each point is an AMR run started from the trained VBPR for ${f.epochs} epochs ` +
+    `(${fixed}, other hyper-parameters as AMR's), all drawing AMR's training triples.`;
+  return f.epochs === f.amrEpochs
+    ? `${head} The point at AMR's own setting trains as Table 2's AMR.`
+    : `${head} Table 2's AMR trains ${f.amrEpochs} epochs, so the point at AMR's own setting ` +
+      "is not Table 2's AMR.";
+}

@@ -101,6 +101,16 @@ export function bprParams(
   };
 }
 
+/**
+ * Seed of every final-phase run started from the final VBPR's weights: `amr` itself, the
+ * lambda = 0 control `vbpr-continued` and the Figure 6/7 sweep runs (plan/outputs.ts). One
+ * seed for all, so they sample the same training triples and differ only by the adversarial
+ * term or the swept value (one rule for every profile).
+ */
+export function continuationSeed(profileSeed: number): number {
+  return nodeSeed(profileSeed, "amr");
+}
+
 /** The `features` input of the stages that read item features. */
 export const FEATURE_INPUTS: Readonly<Record<string, InputRef>> = {
   features: { node: "features", output: "features.npy" },
@@ -197,7 +207,7 @@ export function modelNodes(
       stage: tuned.amr ? amrTuned : amrStage,
       params: { ...params("amr", m.amr), ...declaredFields(amrAdversarySchema, m.amr) },
       inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]), ...hyper("amr") },
-      seed: seed("amr"),
+      seed: continuationSeed(profile.seed),
     },
   ];
   for (const id of METHOD_KEYS) {

@@ -3,14 +3,16 @@
  * on top of the model nodes of `plan/models.ts`:
  *
  * - `vbpr-continued`: plain VBPR trained on from `vbpr`'s P, Q and E for AMR's epochs with
- *   AMR's learning rates and L2 weights (AMR with lambda = 0), the baseline curve beside AMR in
- *   Figure 3 (both start from the same weights), and `eval-vbpr-continued` (stage `evaluate`),
- *   whose per-user metrics the report tests AMR against (the lambda = 0 control).
+ *   AMR's learning rates and L2 weights and AMR's seed (AMR with lambda = 0, the same triples),
+ *   the baseline curve beside AMR in Figure 3 (both start from the same weights), and
+ *   `eval-vbpr-continued` (stage `evaluate`), whose per-user metrics the report tests AMR
+ *   against (the lambda = 0 control).
  * - `perturb-test`: Table 3, Figure 4 and Figure 5 data (test-time perturbations of `vbpr` and
  *   `amr`).
- * - Sweeps: one AMR run from `vbpr`'s weights plus its `eval-` node per grid point
- *   (`amr@eps=..,lambda=..`), `sweep-eps` (Figure 6, lambda fixed at AMR's) and `sweep-lambda`
- *   (Figure 7, eps fixed at AMR's). A point identical to AMR's own run reuses `amr`.
+ * - Sweeps: one AMR run from `vbpr`'s weights (AMR's seed) plus its `eval-` node per grid
+ *   point (`amr@eps=..,lambda=..`), `sweep-eps` (Figure 6, lambda fixed at AMR's) and
+ *   `sweep-lambda` (Figure 7, eps fixed at AMR's). A point identical to AMR's own run reuses
+ *   `amr`; tuned, every run trains AMR's chosen epochs.
  * - `plot` (Figures 3-7 as Vega-Lite, SVG, PNG) and `report` (HTML, Markdown, metrics.json).
  *
  * Published: `tables/table3.*`, `data/figure4.*`, `data/figure5.json`,
@@ -24,6 +26,7 @@ import { nodeSeed } from "./data.ts";
 import { paperDatasetOf } from "../config/paper.ts";
 import {
   bprParams,
+  continuationSeed,
   FEATURE_INPUTS,
   finalEvalNode,
   initInputs,
@@ -60,8 +63,8 @@ export const CONTINUED_OVERRIDE: readonly OverrideField[] = ["epochs", "lr", "re
 export interface FigurePlanOptions {
   /**
    * The selection AMR's hyper-parameters come from (`select-amr`). With it, `vbpr-continued`
-   * takes the chosen lr, regs and epochs, and each sweep run the chosen lr, regs and the fixed
-   * coordinate (eps or lambda) from its `chosen.json`; sweeps never reuse `amr` then.
+   * takes the chosen lr, regs and epochs, and each sweep run the chosen epochs, lr, regs and the
+   * fixed coordinate (eps or lambda) from its `chosen.json`; sweeps never reuse `amr` then.
    */
   tuned?: TunedSource;
   /** How the run was asked for, shown in the report (default: the named profile, no overrides). */
@@ -85,6 +88,10 @@ export function figureNodes(
   opts: FigurePlanOptions = {},
 ): NodeSpec[] {
   const seed = (id: string): number => nodeSeed(profile.seed, id);
+  // Every run that continues from the final VBPR's weights (the lambda = 0 control, each sweep
+  // point) draws AMR's triples: the same seed as `amr`, so a difference from AMR is the
+  // adversarial term or the swept value alone, never the sampled triples (common random numbers).
+  const continuation = continuationSeed(profile.seed);
   const data = phaseInputs("final");
   const features = FEATURE_INPUTS;
   const m = profile.models;
@@ -111,7 +118,7 @@ export function figureNodes(
       form: profile.vbprForm,
     },
     inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]), ...hyper },
-    seed: seed("vbpr-continued"),
+    seed: continuation,
   });
 
   nodes.push(finalEvalNode("vbpr-continued", profile.seed));
@@ -151,7 +158,8 @@ export function figureNodes(
   });
 
   // Sweep runs: one node per distinct (eps, lambda); AMR's own point reuses `amr`. Tuned: the
-  // fixed coordinate is the selection's choice (id `amr@eps=..,lambda=chosen` and vice versa).
+  // fixed coordinate and the epochs are the selection's choice (id `amr@eps=..,lambda=chosen`
+  // and vice versa).
   const reuseAmr = !tuned && fig.sweepEpochs === m.amr.epochs;
   const evalOf = new Map<string, string>();
   const runFor = (parameter: "eps" | "lambda", value: number): string => {
@@ -173,14 +181,16 @@ export function figureNodes(
           phase: "final",
           epochs: fig.sweepEpochs,
           evalEvery: fig.sweepEpochs,
-          override: tuned ? ["lr", "regs", parameter === "eps" ? "lambda" : "eps"] : [],
+          // Tuned: AMR's chosen epochs too, so the point at the chosen (eps, lambda) is Table
+          // 2's AMR (same seed, start, epochs and settings); `sweepEpochs` is the untuned budget.
+          override: tuned ? ["epochs", "lr", "regs", parameter === "eps" ? "lambda" : "eps"] : [],
         }),
         ...declaredFields(amrAdversarySchema, m.amr),
         eps,
         lambda,
       },
       inputs: { ...data, ...features, ...initInputs("vbpr", ["P", "Q", "E"]), ...hyper },
-      seed: seed(id),
+      seed: continuation,
     });
     nodes.push(finalEvalNode(id, profile.seed));
     evalOf.set(id, `eval-${id}`);
@@ -255,10 +265,8 @@ export function figureNodes(
       run: {
         profile: profile.name,
         seed: profile.seed,
-        "AMR epochs": m.amr.epochs,
-        "AMR eps": m.amr.eps,
-        "AMR lambda": m.amr.lambda,
-        "sweep epochs": fig.sweepEpochs,
+        // AMR's epochs, eps and lambda and the sweeps' epochs are read by the report from what
+        // ran (train_summary.json, sweep.json), never planned here: tuning replaces them.
         command: `deno task amr reproduce --dataset ${dataset.name} --profile ${
           opts.run?.profile ?? profile.name
         }${

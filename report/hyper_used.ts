@@ -68,3 +68,59 @@ export function hyperUsedOf(model: string, json: unknown, where: string): HyperU
   parts.push(s.model === "mf-eals" ? `${s.epochs} sweeps` : `${s.epochs} epochs`);
   return { model, settings: parts.join(", "), source: s.source };
 }
+
+/**
+ * One sentence for the notes under Table 2 naming the final models whose selection found no
+ * trained epoch better than the run's start (their `source` carries `marker`, the selection's
+ * words); empty when there is none.
+ *
+ * @param rows the "Hyper-parameters used" rows
+ * @param marker the words a selection's source carries in that case (stages/lib/chosen.ts)
+ */
+export function noGainNote(rows: readonly HyperUsed[], marker: string): string {
+  const hit = rows.filter((r) => r.source.includes(marker)).map((r) => r.model);
+  if (hit.length === 0) return "";
+  return `Tuning: for ${hit.join(", ")}, ${marker} on validation (epoch 0, the weights the ` +
+    "run started from, is not a candidate); the final run trains the best trained epoch " +
+    "anyway (chosen.json's startNote has both scores).";
+}
+
+/** What {@link ranSettings} reads of AMR's `train_summary.json`. */
+const amrRanSchema = z.object({
+  epochs: z.number().int().min(1),
+  hyper: z.object({ eps: num, lambda: num }).passthrough(),
+}).passthrough();
+
+/** What {@link ranSettings} reads of a sweep's `sweep.json`. */
+const sweepRanSchema = z.object({ epochs: z.number().int().min(0) }).passthrough();
+
+function parsed<T>(schema: z.ZodType<T>, json: unknown, where: string): T {
+  const r = schema.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new Error(`${where}: field "${i.path.join(".")}": ${i.message}`);
+  }
+  return r.data;
+}
+
+/**
+ * The run header's "AMR epochs", "AMR eps", "AMR lambda" and "sweep epochs", read from what ran:
+ * the final AMR's `train_summary.json` and the two sweeps' `sweep.json` (themselves read from
+ * their runs' summaries), so a tuned run shows its chosen values, not the profile's fallbacks.
+ *
+ * @param amr AMR's summary JSON, with the path named in errors
+ * @param sweeps each sweep's JSON (Figure 6's, Figure 7's), with its path
+ */
+export function ranSettings(
+  amr: { json: unknown; where: string },
+  sweeps: readonly { json: unknown; where: string }[],
+): Record<string, number | string> {
+  const a = parsed(amrRanSchema, amr.json, amr.where);
+  const epochs = [...new Set(sweeps.map((s) => parsed(sweepRanSchema, s.json, s.where).epochs))];
+  return {
+    "AMR epochs": a.epochs,
+    "AMR eps": a.hyper.eps,
+    "AMR lambda": a.hyper.lambda,
+    "sweep epochs": epochs.length === 1 ? epochs[0] : epochs.join(" / "),
+  };
+}

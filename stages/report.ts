@@ -23,6 +23,7 @@ import type { FigureData } from "../figures/specs.ts";
 import {
   FIGURE_IDS,
   type FigureId,
+  sweepNote,
   TITLE_FIGURE_FIELDS,
   TITLE_RUN_FIELDS,
 } from "../figures/registry.ts";
@@ -41,7 +42,8 @@ import { writeJson } from "../io/json.ts";
 import { ADVERSARY_NOTE } from "../models/robustness.ts";
 import type { ReportItemId } from "../report/input.ts";
 import { pinnedPackages } from "../config/packages.ts";
-import { type HyperUsed, hyperUsedOf } from "../report/hyper_used.ts";
+import { type HyperUsed, hyperUsedOf, noGainNote, ranSettings } from "../report/hyper_used.ts";
+import { NO_GAIN } from "./lib/chosen.ts";
 import { duifStartNote } from "../report/duif_start.ts";
 import { CONTROL, type Method, METHODS } from "../config/methods.ts";
 
@@ -159,6 +161,39 @@ async function readControl(
   );
 }
 
+/** The epochs and fixed values of a `sweep.json` (stages/sweep.ts), for the figure note. */
+const sweepFactsSchema = z.object({
+  epochs: z.number().int().min(0),
+  fixed: z.record(z.string(), z.number()),
+}).passthrough();
+
+function sweepFacts(json: unknown): { epochs: number; fixed: Record<string, number> } {
+  const { epochs, fixed } = sweepFactsSchema.parse(json);
+  return { epochs, fixed };
+}
+
+/**
+ * The run metadata under the title: the planned lines (profile, seed, command, overrides) with
+ * AMR's epochs, eps and lambda and the sweeps' epochs read from what ran inserted after the
+ * seed (report/hyper_used.ts).
+ */
+async function runHeader(
+  planned: Readonly<Record<string, string | number | boolean>>,
+  inputs: Readonly<Record<string, string>>,
+): Promise<Record<string, string | number | boolean>> {
+  const at = async (name: string) => ({
+    json: JSON.parse(await Deno.readTextFile(inputs[name])),
+    where: inputs[name],
+  });
+  const ran = ranSettings(await at("amr"), [await at("sweep_eps"), await at("sweep_lambda")]);
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(planned)) {
+    out[k] = v;
+    if (k === "seed") Object.assign(out, ran);
+  }
+  return "seed" in planned ? out : { ...ran, ...out };
+}
+
 function environment(runtime: Record<string, string>): Record<string, string> {
   const cpu = cpus();
   return {
@@ -215,6 +250,8 @@ export const stage = defineStage({
     const p = ctx.params;
     const read = async (name: string) => JSON.parse(await Deno.readTextFile(ctx.inputs[name]));
     const manifests = ctx.inputManifests ?? {};
+    const hyperUsed = await readHyperUsed(ctx.inputs);
+    const amrEpochs = (await read("amr") as { epochs: number }).epochs;
     const amrManifest = manifests.amr;
     const input = assembleReportInput({
       table1: await read("table1"),
@@ -231,24 +268,23 @@ export const stage = defineStage({
       // When its inputs were made (the latest start among them), never the clock: the report
       // is bit-deterministic, so `verify --bundle` can rerun it and compare bytes.
       createdAt: Object.values(manifests).map((m) => m.startedAt).sort().at(-1) ?? "unknown",
-      run: p.run,
+      run: await runHeader(p.run, ctx.inputs),
       environment: environment(amrManifest?.runtime ?? {}),
       provenance: provenanceOf(manifests, PROVENANCE, ["sweep_eps", "sweep_lambda"]),
       sources: tableSources(manifests, { table1: "table1", table2: "table2", table3: "table3" }),
       ...(p.configuration ? { configuration: p.configuration } : {}),
-      hyperUsed: await readHyperUsed(ctx.inputs),
+      hyperUsed,
       notes: {
-        table2: duifStartNote(await read("duif"), manifests.duif),
+        table2: [duifStartNote(await read("duif"), manifests.duif), noGainNote(hyperUsed, NO_GAIN)]
+          .filter((t) => t !== "").join(" "),
         table3: ADVERSARY_NOTE,
         figure4: ADVERSARY_NOTE,
         figure5: ADVERSARY_NOTE,
         figure3: "AMR and VBPR both start from the same trained VBPR weights; VBPR is trained " +
           "on with AMR's learning rates and L2 weights but no adversary (lambda = 0) for as " +
           "many epochs as AMR.",
-        figure6:
-          "Each point is an AMR run started from the trained VBPR, other hyper-parameters fixed.",
-        figure7:
-          "Each point is an AMR run started from the trained VBPR, other hyper-parameters fixed.",
+        figure6: sweepNote({ ...sweepFacts(await read("sweep_eps")), amrEpochs }),
+        figure7: sweepNote({ ...sweepFacts(await read("sweep_lambda")), amrEpochs }),
       },
     });
     const svgs: Partial<Record<FigureId, string>> = {};

@@ -2,9 +2,12 @@
  * Stage `tune-select`: picks the best run of a tuning grid by validation NDCG@10 (paper
  * sec. 4.1.4: hyper-parameters are chosen on the validation split, never on test) and writes
  * `chosen.json` (`stages/lib/chosen.ts`): the best run's hyper-parameters with `epochs` set to
- * its best evaluated epoch (MF-eALS: c0 and reg only; its runs are evaluated after the last
- * sweep alone, so the sweep count is not chosen), every grid point's validation result, and how
- * the grid was widened.
+ * its best evaluated epoch after the start (MF-eALS: c0 and reg only; its runs are evaluated
+ * after the last sweep alone, so the sweep count is not chosen), every grid point's validation
+ * result, and how the grid was widened. Epoch 0 is never a candidate: it is the run's start
+ * (for VBPR and AMR another model's weights); runs are ranked by their best trained epoch, and
+ * when the chosen run's trained epochs never beat its start, `chosen.json` says so
+ * (`startNote`, `source`) rather than training a silent 1 epoch.
  *
  * Widening ("if the optimal value was found in the boundary, we further extend the boundary"):
  * the planner adds, per coordinate and side, up to `tune.widen` extension points beyond the base
@@ -21,7 +24,14 @@
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage/mod.ts";
-import { type Chosen, type ChosenValues, chosenValuesSchema, type Widening } from "./lib/chosen.ts";
+import {
+  type Chosen,
+  type ChosenValues,
+  chosenValuesSchema,
+  type GridResult,
+  NO_GAIN,
+  type Widening,
+} from "./lib/chosen.ts";
 import { writeJson } from "../io/json.ts";
 import { fmt } from "../tables/numbers.ts";
 import {
@@ -60,25 +70,63 @@ export const summarySchema = z.object({
     hr10: z.number().nullable(),
     ndcg10: z.number().nullable(),
   }),
+  /** Epoch 0, before training (BPR models: stages/lib/bpr_stage.ts). */
+  start: z.object({
+    epoch: z.literal(0),
+    hr10: z.number().nullable(),
+    ndcg10: z.number().nullable(),
+  }).optional(),
+  /** The best evaluated epoch after the start (null: none evaluated). */
+  bestTrained: z.object({
+    epoch: z.number().int().min(1),
+    hr10: z.number().nullable(),
+    ndcg10: z.number().nullable(),
+  }).nullable().optional(),
 }).passthrough();
 
 /** A tuning run's summary as the selection reads it. */
 export type RunSummary = z.infer<typeof summarySchema>;
 
+/** A run's result at one evaluated epoch. */
+export interface EpochResult {
+  epoch: number;
+  hr10: number | null;
+  ndcg10: number | null;
+}
+
+/**
+ * The epoch a selection may choose of a run: MF-eALS's `best` (its sweep count is not
+ * chosen), else the best evaluated epoch after the start (`bestTrained`, or `best` when that is
+ * past epoch 0). Epoch 0 is never a candidate: it is the run's start (random weights, or for
+ * VBPR, AMR and DUIF from MF the weights of another model), not a trained setting.
+ *
+ * @throws Error when a BPR run has no evaluated epoch after the start
+ */
+export function candidateEpoch(s: RunSummary): EpochResult {
+  if (s.hyper.c0 !== undefined) return s.best;
+  const trained = s.bestTrained ?? (s.best.epoch >= 1 ? s.best : null);
+  if (!trained) {
+    throw new Error(
+      `field "bestTrained": no evaluated epoch after the start (epoch 0 is not a candidate)`,
+    );
+  }
+  return trained;
+}
+
 /**
  * The values a run's summary offers its final node: MF-eALS's c0 and reg (its sweep count
  * stays the profile's), else the BPR model's lr and regs (AMR: eps and lambda) with `epochs`
- * set to the best evaluated epoch.
+ * set to the run's candidate epoch ({@link candidateEpoch}, never 0).
  *
  * @throws Error (zod) when the summary has neither form
  */
-export function chosenValues(s: RunSummary): ChosenValues {
+export function chosenValues(s: RunSummary, epoch: number): ChosenValues {
   const h = s.hyper;
   const defined = (o: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   if (h.c0 !== undefined) return chosenValuesSchema.parse({ c0: h.c0, reg: h.reg });
   return chosenValuesSchema.parse(defined({
-    epochs: Math.max(1, s.best.epoch),
+    epochs: epoch,
     lr: h.lr,
     regs: h.regs,
     eps: h.eps,
@@ -226,6 +274,19 @@ export function selectWidened(runs: readonly ScoredPoint[]): WidenedSelection {
   };
 }
 
+/**
+ * The sentence `chosen.json` carries when the chosen run's best trained epoch does not beat
+ * its start (epoch 0); null when it does or the start is unknown.
+ */
+export function noGainNote(b: GridResult): string | null {
+  if (b.beatsStart !== false || !b.start) return null;
+  return `${NO_GAIN}: ${b.label} scored validation NDCG@10 ${fmt(b.start.ndcg10)} at epoch 0 ` +
+    `(its starting weights) and at best ${fmt(b.ndcg10)} after training (epoch ${b.bestEpoch}); ` +
+    `epoch 0 is not a candidate, so the final run trains ${b.bestEpoch} epoch${
+      b.bestEpoch === 1 ? "" : "s"
+    } although training did not improve on its start on validation.`;
+}
+
 /** The tune-select stage. */
 export const stage = defineStage({
   name: "tune-select",
@@ -260,22 +321,33 @@ export const stage = defineStage({
         throw new Error(`${runs[k].label}: ${path}: field "${i.path.join(".")}": ${i.message}`);
       }
       const s = parsed.data;
+      let at: EpochResult;
+      try {
+        at = candidateEpoch(s);
+      } catch (e) {
+        throw new Error(`${runs[k].label}: ${path}: ${(e as Error).message}`);
+      }
       let values: ChosenValues;
       try {
-        values = chosenValues(s);
+        values = chosenValues(s, at.epoch);
       } catch (e) {
         const i = e instanceof z.ZodError ? e.issues[0] : null;
         throw new Error(
           `${runs[k].label}: ${path}: field "hyper": ${i ? i.message : (e as Error).message}`,
         );
       }
+      const ndcg10 = at.ndcg10 ?? NaN;
+      const start = s.start && s.start.ndcg10 !== null
+        ? { ndcg10: s.start.ndcg10, hr10: s.start.hr10 ?? NaN }
+        : undefined;
       grid.push({
         label: runs[k].label,
         values,
         point: runs[k].point,
-        bestEpoch: s.best.epoch,
-        ndcg10: s.best.ndcg10 ?? NaN,
-        hr10: s.best.hr10 ?? NaN,
+        bestEpoch: at.epoch,
+        ndcg10,
+        hr10: at.hr10 ?? NaN,
+        ...(start ? { start, beatsStart: ndcg10 > start.ndcg10 } : {}),
         ...(runs[k].extension ? { extension: runs[k].extension } : {}),
       });
     }
@@ -286,10 +358,12 @@ export const stage = defineStage({
       grid.filter((_, k) => sel.considered[k]).map((g) => g.point),
       b.point,
     );
+    const startNote = noGainNote(b);
     const chosen: Chosen = {
       model,
       metric: "validation ndcg@10",
-      source: `tune run ${b.label}`,
+      source: `tune run ${b.label}${startNote ? ` (${NO_GAIN})` : ""}`,
+      ...(startNote ? { startNote } : {}),
       values: b.values,
       best: b,
       grid,
@@ -300,7 +374,7 @@ export const stage = defineStage({
     await writeJson(`${ctx.outDir}/chosen.json`, chosen);
     ctx.log(
       `${model}: best ${b.label} (epoch ${b.bestEpoch}, validation NDCG@10 ${fmt(b.ndcg10)})` +
-        `; ${sel.note}`,
+        `; ${sel.note}${startNote ? ` ${startNote}` : ""}`,
     );
     return {
       model,
@@ -309,6 +383,7 @@ export const stage = defineStage({
       ndcg10: b.ndcg10,
       onEdge,
       widening: sel.note,
+      ...(startNote ? { beatsStart: false } : {}),
     };
   },
 });

@@ -362,6 +362,7 @@ function trainSummary(
 ) {
   const { kind, hp, data, adversary } = run;
   const { rec, seconds, last, best } = done;
+  const trained = bestCurveRow(rec.curve.filter((r) => r.epoch >= 1));
   return {
     model: kind,
     phase: p.phase,
@@ -390,6 +391,12 @@ function trainSummary(
     ...phaseDataSummary(data),
     final: { epoch: last.epoch, hr10: last.hr10, ndcg10: last.ndcg10 },
     best: { epoch: best.epoch, hr10: best.hr10, ndcg10: best.ndcg10 },
+    // Epoch 0 is the start (random, or another model's weights): a selection chooses among
+    // trained epochs only and says when none of them beat the start (stages/tune-select.ts).
+    start: { epoch: 0, hr10: rec.curve[0].hr10, ndcg10: rec.curve[0].ndcg10 },
+    bestTrained: trained
+      ? { epoch: trained.epoch, hr10: trained.hr10, ndcg10: trained.ndcg10 }
+      : null,
   };
 }
 

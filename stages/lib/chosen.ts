@@ -74,6 +74,10 @@ export const gridResultSchema = z.object({
   }).strict().optional(),
   /** Whether the selection considered this point (widening points only when their side was reached). */
   considered: z.boolean().optional(),
+  /** Validation results at epoch 0, the run's start (absent: not recorded by the run). */
+  start: z.object({ ndcg10: z.number(), hr10: z.number() }).strict().optional(),
+  /** Whether the best trained epoch's NDCG@10 beats the start's (absent with `start`). */
+  beatsStart: z.boolean().optional(),
 }).strict();
 
 /** How the selection widened the grid on one side of one coordinate. */
@@ -124,6 +128,11 @@ export const chosenSchema = z.object({
   onEdge: z.array(z.string()),
   /** Per coordinate and side, the widening planned and taken (paper sec. 4.1.4). */
   widening: z.array(wideningSchema).default([]),
+  /**
+   * Set when no trained epoch of the chosen run beat its start (epoch 0, never a candidate):
+   * one sentence with both scores and the epochs the final trains ({@link NO_GAIN}).
+   */
+  startNote: z.string().optional(),
   /** One plain sentence on the widening, e.g. "lr: still on the edge after widening by 2 steps". */
   wideningNote: z.string().default(""),
   /**
@@ -154,6 +163,15 @@ export async function chosenOverrides(
   }
   return { values: values as ChosenValues, source: `${chosen.source} (${override.join(", ")})` };
 }
+
+/**
+ * The words a selection's `source` (hence the final run's `train_summary.json` and the report)
+ * carries when no trained epoch of the chosen run beat its start.
+ */
+export const NO_GAIN = "no trained epoch beat the start";
+
+/** One grid point's validation result in `chosen.json`. */
+export type GridResult = z.infer<typeof gridResultSchema>;
 
 /** Parsed `chosen.json`. */
 export type Chosen = z.infer<typeof chosenSchema>;

@@ -108,7 +108,7 @@ Deno.test("bad authors-split input: clear errors, no store entry", async (t) => 
     const nodes = withOfficialInit(planNodes(cfg, profile), {
       path: weights,
       sha256: await externalFileHash(weights, art),
-    }, { seed: 1, k: 4 });
+    }, { seed: 1, k: 4, coldMode: profile.coldMode, tuned: false });
     await runNodes(nodes, art, DATA_NODES); // the data nodes are fine
     const before = storeEntries(art);
     let m = "";

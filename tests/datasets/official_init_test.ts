@@ -11,7 +11,7 @@ import { parseDatasetConfig } from "../../config/dataset.ts";
 import { withExternalHashes } from "../../plan/external_data.ts";
 import { loadProfile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";
-import { withOfficialInit } from "../../plan/init.ts";
+import { OFFICIAL_EVAL, withOfficialInit } from "../../plan/init.ts";
 import { externalFileHash } from "../../pipeline/graph/external_files.ts";
 import {
   assert,
@@ -37,7 +37,12 @@ Deno.test("--init official-vbpr starts AMR from the authors' weights; a K mismat
 
   await t.step("matching shapes: AMR reads E = (E^T)^T, P and Q as pickled", async () => {
     const profile = { ...base, k: 4 };
-    const nodes = withOfficialInit(planNodes(cfg, profile), ref, { seed: profile.seed, k: 4 });
+    const nodes = withOfficialInit(planNodes(cfg, profile), ref, {
+      seed: profile.seed,
+      k: 4,
+      coldMode: profile.coldMode,
+      tuned: false,
+    });
     const amr = nodes.find((n) => n.id === "amr")!;
     assert(
       amr.inputs.init_E.node === "official-vbpr" && amr.inputs.init_P.node === "official-vbpr",
@@ -59,13 +64,38 @@ Deno.test("--init official-vbpr starts AMR from the authors' weights; a K mismat
       p.shape.join() === "5,4" &&
         (p.data as Float32Array).every((x, k) => x === (w.P.data as Float32Array)[k]),
     );
+    // eval-official-vbpr ranks the authors' weights' scores on our candidates, and Table 2's
+    // VBPR row is that evaluation: its values are the evaluation's means, not our VBPR's.
+    const evaluation = report.outcomes.find((o) => o.id === OFFICIAL_EVAL)!;
+    assert(evaluation.status === "ran", `eval-official-vbpr: ${evaluation.status}`);
+    const keyOf = (id: string) => report.outcomes.find((o) => o.id === id)!.key!;
+    const readJson = async (id: string, file: string) =>
+      JSON.parse(await Deno.readTextFile(join(art, "store", keyOf(id), file)));
+    const scores = await readNpy(join(art, "store", official.key!, "scores.npy"));
+    const negatives = await readNpy(join(art, "store", keyOf("negatives"), "negatives.npy"));
+    assert(scores.shape.join() === `5,${1 + negatives.shape[1]}`, `scores ${scores.shape}`);
+    const theirs = (await readJson(OFFICIAL_EVAL, "summary.json")).overall.values;
+    const table2 = (await readJson("table2", "table2.json")).overall;
+    const vbprRow = table2.values[table2.methods.indexOf("VBPR")];
+    const metric = table2.metrics.indexOf("ndcg@10");
+    assert(
+      Math.abs(vbprRow[metric] - theirs["ndcg@10"]) < 1e-6,
+      `${vbprRow[metric]} vs ${theirs["ndcg@10"]}`,
+    );
+    const manifest = await readJson("table2", "manifest.json");
+    assert(manifest.inputs.vbpr.node === OFFICIAL_EVAL, JSON.stringify(manifest.inputs.vbpr));
   });
 
   await t.step(
     "K mismatch (profile k = 8): clear error, no entry for the failed stage",
     async () => {
       const before = storeEntries(art).length;
-      const nodes = withOfficialInit(planNodes(cfg, base), ref, { seed: base.seed, k: 8 });
+      const nodes = withOfficialInit(planNodes(cfg, base), ref, {
+        seed: base.seed,
+        k: 8,
+        coldMode: base.coldMode,
+        tuned: false,
+      });
       let message = "";
       try {
         await runNodes(nodes, art, ["official-vbpr"]);

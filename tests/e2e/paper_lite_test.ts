@@ -123,6 +123,30 @@ Deno.test({
       const lambda = await read("sweep-lambda", "sweep.json");
       assert.deepEqual(eps.fixed, { lambda: amr.hyper.lambda });
       assert.deepEqual(lambda.fixed, { eps: amr.hyper.eps });
+      // The lambda = 0 control and every sweep run draw AMR's triples (AMR's seed).
+      const amrSeed = (await manifest("amr")).seed;
+      for (const node of Object.keys(state)) {
+        if (node === "vbpr-continued" || node.startsWith("amr@")) {
+          assert.equal((await manifest(node)).seed, amrSeed, node);
+        }
+      }
+      // Tuned sweeps train AMR's chosen epochs, so a point at the chosen (eps, lambda) is
+      // Table 2's AMR exactly (same seed, start, epochs and settings).
+      assert.deepEqual([eps.epochs, lambda.epochs], [amr.epochs, amr.epochs]);
+      const amrTest = (await read("eval-amr", "summary.json")).overall.values;
+      for (const sweep of [eps, lambda]) {
+        const at = sweep.points.find((q: { value: number }) =>
+          q.value === amr.hyper[sweep.parameter as "eps" | "lambda"]
+        );
+        if (at) assert.deepEqual([at.hr10, at.ndcg10], [amrTest["hr@10"], amrTest["ndcg@10"]]);
+      }
+      // Epoch 0 (the start) is never chosen; a choice that did not beat it says so.
+      for (const select of ["select-vbpr", "select-amr-eps", "select-amr"]) {
+        const c = await read(select, "chosen.json");
+        assert.ok(c.values.epochs >= 1 && c.best.bestEpoch >= 1, select);
+        assert.equal(typeof c.best.beatsStart, "boolean", select);
+        assert.equal(c.startNote === undefined, c.best.beatsStart, select);
+      }
       // After it, each tuned value is the one its selection's chosen.json holds.
       const after = await configShow(artifacts);
       const shown = after.filter((r) => r.source.startsWith("tuned"));
@@ -155,6 +179,17 @@ Deno.test({
         join(artifacts, "results", "smoke", "paper-lite", "report.md"),
       );
       assert.match(md, /trains the same epochs with AMR's learning rates and L2 weights/);
+      // The header shows what AMR and the sweeps ran with, not the profile's fallbacks.
+      for (
+        const [k, v] of [
+          ["AMR epochs", amr.epochs],
+          ["AMR eps", amr.hyper.eps],
+          ["AMR lambda", amr.hyper.lambda],
+          ["sweep epochs", eps.epochs],
+        ] as const
+      ) assert.ok(md.includes(`- **${k}**: ${v}\n`), `${k}: ${v}`);
+      const amrChoice = await read("select-amr", "chosen.json");
+      if (amrChoice.startNote) assert.match(md, /for amr, no trained epoch beat the start/);
       // The report shows the c0 and reg MF-eALS ran with, and the tuning run they came from.
       const ealsRow = md.split("\n").find((l) => l.startsWith("| mf-eals | c0 = "));
       assert.ok(ealsRow, "no mf-eals row in the report's hyper-parameters table");

@@ -69,12 +69,15 @@ Deno.test("tuning: grids, selections and final models wired through chosen.json"
     assert.ok(vbpr.wideningNote.length > 0);
     const best = Math.max(...vbpr.grid.filter((g) => g.considered).map((g) => g.ndcg10));
     assert.equal(vbpr.best.ndcg10, best);
-    assert.equal(vbpr.source, `tune run ${vbpr.best.label}`);
+    assert.ok(vbpr.source.startsWith(`tune run ${vbpr.best.label}`), vbpr.source);
     const run = JSON.parse(await Deno.readTextFile(outputs[vbpr.best.label]["train_summary.json"]));
     assert.equal(run.phase, "tune");
-    assert.equal(run.best.ndcg10, best);
+    // Ranked by the best trained epoch: epoch 0 (MF-BPR's P and Q) is never a candidate.
+    assert.equal(run.bestTrained.ndcg10, best);
     assert.deepEqual(vbpr.values.lr, run.hyper.lr);
-    assert.equal(vbpr.values.epochs, Math.max(1, run.best.epoch));
+    assert.equal(vbpr.values.epochs, run.bestTrained.epoch);
+    assert.equal(vbpr.best.beatsStart, run.bestTrained.ndcg10 > run.start.ndcg10);
+    assert.equal(vbpr.startNote === undefined, vbpr.best.beatsStart);
 
     // The eps grid used VBPR's chosen lr and regs; the final AMR uses select-amr's values.
     const epsRun = JSON.parse(

@@ -1,7 +1,7 @@
 /** The figures registry (`figures/registry.ts`): texts built from the profile, never the paper's. */
 import assert from "node:assert/strict";
 import { loadProfile, type Profile } from "../../config/profile.ts";
-import { FIGURE_IDS, type FigureSettings, figureTexts } from "../../figures/registry.ts";
+import { FIGURE_IDS, type FigureSettings, figureTexts, sweepNote } from "../../figures/registry.ts";
 import { figure3Spec, figure5Spec } from "../../figures/specs.ts";
 import { buildReportMarkdown } from "../../report/markdown.ts";
 import { fakeReportInput } from "../report/_fixture.ts";
@@ -56,4 +56,12 @@ Deno.test("registry: specs and report take the title, heading and caption from t
   assert.ok(md.includes("## Figure 5: Per-user rank change at ε = 0.2"));
   assert.ok(md.includes("Fig. 3: Testing performance of VBPR and AMR evaluated per 5 epochs;"));
   assert.ok(!md.includes("per 50 epochs") && !md.includes("ε = 0.1;"));
+});
+
+Deno.test("sweepNote: says whether the point at AMR's setting is Table 2's AMR", () => {
+  const same = sweepNote({ epochs: 3, amrEpochs: 3, fixed: { lambda: 1 } });
+  assert.match(same, /for 3 epochs \(lambda = 1, other hyper-parameters as AMR's\)/);
+  assert.match(same, /The point at AMR's own setting trains as Table 2's AMR\.$/);
+  const short = sweepNote({ epochs: 40, amrEpochs: 150, fixed: { eps: 0.1 } });
+  assert.match(short, /Table 2's AMR trains 150 epochs, so the point at AMR's own setting is not/);
 });

@@ -39,14 +39,15 @@ Deno.test("tuned: every node downstream of AMR's selection reads its chosen.json
   // The lambda = 0 control trains the chosen epochs with the chosen lr and regs.
   assert.equal(fromSelect("vbpr-continued"), "select-amr");
   assert.deepEqual(overrideOf("vbpr-continued"), ["epochs", "lr", "regs"]);
-  // Every sweep run takes the chosen lr, regs and the coordinate it holds fixed.
+  // Every sweep run takes the chosen epochs, lr, regs and the coordinate it holds fixed, so
+  // the point at the chosen (eps, lambda) trains as Table 2's AMR does (not `sweepEpochs`).
   const sweepRuns = nodes.filter((n) => n.id.startsWith("amr@"));
   assert.equal(sweepRuns.length, paper.figures.sweepEps.length + paper.figures.sweepLambda.length);
   for (const n of sweepRuns) {
     assert.equal(fromSelect(n.id), "select-amr", n.id);
     const held = n.id.includes("lambda=chosen") ? "lambda" : "eps";
     assert.match(n.id, new RegExp(`${held}=chosen`));
-    assert.deepEqual(overrideOf(n.id), ["lr", "regs", held], n.id);
+    assert.deepEqual(overrideOf(n.id), ["epochs", "lr", "regs", held], n.id);
   }
   // Each sweep reads its runs' training summaries (what they used) as well as their scores.
   const sweep = byId.get("sweep-eps")!;
@@ -141,5 +142,36 @@ Deno.test("tuned DUIF: validation chooses between the scratch and the MF-started
       "regs",
       "init",
     ]);
+  }
+});
+
+Deno.test("the lambda = 0 control and every sweep run draw AMR's triples (AMR's seed), in every profile", async () => {
+  const smoke = await loadProfile(CONFIGS, "smoke");
+  const def = await loadProfile(CONFIGS, "default");
+  for (const profile of [lite, paper, smoke, def]) {
+    const nodes = planNodes(dataset, profile, { seeds: 2 });
+    const seedOf = new Map(nodes.map((n) => [n.id, n.seed]));
+    for (const suffix of ["", "#seed=1"]) {
+      const amr = seedOf.get(`amr${suffix}`)!;
+      assert.equal(seedOf.get(`vbpr-continued${suffix}`), amr, `${profile.name}${suffix}`);
+      const sweeps = nodes.filter((n) => n.id.startsWith("amr@") && n.id.endsWith(suffix));
+      assert.ok(sweeps.length > 0);
+      for (const n of sweeps) {
+        if (suffix === "" && n.id.includes("#")) continue;
+        assert.equal(n.seed, amr, `${profile.name}: ${n.id}`);
+      }
+    }
+    // Replicates still differ from each other.
+    assert.notEqual(seedOf.get("amr"), seedOf.get("amr#seed=1"));
+  }
+});
+
+Deno.test("the report's run header plans no AMR or sweep settings (it reads them from what ran)", () => {
+  for (const profile of [lite, paper]) {
+    const report = planNodes(dataset, profile).find((n) => n.id === "report")!;
+    const run = (report.params as { run: Record<string, unknown> }).run;
+    for (const k of ["AMR epochs", "AMR eps", "AMR lambda", "sweep epochs"]) {
+      assert.ok(!(k in run), `${profile.name}: ${k} planned as ${run[k]}`);
+    }
   }
 });

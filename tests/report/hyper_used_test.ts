@@ -1,6 +1,7 @@
 /** The report's "Hyper-parameters used" table: read from the final models' summaries. */
 import assert from "node:assert/strict";
-import { hyperUsedOf } from "../../report/hyper_used.ts";
+import { hyperUsedOf, noGainNote, ranSettings } from "../../report/hyper_used.ts";
+import { NO_GAIN } from "../../stages/lib/chosen.ts";
 import { buildReportHtml } from "../../report/html.ts";
 import { buildReportMarkdown } from "../../report/markdown.ts";
 import { fakeReportInput } from "./_fixture.ts";
@@ -81,4 +82,36 @@ Deno.test("report: the hyper-parameters table under Table 2 when given, nothing 
   const plain = fakeReportInput();
   assert.doesNotMatch(buildReportMarkdown(plain), /Hyper-parameters used/);
   assert.doesNotMatch(await buildReportHtml(plain), /table2-hyper/);
+});
+
+Deno.test("noGainNote: names the final models whose selection found no trained epoch beating the start", () => {
+  const marker = NO_GAIN;
+  const rows = [
+    hyperUsedOf("mf-eals", EALS, "a"),
+    hyperUsedOf("amr", {
+      ...AMR,
+      source: `tune run tune-amr@lambda=1 (${marker}) (epochs, lr, regs, eps, lambda)`,
+    }, "b"),
+  ];
+  const note = noGainNote(rows, marker);
+  assert.match(note, /^Tuning: for amr, no trained epoch beat the start on validation/);
+  assert.match(note, /epoch 0, the weights the run started from, is not a candidate/);
+  assert.equal(noGainNote([rows[0]], marker), "");
+});
+
+Deno.test("ranSettings: the header's AMR and sweep settings come from what ran", () => {
+  const ran = ranSettings({ json: AMR, where: "amr/train_summary.json" }, [
+    { json: { parameter: "eps", epochs: 350, fixed: { lambda: 1 } }, where: "a" },
+    { json: { parameter: "lambda", epochs: 350, fixed: { eps: 0.1 } }, where: "b" },
+  ]);
+  assert.deepEqual(ran, {
+    "AMR epochs": 350,
+    "AMR eps": 0.1,
+    "AMR lambda": 1,
+    "sweep epochs": 350,
+  });
+  assert.throws(
+    () => ranSettings({ json: { ...AMR, hyper: {} }, where: "amr/train_summary.json" }, []),
+    /amr\/train_summary\.json: field "hyper\.eps": /,
+  );
 });

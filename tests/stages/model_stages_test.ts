@@ -9,6 +9,8 @@ import { readNpy } from "../../io/npy.ts";
 import { continuedStage } from "../../stages/vbpr.ts";
 import { parseCurveCsv } from "../../io/curve.ts";
 import { modelNodes, phaseInputs } from "../../plan/models.ts";
+import { figureNodes } from "../../plan/outputs.ts";
+import type { NodeSpec } from "../../pipeline/stage/node.ts";
 import { TUNED } from "../../plan/tune.ts";
 import { writeJson } from "../../io/json.ts";
 import { npyBody, runModelNode, type SmokeSetup, smokeSetup } from "./model_helpers.ts";
@@ -58,6 +60,12 @@ Deno.test("model stages: each runs on the smoke data and writes the declared sha
       assert.equal(summary.epochMs.length, epochs);
       assert.equal(summary.source, s.profile.models[id].source);
       assert.deepEqual(summary.hyper.lr, s.profile.models[id].lr);
+      // The start and the best trained epoch, for the selections (epoch 0 is no candidate).
+      assert.deepEqual(summary.start, { epoch: 0, hr10: curve[0].hr10, ndcg10: curve[0].ndcg10 });
+      const trained = curve.filter((r) => r.epoch >= 1 && r.ndcg10 !== null);
+      const top = Math.max(...trained.map((r) => r.ndcg10!));
+      assert.equal(summary.bestTrained.ndcg10, top, id);
+      assert.ok(summary.bestTrained.epoch >= 1, id);
     }
   }
 });
@@ -193,6 +201,28 @@ Deno.test("amr: lambda = 0 gives the scores of VBPR continued with the same seed
     params: { ...base, lambda: 1, epochs: 4, evalEvery: 2 },
   });
   assert.notDeepEqual(await npyBody(adv["scores.npy"]), await npyBody(continued["scores.npy"]));
+});
+
+Deno.test("amr and the planned lambda = 0 control (vbpr-continued) draw the same triples", async () => {
+  const s = await shared();
+  if (!s.outputs.vbpr) {
+    if (!s.outputs["mf-bpr"]) await runModelNode(s, s.nodes.get("mf-bpr")!);
+    await runModelNode(s, s.nodes.get("vbpr")!);
+  }
+  // Both nodes as the planner makes them (seeds included); only AMR's lambda is set to 0 and
+  // both are cut to 3 epochs: the two must then train to identical weights.
+  const control = figureNodes(s.dataset, s.profile).find((n) => n.id === "vbpr-continued")!;
+  const amr = s.nodes.get("amr")!;
+  const short = (n: NodeSpec, extra: Record<string, unknown>, id: string): NodeSpec => ({
+    ...n,
+    id,
+    params: { ...(n.params as object), ...extra, epochs: 3, evalEvery: 3 },
+  });
+  const a = await runModelNode(s, short(amr, { lambda: 0 }, "amr-planned-lambda0"));
+  const c = await runModelNode(s, short(control, {}, "vbpr-continued-planned"));
+  for (const w of ["P.npy", "Q.npy", "E.npy"]) {
+    assert.deepEqual(await npyBody(a[w]), await npyBody(c[w]), w);
+  }
 });
 
 Deno.test("mf-bpr tune phase: trains without validation pairs, NaN rows for users without one", async () => {

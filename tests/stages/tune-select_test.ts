@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { edgeCoordinates } from "../../stages/tune-select.ts";
-import { type Chosen, readChosen } from "../../stages/lib/chosen.ts";
+import { type Chosen, NO_GAIN, readChosen } from "../../stages/lib/chosen.ts";
 import { type GridRun, selectNode } from "../../plan/tune.ts";
 import { type Outputs, runNode } from "./data_helpers.ts";
 
@@ -88,5 +88,87 @@ Deno.test("tune-select: a run summary with neither BPR nor MF-eALS hyper-paramet
       { c0: 128, reg: 0, summary: ealsSummary(128, 0, 0.1, 0.2) },
     ]),
     /tune-mf-eals@c0=64,reg=0: .*field "hyper": expected either epochs, lr and regs .* or c0 and reg/,
+  );
+});
+
+/** A warm-started AMR tuning run's summary: its start (epoch 0) and best trained epoch. */
+function amrSummary(lambda: number, start: number, trained: { epoch: number; ndcg10: number }) {
+  const at = (epoch: number, ndcg10: number) => ({ epoch, hr10: 2 * ndcg10, ndcg10 });
+  const startRow = at(0, start);
+  const trainedRow = at(trained.epoch, trained.ndcg10);
+  return {
+    model: "amr",
+    phase: "tune",
+    epochs: 3,
+    hyper: { lr: [0.1, 0.1, 0.1], regs: [0, 0, 0], eps: 0.5, lambda },
+    source: `tune grid point lambda=${lambda}`,
+    init: "copied P, Q, E from the init inputs",
+    final: trainedRow,
+    best: start >= trained.ndcg10 ? startRow : trainedRow,
+    start: startRow,
+    bestTrained: trainedRow,
+  };
+}
+
+/** Runs `select-amr` over hand-made summaries, one per lambda. */
+async function selectAmr(points: { lambda: number; summary: unknown }[]): Promise<Chosen> {
+  const root = await Deno.makeTempDir({ prefix: "amr_select_amr_" });
+  try {
+    const outputs: Outputs = {};
+    const runs: GridRun[] = [];
+    for (const { lambda, summary } of points) {
+      const label = `tune-amr@lambda=${lambda}`;
+      const path = join(root, `${label}.json`);
+      await Deno.writeTextFile(path, JSON.stringify(summary));
+      outputs[label] = { "train_summary.json": path };
+      runs.push({ label, point: { lambda } });
+    }
+    const node = selectNode("select-amr", "amr", runs, 1);
+    await runNode(node, outputs, root);
+    return await readChosen(outputs["select-amr"]["chosen.json"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("tune-select: epoch 0 (the start) is never a candidate; runs are ranked by their best trained epoch", async () => {
+  // lambda = 1's start scores highest of all, but its training only lowers it; lambda = 0.1
+  // improves on its start. Ranked by epoch 0 the selection would pick lambda = 1 at "epoch 0"
+  // (and train 1 epoch); ranked by trained epochs it picks lambda = 0.1 at epoch 2.
+  const c = await selectAmr([
+    { lambda: 0.1, summary: amrSummary(0.1, 0.2, { epoch: 2, ndcg10: 0.3 }) },
+    { lambda: 1, summary: amrSummary(1, 0.5, { epoch: 3, ndcg10: 0.1 }) },
+  ]);
+  assert.equal(c.best.label, "tune-amr@lambda=0.1");
+  assert.equal(c.values.epochs, 2);
+  assert.equal(c.best.ndcg10, 0.3);
+  assert.deepEqual(c.grid.map((g) => g.bestEpoch), [2, 3]);
+  assert.deepEqual(c.grid.map((g) => g.beatsStart), [true, false]);
+  assert.equal(c.startNote, undefined);
+  assert.equal(c.source, "tune run tune-amr@lambda=0.1");
+});
+
+Deno.test("tune-select: when no trained epoch beats the start, chosen.json says so and trains the best trained epoch", async () => {
+  const c = await selectAmr([
+    { lambda: 0.1, summary: amrSummary(0.1, 0.5, { epoch: 3, ndcg10: 0.4 }) },
+    { lambda: 1, summary: amrSummary(1, 0.5, { epoch: 2, ndcg10: 0.3 }) },
+  ]);
+  assert.equal(c.best.label, "tune-amr@lambda=0.1");
+  // Not silently 1 epoch: the best trained epoch, and the reason stated.
+  assert.equal(c.values.epochs, 3);
+  assert.equal(c.best.beatsStart, false);
+  assert.deepEqual(c.best.start, { ndcg10: 0.5, hr10: 1 });
+  assert.equal(c.source, `tune run tune-amr@lambda=0.1 (${NO_GAIN})`);
+  assert.match(c.startNote!, /no trained epoch beat the start: tune-amr@lambda=0\.1 scored/);
+  assert.match(c.startNote!, /0\.5000 at epoch 0 .* 0\.4000 after training \(epoch 3\)/);
+  assert.match(c.startNote!, /the final run trains 3 epochs/);
+});
+
+Deno.test("tune-select: a BPR run evaluated at epoch 0 only fails naming the run", async () => {
+  const s = amrSummary(1, 0.5, { epoch: 3, ndcg10: 0.1 }) as Record<string, unknown>;
+  s.bestTrained = null;
+  await assert.rejects(
+    selectAmr([{ lambda: 1, summary: s }]),
+    /tune-amr@lambda=1: .*field "bestTrained": no evaluated epoch after the start/,
   );
 });
