@@ -41,7 +41,7 @@ function unknownName(graph: Graph, name: string): string {
   const names = [...new Set([...graph.order.map((n) => n.stage.name), ...graph.byId.keys()])];
   const limit = Math.max(2, Math.floor(name.length / 3));
   const close = names
-    .map((n) => ({ n, d: n.includes(name) || name.includes(n) ? 0 : editDistance(name, n) }))
+    .map((n) => ({ n, d: contains(n, name) ? 0 : editDistance(name, n) }))
     .filter((x) => x.d <= limit)
     .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : a.n > b.n ? 1 : 0))
     .slice(0, 5)
@@ -49,6 +49,11 @@ function unknownName(graph: Graph, name: string): string {
   return close.length > 0
     ? `no node or stage is named "${name}"; close matches: ${close.join(", ")}`
     : `no node or stage is named "${name}", nor close to it; "dag" lists every node and stage`;
+}
+
+/** One name holds the other and the shorter is no mere letter or two ("sum" in "sum-a"). */
+function contains(a: string, b: string): boolean {
+  return Math.min(a.length, b.length) >= 3 && (a.includes(b) || b.includes(a));
 }
 
 /** Levenshtein distance between two strings. */

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildGraph, RUNTIME, run, tempStore, toyHasher } from "../engine_helpers.ts";
+import { buildGraph, run, RUNTIME, tempStore, toyHasher } from "../engine_helpers.ts";
 import { scale, source } from "../toy_stages.ts";
 import type { NodeSpec } from "../../../pipeline/stage/node.ts";
 import type { CostModel } from "../../../pipeline/graph/estimate.ts";
@@ -34,17 +34,15 @@ function chainAndShorts(): NodeSpec[] {
     seed: 10 + i,
   }));
   const chain = CHAIN.map((id, i): NodeSpec =>
-    i === 0
-      ? { id, stage: source, params: { n: 4, delayMs: 0 }, inputs: {}, seed: 1 }
-      : {
-        id,
-        stage: scale,
-        params: { factor: i + 1, crash: false },
-        inputs: {
-          numbers: { node: CHAIN[i - 1], output: i === 1 ? "numbers.txt" : "scaled.txt" },
-        },
-        seed: 1 + i,
-      }
+    i === 0 ? { id, stage: source, params: { n: 4, delayMs: 0 }, inputs: {}, seed: 1 } : {
+      id,
+      stage: scale,
+      params: { factor: i + 1, crash: false },
+      inputs: {
+        numbers: { node: CHAIN[i - 1], output: i === 1 ? "numbers.txt" : "scaled.txt" },
+      },
+      seed: 1 + i,
+    }
   );
   return [...shorts, ...chain];
 }
