@@ -7,7 +7,7 @@ import type { Project, Target } from "../graph/project.ts";
 import { buildGraph } from "../graph/graph.ts";
 import { estimateRun, formatEstimate } from "../graph/estimate.ts";
 import { setRehash } from "../graph/external_files.ts";
-import { printReport, reproduceTarget } from "../run/reproduce.ts";
+import { describeSelection, printReport, reproduceTarget } from "../run/reproduce.ts";
 import type { ReproduceReport } from "../run/reproduce.ts";
 import { clusterConfig, LOCAL_EXECUTORS, projectSlurmExecutor } from "../run/executors/select.ts";
 import { bundleTargetOptions, compareWithBundle, openBundle } from "./bundle.ts";
@@ -133,7 +133,9 @@ async function printEstimate(
   if (!p.costModel) throw new Error("--estimate: this project has no cost model");
   const run = new Set(report.outcomes.filter((o) => o.status === "would-run").map((o) => o.id));
   const e = estimateRun(buildGraph(target.nodes).order, run, await p.costModel(target), slots);
-  const what = report.selected ? `, the selection ${report.selected.join(", ")} and upstream` : "";
+  const what = report.selected
+    ? `, selection ${describeSelection(report.selected)} with its upstream`
+    : "";
   console.log(`\nestimate for ${target.name}${what} (${run.size} stages to run)\n`);
   console.log(formatEstimate(e));
 }

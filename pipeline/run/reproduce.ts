@@ -89,6 +89,13 @@ export async function reproduceTarget(
   return { ...report, selected, published: publish, unpublished, storeDir: store.dir };
 }
 
+/** A selection in a few words: its ids, or the first three and how many there are. */
+export function describeSelection(ids: readonly string[]): string {
+  return ids.length <= 4
+    ? ids.join(", ")
+    : `${ids.slice(0, 3).join(", ")}, ... (${ids.length} nodes)`;
+}
+
 /** Prints what ran, what was cached and the wall time of each stage. */
 export function printReport(report: ReproduceReport, target: Target, dryRun = false): void {
   const ran = report.outcomes.filter((o) => o.status === "ran");
@@ -106,7 +113,7 @@ export function printReport(report: ReproduceReport, target: Target, dryRun = fa
   }
   if (report.selected) {
     console.log(
-      `selection: ${report.selected.join(", ")} and their upstream ` +
+      `selection: ${describeSelection(report.selected)}, with everything upstream ` +
         `(${report.outcomes.length} of ${target.nodes.length} nodes)`,
     );
   }

@@ -77,7 +77,7 @@ Deno.test("the second project runs one node by name; a typo gets the close names
   const root = await Deno.makeTempDir({ prefix: "wordcount-" });
   const p = wordCountProject(root);
   const words = await cli(p, ["reproduce", "words", "--text", "b A b a"]);
-  assert.match(words.out, /selection: words and their upstream \(1 of 2 nodes\)/);
+  assert.match(words.out, /selection: words, with everything upstream \(1 of 2 nodes\)/);
   assert.match(words.out, /1 ran, 0 cached/);
   assert.match(words.out, /partial run: results not published/);
   const target = await p.resolveTarget({ text: "b A b a", case: "fold" });

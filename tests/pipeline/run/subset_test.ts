@@ -157,8 +157,8 @@ Deno.test("reproduce NODE through the CLI: estimate, status, dag and unknown nam
   const p = forkProject(root);
   // The estimate prices the selection only: src (1 s) + b (3 s) + sum-b (5 s).
   const dry = await cli(p, ["reproduce", "sum-b", "--dry-run", "--estimate", "--slots", "1"]);
-  assert.match(dry.out, /selection: sum-b and their upstream \(3 of 5 nodes\)/);
-  assert.match(dry.out, /estimate for fork, the selection sum-b and upstream \(3 stages to run\)/);
+  assert.match(dry.out, /selection: sum-b, with everything upstream \(3 of 5 nodes\)/);
+  assert.match(dry.out, /estimate for fork, selection sum-b with its upstream \(3 stages to run\)/);
   assert.match(dry.out, /\| \*\*total\*\* \| 3 \| \*\*9\.0 s\*\*/);
   assert.doesNotMatch(dry.out, /sum-a/);
 
