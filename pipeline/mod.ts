@@ -25,7 +25,13 @@ export { CodeHasher } from "./graph/code_hash.ts";
 export { externalFileHash } from "./graph/external_files.ts";
 export { Store } from "./store/store.ts";
 export { readState } from "./store/state.ts";
-export { printReport, type ReproduceOptions, reproduceTarget } from "./run/reproduce.ts";
+export {
+  printReport,
+  type ReproduceOptions,
+  type ReproduceReport,
+  reproduceTarget,
+} from "./run/reproduce.ts";
+export { selectGraph, selectNodes } from "./graph/select.ts";
 export {
   RunCancelled,
   runGraph,

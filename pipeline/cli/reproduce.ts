@@ -1,27 +1,35 @@
 /**
- * `reproduce`: run a target's graph (locally or on a cluster), print what ran, optionally price
- * a dry run or compare the result with a bundle.
+ * `reproduce [NODE...]`: run a target's graph, or the named nodes and their upstream (locally or
+ * on a cluster), print what ran, optionally price a dry run or compare the result with a bundle.
  */
 import type { Command } from "@commander-js/extra-typings";
 import type { Project, Target } from "../graph/project.ts";
 import { buildGraph } from "../graph/graph.ts";
 import { estimateRun, formatEstimate } from "../graph/estimate.ts";
 import { setRehash } from "../graph/external_files.ts";
-import { printReport, reproduceTarget } from "../run/reproduce.ts";
-import type { RunReport } from "../run/runner.ts";
+import { describeSelection, printReport, reproduceTarget } from "../run/reproduce.ts";
+import type { ReproduceReport } from "../run/reproduce.ts";
 import { clusterConfig, LOCAL_EXECUTORS, projectSlurmExecutor } from "../run/executors/select.ts";
 import { bundleTargetOptions, compareWithBundle, openBundle } from "./bundle.ts";
 import { withInterrupt } from "./interrupt.ts";
 import { pullBeforeRun } from "./remote.ts";
 import { nonNegativeInt, positiveInt, toTargetOptions, withTargetOptions } from "./options.ts";
 
-/** `reproduce`: runs every stage of the target's graph, reusing cached entries. */
+/** `reproduce`: runs every stage of the target's graph (or a selection), reusing cached entries. */
 export function registerReproduce(program: Command, p: Project): void {
   withTargetOptions(
     p,
     program.command("reproduce")
-      .description("run every stage of the target's graph; reuse cached entries"),
+      .description(
+        "run every stage of the target's graph, or only the named nodes and their upstream; " +
+          "reuse cached entries",
+      ),
   )
+    .argument(
+      "[nodes...]",
+      "node ids, stage names (all their nodes) or patterns with * over node ids; a partial " +
+        "run publishes no results",
+    )
     .option(
       "--jobs <n|auto>",
       "stages run in parallel (Workers); auto: fit jobs x threads per stage to the cores",
@@ -72,12 +80,15 @@ export function registerReproduce(program: Command, p: Project): void {
     )
     .option("--pull", "first fetch what verifies of the target's run from the remote")
     .option("--remote <url>", "remote for --pull (default: the project's remote variable)")
-    .action(async (f, cmd) => {
+    .action(async (nodes, f, cmd) => {
       if (f.threads !== undefined) {
         if (!p.threadsEnv) throw new Error("--threads: this project has no threaded kernels");
         Deno.env.set(p.threadsEnv, String(f.threads));
       }
       if (f.rehash) setRehash(true);
+      if (f.compareBundle && nodes.length > 0) {
+        throw new Error("--compare-bundle compares a whole run: give no node names with it");
+      }
       const opened = f.compareBundle ? await openBundle(f.compareBundle) : null;
       try {
         let options = toTargetOptions(p, f);
@@ -92,6 +103,7 @@ export function registerReproduce(program: Command, p: Project): void {
         const report = await withInterrupt((signal) =>
           reproduceTarget(p, target, {
             ...(cluster && !dryRun ? { executor: projectSlurmExecutor(p, cluster, log) } : {}),
+            ...(nodes.length > 0 ? { targets: nodes } : {}),
             jobs: f.jobs,
             threads: f.threads,
             force: f.force === true ? true : Array.isArray(f.force) ? f.force : false,
@@ -115,12 +127,15 @@ export function registerReproduce(program: Command, p: Project): void {
 async function printEstimate(
   p: Project,
   target: Target,
-  report: RunReport,
+  report: ReproduceReport,
   slots: number[],
 ): Promise<void> {
   if (!p.costModel) throw new Error("--estimate: this project has no cost model");
   const run = new Set(report.outcomes.filter((o) => o.status === "would-run").map((o) => o.id));
   const e = estimateRun(buildGraph(target.nodes).order, run, await p.costModel(target), slots);
-  console.log(`\nestimate for ${target.name} (${run.size} stages to run)\n`);
+  const what = report.selected
+    ? `, selection ${describeSelection(report.selected)} with its upstream`
+    : "";
+  console.log(`\nestimate for ${target.name}${what} (${run.size} stages to run)\n`);
   console.log(formatEstimate(e));
 }

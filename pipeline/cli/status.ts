@@ -1,6 +1,6 @@
 /**
- * `status`: whether each node of a target is fresh or stale and why, with the state of any
- * cluster job that is computing a stale one.
+ * `status [NODE...]`: whether each node of a target (or of a selection and its upstream) is fresh
+ * or stale and why, with the state of any cluster job that is computing a stale one.
  */
 import type { Command } from "@commander-js/extra-typings";
 import type { Project } from "../graph/project.ts";
@@ -9,6 +9,7 @@ import { readState } from "../store/state.ts";
 import { jobStatuses } from "../run/executors/job_status.ts";
 import { loadTarget, withTargetOptions } from "./options.ts";
 import { setRehash } from "../graph/external_files.ts";
+import { selectGraph } from "../graph/select.ts";
 
 /** `status`: each stage of the target fresh or stale, and why (with cluster jobs in flight). */
 export function registerStatus(program: Command, p: Project): void {
@@ -17,11 +18,13 @@ export function registerStatus(program: Command, p: Project): void {
     program.command("status")
       .description("each stage fresh or stale, and why"),
   )
+    .argument("[nodes...]", "only these node ids, stage names or patterns, and their upstream")
     .option("--json", "machine-readable output")
     .option("--rehash", "re-hash external input files, ignoring their recorded size and mtime")
-    .action(async (f) => {
+    .action(async (names, f) => {
       if (f.rehash) setRehash(true);
-      const { target, graph, store, hasher } = await loadTarget(p, f);
+      const { target, graph: whole, store, hasher } = await loadTarget(p, f);
+      const graph = names.length > 0 ? selectGraph(whole, names) : whole;
       const own = await readState(p.artifactsRoot, target.name);
       const base = target.derivedFrom ? await readState(p.artifactsRoot, target.derivedFrom) : null;
       const state = { ...own, nodes: { ...base?.nodes, ...own.nodes } };

@@ -83,16 +83,8 @@ export function schedule(
   k: number,
 ): number {
   const nodes = order.filter((n) => run.has(n.id));
-  const down = new Map<string, string[]>();
-  for (const n of nodes) {
-    for (const u of n.upstream) if (run.has(u)) down.set(u, [...(down.get(u) ?? []), n.id]);
-  }
-  // Longest path from each node to the end (its priority).
-  const tail = new Map<string, number>();
-  for (const n of [...nodes].reverse()) {
-    const after = Math.max(0, ...(down.get(n.id) ?? []).map((d) => tail.get(d)!));
-    tail.set(n.id, seconds(n.id) + after);
-  }
+  const down = downstreamOf(nodes);
+  const tail = remainingPaths(nodes, seconds);
   const waiting = new Map(nodes.map((n) => [n.id, n.upstream.filter((u) => run.has(u)).length]));
   let ready = nodes.filter((n) => waiting.get(n.id) === 0).map((n) => n.id);
   const running: { id: string; end: number }[] = [];
@@ -122,6 +114,34 @@ export function schedule(
     }
   }
   return now;
+}
+
+/** The ids that read from each node, among `nodes` only. */
+export function downstreamOf(nodes: readonly GraphNode[]): Map<string, string[]> {
+  const ids = new Set(nodes.map((n) => n.id));
+  const down = new Map<string, string[]>();
+  for (const n of nodes) {
+    for (const u of n.upstream) if (ids.has(u)) down.set(u, [...(down.get(u) ?? []), n.id]);
+  }
+  return down;
+}
+
+/**
+ * Each node's longest remaining path: its own cost plus the most expensive chain of nodes
+ * downstream of it, among `nodes` (in topological order). The critical-path-first priority of
+ * both the estimate's schedule and the runner.
+ */
+export function remainingPaths(
+  nodes: readonly GraphNode[],
+  seconds: (id: string) => number,
+): Map<string, number> {
+  const down = downstreamOf(nodes);
+  const tail = new Map<string, number>();
+  for (const n of [...nodes].reverse()) {
+    const after = Math.max(0, ...(down.get(n.id) ?? []).map((d) => tail.get(d)!));
+    tail.set(n.id, seconds(n.id) + after);
+  }
+  return tail;
 }
 
 /** Formats seconds as "1.2 h", "3.4 min" or "5.6 s". */

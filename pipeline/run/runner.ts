@@ -1,9 +1,14 @@
 /**
  * The runner: executes the nodes a target needs in dependency order, reusing cached entries,
- * running independent nodes in parallel Workers with `jobs > 1`.
+ * running independent nodes in parallel Workers with `jobs > 1`. It is a dataflow scheduler: a
+ * node starts as soon as its inputs are done and a slot is free, never waiting for a level of
+ * the graph, and when nodes compete for slots the one with the longest remaining path goes
+ * first (`priority.ts`).
  */
 import type { CodeHasher } from "../graph/code_hash.ts";
 import { closure, type Graph, type GraphNode } from "../graph/graph.ts";
+import { type CostModel, downstreamOf } from "../graph/estimate.ts";
+import { nodePriorities, PriorityGate } from "./priority.ts";
 import { exportNameOf } from "./execute.ts";
 import type { Executor } from "./executors/executor.ts";
 import { localExecutor } from "./executors/local.ts";
@@ -45,6 +50,11 @@ export interface RunOptions {
   progress?: (nodeId: string, parallel: boolean) => Progress;
   /** How long to wait for another process's lock on an entry. */
   lockTimeoutMs?: number;
+  /**
+   * Prices nodes for critical-path-first ordering; loaded when the first node needs a slot
+   * (never on a run that finds everything cached). Absent: every node counts one.
+   */
+  costModel?: () => Promise<CostModel>;
 }
 
 /** What happened to one node. */
@@ -112,8 +122,17 @@ export async function runGraph(
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  const slots = new Semaphore(executor.slots);
+  const gate = new PriorityGate(executor.slots);
   const results = new Map<string, Promise<NodeOutcome>>();
+  const settled = new Map<string, (o: NodeOutcome) => void>();
+  const down = downstreamOf(nodes);
+  const inputsLeft = new Map(nodes.map((n) => [n.id, n.upstream.length]));
+  const rank = new Map(nodes.map((n, i) => [n.id, i]));
+  let priorities: Promise<Map<string, number>> | null = null;
+  const priorityOf = async (id: string) => {
+    priorities ??= (async () => nodePriorities(nodes, await opts.costModel?.()))();
+    return (await priorities).get(id)!;
+  };
   const keys = new Map<string, NodeKey>();
   const byId = new Map(graph.order.map((n) => [n.id, n]));
 
@@ -122,19 +141,62 @@ export async function runGraph(
     (Array.isArray(opts.force) && (opts.force.includes(n.id) || opts.force.includes(n.stage.name)));
 
   /** Nodes whose inputs are done and that are not finished (ready, being checked or running). */
-  let ready = 0;
+  const live = new Set<string>();
+
+  /**
+   * A node's outcome is known: its downstream whose inputs are now all done become prepared
+   * (before this node's slot is given back, so that they compete for it).
+   */
+  function settle(node: GraphNode, outcome: NodeOutcome): void {
+    for (const d of down.get(node.id) ?? []) {
+      const left = inputsLeft.get(d)! - 1;
+      inputsLeft.set(d, left);
+      if (left === 0) gate.prepare();
+    }
+    settled.get(node.id)!(outcome);
+  }
 
   async function visit(node: GraphNode): Promise<NodeOutcome> {
     const ups = await Promise.all(node.upstream.map((u) => results.get(u)!));
-    ready++;
+    live.add(node.id);
     try {
-      return await visitReady(node, ups);
+      let checked: NodeOutcome | { nk: NodeKey; reason: string };
+      try {
+        checked = await check(node, ups);
+      } catch (e) {
+        gate.unprepare();
+        throw e;
+      }
+      if ("status" in checked) {
+        settle(node, checked);
+        gate.unprepare();
+        return checked;
+      }
+      const priority = await priorityOf(node.id).catch((e) => {
+        gate.unprepare();
+        throw e;
+      });
+      await gate.acquire(priority, rank.get(node.id)!);
+      try {
+        const others = [...live].filter((id) => id !== node.id);
+        const top = await Promise.all(others.map(priorityOf));
+        const critical = top.every((p) => p <= priority);
+        const outcome = await produce(node, checked.nk, checked.reason, critical);
+        settle(node, outcome);
+        return outcome;
+      } finally {
+        gate.release();
+      }
     } finally {
-      ready--;
+      live.delete(node.id);
     }
   }
 
-  async function visitReady(node: GraphNode, ups: NodeOutcome[]): Promise<NodeOutcome> {
+  /** A node's key and whether its entry can be reused; what to run when it cannot. */
+  async function check(
+    node: GraphNode,
+    ups: NodeOutcome[],
+  ): Promise<NodeOutcome | { nk: NodeKey; reason: string }> {
     const manifests = new Map<string, Manifest>();
     for (const o of ups) if (o.manifest) manifests.set(o.id, o.manifest);
     const nk = await nodeKey(node, manifests, opts);
@@ -205,19 +267,24 @@ export async function runGraph(
         reason,
       };
     }
-    return await slots.use(() => produce(node, nk, reason));
+    return { nk, reason };
   }
 
   const running = new Set<string>();
   const finished = new Set<string>();
 
-  async function produce(node: GraphNode, nk: NodeKey, reason: string): Promise<NodeOutcome> {
+  async function produce(
+    node: GraphNode,
+    nk: NodeKey,
+    reason: string,
+    critical: boolean,
+  ): Promise<NodeOutcome> {
     abort.signal.throwIfAborted();
     running.add(node.id);
     try {
       let outcome: NodeOutcome;
       try {
-        outcome = await produceHere(node, nk, reason);
+        outcome = await produceHere(node, nk, reason, critical);
       } catch (e) {
         // An input entry failed verification (and was quarantined): rebuild it, then retry once.
         const bad = findCorruptInput(e);
@@ -229,8 +296,9 @@ export async function runGraph(
           up,
           upKey,
           `healing: ${bad.problems[0].problem} in ${bad.problems[0].file}`,
+          critical,
         );
-        outcome = await produceHere(node, nk, reason);
+        outcome = await produceHere(node, nk, reason, critical);
       }
       finished.add(node.id);
       return outcome;
@@ -243,6 +311,7 @@ export async function runGraph(
     node: GraphNode,
     nk: NodeKey,
     reason: string,
+    critical: boolean,
   ): Promise<NodeOutcome> {
     const started = performance.now();
     // A forced rerun replaces the entry: drop it first so that only the new one counts as done.
@@ -255,7 +324,7 @@ export async function runGraph(
     });
     await writePending(opts.store, record);
     const { ran } = await executor.run(
-      { key: nk.key, node, record, reason, concurrency: ready },
+      { key: nk.key, node, record, reason, concurrency: live.size, critical },
       abort.signal,
     );
     const manifest = await opts.store.readManifest(nk.key);
@@ -277,8 +346,13 @@ export async function runGraph(
   opts.signal?.addEventListener("abort", () => {
     for (const id of running) cancelledNow.add(id);
   }, { once: true });
+  // The nodes without inputs are ready from the start.
+  for (const node of nodes) if (node.upstream.length === 0) gate.prepare();
   for (const node of nodes) {
-    const p = visit(node);
+    const p = new Promise<NodeOutcome>((resolve, reject) => {
+      settled.set(node.id, resolve);
+      visit(node).then(resolve, reject);
+    });
     p.then((o) => {
       if (o.status !== "would-run") finished.add(o.id);
     }, () => {});
@@ -311,24 +385,4 @@ export async function runGraph(
 
 function defaultProgress(nodeId: string, parallel: boolean): Progress {
   return createProgress(nodeId, parallel ? { plain: true } : {});
-}
-
-/** A counting semaphore for `jobs`. */
-class Semaphore {
-  #free: number;
-  #waiting: (() => void)[] = [];
-  constructor(n: number) {
-    this.#free = n;
-  }
-  async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((r) => this.#waiting.push(r));
-    try {
-      return await fn();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
 }

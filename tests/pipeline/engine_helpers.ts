@@ -1,6 +1,10 @@
 /**
- * Helpers for engine tests: a toy graph, a temporary store and a runner with quiet output.
+ * Helpers for engine tests: a toy graph, a temporary store, a runner with quiet output and the
+ * CLI run in-process.
  */
+import type { Command } from "@commander-js/extra-typings";
+import { buildCli } from "../../pipeline/cli/main.ts";
+import type { Project } from "../../pipeline/graph/project.ts";
 import type { NodeSpec } from "../../pipeline/stage/node.ts";
 import { buildGraph, type Graph } from "../../pipeline/graph/graph.ts";
 import { CodeHasher } from "../../pipeline/graph/code_hash.ts";
@@ -81,3 +85,26 @@ export function statuses(report: RunReport): Record<string, string> {
 }
 
 export { buildGraph };
+
+/** Runs a project's CLI in-process; returns what it printed (log and error lines). */
+export async function cli(p: Project, args: string[]): Promise<{ out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  const program = buildCli(p);
+  for (const c of [program, ...program.commands] as Command[]) {
+    c.exitOverride().configureOutput({
+      writeErr: (s) => err.push(s),
+      writeOut: (s) => out.push(s),
+    });
+  }
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+  return { out: out.join("\n"), err: err.join("\n") };
+}

@@ -5,32 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Command } from "@commander-js/extra-typings";
-import { buildCli, main, type Project } from "../../pipeline/mod.ts";
+import { buildCli, main } from "../../pipeline/mod.ts";
+import { cli } from "./engine_helpers.ts";
 import { wordCountProject } from "./second_project/project.ts";
-
-/** Runs the CLI in-process; returns what it printed (log and error lines). */
-async function cli(p: Project, args: string[]): Promise<{ out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  console.error = (...a: unknown[]) => err.push(a.join(" "));
-  const program = buildCli(p);
-  for (const c of [program, ...program.commands] as Command[]) {
-    c.exitOverride().configureOutput({
-      writeErr: (s) => err.push(s),
-      writeOut: (s) => out.push(s),
-    });
-  }
-  try {
-    await program.parseAsync(args, { from: "user" });
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-  return { out: out.join("\n"), err: err.join("\n") };
-}
 
 Deno.test("a second project gets its own options and name; none of AMR's", () => {
   const program = buildCli(wordCountProject("/nonexistent"));
@@ -93,6 +70,25 @@ Deno.test("the second project reproduces, caches and reports status through the 
   const other = wordCountProject(root, { base: { deno: "x" }, needs: { collation: { v: "2" } } });
   const rekeyed = await cli(other, ["reproduce", "--text", "b A b a"]);
   assert.match(rekeyed.out, /2 ran, 0 cached/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("the second project runs one node by name; a typo gets the close names", async () => {
+  const root = await Deno.makeTempDir({ prefix: "wordcount-" });
+  const p = wordCountProject(root);
+  const words = await cli(p, ["reproduce", "words", "--text", "b A b a"]);
+  assert.match(words.out, /selection: words, with everything upstream \(1 of 2 nodes\)/);
+  assert.match(words.out, /1 ran, 0 cached/);
+  assert.match(words.out, /partial run: results not published/);
+  const target = await p.resolveTarget({ text: "b A b a", case: "fold" });
+  await assert.rejects(() => Deno.lstat(target.resultsDir), Deno.errors.NotFound);
+  const all = await cli(p, ["reproduce", "count", "--text", "b A b a"]);
+  assert.match(all.out, /1 ran, 1 cached/);
+  assert.match(all.out, /results: /);
+  await assert.rejects(
+    () => cli(p, ["reproduce", "cuont", "--text", "b A b a"]),
+    /no node or stage is named "cuont"; close matches: count/,
+  );
   await Deno.remove(root, { recursive: true });
 });
 

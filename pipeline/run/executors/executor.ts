@@ -16,6 +16,11 @@ export interface NodeTask {
   reason: string;
   /** Nodes ready or running (this one included) when it was handed over. */
   concurrency: number;
+  /**
+   * No node ready or running has a longer remaining path: an executor that divides cores among
+   * nodes gives this one the cores the others leave.
+   */
+  critical?: boolean;
 }
 
 /** What an executor reports for a finished task. */

@@ -2,8 +2,10 @@
  * Local executors: the node runs in this process, in this thread (`jobs` 1), in a Worker per
  * node (`jobs` > 1), or with `jobs` "auto": as many Workers as cores, each node's thread count
  * chosen from the cores and the nodes ready at once (one node: all cores; a grid level: one
- * thread per node, since a training step gains only 1.2-1.5x from a second thread). Every mode
- * runs through the same pending-record path as a cluster job; results do not depend on it.
+ * thread per node, since a training step gains only 1.2-1.5x from a second thread; the cores an
+ * even split leaves over go to the critical node, the one with the longest remaining path).
+ * Every mode runs through the same pending-record path as a cluster job; results do not depend
+ * on it.
  */
 import type { Executor, NodeTask, TaskResult } from "./executor.ts";
 import { type RunNodeContext, runPendingNode } from "../run_node.ts";
@@ -22,17 +24,22 @@ export type LocalExecutorOptions =
     threads?: number;
   };
 
-/** Jobs and threads per node for `concurrency` ready nodes on `cores` cores. */
+/**
+ * Jobs and threads per node for `concurrency` ready nodes on `cores` cores. The cores an even
+ * split leaves over (5 ready nodes on 8 cores: 3) go to the critical node's threads.
+ */
 export function autoShape(
   concurrency: number,
   cores: number,
   fixedThreads?: number,
+  critical = false,
 ): { jobs: number; threads: number } {
   if (fixedThreads) {
     return { jobs: Math.max(1, Math.floor(cores / fixedThreads)), threads: fixedThreads };
   }
   const jobs = Math.max(1, Math.min(cores, concurrency));
-  return { jobs, threads: Math.max(1, Math.floor(cores / jobs)) };
+  const even = Math.max(1, Math.floor(cores / jobs));
+  return { jobs, threads: critical ? Math.max(even, cores - even * (jobs - 1)) : even };
 }
 
 /** An executor that runs nodes on this machine. */
@@ -48,7 +55,7 @@ export function localExecutor(opts: LocalExecutorOptions): Executor {
     async run(task: NodeTask, signal: AbortSignal): Promise<TaskResult> {
       // "auto": a node alone runs here with all cores (no Worker start-up cost); nodes that
       // run side by side each get a Worker with its share of the cores.
-      const shape = autoShape(task.concurrency, cores, opts.threads);
+      const shape = autoShape(task.concurrency, cores, opts.threads, task.critical);
       const inWorker = auto ? shape.jobs > 1 : slots > 1;
       const env = auto && inWorker && opts.threadsEnv
         ? { [opts.threadsEnv]: String(shape.threads) }
