@@ -57,3 +57,10 @@ Deno.test("registry: specs and report take the title, heading and caption from t
   assert.ok(md.includes("Fig. 3: Testing performance of VBPR and AMR evaluated per 5 epochs;"));
   assert.ok(!md.includes("per 50 epochs") && !md.includes("ε = 0.1;"));
 });
+
+Deno.test("registry: Figure 4's caption says which items both kinds perturb", () => {
+  const caption = figureTexts("figure4", { evalEvery: 5, rankEps: 0.1 }).caption;
+  assert.match(caption, /Both kinds perturb the same items: those in at least one training triple/);
+  assert.match(caption, /cold-start items are perturbed by neither/);
+  assert.match(caption, /data\/figure4\.json counts the items each point perturbed/);
+});
