@@ -5,7 +5,8 @@
  * This module is the one declaration of every configuration field. To add a field, declare it
  * once here, with its doc comment, in the schema it belongs to: a model's hyper-parameter in
  * `bprModelSchema`, `duifModelSchema`, `amrAdversarySchema` or `ealsModelSchema`, a run-wide
- * setting in `runSettingsSchema`, tuning in `tuneSchema`, a figure setting in `figuresSchema`.
+ * setting in `runSettingsSchema`, tuning in `tuneSchema`, a figure setting in `figuresSchema`, a test-time
+ * adversary setting in `perturbSchema`.
  * The stage param schemas are derived from these (`stages/lib/bpr_stage.ts`,
  * `stages/mf-eals.ts`, `stages/perturb-test.ts`) and the planners (`plan/*.ts`) spread the
  * profile's model objects into node params, so a new model field reaches its stage with no
@@ -222,6 +223,23 @@ export const figuresSchema = z.object({
   sweepEpochs: intIn(1, MAX_EPOCHS),
 }).strict();
 
+/**
+ * Where the test-time adversary's gradient comes from: `train` is the paper's eq. 6 (the clean
+ * BPR loss over training triples; cold-start items get none); `test` also runs a worst-case
+ * adversary from the test ranking loss (each user's test item against its sampled negatives),
+ * which reaches cold test items, reported as an extra Table 3 block marked "not in the paper".
+ */
+export const perturbSourceSchema = z.enum(["train", "test"]);
+
+/** Test-time perturbation settings (Table 3's extra block; docs/adversary.md). */
+export const perturbSchema = z.object({
+  /**
+   * `train` (default): Table 3, Figures 4-5 from eq. 6 only. `test`: Table 3 also shows the
+   * test-loss adversary as a block "not in the paper"; Figures 4-5 stay on eq. 6.
+   */
+  source: perturbSourceSchema.default("train"),
+}).strict();
+
 /** Figure settings of a profile that does not give any (the paper's axes, short sweeps). */
 export const DEFAULT_FIGURES: z.infer<typeof figuresSchema> = {
   tableEps: [0.05, 0.1, 0.2],
@@ -255,6 +273,8 @@ export const profileSchema = z.object({
   tune: tuneSchema.nullable().default(null),
   /** Table 3 and Figures 3-7 settings. */
   figures: figuresSchema.default(DEFAULT_FIGURES),
+  /** Test-time adversaries (`perturbSchema`). */
+  perturb: perturbSchema.default({ source: "train" }),
   /**
    * Per-dataset overrides, merged field by field over the profile (as `extends` merges): keys
    * are a dataset name or a paper dataset (`pinterest`, `amazon`, matched by name); the exact
@@ -295,6 +315,10 @@ export type DuifModelConfig = z.infer<typeof duifModelSchema>;
 export type DuifInit = z.infer<typeof duifInitSchema>;
 /** Settings of the figures. */
 export type FiguresConfig = z.infer<typeof figuresSchema>;
+/** Test-time perturbation settings. */
+export type PerturbConfig = z.infer<typeof perturbSchema>;
+/** Source of the test-time adversary's gradient. */
+export type PerturbSource = z.infer<typeof perturbSourceSchema>;
 /** Settings of AMR. */
 export type AmrModelConfig = z.infer<typeof amrModelSchema>;
 

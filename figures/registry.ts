@@ -39,6 +39,15 @@ export interface FigureTexts {
   readonly caption: string;
 }
 
+/**
+ * Which items Figure 4 perturbs (`models/robustness.ts`'s `gradientItems`): the same set under
+ * both kinds, so that `grad` and `rand` differ only in direction.
+ */
+export const FIGURE4_ITEM_SET = "Both kinds perturb the same items: those in at least one " +
+  "training triple (the warm items), the only ones the paper's eq. 6 gradient reaches; " +
+  "cold-start items are perturbed by neither. data/figure4.json counts the items each point " +
+  "perturbed.";
+
 /** Each figure's texts as a function of the settings. */
 const TEXTS: Readonly<Record<FigureId, (s: FigureSettings) => FigureTexts>> = {
   figure3: (s) => ({
@@ -51,7 +60,8 @@ const TEXTS: Readonly<Record<FigureId, (s: FigureSettings) => FigureTexts>> = {
     title: "Fig. 4: VBPR under random and adversarial perturbations",
     heading: "Figure 4: VBPR under random and adversarial perturbations",
     caption: "Fig. 4: Impact of random (VBPR-rand) and adversarial (VBPR-grad) perturbations " +
-      "of the image features on VBPR; the dashed line is unperturbed VBPR.",
+      "of the image features on VBPR; the dashed line is unperturbed VBPR. " +
+      FIGURE4_ITEM_SET,
   }),
   figure5: (s) => ({
     title: `Fig. 5: Rank change of the test item under perturbation (ε = ${s.rankEps})`,

@@ -8,7 +8,7 @@
  *   `eval-vbpr-continued` (stage `evaluate`), whose per-user metrics the report tests AMR
  *   against (the lambda = 0 control).
  * - `perturb-test`: Table 3, Figure 4 and Figure 5 data (test-time perturbations of `vbpr` and
- *   `amr`).
+ *   `amr`; with `perturb.source: test`, Table 3's extra block under the test-loss adversary).
  * - Sweeps: one AMR run from `vbpr`'s weights (AMR's seed) plus its `eval-` node per grid
  *   point (`amr@eps=..,lambda=..`), `sweep-eps` (Figure 6, lambda fixed at AMR's) and
  *   `sweep-lambda` (Figure 7, eps fixed at AMR's). A point identical to AMR's own run reuses
@@ -38,6 +38,7 @@ import { stage as amrStage, tunedStage as amrTunedStage } from "../stages/amr.ts
 import {
   PERTURB_FIGURE_FIELDS,
   PERTURB_RUN_FIELDS,
+  PERTURB_SOURCE_FIELDS,
   stage as perturbStage,
 } from "../stages/perturb-test.ts";
 import {
@@ -131,6 +132,10 @@ export function figureNodes(
       paper,
       ...pickFields(fig, PERTURB_FIGURE_FIELDS),
       ...pickFields(profile, PERTURB_RUN_FIELDS),
+      // Only when not the paper's eq. 6, so that the default's params stay as they were.
+      ...(profile.perturb.source === "train"
+        ? {}
+        : pickFields(profile.perturb, PERTURB_SOURCE_FIELDS)),
       figureKinds: ["rand", "grad"],
     },
     inputs: {

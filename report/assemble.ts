@@ -48,6 +48,11 @@ function nums(v: unknown, what: string): number[] {
   return v as number[];
 }
 
+function text(v: unknown, what: string): string {
+  if (typeof v !== "string") throw new Error(`${what}: expected a string`);
+  return v;
+}
+
 /** Table 1 of a report from `table1.json`. */
 export function table1Input(json: unknown): Table1Input {
   const ours = record(record(json, "table1.json").ours, "table1.json: ours");
@@ -83,6 +88,7 @@ export function table2Input(json: unknown): Table2Set {
 /** The report input from the pipeline's files and the report's metadata. */
 export function assembleReportInput(files: ReportFiles, meta: ReportMeta): ReportInput {
   const t3 = record(files.table3, "table3.json");
+  const t3Test = t3.test === undefined ? undefined : record(t3.test, "table3.json: test");
   return {
     ...meta,
     table1: table1Input(files.table1),
@@ -91,6 +97,13 @@ export function assembleReportInput(files: ReportFiles, meta: ReportMeta): Repor
       eps: nums(t3.eps, "table3.json: eps"),
       vbpr: nums(t3.vbpr, "table3.json: vbpr"),
       amr: nums(t3.amr, "table3.json: amr"),
+      ...(t3Test === undefined ? {} : {
+        test: {
+          vbpr: nums(t3Test.vbpr, "table3.json: test.vbpr"),
+          amr: nums(t3Test.amr, "table3.json: test.amr"),
+          note: text(t3Test.note, "table3.json: test.note"),
+        },
+      }),
     },
     figures: files.figureData,
     ...(files.control === undefined ? {} : { control: files.control }),

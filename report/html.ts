@@ -39,7 +39,9 @@ import {
   table1Rows,
   table2Note,
   table2Rows,
+  TABLE3_TEST_TITLE,
   table3Rows,
+  table3TestRows,
 } from "./sections.ts";
 import type { TextTable } from "./sections.ts";
 import type { ClaimResult } from "./claims.ts";
@@ -262,6 +264,15 @@ function table2Section(input: ReportInput, paper: PaperValues): string {
   return itemSection("table2", input, `${body}\n${controlHtml(input)}${hyperHtml(input)}`);
 }
 
+/** Table 3's extra block, the worst-case test-time adversary (nothing when not run). */
+function table3TestHtml(input: ReportInput): string {
+  const rows = table3TestRows(input);
+  if (rows === undefined) return "";
+  return `\n<div id="table3-test"><h3>${escapeHtml(TABLE3_TEST_TITLE)}</h3><p class="note">${
+    escapeHtml(input.table3!.test!.note)
+  }</p>${tableHtml(rows, 1, () => input.sources?.table3)}</div>`;
+}
+
 /** The settings each final model trained with, under Table 2 (nothing when not given). */
 function hyperHtml(input: ReportInput): string {
   if (input.hyperUsed === undefined) return "";
@@ -356,7 +367,7 @@ export async function buildReportHtml(
       table3Rows(input, paper),
       1,
       (_, k) => (k === 1 || k === 4 ? input.sources?.table3 : undefined),
-    ),
+    ) + table3TestHtml(input),
   ));
   for (const id of FIGURE_IDS) sections.push(await figureSection(id, input, opts));
   const nav = [

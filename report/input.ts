@@ -70,6 +70,16 @@ export interface Table3Input {
   readonly vbpr: readonly number[];
   /** AMR's relative change per eps. */
   readonly amr: readonly number[];
+  /**
+   * The extra block under the worst-case test-loss adversary (not in the paper; present only
+   * when the profile's `perturb.source` is `test`), per eps as above.
+   */
+  readonly test?: {
+    readonly vbpr: readonly number[];
+    readonly amr: readonly number[];
+    /** Where that adversary's gradient comes from. */
+    readonly note: string;
+  };
 }
 
 /**

@@ -25,7 +25,9 @@ import {
   table1Rows,
   table2Note,
   table2Rows,
+  TABLE3_TEST_TITLE,
   table3Rows,
+  table3TestRows,
 } from "./sections.ts";
 import type { TextTable } from "./sections.ts";
 import { checklistTally, claimPCell, verdictText } from "./claims.ts";
@@ -113,6 +115,13 @@ function controlMd(input: ReportInput): string {
   return `### ${ITEM_TITLES.control}\n\n${body}`;
 }
 
+/** Table 3's extra block, the worst-case test-time adversary (nothing when not run). */
+function table3TestMd(input: ReportInput): string {
+  const rows = table3TestRows(input);
+  if (rows === undefined) return "";
+  return `\n\n### ${TABLE3_TEST_TITLE}\n\n_${input.table3!.test!.note}_\n\n${mdTable(rows)}`;
+}
+
 /** The settings each final model trained with, under Table 2 (nothing when not given). */
 function hyperMd(input: ReportInput): string {
   if (input.hyperUsed === undefined) return "";
@@ -183,7 +192,9 @@ export function buildReportMarkdown(input: ReportInput, opts: MarkdownOptions = 
     section(
       "table3",
       input,
-      input.table3 === undefined ? missing("Table 3") : mdTable(table3Rows(input, paper)),
+      input.table3 === undefined
+        ? missing("Table 3")
+        : mdTable(table3Rows(input, paper)) + table3TestMd(input),
     ),
     "",
   );

@@ -8,7 +8,8 @@
  * - `control.vbpr-continued.<subset>.<metric>`: VBPR trained on from VBPR's weights for AMR's
  *   epochs with AMR's optimiser and no adversary (lambda = 0 control); subsets `overall`,
  *   `cold`, `warm`; metrics `hr@10`, `ndcg@10`
- * - `table3.<model>.eps=<e>` (relative NDCG@10 change)
+ * - `table3.<model>.eps=<e>` (relative NDCG@10 change); `table3.test.<model>.eps=<e>` under the
+ *   worst-case test-loss adversary (not in the paper; only with `perturb.source: test`)
  * - `figure3.<model>.final.<metric>` (last evaluated epoch of AMR and continued VBPR)
  * - `figure4.<kind>.eps=<e>.<metric>`, `figure5.<model>.mean`, `figure5.<model>.worse`
  * - `figure6.eps=<v>.<metric>`, `figure7.lambda=<v>.<metric>`
@@ -65,6 +66,8 @@ export function reportMetrics(input: ReportInput): Record<string, number> {
     t3.eps.forEach((e, k) => {
       put(`table3.vbpr.eps=${e}`, t3.vbpr[k]);
       put(`table3.amr.eps=${e}`, t3.amr[k]);
+      put(`table3.test.vbpr.eps=${e}`, t3.test?.vbpr[k]);
+      put(`table3.test.amr.eps=${e}`, t3.test?.amr[k]);
     });
   }
   const f = input.figures;

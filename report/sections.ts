@@ -17,6 +17,7 @@ import { methodKey, OURS } from "../config/methods.ts";
 import { holmAdjust } from "../models/significance.ts";
 import { ALPHA } from "../config/protocol.ts";
 import { FIGURE_IDS, type FigureId, figureTexts } from "../figures/registry.ts";
+import { TEST_BLOCK_LABEL } from "../tables/table3.ts";
 
 /** A comparison table: header plus rows of text cells. */
 export interface TextTable {
@@ -36,6 +37,9 @@ export const ITEM_TITLES: Readonly<
   hyper: "Hyper-parameters used",
   table3: "Table 3: Relative NDCG@10 change under adversarial perturbation at test time",
 };
+
+/** Title of Table 3's extra block (the worst-case test-time adversary; not in the paper). */
+export const TABLE3_TEST_TITLE = `Table 3, extra block: ${TEST_BLOCK_LABEL}`;
 
 function isFigure(id: ReportItemId): id is FigureId {
   return (FIGURE_IDS as readonly string[]).includes(id);
@@ -292,6 +296,29 @@ export function table3Rows(input: ReportInput, paper: PaperValues): TextTable {
       "AMR diff",
     ],
     rows,
+  };
+}
+
+/**
+ * Table 3's extra block, the worst-case test-loss adversary (not in the paper), beside the
+ * paper's adversary: eps, then VBPR and AMR under each. Absent without that block.
+ *
+ * @param input report input
+ */
+export function table3TestRows(input: ReportInput): TextTable | undefined {
+  const t = input.table3;
+  if (t?.test === undefined) return undefined;
+  const test = t.test;
+  const signed = (v: number) => fmtPct(v, { signed: true });
+  return {
+    header: ["ε", "VBPR (worst case)", "AMR (worst case)", "VBPR (eq. 6)", "AMR (eq. 6)"],
+    rows: t.eps.map((eps, k) => [
+      String(eps),
+      signed(test.vbpr[k]),
+      signed(test.amr[k]),
+      signed(t.vbpr[k]),
+      signed(t.amr[k]),
+    ]),
   };
 }
 

@@ -8,7 +8,13 @@
  *   and AMR at `rankEps`.
  *
  * The adversary's gradient comes from the clean BPR loss summed over one epoch of training
- * triples (paper eq. 6; see `models/robustness.ts`); every output says so.
+ * triples (paper eq. 6; see `models/robustness.ts`); every output says so. Figure 4's `rand` and
+ * `grad` perturb the same items (those eq. 6's gradient reaches, the warm items), and
+ * `figure4.json` records per point how many items the attack actually perturbed.
+ *
+ * With `source: test` (profile `perturb.source`), Table 3 gets an extra block (`table3.json`'s
+ * `test`): both models under a worst-case adversary from the test ranking loss, which reaches
+ * cold test items too; it is not in the paper and is labelled so. Figures 4-5 stay on eq. 6.
  *
  * Inputs: the final phase's data (`train`, `validation`, `target` = test.npy, `negatives`,
  * `item_map`), `features`, VBPR's `vbpr_P`, `vbpr_Q`, `vbpr_E`, `vbpr_H`, AMR's `amr_P`,
@@ -18,7 +24,12 @@
  */
 import { z } from "zod";
 import { paperDatasetSchema } from "../config/paper.ts";
-import { adversaryKindSchema, figuresSchema, runSettingsSchema } from "../config/profile.ts";
+import {
+  adversaryKindSchema,
+  figuresSchema,
+  perturbSchema,
+  runSettingsSchema,
+} from "../config/profile.ts";
 import { type CancelPoint, cancelPoint, defineStage, type Rng } from "../pipeline/stage/mod.ts";
 import { writeNpy } from "../io/npy.ts";
 import { coldItems } from "../models/sampler.ts";
@@ -28,11 +39,13 @@ import {
   ADVERSARY_NOTE,
   adversaryGradients,
   type AttackedModel,
-  attackedScores,
   type ChangeStats,
   changeStats,
   rankChanges,
   relativeChange,
+  runAttack,
+  TEST_ADVERSARY_NOTE,
+  testAdversaryGradients,
 } from "../models/robustness.ts";
 import { type CutoffMetrics, rankMetrics, rankTargets } from "../models/evaluation.ts";
 import { loadFeatures, loadPhaseData, phaseFiles } from "./lib/train_inputs.ts";
@@ -45,6 +58,7 @@ import {
   table3CsvTable,
   type Table3Json,
   table3Table,
+  TEST_BLOCK_LABEL,
 } from "../tables/table3.ts";
 import { toCsv, toMarkdown } from "../tables/format.ts";
 import { fmt, fmtPct } from "../tables/numbers.ts";
@@ -56,6 +70,9 @@ export const PERTURB_FIGURE_FIELDS = { tableEps: true, perturbEps: true, rankEps
 /** The run-wide settings `perturb-test` takes from the profile (`runSettingsSchema` keys). */
 export const PERTURB_RUN_FIELDS = { coldMode: true } as const;
 
+/** The test-time adversary settings `perturb-test` takes from the profile (`perturbSchema` keys). */
+export const PERTURB_SOURCE_FIELDS = { source: true } as const;
+
 /** Parameters of `perturb-test`. */
 export const perturbParamsSchema = z.object({
   /** Dataset name (for the outputs). */
@@ -64,6 +81,7 @@ export const perturbParamsSchema = z.object({
   paper: paperDatasetSchema.nullable().default(null),
   ...figuresSchema.pick(PERTURB_FIGURE_FIELDS).shape,
   ...runSettingsSchema.pick(PERTURB_RUN_FIELDS).shape,
+  ...perturbSchema.pick(PERTURB_SOURCE_FIELDS).shape,
   /** Figure 4 perturbation kinds. */
   figureKinds: z.array(adversaryKindSchema).min(1).default(["rand", "grad"]),
 }).strict();
@@ -74,8 +92,14 @@ export interface Figure4Json {
   note: string;
   /** VBPR's clean HR@10 and NDCG@10. */
   clean: { hr10: number; ndcg10: number };
-  /** One point per kind and eps. */
-  points: { kind: AdversaryKind; eps: number; hr10: number; ndcg10: number }[];
+  /** One point per kind and eps, with the number of items the attack actually perturbed. */
+  points: {
+    kind: AdversaryKind;
+    eps: number;
+    hr10: number;
+    ndcg10: number;
+    perturbedItems: number;
+  }[];
 }
 
 const OUTPUTS = [
@@ -102,20 +126,31 @@ interface Attackers {
   amr: AttackedModel;
   /** The adversary's item gradients per model (one epoch of training triples, eq. 6). */
   g: { vbpr: Float64Array; amr: Float64Array };
+  /** The worst-case test-loss adversary's item gradients per model (`source: test` only). */
+  gTest: { vbpr: Float64Array; amr: Float64Array } | null;
   /** Negatives per user. */
   n: number;
   /** Test item per user, `-1` = no target (its output rows are NaN by design). */
   targets: Int32Array;
-  /** Each user's test-item rank with the model's features perturbed by `kind` at `eps`. */
-  ranksUnder: (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) => Int32Array;
+  /**
+   * Each user's test-item rank with the model's features perturbed by `kind` at `eps` (the items
+   * `gm` reaches), and how many items the attack actually perturbed.
+   */
+  ranksUnder: (
+    m: AttackedModel,
+    gm: Float64Array,
+    kind: AdversaryKind,
+    eps: number,
+  ) => { ranks: Int32Array; perturbedItems: number };
 }
 
 /** Loads the final phase's data, both models and their adversary gradients. */
 async function loadAttackers(
   inp: Readonly<Record<string, string>>,
-  coldMode: PerturbParams["coldMode"],
+  p: Pick<PerturbParams, "coldMode" | "source">,
   rng: Rng,
 ): Promise<Attackers> {
+  const coldMode = p.coldMode;
   const data = await loadPhaseData(phaseFiles(inp), "final");
   const features = await loadFeatures(inp.features, data.train.nItems);
   const cold = coldItems(data.train);
@@ -134,13 +169,24 @@ async function loadAttackers(
     vbpr: adversaryGradients(vbpr.weights, features, data.train, rng.fork("triples")),
     amr: adversaryGradients(amr.weights, features, data.train, rng.fork("triples")),
   };
+  // The worst case (not in the paper): the test ranking loss itself, no sampling involved.
+  const gTest = p.source === "test"
+    ? {
+      vbpr: testAdversaryGradients(vbpr, data.target),
+      amr: testAdversaryGradients(amr, data.target),
+    }
+    : null;
   const n = data.target.n;
-  const ranksUnder = (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) =>
-    rankTargets(
-      attackedScores(m, data.target, { kind, eps, g: gm, rng: rng.fork(`${kind}@${eps}`) }),
-      n,
-    );
-  return { vbpr, amr, g, n, targets: data.target.items, ranksUnder };
+  const ranksUnder = (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) => {
+    const out = runAttack(m, data.target, {
+      kind,
+      eps,
+      g: gm,
+      rng: rng.fork(`${kind}@${eps}`),
+    });
+    return { ranks: rankTargets(out.scores, n), perturbedItems: out.perturbedItems };
+  };
+  return { vbpr, amr, g, gTest, n, targets: data.target.items, ranksUnder };
 }
 
 /** Where each attack's per-user NDCG@10 column goes, its progress step and cancellation point. */
@@ -155,7 +201,9 @@ interface StepSink {
 
 /**
  * Table 3: each model clean and under the `grad` adversary at every `tableEps`. Pushes the
- * per-user NDCG@10 of each ranking onto `userColumns` (clean, then each eps; VBPR, then AMR).
+ * per-user NDCG@10 of each ranking onto `userColumns` (clean, then each eps; VBPR, then AMR);
+ * with `source: test`, adds the worst-case test-loss block (its columns are not pushed: the
+ * claims test the paper's adversary only).
  */
 async function table3Of(
   a: Attackers,
@@ -168,17 +216,23 @@ async function table3Of(
     m: AttackedModel,
     gm: Float64Array,
     level: CutoffMetrics,
-    cleanRanks: Int32Array,
+    cleanRanks: Int32Array | null,
   ): Promise<ModelAttacks> => {
-    out.userColumns.push(userNdcg10(cleanRanks));
+    if (cleanRanks) out.userColumns.push(userNdcg10(cleanRanks));
     const points: ModelAttacks["points"] = [];
     for (const eps of p.tableEps) {
       await out.cancel();
-      const ranks = a.ranksUnder(m, gm, "grad", eps);
-      out.userColumns.push(userNdcg10(ranks));
+      const { ranks, perturbedItems } = a.ranksUnder(m, gm, "grad", eps);
+      if (cleanRanks) out.userColumns.push(userNdcg10(ranks));
       const r = rankMetrics(ranks, 10);
       out.step();
-      points.push({ eps, hr10: r.hr, ndcg10: r.ndcg, change: relativeChange(level.ndcg, r.ndcg) });
+      points.push({
+        eps,
+        hr10: r.hr,
+        ndcg10: r.ndcg,
+        change: relativeChange(level.ndcg, r.ndcg),
+        perturbedItems,
+      });
     }
     return { clean: { hr10: level.hr, ndcg10: level.ndcg }, points };
   };
@@ -186,6 +240,19 @@ async function table3Of(
     vbpr: await attacks(a.vbpr, a.g.vbpr, cleanLevel.vbpr, clean.vbpr),
     amr: await attacks(a.amr, a.g.amr, cleanLevel.amr, clean.amr),
   };
+  let test: Table3Json["test"];
+  if (a.gTest) {
+    const testDetails = {
+      vbpr: await attacks(a.vbpr, a.gTest.vbpr, cleanLevel.vbpr, null),
+      amr: await attacks(a.amr, a.gTest.amr, cleanLevel.amr, null),
+    };
+    test = {
+      note: TEST_ADVERSARY_NOTE,
+      vbpr: testDetails.vbpr.points.map((q) => q.change),
+      amr: testDetails.amr.points.map((q) => q.change),
+      details: testDetails,
+    };
+  }
   return {
     dataset: p.dataset,
     paper: p.paper,
@@ -195,6 +262,7 @@ async function table3Of(
     amr: details.amr.points.map((q) => q.change),
     paperValues: paperTable3At(p.paper, p.tableEps),
     details,
+    ...(test ? { test } : {}),
   };
 }
 
@@ -209,7 +277,8 @@ async function writeTable3(
   await Deno.writeTextFile(
     `${outDir}/table3.md`,
     `${toMarkdown(table3Table(table3))}\nClean NDCG@10: VBPR ${fmt(cleanLevel.vbpr.ndcg)}, ` +
-      `AMR ${fmt(cleanLevel.amr.ndcg)} (dataset ${table3.dataset}).\n\n${ADVERSARY_NOTE}\n`,
+      `AMR ${fmt(cleanLevel.amr.ndcg)} (dataset ${table3.dataset}).\n\n${ADVERSARY_NOTE}\n` +
+      (table3.test ? `\nLast row: ${table3.test.note}\n` : ""),
   );
 }
 
@@ -227,10 +296,10 @@ async function figure4Of(
   for (const kind of p.figureKinds) {
     for (const eps of p.perturbEps) {
       await out.cancel();
-      const ranks = a.ranksUnder(a.vbpr, a.g.vbpr, kind, eps);
+      const { ranks, perturbedItems } = a.ranksUnder(a.vbpr, a.g.vbpr, kind, eps);
       out.userColumns.push(userNdcg10(ranks));
       const r = rankMetrics(ranks, 10);
-      points.push({ kind, eps, hr10: r.hr, ndcg10: r.ndcg });
+      points.push({ kind, eps, hr10: r.hr, ndcg10: r.ndcg, perturbedItems });
       out.step();
     }
   }
@@ -243,10 +312,10 @@ async function writeFigure4(outDir: string, fig4: Figure4Json): Promise<void> {
   await Deno.writeTextFile(
     `${outDir}/figure4.csv`,
     toCsv({
-      header: ["kind", "eps", "hr@10", "ndcg@10"],
+      header: ["kind", "eps", "hr@10", "ndcg@10", "perturbed_items"],
       rows: [
-        ["clean", 0, fig4.clean.hr10, fig4.clean.ndcg10],
-        ...fig4.points.map((q) => [q.kind, q.eps, q.hr10, q.ndcg10]),
+        ["clean", 0, fig4.clean.hr10, fig4.clean.ndcg10, 0],
+        ...fig4.points.map((q) => [q.kind, q.eps, q.hr10, q.ndcg10, q.perturbedItems]),
       ],
     }),
   );
@@ -331,14 +400,16 @@ export const stage = defineStage({
     const cancel = cancelPoint(ctx.signal, 0);
     await cancel();
     await initTf();
-    const a = await loadAttackers(ctx.inputs, p.coldMode, ctx.rng);
+    const a = await loadAttackers(ctx.inputs, p, ctx.rng);
     await cancel();
     const clean = {
-      vbpr: a.ranksUnder(a.vbpr, a.g.vbpr, "grad", 0),
-      amr: a.ranksUnder(a.amr, a.g.amr, "grad", 0),
+      vbpr: a.ranksUnder(a.vbpr, a.g.vbpr, "grad", 0).ranks,
+      amr: a.ranksUnder(a.amr, a.g.amr, "grad", 0).ranks,
     };
     const cleanLevel = { vbpr: rankMetrics(clean.vbpr, 10), amr: rankMetrics(clean.amr, 10) };
-    const total = p.tableEps.length * 2 + p.perturbEps.length * p.figureKinds.length + 2;
+    const tableBlocks = a.gTest ? 2 : 1;
+    const total = p.tableEps.length * 2 * tableBlocks +
+      p.perturbEps.length * p.figureKinds.length + 2;
     let done = 0;
     ctx.progress.start(total, "perturb-test");
     // Per-user NDCG@10 of every attack, for the claims' paired tests (report/robust_users.ts).
@@ -356,8 +427,8 @@ export const stage = defineStage({
     // Figure 5.
     await cancel();
     const change = {
-      vbpr: rankChanges(clean.vbpr, a.ranksUnder(a.vbpr, a.g.vbpr, "grad", p.rankEps)),
-      amr: rankChanges(clean.amr, a.ranksUnder(a.amr, a.g.amr, "grad", p.rankEps)),
+      vbpr: rankChanges(clean.vbpr, a.ranksUnder(a.vbpr, a.g.vbpr, "grad", p.rankEps).ranks),
+      amr: rankChanges(clean.amr, a.ranksUnder(a.amr, a.g.amr, "grad", p.rankEps).ranks),
     };
     done += 2;
     ctx.progress.update(done);
@@ -375,12 +446,23 @@ export const stage = defineStage({
         )
           .join("; "),
     );
+    if (table3.test) {
+      const t = table3.test;
+      ctx.log(
+        `Table 3, ${TEST_BLOCK_LABEL}: ` +
+          p.tableEps.map((e, k) => `eps ${e}: VBPR ${fmtPct(t.vbpr[k])} AMR ${fmtPct(t.amr[k])}`)
+            .join("; "),
+      );
+    }
     return {
       eps: table3.eps,
       vbpr: table3.vbpr,
       amr: table3.amr,
       meanRankChange: { vbpr: stats.vbpr.mean, amr: stats.amr.mean },
       adversary: "gradient of the clean BPR loss over training triples (eq. 6)",
+      ...(table3.test
+        ? { test: { vbpr: table3.test.vbpr, amr: table3.test.amr, adversary: TEST_BLOCK_LABEL } }
+        : {}),
     };
   },
 });

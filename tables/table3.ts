@@ -1,6 +1,8 @@
 /**
  * The paper's Table 3 (relative NDCG@10 change of VBPR and AMR under the test-time `grad`
- * adversary at several eps) as data and as a rendered table beside the paper's values.
+ * adversary at several eps) as data and as a rendered table beside the paper's values, with,
+ * when the profile asks for it (`perturb.source: test`), an extra block under a worst-case
+ * adversary from the test ranking loss, labelled {@link TEST_BLOCK_LABEL}.
  *
  * @module
  */
@@ -19,6 +21,8 @@ export interface AttackPoint {
   ndcg10: number;
   /** Relative NDCG@10 change against the clean model (negative: a drop). */
   change: number;
+  /** Items the attack actually perturbed. */
+  perturbedItems: number;
 }
 
 /** One model's clean level and its attacked points. */
@@ -27,6 +31,21 @@ export interface ModelAttacks {
   clean: { hr10: number; ndcg10: number };
   /** One point per eps of the table. */
   points: AttackPoint[];
+}
+
+/** Label of Table 3's extra block: the worst-case test-time adversary. */
+export const TEST_BLOCK_LABEL = "worst case, test-loss gradient (not in the paper)";
+
+/** Table 3's extra block: both models under the worst-case test-time adversary. */
+export interface Table3TestBlock {
+  /** Where this adversary's gradient comes from. */
+  note: string;
+  /** VBPR's relative NDCG@10 change per eps (the table's `eps`). */
+  vbpr: number[];
+  /** AMR's relative NDCG@10 change per eps. */
+  amr: number[];
+  /** Clean levels and attacked metrics of both models. */
+  details: { vbpr: ModelAttacks; amr: ModelAttacks };
 }
 
 /** Contents of `table3.json`. */
@@ -47,6 +66,8 @@ export interface Table3Json {
   paperValues: { vbpr: (number | null)[]; amr: (number | null)[] } | null;
   /** Clean levels and attacked metrics of both models. */
   details: { vbpr: ModelAttacks; amr: ModelAttacks };
+  /** The worst-case test-time adversary's block (absent unless `perturb.source` is `test`). */
+  test?: Table3TestBlock;
 }
 
 /**
@@ -76,7 +97,7 @@ function pct(v: number | null): string {
 
 /**
  * Table 3 as rows "ours", "paper" and "ours - paper" (percentage points), one column per eps
- * and model, in the paper's layout.
+ * and model, in the paper's layout; with a test block, one more row of ours under that adversary.
  *
  * @param t the table's data
  */
@@ -95,6 +116,13 @@ export function table3Table(t: Table3Json): Table {
       }),
     ]);
   }
+  if (t.test) {
+    const test = t.test;
+    rows.push([
+      `ours, ${TEST_BLOCK_LABEL}`,
+      ...t.eps.flatMap((_, k) => [test.vbpr[k], test.amr[k]]).map(pct),
+    ]);
+  }
   return {
     header,
     rows,
@@ -103,28 +131,46 @@ export function table3Table(t: Table3Json): Table {
 }
 
 /**
- * Table 3 as CSV rows: one per model and eps with clean and attacked metrics and the paper's
- * value.
+ * Table 3 as CSV rows: one per block, model and eps with clean and attacked metrics, the
+ * paper's value (paper block only), the gradient source (`train`: eq. 6; `test`: the block not in
+ * the paper) and the items perturbed.
  *
  * @param t the table's data
  */
 export function table3CsvTable(t: Table3Json): Table {
   const rows: (string | number | null)[][] = [];
-  for (const model of ["vbpr", "amr"] as const) {
-    const d = t.details[model];
-    d.points.forEach((p, k) => {
-      rows.push([
-        methodName(model),
-        p.eps,
-        d.clean.ndcg10,
-        p.ndcg10,
-        p.change,
-        t.paperValues?.[model][k] ?? null,
-      ]);
-    });
+  const blocks = [
+    { source: "train", details: t.details, paper: t.paperValues },
+    ...(t.test ? [{ source: "test", details: t.test.details, paper: null }] : []),
+  ];
+  for (const b of blocks) {
+    for (const model of ["vbpr", "amr"] as const) {
+      const d = b.details[model];
+      d.points.forEach((p, k) => {
+        rows.push([
+          methodName(model),
+          p.eps,
+          d.clean.ndcg10,
+          p.ndcg10,
+          p.change,
+          b.paper?.[model][k] ?? null,
+          b.source,
+          p.perturbedItems,
+        ]);
+      });
+    }
   }
   return {
-    header: ["model", "eps", "clean_ndcg@10", "attacked_ndcg@10", "relative_change", "paper"],
+    header: [
+      "model",
+      "eps",
+      "clean_ndcg@10",
+      "attacked_ndcg@10",
+      "relative_change",
+      "paper",
+      "gradient_source",
+      "perturbed_items",
+    ],
     rows,
   };
 }

@@ -14,6 +14,7 @@ import {
   figuresSchema,
   loadProfile,
   parseProfile,
+  perturbSchema,
   type Profile,
   runSettingsSchema,
 } from "../../config/profile.ts";
@@ -30,6 +31,7 @@ import { TUNED } from "../../plan/tune.ts";
 import {
   PERTURB_FIGURE_FIELDS,
   PERTURB_RUN_FIELDS,
+  PERTURB_SOURCE_FIELDS,
   perturbParamsSchema,
 } from "../../stages/perturb-test.ts";
 import { stage as plotStage } from "../../stages/plot.ts";
@@ -143,6 +145,7 @@ Deno.test("stage param schemas are the profile's fields plus the node's own (pha
 
   sameFields(perturbParamsSchema, figuresSchema, Object.keys(PERTURB_FIGURE_FIELDS));
   sameFields(perturbParamsSchema, runSettingsSchema, Object.keys(PERTURB_RUN_FIELDS));
+  sameFields(perturbParamsSchema, perturbSchema, Object.keys(PERTURB_SOURCE_FIELDS));
   // The stages that write the figures' titles and captions (figures/registry.ts).
   for (const titled of [plotStage, plotSeedsStage, reportStage]) {
     const params = titled.params as unknown as z.ZodObject;

@@ -190,6 +190,14 @@ Deno.test({
       ) assert.ok(md.includes(`- **${k}**: ${v}\n`), `${k}: ${v}`);
       const amrChoice = await read("select-amr", "chosen.json");
       if (amrChoice.startNote) assert.match(md, /for amr, no trained epoch beat the start/);
+      // perturb.source: test (from paper): Table 3's worst-case block, labelled as not the paper's.
+      assert.match(md, /### Table 3, extra block: worst case, .* \(not in the paper\)/);
+      const t3 = JSON.parse(
+        await Deno.readTextFile(
+          join(artifacts, "results", "smoke", "paper-lite", "tables", "table3.json"),
+        ),
+      );
+      assert.equal(t3.test.vbpr.length, t3.eps.length);
       // The report shows the c0 and reg MF-eALS ran with, and the tuning run they came from.
       const ealsRow = md.split("\n").find((l) => l.startsWith("| mf-eals | c0 = "));
       assert.ok(ealsRow, "no mf-eals row in the report's hyper-parameters table");

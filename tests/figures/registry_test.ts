@@ -65,3 +65,10 @@ Deno.test("sweepNote: says whether the point at AMR's setting is Table 2's AMR",
   const short = sweepNote({ epochs: 40, amrEpochs: 150, fixed: { eps: 0.1 } });
   assert.match(short, /Table 2's AMR trains 150 epochs, so the point at AMR's own setting is not/);
 });
+
+Deno.test("registry: Figure 4's caption says which items both kinds perturb", () => {
+  const caption = figureTexts("figure4", { evalEvery: 5, rankEps: 0.1 }).caption;
+  assert.match(caption, /Both kinds perturb the same items: those in at least one training triple/);
+  assert.match(caption, /cold-start items are perturbed by neither/);
+  assert.match(caption, /data\/figure4\.json counts the items each point perturbed/);
+});

@@ -122,3 +122,18 @@ Deno.test("changing AMR's eps changes only AMR and what depends on it", () => {
     assert.ok(!changed.has(id), `${id} should stay cached`);
   }
 });
+
+Deno.test("perturb.source: smoke plans the paper's adversary only; paper-lite adds the test loss", async () => {
+  const params = (p: Profile) => byId(p).get("perturb-test")!.params as Record<string, unknown>;
+  assert.equal(smoke.perturb.source, "train");
+  assert.equal(
+    "source" in params(smoke),
+    false,
+    "the default leaves perturb-test's params as they were",
+  );
+  const lite = await loadProfile(CONFIGS, "paper-lite");
+  assert.equal(lite.perturb.source, "test", "inherited from paper");
+  assert.equal(params(lite).source, "test");
+  const set = { ...smoke, perturb: { source: "test" as const } };
+  assert.equal(params(set).source, "test");
+});
