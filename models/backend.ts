@@ -28,6 +28,8 @@ export const NO_ADAPTER_EXIT = 2;
 /** Raised when WebGPU is asked for and `navigator.gpu.requestAdapter()` gives none. */
 export class NoAdapterError extends Error {
   override name = "NoAdapterError";
+  /** The CLI's exit status for this error (pipeline/cli/main.ts). */
+  readonly exitCode = NO_ADAPTER_EXIT;
   constructor() {
     super(NO_ADAPTER_MESSAGE);
   }

@@ -39,6 +39,8 @@ export interface AttackedModel {
   coldItems: Uint8Array;
   /** Cold items' ID embedding at test time. */
   coldMode: ColdMode;
+  /** Every item's `E c_i`, computed elsewhere (on the WebGPU device); absent: on WASM. */
+  latents?: Float32Array;
 }
 
 /** One perturbation to apply. */
@@ -51,6 +53,8 @@ export interface Attack {
   g: Float64Array;
   /** Noise source (needed for rand). */
   rng?: Rng;
+  /** Every item's `E Delta_i`, computed elsewhere (on the WebGPU device); absent: on WASM. */
+  latent?: Float32Array;
 }
 
 /**
@@ -61,15 +65,17 @@ export interface Attack {
  * @param features item features
  * @param train training pairs
  * @param rng draws the triples' order and negatives
+ * @param latents every item's `E c_i` when computed elsewhere (on the WebGPU device)
  */
 export function adversaryGradients(
   w: Weights,
   features: FeatureMatrix,
   train: TrainSet,
   rng: Rng,
+  latents?: Float32Array,
 ): Float64Array {
   const triples = sampleEpoch(train, buildTrainIndex(train), rng);
-  return itemLossGradients(w, features, triples);
+  return itemLossGradients(w, features, triples, latents);
 }
 
 /**
@@ -89,12 +95,13 @@ export function attackedScores(
   const f = scoringFactors(w, model.features, {
     coldItems: model.coldItems,
     coldMode: model.coldMode,
+    latents: model.latents,
   });
   if (attack.eps > 0) {
     const nItems = model.features.rows;
     const items = new Int32Array(nItems);
     for (let i = 0; i < nItems; i++) items[i] = i;
-    const latent = perturbationLatents(w, attack.g, items, {
+    const latent = attack.latent ?? perturbationLatents(w, attack.g, items, {
       kind: attack.kind,
       eps: attack.eps,
       rng: attack.rng,

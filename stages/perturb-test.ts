@@ -22,7 +22,9 @@ import { adversaryKindSchema, figuresSchema, runSettingsSchema } from "../config
 import { type CancelPoint, cancelPoint, defineStage, type Rng } from "../pipeline/stage/mod.ts";
 import { writeNpy } from "../io/npy.ts";
 import { coldItems } from "../models/sampler.ts";
-import { initTf } from "../models/tf_backend.ts";
+import { backendFacts, initTf } from "../models/tf_backend.ts";
+import { deviceLatents } from "../models/device_features.ts";
+import { devicePerturbationLatents } from "../models/device_perturb.ts";
 import type { AdversaryKind, Weights } from "../models/types.ts";
 import {
   ADVERSARY_NOTE,
@@ -107,7 +109,12 @@ interface Attackers {
   /** Test item per user, `-1` = no target (its output rows are NaN by design). */
   targets: Int32Array;
   /** Each user's test-item rank with the model's features perturbed by `kind` at `eps`. */
-  ranksUnder: (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) => Int32Array;
+  ranksUnder: (
+    m: AttackedModel,
+    gm: Float64Array,
+    kind: AdversaryKind,
+    eps: number,
+  ) => Promise<Int32Array>;
 }
 
 /** Loads the final phase's data, both models and their adversary gradients. */
@@ -119,27 +126,37 @@ async function loadAttackers(
   const data = await loadPhaseData(phaseFiles(inp), "final");
   const features = await loadFeatures(inp.features, data.train.nItems);
   const cold = coldItems(data.train);
-  const model = (w: Weights): AttackedModel => ({
+  // On WebGPU the dense products (latents, perturbations) run on the device, read back once each.
+  const onDevice = backendFacts().backend === "webgpu";
+  const model = async (w: Weights): Promise<AttackedModel> => ({
     weights: w,
     features,
     coldItems: cold,
     coldMode,
+    ...(onDevice ? { latents: await deviceLatents(w.E!, features, w.k) } : {}),
   });
-  const vbpr = model(
+  const vbpr = await model(
     await loadWeights({ P: inp.vbpr_P, Q: inp.vbpr_Q, E: inp.vbpr_E, H: inp.vbpr_H }),
   );
-  const amr = model(await loadWeights({ P: inp.amr_P, Q: inp.amr_Q, E: inp.amr_E }));
+  const amr = await model(await loadWeights({ P: inp.amr_P, Q: inp.amr_Q, E: inp.amr_E }));
   // One epoch of training triples, the same for both models (paper eq. 6).
   const g = {
-    vbpr: adversaryGradients(vbpr.weights, features, data.train, rng.fork("triples")),
-    amr: adversaryGradients(amr.weights, features, data.train, rng.fork("triples")),
+    vbpr: adversaryGradients(vbpr.weights, features, data.train, rng.fork("triples"), vbpr.latents),
+    amr: adversaryGradients(amr.weights, features, data.train, rng.fork("triples"), amr.latents),
   };
   const n = data.target.n;
-  const ranksUnder = (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) =>
-    rankTargets(
-      attackedScores(m, data.target, { kind, eps, g: gm, rng: rng.fork(`${kind}@${eps}`) }),
-      n,
-    );
+  const ranksUnder = async (
+    m: AttackedModel,
+    gm: Float64Array,
+    kind: AdversaryKind,
+    eps: number,
+  ) => {
+    const attack = { kind, eps, g: gm, rng: rng.fork(`${kind}@${eps}`) };
+    const latent = onDevice && eps > 0
+      ? await devicePerturbationLatents(m.weights, gm, attack)
+      : undefined;
+    return rankTargets(attackedScores(m, data.target, { ...attack, latent }), n);
+  };
   return { vbpr, amr, g, n, targets: data.target.items, ranksUnder };
 }
 
@@ -174,7 +191,7 @@ async function table3Of(
     const points: ModelAttacks["points"] = [];
     for (const eps of p.tableEps) {
       await out.cancel();
-      const ranks = a.ranksUnder(m, gm, "grad", eps);
+      const ranks = await a.ranksUnder(m, gm, "grad", eps);
       out.userColumns.push(userNdcg10(ranks));
       const r = rankMetrics(ranks, 10);
       out.step();
@@ -227,7 +244,7 @@ async function figure4Of(
   for (const kind of p.figureKinds) {
     for (const eps of p.perturbEps) {
       await out.cancel();
-      const ranks = a.ranksUnder(a.vbpr, a.g.vbpr, kind, eps);
+      const ranks = await a.ranksUnder(a.vbpr, a.g.vbpr, kind, eps);
       out.userColumns.push(userNdcg10(ranks));
       const r = rankMetrics(ranks, 10);
       points.push({ kind, eps, hr10: r.hr, ndcg10: r.ndcg });
@@ -334,8 +351,8 @@ export const stage = defineStage({
     const a = await loadAttackers(ctx.inputs, p.coldMode, ctx.rng);
     await cancel();
     const clean = {
-      vbpr: a.ranksUnder(a.vbpr, a.g.vbpr, "grad", 0),
-      amr: a.ranksUnder(a.amr, a.g.amr, "grad", 0),
+      vbpr: await a.ranksUnder(a.vbpr, a.g.vbpr, "grad", 0),
+      amr: await a.ranksUnder(a.amr, a.g.amr, "grad", 0),
     };
     const cleanLevel = { vbpr: rankMetrics(clean.vbpr, 10), amr: rankMetrics(clean.amr, 10) };
     const total = p.tableEps.length * 2 + p.perturbEps.length * p.figureKinds.length + 2;
@@ -356,8 +373,8 @@ export const stage = defineStage({
     // Figure 5.
     await cancel();
     const change = {
-      vbpr: rankChanges(clean.vbpr, a.ranksUnder(a.vbpr, a.g.vbpr, "grad", p.rankEps)),
-      amr: rankChanges(clean.amr, a.ranksUnder(a.amr, a.g.amr, "grad", p.rankEps)),
+      vbpr: rankChanges(clean.vbpr, await a.ranksUnder(a.vbpr, a.g.vbpr, "grad", p.rankEps)),
+      amr: rankChanges(clean.amr, await a.ranksUnder(a.amr, a.g.amr, "grad", p.rankEps)),
     };
     done += 2;
     ctx.progress.update(done);
