@@ -14,13 +14,20 @@ Deno.test("amr: bundle.json's target options refuse paths and odd values from a 
   const take = (targetOptions: Record<string, string | string[]>) =>
     bundleTargetOptions(amr, {}, { targetOptions }, noCli);
   assert.deepEqual(
-    take({ dataset: "synthetic", profile: "smoke", set: ["models.amr.eps=0.2"], seeds: "2" }),
+    take({
+      dataset: "synthetic",
+      profile: "smoke",
+      set: ["models.amr.eps=0.2"],
+      seeds: "2",
+      backend: "webgpu",
+    }),
     {
       dataset: "synthetic",
       dataDir: undefined,
       profile: "smoke",
       set: ["models.amr.eps=0.2"],
       init: undefined,
+      backend: "webgpu",
       seeds: "2",
     },
   );
@@ -32,4 +39,5 @@ Deno.test("amr: bundle.json's target options refuse paths and odd values from a 
   assert.throws(() => take({ set: ["a=1\nb=2"] }), /--set is refused/);
   assert.throws(() => take({ init: "/etc/shadow" }), /--init is refused/);
   assert.throws(() => take({ seeds: "1e9" }), /--seeds is refused/);
+  assert.throws(() => take({ backend: "cuda" }), /--backend is refused/);
 });
