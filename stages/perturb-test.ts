@@ -23,7 +23,7 @@ import { type CancelPoint, cancelPoint, defineStage, type Rng } from "../pipelin
 import { writeNpy } from "../io/npy.ts";
 import { coldItems } from "../models/sampler.ts";
 import { backendFacts, initTf } from "../models/tf_backend.ts";
-import { deviceLatents } from "../models/device_features.ts";
+import { deviceLatents, releaseDeviceFeatures } from "../models/device_features.ts";
 import { devicePerturbationLatents } from "../models/device_perturb.ts";
 import type { AdversaryKind, Weights } from "../models/types.ts";
 import {
@@ -349,6 +349,8 @@ export const stage = defineStage({
     await cancel();
     await initTf();
     const a = await loadAttackers(ctx.inputs, p.coldMode, ctx.rng);
+    // The device copy of the features (WebGPU) lives for this stage only; no-op on WASM.
+    using _features = { [Symbol.dispose]: () => releaseDeviceFeatures(a.vbpr.features) };
     await cancel();
     const clean = {
       vbpr: await a.ranksUnder(a.vbpr, a.g.vbpr, "grad", 0),

@@ -18,7 +18,7 @@ import { assertFiniteWeights } from "../../models/finite.ts";
 import { initWeights } from "../../models/init.ts";
 import { coldItems } from "../../models/sampler.ts";
 import { backendFacts, initTf } from "../../models/tf_backend.ts";
-import { deviceLatents } from "../../models/device_features.ts";
+import { deviceLatents, releaseDeviceFeatures } from "../../models/device_features.ts";
 import type {
   AdversaryConfig,
   FeatureMatrix,
@@ -434,8 +434,22 @@ export async function runBprStage(
   ctx: StageContext<TrainParams>,
   spec: BprModelSpec,
 ): Promise<Record<string, unknown>> {
-  const p = ctx.params;
   const run = await prepareRun(ctx, spec);
+  try {
+    return await trainAndWrite(ctx, spec, run);
+  } finally {
+    // The device copy of the features (WebGPU) lives for this stage only; no-op on WASM.
+    if (run.features) releaseDeviceFeatures(run.features);
+  }
+}
+
+/** Trains, evaluates and writes the outputs of a prepared run; returns the manifest summary. */
+async function trainAndWrite(
+  ctx: StageContext<TrainParams>,
+  spec: BprModelSpec,
+  run: PreparedRun,
+): Promise<Record<string, unknown>> {
+  const p = ctx.params;
   const { kind, hp, data, features } = run;
   const evaluate = evaluator(data, features, p.coldMode);
   const start = initWeights(kind, {
