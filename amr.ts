@@ -28,6 +28,14 @@ import { authorsDir, withExternalHashes } from "./plan/external_data.ts";
 import { AMR_INITS, type AmrInit, withOfficialInit } from "./plan/init.ts";
 import { WEIGHTS_FILE } from "./datasets/authors_files.ts";
 import { THREADS_ENV } from "./models/threads.ts";
+import {
+  type Backend,
+  BACKEND_ENV,
+  BACKENDS,
+  parseBackend,
+  requestedBackend,
+  requireAdapter,
+} from "./models/backend.ts";
 import { checkSupport } from "./commands/check_support.ts";
 import { MAX_SEEDS } from "./stages/seeds.ts";
 import { SEEDS_VARY, type SeedsVary } from "./config/seeds_vary.ts";
@@ -81,6 +89,14 @@ export const TARGET_OPTIONS: readonly TargetOption[] = [
     pattern: new RegExp(`^(${AMR_INITS.join("|")})$`),
   },
   {
+    name: "backend",
+    flag: "--backend <name>",
+    description: `numeric backend of the stages that run tfjs: ${BACKENDS.join(" or ")} ` +
+      `(default: ${BACKEND_ENV}, else wasm); webgpu needs a WebGPU adapter (a Vulkan driver) ` +
+      "and gets its own cache entries and results folder (+webgpu)",
+    choices: BACKENDS,
+  },
+  {
     name: "seeds",
     flag: "--seeds <n>",
     description: "replicate training, evaluation and robustness over n seeds (default: the " +
@@ -108,14 +124,31 @@ function parseSeeds(v: string | undefined): number | undefined {
 }
 
 /**
- * Runtime facts that change numerical results. The WASM thread count is not one of them:
- * results are bit-identical for any count (tests/models/wasm_threads_test.ts).
+ * Runtime facts that change numerical results: the tfjs version and backend (`AMR_BACKEND`,
+ * which `--backend` sets in {@link resolveTarget}) of every stage that runs tfjs. The WASM thread
+ * count is not one of them: results are bit-identical for any count
+ * (tests/models/wasm_threads_test.ts).
  */
 export function runtimeFacts(): Promise<RuntimeFacts> {
   return Promise.resolve({
     base: { deno: Deno.version.deno },
-    needs: { tfjs: { version: pinnedVersion("@tensorflow/tfjs"), backend: "wasm" } },
+    needs: {
+      tfjs: { version: pinnedVersion("@tensorflow/tfjs"), backend: requestedBackend() },
+    },
   });
+}
+
+/**
+ * The backend of a run: `--backend`, else `AMR_BACKEND`, else wasm. It is written back to
+ * `AMR_BACKEND`, through which it reaches the runtime facts and the stages (in Workers and
+ * cluster jobs too). WebGPU is checked here, before anything runs: without an adapter the run
+ * stops with one sentence and exit status 2, never falling back to WASM.
+ */
+export async function resolveBackend(option: string | undefined): Promise<Backend> {
+  const backend = option === undefined ? requestedBackend() : parseBackend(option, "--backend");
+  Deno.env.set(BACKEND_ENV, backend);
+  if (backend === "webgpu") await requireAdapter();
+  return backend;
 }
 
 /** Resolves `--dataset` / `--data-dir` to a dataset config; external files' SHA-256 go into
@@ -200,6 +233,7 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
     resolved.overrides,
   );
   const init = parseInit(one(opts, "init"));
+  const backend = await resolveBackend(one(opts, "backend"));
   await checkDatasetFits(dataset, profile);
   const seeds = parseSeeds(one(opts, "seeds")) ?? profile.seeds;
   const seedsVary = parseSeedsVary(one(opts, "seedsVary"));
@@ -237,8 +271,9 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
       tuned: profile.tune !== null && profile.tune !== undefined,
     });
   }
+  // WebGPU results live apart from WASM ones (their cache keys differ too: runtimeFacts).
   const suffix = (init === "vbpr" ? "" : `+${init}`) + (seeds > 1 ? `+seeds${seeds}` : "") +
-    (dataVaries ? "-data" : "");
+    (dataVaries ? "-data" : "") + (backend === "wasm" ? "" : `+${backend}`);
   const base = `${profile.name}${suffix}`;
   // Overrides get their own results folder and state: the run differs from the named profile.
   const variant = resolved.overridesHash ? `${base}+set-${resolved.overridesHash}` : base;
@@ -255,8 +290,9 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
       seed: profile.seed,
       init,
       seeds,
-      // Only when it changes the run, so that a default run's facts stay as they were.
+      // Only when they change the run, so that a default run's facts stay as they were.
       ...(dataVaries ? { seedsVary } : {}),
+      ...(backend === "wasm" ? {} : { backend }),
       ...(resolved.external ? { profileFile: resolved.chain[0] } : {}),
       ...(resolved.chain.length > 1 ? { extends: resolved.chain.slice(1) } : {}),
       ...(resolved.overridesHash ? { overrides: resolved.overrides } : {}),

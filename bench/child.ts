@@ -1,7 +1,7 @@
 /**
  * One benchmark process of `deno task bench` (bench/main.ts): tfjs on the threads `AMR_THREADS`
- * asks for, random data at Pinterest or Amazon scale, and every timing that depends on the
- * thread count. Prints one JSON line ({@link ChildReport}); writes the evaluation scores of the
+ * asks for (or on WebGPU when `AMR_BACKEND=webgpu`), random data at Pinterest or Amazon scale,
+ * and every timing that depends on the thread count or backend. Prints one JSON line ({@link ChildReport}); writes the evaluation scores of the
  * first 2,000 users (1,000 candidates each) after the AMR epochs to `--scores FILE` (float32) so
  * the parent can compare thread counts.
  *
@@ -16,6 +16,14 @@ import { initWeights } from "../models/init.ts";
 import { matMul } from "../models/matmul.ts";
 import { buildTrainIndex, sampleEpoch, sliceTriples } from "../models/sampler.ts";
 import { initTf } from "../models/tf_backend.ts";
+import { deviceLatents } from "../models/device_features.ts";
+import { slotMap, uniqueSlots } from "../models/slots.ts";
+import {
+  createDeviceWorkspace,
+  deviceStep,
+  disposeModel,
+  uploadModel,
+} from "../models/webgpu_step.ts";
 import { train } from "../models/train.ts";
 import {
   type AdversaryConfig,
@@ -68,8 +76,12 @@ export const EPOCH_RUNS: {
 export interface ChildReport {
   /** Scale name. */
   scale: string;
-  /** Threads XNNPACK ran on. */
+  /** Threads XNNPACK ran on (1 on WebGPU). */
   threads: number;
+  /** tfjs backend (`wasm` when absent: files written before WebGPU existed). */
+  backend?: string;
+  /** WebGPU only: the adapter, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)" (a software driver). */
+  adapter?: string;
   /** Why threads fell back, if they did. */
   fallback?: string;
   /**
@@ -85,7 +97,7 @@ export interface ChildReport {
   evalS: number[];
   /** Peak resident set of this process, MB. */
   peakRssMB: number;
-  /** Size of the WASM heap at the end, MB (the feature matrix never enters it). */
+  /** Size of the WASM heap at the end, MB (the feature matrix never enters it; 0 on WebGPU). */
   wasmHeapMB: number;
 }
 
@@ -149,6 +161,84 @@ function peakMatMul(reps: number): { shape: string; gflops: number[]; cores: num
   return { shape: `[${m}x${k}]x[${k}x${n}]`, gflops, cores };
 }
 
+/**
+ * The peak matMul on the WebGPU device: operands uploaded once, each rep synchronised by
+ * reading back one number (the product's sum), so the product's own readback is not timed.
+ */
+async function devicePeakMatMul(reps: number): Promise<ChildReport["peak"]> {
+  const m = 1024, k = 2048, n = 1024;
+  const rng = new Rng(1);
+  const a = tf.tensor2d(new Float32Array(m * k).map(() => rng.random()), [m, k]);
+  const b = tf.tensor2d(new Float32Array(k * n).map(() => rng.random()), [k, n]);
+  const once = async () => {
+    const s = tf.tidy(() => tf.sum(tf.matMul(a, b)));
+    await s.data();
+    s.dispose();
+  };
+  await once();
+  const gflops: number[] = [];
+  const cpu0 = cpuSeconds();
+  const wall0 = performance.now();
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await once();
+    gflops.push((2 * m * k * n) / ((performance.now() - t0) * 1e6));
+  }
+  const cores = (cpuSeconds() - cpu0) / ((performance.now() - wall0) / 1000);
+  a.dispose();
+  b.dispose();
+  return { shape: `[${m}x${k}]x[${k}x${n}]`, gflops, cores };
+}
+
+/**
+ * One full step per model on the WebGPU device (models/webgpu_step.ts: gradients and Adagrad),
+ * each synchronised by reading back its loss terms; the dense work counted as the WASM step's.
+ */
+async function timeDeviceSteps(
+  input: { data: TrainSet; features: FeatureMatrix },
+  reps: number,
+): Promise<Record<string, { ms: number[]; flop: number }>> {
+  const rng = new Rng(2);
+  const triples = sampleEpoch(input.data, buildTrainIndex(input.data), rng);
+  const out: Record<string, { ms: number[]; flop: number }> = {};
+  const batches = Math.floor(triples.users.length / DEFAULT_HYPER.batchSize);
+  const itemSlot = slotMap(input.data.nItems);
+  for (const r of EPOCH_RUNS.filter((r) => r.model !== "mf-bpr")) {
+    out[r.label] = { ms: [], flop: 0 };
+    const w = initWeights(r.model, {
+      nUsers: input.data.nUsers,
+      nItems: input.data.nItems,
+      dim: input.features.dim,
+    }, { k: DEFAULT_HYPER.k, std: 0.01, rng: new Rng(3) });
+    const m = uploadModel(w, createOptimizerState(w));
+    const workspace = createDeviceWorkspace(input.data.nItems);
+    for (let rep = 0; rep <= reps; rep++) {
+      const start = (rep % batches) * DEFAULT_HYPER.batchSize;
+      const batch = sliceTriples(triples, start, start + DEFAULT_HYPER.batchSize);
+      const t0 = performance.now();
+      const terms = deviceStep(m, batch, {
+        model: r.model,
+        features: input.features,
+        regs: DEFAULT_HYPER.regs,
+        adversary: r.adversary,
+        adversaryPath: r.path,
+        rng,
+        workspace,
+        lr: DEFAULT_HYPER.lr,
+      });
+      await terms.data();
+      terms.dispose();
+      const ms = performance.now() - t0;
+      if (rep === 0) continue; // warm-up (shader compilation)
+      out[r.label].ms.push(ms);
+      const n = uniqueSlots([batch.pos, batch.neg], itemSlot).uniq.length;
+      out[r.label].flop = stepFlops(r, n, DEFAULT_HYPER.k, input.features.dim);
+    }
+    disposeModel(m);
+  }
+  return out;
+}
+
 function timeSteps(
   input: { data: TrainSet; features: FeatureMatrix },
   reps: number,
@@ -207,9 +297,10 @@ async function main(): Promise<void> {
   const epochReps = Number(arg("epochs", scale.name === "amazon" ? "1" : "3"));
   const scoresPath = arg("scores", "");
   const facts = await initTf();
-  const peak = peakMatMul(Math.max(3, reps));
+  const gpu = facts.backend === "webgpu";
+  const peak = gpu ? await devicePeakMatMul(Math.max(3, reps)) : peakMatMul(Math.max(3, reps));
   const input = randomData(scale, new Rng(7));
-  const step = timeSteps(input, reps * 4);
+  const step = gpu ? await timeDeviceSteps(input, reps * 4) : timeSteps(input, reps * 4);
   const epochS: Record<string, number[]> = {};
   let amrWeights = null;
   for (const r of EPOCH_RUNS) {
@@ -249,7 +340,14 @@ async function main(): Promise<void> {
   let scores: Float32Array | null = null;
   for (let r = 0; r < (scale.name === "amazon" ? 1 : reps); r++) {
     const t0 = performance.now();
-    scores = targetScores(factorScorer(scoringFactors(amrWeights!, input.features)), target);
+    // On WebGPU the item latents are computed on the device (features already there).
+    const latents = gpu
+      ? await deviceLatents(amrWeights!.E!, input.features, amrWeights!.k)
+      : undefined;
+    scores = targetScores(
+      factorScorer(scoringFactors(amrWeights!, input.features, { latents })),
+      target,
+    );
     evalS.push((performance.now() - t0) / 1000);
   }
   if (scoresPath && scores) {
@@ -261,13 +359,14 @@ async function main(): Promise<void> {
   const report: ChildReport = {
     scale: scale.name,
     threads: facts.threads,
+    ...(gpu ? { backend: facts.backend, adapter: facts.adapter } : {}),
     ...(facts.fallback ? { fallback: facts.fallback } : {}),
     peak,
     step,
     epochS,
     evalS,
     peakRssMB: peakRssMB(),
-    wasmHeapMB: heap / 2 ** 20,
+    wasmHeapMB: gpu ? 0 : heap / 2 ** 20,
   };
   console.log(JSON.stringify(report));
 }

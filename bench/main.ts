@@ -1,6 +1,10 @@
 /**
- * `deno task bench [--quick] [--scale pinterest|amazon] [--threads N] [--reps R] [--no-data]`:
- * performance figures of this machine.
+ * `deno task bench [--quick] [--scale pinterest|amazon] [--threads N] [--reps R] [--no-data]
+ * [--backend wasm|webgpu]`: performance figures of this machine.
+ *
+ * With `--backend webgpu` (or `AMR_BACKEND=webgpu`) the children run tfjs's WebGPU backend, one
+ * child per round (thread counts do not apply), and the figures are labelled `webgpu`; without
+ * a WebGPU adapter the bench stops with one sentence and exit status 2.
  *
  * Runs bench/child.ts per thread count (1 and N, default N = the cores) and scale (Pinterest,
  * two alternating rounds; plus Amazon, one round, unless `--quick`; `--scale` times one scale
@@ -16,6 +20,14 @@ import { join } from "node:path";
 import { hashFile } from "../pipeline/stage/mod.ts";
 import { SCALES } from "../config/bench_scales.ts";
 import { parseThreads, requestedThreads, THREADS_ENV } from "../models/threads.ts";
+import {
+  type Backend,
+  BACKEND_ENV,
+  NoAdapterError,
+  parseBackend,
+  requestedBackend,
+  requireAdapter,
+} from "../models/backend.ts";
 import type { ChildReport } from "./child.ts";
 import { type Figure, markdownTable, single, type Stat, stat, targetMet } from "./report.ts";
 
@@ -27,6 +39,7 @@ interface Options {
   threads: number;
   reps: number;
   data: boolean;
+  backend: Backend;
 }
 
 function parseArgs(args: string[]): Options {
@@ -40,8 +53,10 @@ function parseArgs(args: string[]): Options {
   if (scale !== undefined && !(scale in SCALES)) {
     throw new Error(`--scale: expected one of ${Object.keys(SCALES).join(", ")}, got "${scale}"`);
   }
+  const backend = get("backend");
   return {
     quick,
+    backend: backend !== undefined ? parseBackend(backend, "--backend") : requestedBackend(),
     scales: scale !== undefined ? [scale] : quick ? ["pinterest"] : ["pinterest", "amazon"],
     threads: t !== undefined ? parseThreads(t, "--threads") : requestedThreads(),
     reps: Number(get("reps") ?? (quick ? 3 : 4)),
@@ -78,7 +93,9 @@ async function runChild(
   o: Options,
   scores: string,
 ): Promise<ChildReport> {
-  console.error(`bench: ${scale} scale, ${threads} thread(s) ...`);
+  console.error(
+    `bench: ${scale} scale, ${o.backend === "webgpu" ? "webgpu" : `${threads} thread(s)`} ...`,
+  );
   const { stdout } = await timed(
     [
       "run",
@@ -92,7 +109,7 @@ async function runChild(
       "--scores",
       scores,
     ],
-    { env: { [THREADS_ENV]: String(threads) } },
+    { env: { [THREADS_ENV]: String(threads), [BACKEND_ENV]: o.backend } },
   );
   const lines = stdout.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]) as ChildReport;
@@ -196,18 +213,27 @@ function ratio(a: Stat, b: Stat): Stat {
 function scaleFigures(one: ChildReport, many: ChildReport, n: number, diff: number): Figure[] {
   const s = one.scale;
   const f: Figure[] = [];
-  // With `--threads 1` there is one child per round: list its figures once.
+  // With `--threads 1` (and on WebGPU) there is one child per round: list its figures once.
+  const gpu = one.backend === "webgpu";
+  const single1 = gpu ? "webgpu" : "1 thread";
   const counts: (readonly [string, ChildReport])[] = n === 1
-    ? [["1 thread", one]]
+    ? [[single1, one]]
     : [["1 thread", one], [`${n} threads`, many]];
+  const nLabel = gpu ? "webgpu" : `${n} threads`;
   const peakN = stat(many.peak.gflops);
   if (s === "pinterest") {
     f.push({
-      name: `matMul peak ${one.peak.shape}, 1 thread`,
+      name: `matMul peak ${one.peak.shape}, ${single1}`,
       unit: "GFLOP/s",
       stat: stat(one.peak.gflops),
     });
-    f.push({ name: `matMul peak ${many.peak.shape}, ${n} threads`, unit: "GFLOP/s", stat: peakN });
+    if (n > 1) {
+      f.push({
+        name: `matMul peak ${many.peak.shape}, ${n} threads`,
+        unit: "GFLOP/s",
+        stat: peakN,
+      });
+    }
     for (const [label, r] of counts) {
       f.push({
         name: `CPU cores obtained during the ${label} matMul (CPU s per wall s, lowest run)`,
@@ -219,9 +245,9 @@ function scaleFigures(one: ChildReport, many: ChildReport, n: number, diff: numb
   for (const m of ["vbpr", "amr"]) {
     const st = many.step[m];
     const gf = stat(st.ms.map((ms) => st.flop / (ms * 1e6)));
-    f.push({ name: `${s}: ${m} step, ${n} threads`, unit: "GFLOP/s", stat: gf });
+    f.push({ name: `${s}: ${m} step, ${nLabel}`, unit: "GFLOP/s", stat: gf });
     f.push({
-      name: `${s}: ${m} step share of the ${n}-thread matMul peak`,
+      name: `${s}: ${m} step share of the ${gpu ? "webgpu" : `${n}-thread`} matMul peak`,
       unit: "%",
       stat: single((100 * gf.median) / peakN.median),
       target: { op: ">=", value: 50 },
@@ -256,7 +282,7 @@ function scaleFigures(one: ChildReport, many: ChildReport, n: number, diff: numb
     });
   }
   f.push({
-    name: `${s}: evaluation (1,000 candidates per user), 1 thread`,
+    name: `${s}: evaluation (1,000 candidates per user), ${single1}`,
     unit: "s",
     stat: stat(one.evalS),
   });
@@ -275,12 +301,25 @@ function scaleFigures(one: ChildReport, many: ChildReport, n: number, diff: numb
     stat: single(rss),
     ...(s === "amazon" ? { target: { op: "<" as const, value: 8192 } } : {}),
   });
-  f.push({ name: `${s}: WASM heap at the end`, unit: "MB", stat: single(many.wasmHeapMB) });
+  if (!gpu) {
+    f.push({ name: `${s}: WASM heap at the end`, unit: "MB", stat: single(many.wasmHeapMB) });
+  }
   return f;
 }
 
 async function main(): Promise<void> {
   const o = parseArgs(Deno.args);
+  if (o.backend === "webgpu") {
+    // Thread counts do not apply to the device: one child per round.
+    o.threads = 1;
+    try {
+      await requireAdapter();
+    } catch (e) {
+      if (!(e instanceof NoAdapterError)) throw e;
+      console.error(`error: ${e.message}`);
+      Deno.exit(e.exitCode);
+    }
+  }
   const started = new Date();
   const tmp = await Deno.makeTempDir({ prefix: "amr-bench-" });
   const info = machine();
@@ -343,7 +382,8 @@ async function main(): Promise<void> {
   }
   const ended = new Date();
   info.loadAvgEnd = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-  const stamp = started.toISOString().replace(/:/g, "-").replace(/\..*$/, "");
+  const stamp = started.toISOString().replace(/:/g, "-").replace(/\..*$/, "") +
+    (o.backend === "webgpu" ? "-webgpu" : "");
   const header = [
     `Bench ${
       o.quick
@@ -355,7 +395,10 @@ async function main(): Promise<void> {
     `${((ended.getTime() - started.getTime()) / 1000).toFixed(0)} s; ` +
     `machine: ${info.cpu}, ${info.cores} cores, ${info.memGB} GB; Deno ${info.deno}; ` +
     `load average ${info.loadAvgStart} at start, ${info.loadAvgEnd} at end.`,
-    `Threads: 1 and ${o.threads}. Each figure: median of its runs (n), with min and max.`,
+    o.backend === "webgpu"
+      ? `Backend: webgpu, adapter ${children[0]?.adapter ?? "unknown"}. Each figure: median ` +
+        "of its runs (n), with min and max."
+      : `Threads: 1 and ${o.threads}. Each figure: median of its runs (n), with min and max.`,
     ...notes,
   ];
   const table = markdownTable(figures);

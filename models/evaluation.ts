@@ -58,6 +58,11 @@ export interface FactorOptions {
   coldItems?: Uint8Array;
   /** `zero` (paper, default): cold items' q_i = 0; `official`: their random q_i is kept. */
   coldMode?: ColdMode;
+  /**
+   * `E c_i` of every item (items x K), computed elsewhere (on the WebGPU device:
+   * models/device_features.ts `deviceLatents`); absent: computed here on WASM.
+   */
+  latents?: Float32Array;
 }
 
 /**
@@ -84,9 +89,18 @@ export function scoringFactors(
   let x: Float32Array | null = null;
   if (w.E) {
     if (!features) throw new Error("scoringFactors: the model needs features");
-    const all = new Int32Array(nItems);
-    for (let i = 0; i < nItems; i++) all[i] = i;
-    x = visualLatents(w.E, features, all, { k });
+    if (opts.latents) {
+      if (opts.latents.length !== nItems * k) {
+        throw new RangeError(
+          `scoringFactors: latents hold ${opts.latents.length} values, expected ${nItems}x${k}`,
+        );
+      }
+      x = opts.latents.slice();
+    } else {
+      const all = new Int32Array(nItems);
+      for (let i = 0; i < nItems; i++) all[i] = i;
+      x = visualLatents(w.E, features, all, { k });
+    }
   }
   if (w.H) {
     if (!q || !x) throw new Error("scoringFactors: an eq. 2 model needs Q and E");

@@ -34,17 +34,19 @@ function requireE(w: Weights): Float32Array {
 /**
  * The K-vectors `g_i` (nItems x K, row-major) with `E^T g_i` the gradient of the clean BPR loss
  * summed over `triples` with respect to feature row i (scores as in training: eq. 4 or eq. 2).
+ * `latents`, when given, are every item's `E c_i` computed elsewhere (on the WebGPU device).
  */
 export function itemLossGradients(
   w: Weights,
   features: FeatureMatrix,
   triples: Triples,
+  latents?: Float32Array,
 ): Float64Array {
   const E = requireE(w);
   const k = w.k;
   const { uniq, slots } = uniqueSlots([triples.pos, triples.neg], slotMap(features.rows));
   const [iSlot, jSlot] = slots;
-  const x = visualLatents(E, features, uniq, { k });
+  const x = latents ? gatherLatents(latents, uniq, k) : visualLatents(E, features, uniq, { k });
   const V = w.H ?? w.P;
   const Q = w.Q;
   const g = new Float64Array(features.rows * k);
@@ -65,6 +67,15 @@ export function itemLossGradients(
     }
   }
   return g;
+}
+
+/** Rows `items[r]` of an all-items latent table (width k). */
+function gatherLatents(latents: Float32Array, items: Int32Array, k: number): Float32Array {
+  const out = new Float32Array(items.length * k);
+  for (let r = 0; r < items.length; r++) {
+    out.set(latents.subarray(items[r] * k, items[r] * k + k), r * k);
+  }
+  return out;
 }
 
 function gatherG(g: Float64Array, items: Int32Array, k: number): Float32Array {

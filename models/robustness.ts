@@ -56,6 +56,8 @@ export interface AttackedModel {
   coldItems: Uint8Array;
   /** Cold items' ID embedding at test time. */
   coldMode: ColdMode;
+  /** Every item's `E c_i`, computed elsewhere (on the WebGPU device); absent: on WASM. */
+  latents?: Float32Array;
 }
 
 /** One perturbation to apply. */
@@ -71,6 +73,8 @@ export interface Attack {
   g: Float64Array;
   /** Noise source (needed for rand). */
   rng?: Rng;
+  /** Every item's `E Delta_i`, computed elsewhere (on the WebGPU device); absent: on WASM. */
+  latent?: Float32Array;
 }
 
 /**
@@ -81,15 +85,17 @@ export interface Attack {
  * @param features item features
  * @param train training pairs
  * @param rng draws the triples' order and negatives
+ * @param latents every item's `E c_i` when computed elsewhere (on the WebGPU device)
  */
 export function adversaryGradients(
   w: Weights,
   features: FeatureMatrix,
   train: TrainSet,
   rng: Rng,
+  latents?: Float32Array,
 ): Float64Array {
   const triples = sampleEpoch(train, buildTrainIndex(train), rng);
-  return itemLossGradients(w, features, triples);
+  return itemLossGradients(w, features, triples, latents);
 }
 
 /**
@@ -183,12 +189,16 @@ export function runAttack(model: AttackedModel, target: EvalTarget, attack: Atta
   const f = scoringFactors(w, model.features, {
     coldItems: model.coldItems,
     coldMode: model.coldMode,
+    latents: model.latents,
   });
   let perturbedItems = 0;
   if (attack.eps > 0) {
     const k = w.k;
     const items = gradientItems(attack.g, k);
-    const latent = perturbationLatents(w, attack.g, items, {
+    // A latent computed on the device (attack.latent) covers every item; only the attack's
+    // items take theirs, so both backends perturb the same item set.
+    const full = attack.latent;
+    const latent = full ?? perturbationLatents(w, attack.g, items, {
       kind: attack.kind,
       eps: attack.eps,
       rng: attack.rng,
@@ -199,7 +209,7 @@ export function runAttack(model: AttackedModel, target: EvalTarget, attack: Atta
       const at = items[r] * f.k + offset;
       let moved = false;
       for (let c = 0; c < k; c++) {
-        const v = latent[r * k + c];
+        const v = latent[(full ? items[r] : r) * k + c];
         if (v !== 0) moved = true;
         f.V[at + c] += v;
       }

@@ -1,5 +1,7 @@
 /**
- * TensorFlow.js with the WASM backend (SIMD, XNNPACK) under Deno, initialised once.
+ * TensorFlow.js under Deno, initialised once: the WASM backend (SIMD, XNNPACK; default) or, when
+ * `AMR_BACKEND=webgpu` (models/backend.ts), tfjs's WebGPU backend, which needs an adapter and
+ * never falls back to WASM (docs/performance.md#webgpu).
  *
  * Only the dense feature products run in tfjs (see models/matmul.ts); everything else is plain
  * typed-array code. XNNPACK's matMul runs on `threads` threads (models/wasm_threads.ts explains
@@ -13,6 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+import { type Backend, requestedBackend, requireAdapter } from "./backend.ts";
 import { MAX_WASM_THREADS, requestedThreads } from "./threads.ts";
 import { probeWorkers, withPoolWorkers } from "./wasm_threads.ts";
 
@@ -20,12 +23,14 @@ import { probeWorkers, withPoolWorkers } from "./wasm_threads.ts";
 export interface BackendFacts {
   /** Version of `@tensorflow/tfjs`. */
   tfjsVersion: string;
-  /** Active backend name (always `wasm`). */
+  /** Active backend name (`wasm` or `webgpu`). */
   backend: string;
-  /** Threads XNNPACK uses. */
+  /** Threads XNNPACK uses (1 on WebGPU: the CPU side is one thread). */
   threads: number;
-  /** Whether the SIMD build of the WASM module is in use. */
+  /** Whether the SIMD build of the WASM module is in use (false on WebGPU). */
   simd: boolean;
+  /** WebGPU only: the adapter's description, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
+  adapter?: string;
   /** Why fewer threads than requested run (absent when the request was met). */
   fallback?: string;
 }
@@ -34,24 +39,45 @@ export interface BackendFacts {
 export interface TfOptions {
   /** Threads for XNNPACK; default {@link requestedThreads}. */
   threads?: number;
+  /** Backend; default {@link requestedBackend} (`AMR_BACKEND`, else `wasm`). */
+  backend?: Backend;
 }
 
 let ready: Promise<BackendFacts> | null = null;
 let readyThreads = 0;
+let readyBackend: Backend = "wasm";
 let facts: BackendFacts | null = null;
 
 /**
- * Initialises tfjs on the SIMD WASM backend with the requested threads (idempotent) and returns
- * its facts. A second call asking for a different thread count fails: the pool is fixed once
- * the backend has started.
+ * Initialises tfjs on the requested backend (idempotent) and returns its facts: the SIMD WASM
+ * backend with the requested threads, or WebGPU (rejecting with `NoAdapterError` when the
+ * machine has no adapter). A second call asking for another backend or thread count fails: the
+ * backend is fixed once started.
  */
 export function initTf(opts: TfOptions = {}): Promise<BackendFacts> {
+  // A call that names no backend gets the started one (or, first, the one asked for).
+  const backend = opts.backend ?? (ready !== null ? readyBackend : requestedBackend());
+  if (backend === "webgpu") {
+    if (ready === null) {
+      readyBackend = backend;
+      ready = setUpWebgpu();
+      // A failed start (no adapter) may be retried, e.g. after a driver is installed.
+      ready.catch(() => ready = null);
+    } else if (readyBackend !== backend) {
+      return Promise.reject(new Error(`initTf: already started on ${readyBackend}`));
+    }
+    return ready;
+  }
   const threads = opts.threads ?? requestedThreads();
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_WASM_THREADS)) {
     return Promise.reject(new RangeError(`initTf: threads must be 1..${MAX_WASM_THREADS}`));
   }
+  if (ready !== null && readyBackend !== backend) {
+    return Promise.reject(new Error(`initTf: already started on ${readyBackend}`));
+  }
   if (ready === null) {
     readyThreads = threads;
+    readyBackend = backend;
     ready = setUp(threads);
   } else if (threads !== readyThreads) {
     return Promise.reject(
@@ -95,6 +121,27 @@ async function setUp(threads: number): Promise<BackendFacts> {
     threads: getThreadsCount(),
     simd: Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
     ...(fallback !== undefined ? { fallback } : {}),
+  };
+  return facts;
+}
+
+/**
+ * Starts tfjs's WebGPU backend (its module is loaded only here, so WASM runs never load it). It
+ * asks the adapter for its own limits (e.g. `maxStorageBufferBindingSize`).
+ */
+async function setUpWebgpu(): Promise<BackendFacts> {
+  const adapter = await requireAdapter();
+  await import("@tensorflow/tfjs-backend-webgpu");
+  if (!(await tf.setBackend("webgpu"))) {
+    throw new Error("tf_backend: the WebGPU backend failed to start");
+  }
+  await tf.ready();
+  facts = {
+    tfjsVersion: tf.version.tfjs,
+    backend: tf.getBackend(),
+    threads: 1,
+    simd: false,
+    adapter: adapter.info?.description || adapter.info?.device || "unknown",
   };
   return facts;
 }

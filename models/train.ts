@@ -16,6 +16,7 @@ import { assertFiniteLoss, assertFiniteWeights } from "./finite.ts";
 import { initWeights } from "./init.ts";
 import { batchStarts, buildTrainIndex, sampleEpoch, sliceTriples } from "./sampler.ts";
 import { initTf } from "./tf_backend.ts";
+import { deviceEpochs } from "./webgpu_train.ts";
 import {
   type AdversaryConfig,
   type FeatureMatrix,
@@ -97,6 +98,8 @@ export async function train(
   opts: TrainOptions,
 ): Promise<Weights> {
   const spec = modelSpec(model);
+  // Models with E run their epochs on the WebGPU device when that backend is active.
+  let onDevice = false;
   if (model === "amr" && !opts.adversary) throw new Error("amr needs an adversary");
   if (opts.adversary && !spec.hasE) throw new Error(`${model} has no features to perturb`);
   if (spec.hasE) {
@@ -104,7 +107,7 @@ export async function train(
     if (features.rows !== data.nItems) {
       throw new RangeError(`features have ${features.rows} rows for ${data.nItems} items`);
     }
-    await initTf();
+    onDevice = (await initTf()).backend === "webgpu";
   }
   const resume = opts.resume;
   const weights = initWeights(
@@ -125,6 +128,36 @@ export async function train(
     sampler: samplerRng.state(),
     noise: noiseRng.state(),
   });
+  const first = (resume?.epoch ?? 0) + 1;
+  if (onDevice) {
+    await deviceEpochs({
+      model,
+      data,
+      index,
+      features: features!,
+      hp,
+      weights,
+      state,
+      samplerRng,
+      noiseRng,
+      adversary: opts.adversary,
+      adversaryPath: opts.adversaryPath,
+      epochs: opts.epochs,
+      signal: opts.signal,
+      onEpoch: async (epoch, sums) => {
+        const n = Math.max(sums.triples, 1);
+        const stats: EpochStats = {
+          ...sums,
+          loss: sums.loss / n,
+          advLoss: sums.advLoss / n,
+          regLoss: sums.regLoss / n,
+        };
+        await opts.onEpoch?.(epoch, stats, weights, checkpoint(epoch));
+      },
+    }, first);
+    assertFiniteWeights(weights, `after the last epoch (${opts.epochs})`);
+    return weights;
+  }
   const cancel = cancelPoint(opts.signal);
   const step = {
     model,
@@ -136,7 +169,7 @@ export async function train(
     rng: noiseRng,
     workspace,
   };
-  for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= opts.epochs; epoch++) {
+  for (let epoch = first; epoch <= opts.epochs; epoch++) {
     const t0 = performance.now();
     const triples = sampleEpoch(data, index, samplerRng);
     const n = triples.users.length;

@@ -96,6 +96,8 @@ interface BenchCosts {
 interface BenchChild {
   scale: string;
   threads: number;
+  /** Absent in files from before `--backend`: wasm. */
+  backend?: string;
   epochS: Record<string, number[]>;
   evalS?: number[];
 }
@@ -122,7 +124,10 @@ async function benchCosts(artifactsRoot: string, items: number | null): Promise<
     const bench = JSON.parse(await Deno.readTextFile(join(dir, file))) as {
       children?: BenchChild[];
     };
-    const ones = (bench.children ?? []).filter((c) => c.threads === 1);
+    // WASM children only: a `--backend webgpu` bench times another machine part.
+    const ones = (bench.children ?? []).filter((c) =>
+      c.threads === 1 && (c.backend ?? "wasm") === "wasm"
+    );
     for (const scale of new Set(ones.map((c) => c.scale))) {
       if (!(scale in SCALES)) continue;
       byScale.set(scale, { file, children: ones.filter((c) => c.scale === scale) });

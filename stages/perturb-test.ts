@@ -33,7 +33,9 @@ import {
 import { type CancelPoint, cancelPoint, defineStage, type Rng } from "../pipeline/stage/mod.ts";
 import { writeNpy } from "../io/npy.ts";
 import { coldItems } from "../models/sampler.ts";
-import { initTf } from "../models/tf_backend.ts";
+import { backendFacts, initTf } from "../models/tf_backend.ts";
+import { deviceLatents, releaseDeviceFeatures } from "../models/device_features.ts";
+import { devicePerturbationLatents } from "../models/device_perturb.ts";
 import type { AdversaryKind, Weights } from "../models/types.ts";
 import {
   ADVERSARY_NOTE,
@@ -141,7 +143,7 @@ interface Attackers {
     gm: Float64Array,
     kind: AdversaryKind,
     eps: number,
-  ) => { ranks: Int32Array; perturbedItems: number };
+  ) => Promise<{ ranks: Int32Array; perturbedItems: number }>;
 }
 
 /** Loads the final phase's data, both models and their adversary gradients. */
@@ -154,20 +156,23 @@ async function loadAttackers(
   const data = await loadPhaseData(phaseFiles(inp), "final");
   const features = await loadFeatures(inp.features, data.train.nItems);
   const cold = coldItems(data.train);
-  const model = (w: Weights): AttackedModel => ({
+  // On WebGPU the dense products (latents, perturbations) run on the device, read back once each.
+  const onDevice = backendFacts().backend === "webgpu";
+  const model = async (w: Weights): Promise<AttackedModel> => ({
     weights: w,
     features,
     coldItems: cold,
     coldMode,
+    ...(onDevice ? { latents: await deviceLatents(w.E!, features, w.k) } : {}),
   });
-  const vbpr = model(
+  const vbpr = await model(
     await loadWeights({ P: inp.vbpr_P, Q: inp.vbpr_Q, E: inp.vbpr_E, H: inp.vbpr_H }),
   );
-  const amr = model(await loadWeights({ P: inp.amr_P, Q: inp.amr_Q, E: inp.amr_E }));
+  const amr = await model(await loadWeights({ P: inp.amr_P, Q: inp.amr_Q, E: inp.amr_E }));
   // One epoch of training triples, the same for both models (paper eq. 6).
   const g = {
-    vbpr: adversaryGradients(vbpr.weights, features, data.train, rng.fork("triples")),
-    amr: adversaryGradients(amr.weights, features, data.train, rng.fork("triples")),
+    vbpr: adversaryGradients(vbpr.weights, features, data.train, rng.fork("triples"), vbpr.latents),
+    amr: adversaryGradients(amr.weights, features, data.train, rng.fork("triples"), amr.latents),
   };
   // The worst case (not in the paper): the test ranking loss itself, no sampling involved.
   const gTest = p.source === "test"
@@ -177,13 +182,17 @@ async function loadAttackers(
     }
     : null;
   const n = data.target.n;
-  const ranksUnder = (m: AttackedModel, gm: Float64Array, kind: AdversaryKind, eps: number) => {
-    const out = runAttack(m, data.target, {
-      kind,
-      eps,
-      g: gm,
-      rng: rng.fork(`${kind}@${eps}`),
-    });
+  const ranksUnder = async (
+    m: AttackedModel,
+    gm: Float64Array,
+    kind: AdversaryKind,
+    eps: number,
+  ) => {
+    const attack = { kind, eps, g: gm, rng: rng.fork(`${kind}@${eps}`) };
+    const latent = onDevice && eps > 0
+      ? await devicePerturbationLatents(m.weights, gm, attack)
+      : undefined;
+    const out = runAttack(m, data.target, { ...attack, latent });
     return { ranks: rankTargets(out.scores, n), perturbedItems: out.perturbedItems };
   };
   return { vbpr, amr, g, gTest, n, targets: data.target.items, ranksUnder };
@@ -222,7 +231,7 @@ async function table3Of(
     const points: ModelAttacks["points"] = [];
     for (const eps of p.tableEps) {
       await out.cancel();
-      const { ranks, perturbedItems } = a.ranksUnder(m, gm, "grad", eps);
+      const { ranks, perturbedItems } = await a.ranksUnder(m, gm, "grad", eps);
       if (cleanRanks) out.userColumns.push(userNdcg10(ranks));
       const r = rankMetrics(ranks, 10);
       out.step();
@@ -296,7 +305,7 @@ async function figure4Of(
   for (const kind of p.figureKinds) {
     for (const eps of p.perturbEps) {
       await out.cancel();
-      const { ranks, perturbedItems } = a.ranksUnder(a.vbpr, a.g.vbpr, kind, eps);
+      const { ranks, perturbedItems } = await a.ranksUnder(a.vbpr, a.g.vbpr, kind, eps);
       out.userColumns.push(userNdcg10(ranks));
       const r = rankMetrics(ranks, 10);
       points.push({ kind, eps, hr10: r.hr, ndcg10: r.ndcg, perturbedItems });
@@ -401,10 +410,12 @@ export const stage = defineStage({
     await cancel();
     await initTf();
     const a = await loadAttackers(ctx.inputs, p, ctx.rng);
+    // The device copy of the features (WebGPU) lives for this stage only; no-op on WASM.
+    using _features = { [Symbol.dispose]: () => releaseDeviceFeatures(a.vbpr.features) };
     await cancel();
     const clean = {
-      vbpr: a.ranksUnder(a.vbpr, a.g.vbpr, "grad", 0).ranks,
-      amr: a.ranksUnder(a.amr, a.g.amr, "grad", 0).ranks,
+      vbpr: (await a.ranksUnder(a.vbpr, a.g.vbpr, "grad", 0)).ranks,
+      amr: (await a.ranksUnder(a.amr, a.g.amr, "grad", 0)).ranks,
     };
     const cleanLevel = { vbpr: rankMetrics(clean.vbpr, 10), amr: rankMetrics(clean.amr, 10) };
     const tableBlocks = a.gTest ? 2 : 1;
@@ -427,8 +438,11 @@ export const stage = defineStage({
     // Figure 5.
     await cancel();
     const change = {
-      vbpr: rankChanges(clean.vbpr, a.ranksUnder(a.vbpr, a.g.vbpr, "grad", p.rankEps).ranks),
-      amr: rankChanges(clean.amr, a.ranksUnder(a.amr, a.g.amr, "grad", p.rankEps).ranks),
+      vbpr: rankChanges(
+        clean.vbpr,
+        (await a.ranksUnder(a.vbpr, a.g.vbpr, "grad", p.rankEps)).ranks,
+      ),
+      amr: rankChanges(clean.amr, (await a.ranksUnder(a.amr, a.g.amr, "grad", p.rankEps)).ranks),
     };
     done += 2;
     ctx.progress.update(done);

@@ -14,13 +14,20 @@ Deno.test("amr: bundle.json's target options refuse paths and odd values from a 
   const take = (targetOptions: Record<string, string | string[]>) =>
     bundleTargetOptions(amr, {}, { targetOptions }, noCli);
   assert.deepEqual(
-    take({ dataset: "synthetic", profile: "smoke", set: ["models.amr.eps=0.2"], seeds: "2" }),
+    take({
+      dataset: "synthetic",
+      profile: "smoke",
+      set: ["models.amr.eps=0.2"],
+      seeds: "2",
+      backend: "webgpu",
+    }),
     {
       dataset: "synthetic",
       dataDir: undefined,
       profile: "smoke",
       set: ["models.amr.eps=0.2"],
       init: undefined,
+      backend: "webgpu",
       seeds: "2",
       seedsVary: undefined,
     },
@@ -35,6 +42,7 @@ Deno.test("amr: bundle.json's target options refuse paths and odd values from a 
   assert.throws(() => take({ set: ["a=1\nb=2"] }), /--set is refused/);
   assert.throws(() => take({ init: "/etc/shadow" }), /--init is refused/);
   assert.throws(() => take({ seeds: "1e9" }), /--seeds is refused/);
+  assert.throws(() => take({ backend: "cuda" }), /--backend is refused/);
 });
 
 Deno.test("amr: --seeds-vary data gets its own results folder and fact; training keeps today's", async () => {

@@ -45,7 +45,10 @@ export function buildCli(p: Project): Command {
   return program;
 }
 
-/** Runs the CLI; prints errors without a stack trace unless the project's `debugEnv` is set. */
+/**
+ * Runs the CLI; prints errors without a stack trace unless the project's `debugEnv` is set.
+ * Exit status: 130 when cancelled, an error's own numeric `exitCode` when it has one, else 1.
+ */
 export async function main(p: Project, args: string[]): Promise<void> {
   try {
     await buildCli(p).parseAsync(args, { from: "user" });
@@ -60,6 +63,8 @@ export async function main(p: Project, args: string[]): Promise<void> {
     }
     console.error(`error: ${err.message}`);
     if (p.debugEnv && Deno.env.get(p.debugEnv)) console.error(err.stack);
-    Deno.exitCode = Deno.exitCode || 1;
+    // An error may carry its own exit status (e.g. 2: the machine lacks what the run needs).
+    const code = (err as { exitCode?: unknown }).exitCode;
+    Deno.exitCode = typeof code === "number" && code > 0 ? code : Deno.exitCode || 1;
   }
 }

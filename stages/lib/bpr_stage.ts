@@ -17,7 +17,8 @@ import { type EpochStats, train, type TrainState } from "../../models/train.ts";
 import { assertFiniteWeights } from "../../models/finite.ts";
 import { initWeights } from "../../models/init.ts";
 import { coldItems } from "../../models/sampler.ts";
-import { initTf } from "../../models/tf_backend.ts";
+import { backendFacts, initTf } from "../../models/tf_backend.ts";
+import { deviceLatents, releaseDeviceFeatures } from "../../models/device_features.ts";
 import type {
   AdversaryConfig,
   FeatureMatrix,
@@ -209,16 +210,22 @@ async function resolveHyper(p: TrainParams, hyperPath: string | undefined): Prom
   return out;
 }
 
-/** Evaluation of a weight set on the phase's target: the score rows and HR/NDCG@10. */
+/**
+ * Evaluation of a weight set on the phase's target: the score rows and HR/NDCG@10. On the
+ * WebGPU backend the visual latents `E c_i` are computed on the device.
+ */
 function evaluator(
   data: PhaseData,
   features: FeatureMatrix | null,
   coldMode: "zero" | "official",
-): (w: Weights, epoch: number) => { scores: Float32Array; hr10: number; ndcg10: number } {
+): (w: Weights, epoch: number) => Promise<{ scores: Float32Array; hr10: number; ndcg10: number }> {
   const cold = coldItems(data.train);
-  return (w, epoch) => {
+  return async (w, epoch) => {
     assertFiniteWeights(w, `at the evaluation of epoch ${epoch}`);
-    const f = scoringFactors(w, features, { coldItems: cold, coldMode });
+    const latents = w.E && features && backendFacts().backend === "webgpu"
+      ? await deviceLatents(w.E, features, w.k)
+      : undefined;
+    const f = scoringFactors(w, features, { coldItems: cold, coldMode, latents });
     const scores = targetScores(factorScorer(f), data.target);
     const m = scoreMetrics(scores, data.target.n, 10);
     return { scores, hr10: m.hr, ndcg10: m.ndcg };
@@ -332,7 +339,7 @@ async function recordEpoch(
   const row: CurveRow = { epoch, loss: stats.loss, hr10: null, ndcg10: null };
   if (epoch % ctx.params.evalEvery === 0 || epoch === epochs) {
     const te = performance.now();
-    const r = evaluate(w, epoch);
+    const r = await evaluate(w, epoch);
     rec.evalMs += performance.now() - te;
     rec.scores = r.scores;
     row.hr10 = r.hr10;
@@ -434,8 +441,22 @@ export async function runBprStage(
   ctx: StageContext<TrainParams>,
   spec: BprModelSpec,
 ): Promise<Record<string, unknown>> {
-  const p = ctx.params;
   const run = await prepareRun(ctx, spec);
+  try {
+    return await trainAndWrite(ctx, spec, run);
+  } finally {
+    // The device copy of the features (WebGPU) lives for this stage only; no-op on WASM.
+    if (run.features) releaseDeviceFeatures(run.features);
+  }
+}
+
+/** Trains, evaluates and writes the outputs of a prepared run; returns the manifest summary. */
+async function trainAndWrite(
+  ctx: StageContext<TrainParams>,
+  spec: BprModelSpec,
+  run: PreparedRun,
+): Promise<Record<string, unknown>> {
+  const p = ctx.params;
   const { kind, hp, data, features } = run;
   const evaluate = evaluator(data, features, p.coldMode);
   const start = initWeights(kind, {
@@ -443,7 +464,7 @@ export async function runBprStage(
     nItems: data.train.nItems,
     dim: features?.dim ?? 0,
   }, { k: p.k, std: p.initStd, rng: ctx.rng.fork("init"), from: run.init });
-  const first = evaluate(start, 0);
+  const first = await evaluate(start, 0);
   const rec: RunRecord = {
     curve: [{ epoch: 0, loss: null, hr10: first.hr10, ndcg10: first.ndcg10 }],
     epochMs: [],
