@@ -42,6 +42,7 @@ import {
   table3Rows,
 } from "./sections.ts";
 import type { TextTable } from "./sections.ts";
+import { optimiserNote } from "./hyper_used.ts";
 import type { ClaimResult } from "./claims.ts";
 import { verdictText } from "./claims.ts";
 
@@ -267,9 +268,12 @@ function table2Section(input: ReportInput, paper: PaperValues): string {
 /** The settings each final model trained with, under Table 2 (nothing when not given). */
 function hyperHtml(input: ReportInput): string {
   if (input.hyperUsed === undefined) return "";
+  const optimiser = optimiserNote(input.hyperUsed);
   return `\n<div id="table2-hyper"><h3>${escapeHtml(ITEM_TITLES.hyper)}</h3><p class="note">${
     escapeHtml(HYPER_NOTE)
-  }</p>${tableHtml(hyperRows(input.hyperUsed), 99)}</div>`;
+  }</p>${optimiser ? `<p class="note">${escapeHtml(optimiser)}</p>` : ""}${
+    tableHtml(hyperRows(input.hyperUsed), 99)
+  }</div>`;
 }
 
 /** The lambda = 0 control (AMR vs VBPR-continued vs VBPR) under Table 2. */
