@@ -4,7 +4,9 @@
  * floor)). A copy of the source tree with the sign of AMR's training adversary flipped
  * (`models/bpr_step.ts`: the perturbation then lowers the BPR loss instead of raising it, so AMR
  * trains against a helper, not an adversary) reproduces smoke in an empty store; `check` exits 1,
- * every metric it names depends on AMR, and every metric of the other models passes. The
+ * at least one of the metrics it names is Table 2's headline about AMR (AMR - VBPR, AMR - the
+ * lambda = 0 control, or those claims' verdicts), every metric it names depends on AMR, and
+ * every metric of the other models passes. The
  * unbroken tree passing the same file with the same commands is asserted by `smoke_test.ts`.
  */
 import assert from "node:assert/strict";
@@ -23,9 +25,21 @@ const BROKEN = {
   occurrences: 2,
 };
 
-/** Metrics computed from AMR's training (AMR's rows, every RI, Table 3/Figure 5 of AMR, sweeps). */
-const AMR_DEPENDENT =
-  /^(table2\.amr\.|table2\.[^.]+\.ri$|table3\.amr\.|figure3\.amr\.|figure5\.amr\.|figure6\.|figure7\.)/;
+/**
+ * Metrics computed from AMR's training (AMR's rows, every RI, Table 3/Figure 5 of AMR, sweeps,
+ * the AMR - VBPR and AMR - control differences, and the verdicts of the claims about AMR).
+ */
+const AMR_DEPENDENT = new RegExp(
+  "^(table2\\.amr\\.|table2\\.[^.]+\\.ri$|table3\\.amr\\.|figure3\\.amr\\.|figure5\\.amr\\.|" +
+    "figure6\\.|figure7\\.|diff\\.amr-|claim\\.(order\\.amr>|coldwarm\\.|control\\.|robust\\.|" +
+    "table3\\.grows\\.amr))",
+);
+
+/**
+ * Table 2's headline about AMR: its differences from VBPR and from the lambda = 0 control, and
+ * the verdicts of the claims on them. The flip must be caught here, not only through Figure 5.
+ */
+const TABLE2_HEADLINE = /^(diff\.amr-(vbpr|control)\.|claim\.(order\.amr>vbpr|control\.amr>))/;
 
 interface Run {
   code: number;
@@ -95,6 +109,7 @@ Deno.test({
     const names = Object.keys(expected.metrics);
     const independent = names.filter((n) => !AMR_DEPENDENT.test(n));
     assert.ok(names.some((n) => AMR_DEPENDENT.test(n)) && independent.length > 40);
+    assert.ok(names.filter((n) => TABLE2_HEADLINE.test(n)).length >= 8, "headline expected");
 
     const tmp = await Deno.makeTempDir({ prefix: "amr_broken_" });
     try {
@@ -124,6 +139,8 @@ Deno.test({
       assert.ok(violated.length > 0, check.stderr);
       assert.match(check.stderr, new RegExp(`${violated.length} of \\d+ metrics violate`));
       assert.deepEqual(violated.filter((n) => !AMR_DEPENDENT.test(n)), [], check.stderr);
+      // Caught by Table 2 itself: a headline difference or verdict is out of tolerance.
+      assert.ok(violated.some((n) => TABLE2_HEADLINE.test(n)), check.stderr);
       // How far the caught metrics moved, in standard deviations over the calibration seeds.
       const got = JSON.parse(
         await Deno.readTextFile(join(tmp, "artifacts/results/smoke/smoke/metrics.json")),
