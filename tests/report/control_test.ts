@@ -93,6 +93,7 @@ Deno.test("control: epochs and settings come from the runs' training summaries",
     amr: 350,
     continued: 350,
     sameOptimiser: true,
+    vbprOptimiser: true,
     regulariser: { vbpr: "official", amr: "official", continued: "official" },
     start: { amr: "vbpr", continued: "vbpr" },
   });
@@ -117,6 +118,14 @@ Deno.test("control: epochs and settings come from the runs' training summaries",
     { ...manifests, amr: manifest("amr", 2000, "official-vbpr") },
   )!;
   assert.equal(differ.sameOptimiser, false);
+  // AMR at VBPR's settings (paper sec. 4.1.4) or at its own.
+  assert.match(controlNote({ epochs: e }), /trains 350 more \(410 in all\), with VBPR's learning/);
+  const own = controlEpochs(
+    { vbpr: summary(60, [0.1, 0.1, 0.1]), amr: summary(350), vbpr_continued: summary(350) },
+    manifests,
+  )!;
+  assert.equal(own.vbprOptimiser, false);
+  assert.match(controlNote({ epochs: own }), /with its own learning rates and L2 weights/);
   const note = controlNote({ epochs: differ });
   assert.match(note, /starts from different weights \(AMR from official-vbpr/);
   assert.match(note, /trains 2000 epochs \(AMR: 350\) with different learning rates/);
