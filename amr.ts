@@ -17,7 +17,7 @@ import {
 } from "./pipeline/mod.ts";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { type DatasetConfig, loadDatasetConfig, parseDatasetConfig } from "./config/dataset.ts";
-import { parseProfile, type Profile, profileForDataset } from "./config/profile.ts";
+import { parseProfile, profileForDataset, type ProfileSpec } from "./config/profile.ts";
 import { configRows, type ResolvedProfile, resolveProfile } from "./config/profile_resolve.ts";
 import { planNodes } from "./plan/mod.ts";
 import { paperDatasetOf } from "./config/paper.ts";
@@ -199,7 +199,7 @@ function many(opts: TargetOptions, name: string): string[] {
 }
 
 /** Re-applies `--set` overrides (dotted path -> value) on a validated profile. */
-function withOverrides(profile: Profile, overrides: Record<string, unknown>): Profile {
+function withOverrides(profile: ProfileSpec, overrides: Record<string, unknown>): ProfileSpec {
   if (Object.keys(overrides).length === 0) return profile;
   const raw = structuredClone(profile) as unknown as Record<string, unknown>;
   for (const [path, value] of Object.entries(overrides)) {

@@ -10,7 +10,8 @@
  * synthetic-pinterest/default about a third of the metrics (MF-BPR's and MF-eALS's rows among
  * them). There they absorb float32 summation-order differences (a tie flipping for one user moves a mean over
  * the smoke dataset's 300 users by 1/300) but catch real changes: counts exact, shares to 1e-9,
- * HR/NDCG means to 0.004, Table 3 relative changes to 0.01 (one flipped user moves NDCG@10 /
+ * HR/NDCG means and their differences (`diff.*`, AMR - VBPR and AMR - control) to 0.004, claim
+ * verdicts (`claim.*`) exactly, Table 3 relative changes to 0.01 (one flipped user moves NDCG@10 /
  * clean NDCG@10 by up to ~0.02 on smoke, rarely), mean rank changes (Figure 5) to 0.05 ranks.
  * `check --update` writes them for a metric new to an uncalibrated file.
  *
@@ -26,6 +27,8 @@ export function metricTolerance(name: string): ToleranceOptions {
   if (name.startsWith("table1.")) return { abs: 1e-9 };
   if (name.startsWith("table3.")) return { abs: 0.01 };
   if (/^figure5\..*\.mean$/.test(name)) return { abs: 0.05 };
+  // A verdict (holds 1, inconclusive 0, fails -1) that no seed moved must not move.
+  if (name.startsWith("claim.")) return { abs: 0 };
   if (name.endsWith(".ri")) return { abs: 0.02 };
   return { abs: 0.004 };
 }

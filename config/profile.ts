@@ -111,6 +111,24 @@ export const amrAdversarySchema = z.object({
 /** AMR: a BPR model plus its adversary. */
 export const amrModelSchema = bprModelSchema.extend(amrAdversarySchema.shape).strict();
 
+/**
+ * `"inherit"` in place of AMR's `lr` or `regs`: take VBPR's value (paper sec. 4.1.4: "After
+ * obtaining the optimal values of learning rate and L2 regularizer for VBPR, we use them" for
+ * AMR). One rule ({@link withInherited}) replaces it, so AMR follows when VBPR's settings change.
+ */
+export const INHERIT = "inherit";
+
+/** A profile's AMR: as {@link amrModelSchema}, with `lr` and `regs` also `"inherit"`. */
+export const amrProfileSchema = amrModelSchema.extend({
+  /** Adagrad learning rates [P, Q, E], or `"inherit"`: VBPR's. */
+  lr: lrTripleSchema.or(z.literal(INHERIT)),
+  /** L2 weights [l1, l2, l3], or `"inherit"`: VBPR's. */
+  regs: regsTripleSchema.or(z.literal(INHERIT)),
+}).strict();
+
+/** AMR's fields that may say `"inherit"`, and the model they inherit from. */
+export const INHERITED_FIELDS = { from: "vbpr", fields: ["lr", "regs"] } as const;
+
 /** MF-eALS settings (He et al., SIGIR 2016). */
 export const ealsModelSchema = z.object({
   /** Sweeps (each updates all of P, then all of Q). */
@@ -267,7 +285,7 @@ export const profileSchema = z.object({
     "mf-bpr": bprModelSchema,
     duif: duifModelSchema,
     vbpr: bprModelSchema,
-    amr: amrModelSchema,
+    amr: amrProfileSchema,
   }).strict(),
   /** When set, hyper-parameters are tuned on validation and the chosen values used. */
   tune: tuneSchema.nullable().default(null),
@@ -292,10 +310,10 @@ export const profileSchema = z.object({
  * @param paperDataset the paper dataset it stands for (`pinterest`, `amazon`) or null
  */
 export function profileForDataset(
-  profile: Profile,
+  profile: ProfileSpec,
   dataset: string,
   paperDataset: string | null,
-): Profile {
+): ProfileSpec {
   const keys = [paperDataset, dataset].filter((k): k is string =>
     k !== null && Object.hasOwn(profile.datasets, k)
   );
@@ -305,8 +323,32 @@ export function profileForDataset(
   return parseProfile(raw, `profile ${profile.name}: datasets.${keys.join(" + datasets.")}`);
 }
 
-/** A validated profile. */
-export type Profile = z.infer<typeof profileSchema>;
+/** A validated profile as written: AMR's `lr` and `regs` may still say `"inherit"`. */
+export type ProfileSpec = z.infer<typeof profileSchema>;
+
+/** A profile as the planners read it: every `"inherit"` replaced ({@link withInherited}). */
+export type Profile = Omit<ProfileSpec, "models"> & {
+  models: Omit<ProfileSpec["models"], "amr"> & { amr: AmrModelConfig };
+};
+
+/**
+ * The profile with AMR's `"inherit"` values replaced by VBPR's (the one place the rule lives).
+ * Applied after every override (a dataset section, `--set`), so AMR follows VBPR's final value.
+ */
+export function withInherited(spec: ProfileSpec): Profile {
+  const amr = { ...spec.models.amr };
+  const from = spec.models[INHERITED_FIELDS.from];
+  for (const f of INHERITED_FIELDS.fields) if (amr[f] === INHERIT) amr[f] = [...from[f]];
+  return { ...spec, models: { ...spec.models, amr: amr as AmrModelConfig } };
+}
+
+/** Whether AMR's `field` says `"inherit"` in a profile as written. */
+export function inherits(
+  spec: ProfileSpec,
+  field: (typeof INHERITED_FIELDS.fields)[number],
+): boolean {
+  return spec.models.amr[field] === INHERIT;
+}
 /** Settings of one BPR model. */
 export type BprModelConfig = z.infer<typeof bprModelSchema>;
 /** Settings of DUIF. */
@@ -326,7 +368,7 @@ export type AmrModelConfig = z.infer<typeof amrModelSchema>;
  * Validates a parsed profile; `where` (a path) prefixes the error, which names the field path
  * and what was expected, e.g. `field "models.amr.eps": Invalid input: expected number, received string`.
  */
-export function parseProfile(raw: unknown, where: string): Profile {
+export function parseProfile(raw: unknown, where: string): ProfileSpec {
   const parsed = profileSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
@@ -335,10 +377,13 @@ export function parseProfile(raw: unknown, where: string): Profile {
   return parsed.data;
 }
 
-/** Reads and validates `configs/profiles/<name>.json`; errors name the file and field. */
+/**
+ * Reads and validates `configs/profiles/<name>.json` (errors name the file and field), with
+ * AMR's `"inherit"` values resolved ({@link withInherited}).
+ */
 export async function loadProfile(configDir: string, name: string): Promise<Profile> {
   const path = `${configDir}/profiles/${name}.json`;
-  return parseProfile(await readProfileJson(configDir, name, []), path);
+  return withInherited(parseProfile(await readProfileJson(configDir, name, []), path));
 }
 
 /**

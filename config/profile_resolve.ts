@@ -9,11 +9,18 @@
  */
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { canonicalJson, readUserJson, sha256 } from "../pipeline/stage/mod.ts";
-import { parseProfile, type Profile } from "./profile.ts";
+import {
+  INHERITED_FIELDS,
+  inherits,
+  parseProfile,
+  type ProfileSpec,
+  withInherited,
+} from "./profile.ts";
 
 /** A profile with its origins. */
 export interface ResolvedProfile {
-  profile: Profile;
+  /** The profile as written (AMR's `"inherit"` kept; the planner resolves it). */
+  profile: ProfileSpec;
   /** Files of the `extends` chain, the named profile first, its ancestors after. */
   chain: string[];
   /** `--set` overrides: dotted path -> parsed value, in the order given. */
@@ -250,6 +257,14 @@ export async function resolveProfile(
   for (const p of leaves(profile as unknown as Json, "").map((p) => p.slice(1))) {
     sources[p] ??= "schema default";
   }
+  // An inherited value's source is the rule, then the file (or --set) that asked for it.
+  for (const field of INHERITED_FIELDS.fields) {
+    if (!inherits(profile, field)) continue;
+    const path = `models.amr.${field}`;
+    const from = `models.${INHERITED_FIELDS.from}.${field}`;
+    sources[path] = `"inherit" (${sources[path]}): ${from}, paper sec. 4.1.4 (source ` +
+      `${sources[from]})`;
+  }
   const tuned: Record<string, TunedPath> = {};
   if (profile.tune) {
     for (const [model, t] of Object.entries(opts.tuned ?? {})) {
@@ -286,6 +301,7 @@ export function configRows(r: ResolvedProfile): ConfigRow[] {
     }
     rows.push({ path: at, value: JSON.stringify(v), source: r.sources[at] ?? "?" });
   };
-  walk(r.profile, "");
+  // Values as the run uses them: an inherited one shows VBPR's value (its source says so).
+  walk(withInherited(r.profile), "");
   return rows;
 }

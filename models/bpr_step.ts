@@ -12,7 +12,8 @@
  * perturbed features `c_i + Delta_i` (Delta a constant: stop-gradient).
  * That is the default (`regulariser: "official"`); `"paper"` swaps the item term for eq. 10's
  * `l2 * ||q_i||^2` (the positive's ID vector only: no `q_j`, no `E c_i`), keeping
- * `l1 * ||p_u||^2` (and `||h_u||^2`) and `l3 * ||E||^2`.
+ * `l1 * ||p_u||^2` (and `||h_u||^2`), and carries `l3 * ||E||^2` once per batch row: eq. 10
+ * summed over the batch, `n_B * l3 * ||E||^2`, where the official form has it once per batch.
  *
  * The only dense work is two (three with a materialised adversary) XNNPACK products per batch:
  * the forward `[C_U ; E] E^T` over the batch's distinct items U (its extra K rows give `E E^T`
@@ -77,7 +78,8 @@ export interface StepOptions {
   regs: readonly [number, number, number];
   /**
    * `official` (default): `l1 |p_u|^2 + l2 (|z_i|^2 + |z_j|^2) + l3 |E|^2` per row, z = q + E c;
-   * `paper` (eq. 10): `l1 |p_u|^2 + l2 |q_i|^2` per row (no q_j, no E c) plus `l3 |E|^2`.
+   * `paper` (eq. 10): `l1 |p_u|^2 + l2 |q_i|^2 + l3 |E|^2` per row (no q_j, no E c), i.e.
+   * `n_B l3 |E|^2` per batch of `n_B` rows.
    */
   regulariser?: RegulariserForm;
   /** Adversary (models with E only); absent for plain BPR. */
@@ -531,7 +533,12 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
   const spec = modelSpec(opts.model);
   const m = batchModel(w, opts);
   const k = m.k;
-  const [l1, l2, l3] = opts.regs;
+  const [l1, l2, beta3] = opts.regs;
+  const paper = (opts.regulariser ?? "official") === "paper";
+  // The weight of ||E||^2 in this batch's loss. Official: `l3` once per batch (the authors'
+  // `VBPR.py`). Paper: eq. 10 is a per-triple loss with `beta ||E||^2` in every term, so the
+  // batch's sum carries it once per row: `batch_size * beta_E` (a short last batch, fewer rows).
+  const l3 = paper ? beta3 * batch.users.length : beta3;
   const adv = opts.adversary ?? null;
   if (adv && !spec.hasE) throw new Error(`${opts.model} has no features to perturb`);
   if (opts.model === "amr" && !adv) throw new Error("amr needs an adversary");
@@ -545,7 +552,6 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
     : { x: null, eet: null, d: 0, nE: 0 };
   const mar = margins(m, b, fwd.x);
   const at = adversaryTerms(w, opts, m, b, { fwd, mar, ws });
-  const paper = (opts.regulariser ?? "official") === "paper";
   const rg = rowGradients(m, b, { x: fwd.x, s: mar.s, adv: at, l1, l2, paper });
 
   // E gradient.

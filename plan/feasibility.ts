@@ -13,13 +13,16 @@
  * @module
  */
 import type { DatasetConfig } from "../config/dataset.ts";
-import type { Profile } from "../config/profile.ts";
+import type { ProfileSpec } from "../config/profile.ts";
 import { readNpyHeader } from "../io/npy.ts";
 import { readRawInteractions } from "../io/interactions.ts";
 import { statOrNull } from "../io/absent.ts";
 
 /** Throws one sentence when `dataset` cannot be run with `profile`. */
-export async function checkDatasetFits(dataset: DatasetConfig, profile: Profile): Promise<void> {
+export async function checkDatasetFits(
+  dataset: DatasetConfig,
+  profile: ProfileSpec,
+): Promise<void> {
   const need = profile.negatives;
   const advice = `use a smaller-negatives profile (e.g. --profile smoke) or a larger dataset`;
   if (dataset.kind === "synthetic") {

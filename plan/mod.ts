@@ -5,7 +5,7 @@
  */
 import type { NodeSpec } from "../pipeline/mod.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
-import type { Profile } from "../config/profile.ts";
+import { type Profile, type ProfileSpec, withInherited } from "../config/profile.ts";
 import { dataNodes } from "./data.ts";
 import { modelNodes } from "./models.ts";
 import { tuneNodes } from "./tune.ts";
@@ -25,12 +25,17 @@ export interface PlanOptions {
 
 export type { RunRequest } from "./outputs.ts";
 
-/** Builds every node for a dataset under a profile (see `plan/seeds.ts` for seeds). */
+/**
+ * Builds every node for a dataset under a profile (see `plan/seeds.ts` for seeds); AMR's
+ * `"inherit"` values are resolved first (`withInherited`).
+ */
 export function planNodes(
   dataset: DatasetConfig,
-  profile: Profile,
+  spec: ProfileSpec,
   opts: PlanOptions = {},
 ): NodeSpec[] {
+  // AMR's "inherit" becomes VBPR's values here, after every override, for every planner below.
+  const profile = withInherited(spec);
   if (profile.vbprForm === "eq2") {
     // AMR is planned in the paper's eq. 4 form only: started from an eq. 2 VBPR it would copy
     // P, Q and E and silently drop H, so the pair is refused here rather than mis-run.

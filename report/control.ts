@@ -189,6 +189,8 @@ export function controlEpochs(s: ControlSummaries, m: ControlManifests): Control
     sameOptimiser: same(s.amr.hyper.lr, s.vbpr_continued.hyper.lr) &&
       same(s.amr.hyper.regs, s.vbpr_continued.hyper.regs) &&
       regulariserOf(s.amr) === regulariserOf(s.vbpr_continued),
+    vbprOptimiser: same(s.amr.hyper.lr, s.vbpr.hyper.lr) &&
+      same(s.amr.hyper.regs, s.vbpr.hyper.regs),
     regulariser: {
       vbpr: regulariserOf(s.vbpr),
       amr: regulariserOf(s.amr),

@@ -44,6 +44,7 @@ import {
   table3TestRows,
 } from "./sections.ts";
 import type { TextTable } from "./sections.ts";
+import { optimiserNote } from "./hyper_used.ts";
 import type { ClaimResult } from "./claims.ts";
 import { checklistTally, claimPCell, verdictText } from "./claims.ts";
 
@@ -276,9 +277,12 @@ function table3TestHtml(input: ReportInput): string {
 /** The settings each final model trained with, under Table 2 (nothing when not given). */
 function hyperHtml(input: ReportInput): string {
   if (input.hyperUsed === undefined) return "";
+  const optimiser = optimiserNote(input.hyperUsed);
   return `\n<div id="table2-hyper"><h3>${escapeHtml(ITEM_TITLES.hyper)}</h3><p class="note">${
     escapeHtml(HYPER_NOTE)
-  }</p>${tableHtml(hyperRows(input.hyperUsed), 99)}</div>`;
+  }</p>${optimiser ? `<p class="note">${escapeHtml(optimiser)}</p>` : ""}${
+    tableHtml(hyperRows(input.hyperUsed), 99)
+  }</div>`;
 }
 
 /** The lambda = 0 control (AMR vs VBPR-continued vs VBPR) under Table 2. */

@@ -15,6 +15,10 @@ export interface HyperUsed {
   readonly settings: string;
   /** The summary's `source` (a profile's stated source, or `tune run <node> (<fields>)`). */
   readonly source: string;
+  /** Adagrad learning rates [P, Q, E] it ran with (BPR-trained models). */
+  readonly lr?: readonly number[];
+  /** L2 weights [l1, l2, l3] it ran with (BPR-trained models). */
+  readonly regs?: readonly number[];
 }
 
 const num = z.number();
@@ -66,7 +70,40 @@ export function hyperUsedOf(model: string, json: unknown, where: string): HyperU
     if (v !== undefined) parts.push(`${k} = ${text(v)}`);
   }
   parts.push(s.model === "mf-eals" ? `${s.epochs} sweeps` : `${s.epochs} epochs`);
-  return { model, settings: parts.join(", "), source: s.source };
+  return {
+    model,
+    settings: parts.join(", "),
+    source: s.source,
+    ...(s.hyper.lr ? { lr: s.hyper.lr } : {}),
+    ...(s.hyper.regs ? { regs: s.hyper.regs } : {}),
+  };
+}
+
+function same(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length === b.length &&
+    a.every((v, i) => v === b[i]);
+}
+
+/**
+ * Whether AMR ran with VBPR's learning rates and L2 weights (paper sec. 4.1.4), read from the
+ * two models' rows: one sentence saying so, or naming both settings and what the difference
+ * means for Table 2's AMR vs VBPR; null without both rows.
+ *
+ * @param rows the "Hyper-parameters used" rows
+ */
+export function optimiserNote(rows: readonly HyperUsed[]): string | null {
+  const amr = rows.find((r) => r.model === "amr");
+  const vbpr = rows.find((r) => r.model === "vbpr");
+  if (!amr?.lr || !amr.regs || !vbpr?.lr || !vbpr.regs) return null;
+  if (same(amr.lr, vbpr.lr) && same(amr.regs, vbpr.regs)) {
+    return "AMR trained with VBPR's learning rates and L2 weights, as the paper does (sec. " +
+      "4.1.4), so Table 2's AMR vs VBPR differs by the adversary and AMR's further epochs; " +
+      "the lambda = 0 control separates the two.";
+  }
+  return `AMR's learning rates ${text(amr.lr)} and L2 weights ${text(amr.regs)} differ from ` +
+    `VBPR's (${text(vbpr.lr)}, ${text(vbpr.regs)}); the paper (sec. 4.1.4) trains AMR with ` +
+    "VBPR's, so Table 2's AMR vs VBPR mixes the adversary with this optimiser change; the " +
+    "lambda = 0 control, trained with AMR's settings and no adversary, isolates the adversary.";
 }
 
 /**

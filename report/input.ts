@@ -114,6 +114,8 @@ export interface ControlEpochs {
   readonly continued: number;
   /** Whether AMR and VBPR-continued used the same learning rates and L2 weights. */
   readonly sameOptimiser?: boolean;
+  /** Whether AMR used VBPR's learning rates and L2 weights (paper sec. 4.1.4). */
+  readonly vbprOptimiser?: boolean;
   /** The regulariser form each run recorded (docs/model.md#losses-and-regularisation). */
   readonly regulariser?: {
     readonly vbpr: string;

@@ -30,6 +30,7 @@ import {
   table3TestRows,
 } from "./sections.ts";
 import type { TextTable } from "./sections.ts";
+import { optimiserNote } from "./hyper_used.ts";
 import { checklistTally, claimPCell, verdictText } from "./claims.ts";
 
 /** Where a figure's files are, relative to the Markdown file. */
@@ -126,7 +127,10 @@ function table3TestMd(input: ReportInput): string {
 function hyperMd(input: ReportInput): string {
   if (input.hyperUsed === undefined) return "";
   const table = mdTable(hyperRows(input.hyperUsed), 99);
-  return `\n\n### ${ITEM_TITLES.hyper}\n\n_${HYPER_NOTE}_\n\n${table}`;
+  const optimiser = optimiserNote(input.hyperUsed);
+  return `\n\n### ${ITEM_TITLES.hyper}\n\n_${HYPER_NOTE}_\n\n${
+    optimiser ? `${optimiser}\n\n` : ""
+  }${table}`;
 }
 
 /**

@@ -13,6 +13,13 @@
  * - `figure3.<model>.final.<metric>` (last evaluated epoch of AMR and continued VBPR)
  * - `figure4.<kind>.eps=<e>.<metric>`, `figure5.<model>.mean`, `figure5.<model>.worse`
  * - `figure6.eps=<v>.<metric>`, `figure7.lambda=<v>.<metric>`
+ * - `diff.amr-vbpr.<metric>`: Table 2's AMR minus VBPR (overall users, every Table 2 metric);
+ *   `diff.amr-control.<subset>.<metric>`: AMR minus the lambda = 0 control. The headline
+ *   differences get expectations of their own: across seeds a difference moves far less than
+ *   either side (they share the split, and AMR and the control share VBPR's weights and triples),
+ *   so `check` tells a broken AMR from a working one by Table 2 itself.
+ * - `claim.<id>`: each claim's verdict ({@link VERDICT_VALUE}: holds 1, inconclusive 0, fails
+ *   -1; not measured is left out), so a verdict that changes fails `check`.
  *
  * Metrics that are not finite (e.g. an RI over an empty subset) are left out.
  *
@@ -20,6 +27,15 @@
  */
 import type { ReportInput } from "./input.ts";
 import { methodKey } from "../config/methods.ts";
+import type { ClaimStatus } from "./claims.ts";
+import { reportClaims } from "./sections.ts";
+
+/** A claim's verdict as the number `claim.<id>` publishes (not measured: no metric). */
+export const VERDICT_VALUE: Readonly<Record<Exclude<ClaimStatus, "not measured">, number>> = {
+  holds: 1,
+  inconclusive: 0,
+  fails: -1,
+};
 
 /**
  * The metric map of a report input.
@@ -55,11 +71,24 @@ export function reportMetrics(input: ReportInput): Record<string, number> {
       put(`table2.${key}.ri`, t2.ri?.[r]);
     });
   }
+  if (t2) {
+    const amr = t2.methods.findIndex((m) => methodKey(m) === "amr");
+    const vbpr = t2.methods.findIndex((m) => methodKey(m) === "vbpr");
+    if (amr >= 0 && vbpr >= 0) {
+      t2.metrics.forEach((metric, c) =>
+        put(`diff.amr-vbpr.${metric}`, t2.values[amr][c] - t2.values[vbpr][c])
+      );
+    }
+  }
   for (const subset of ["overall", "cold", "warm"] as const) {
     const c = input.control?.[subset];
     c?.metrics.forEach((metric, k) => {
       put(`control.vbpr-continued.${subset}.${metric}`, c.continued[k]);
+      put(`diff.amr-control.${subset}.${metric}`, c.amr[k] - c.continued[k]);
     });
+  }
+  for (const claim of reportClaims(input)) {
+    if (claim.status !== "not measured") put(`claim.${claim.id}`, VERDICT_VALUE[claim.status]);
   }
   const t3 = input.table3;
   if (t3) {

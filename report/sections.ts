@@ -409,7 +409,10 @@ export function controlNote(control: ControlSet): string {
     ? `Regulariser: the ${regulariserName(reg.amr)} form in all three runs. `
     : `Regulariser: VBPR ${regulariserName(reg.vbpr)}, AMR ${regulariserName(reg.amr)}, ` +
       `VBPR-continued ${regulariserName(reg.continued)}. `;
-  return `Why this control: ${epochs}, with its own learning rates and L2 weights. ` +
+  const amrOptimiser = e?.vbprOptimiser === true
+    ? "VBPR's learning rates and L2 weights"
+    : "its own learning rates and L2 weights";
+  return `Why this control: ${epochs}, with ${amrOptimiser}. ` +
     `VBPR-continued starts from ${from} and trains ${sameEpochs} with ${optimiser} but no ` +
     "adversary (AMR with λ = 0), so AMR's gain over it is what the adversarial term adds, not " +
     "the extra training. Epochs and settings are those the runs recorded in their training " +

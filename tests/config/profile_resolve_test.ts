@@ -69,7 +69,7 @@ Deno.test("profiles: a user file extends a chain; objects merge, values replace;
   assert.deepEqual(r.profile.figures.sweepEps, SMOKE.figures.sweepEps);
   assert.equal(r.sources["models.amr.lambda"], join(dir, "mine.json"));
   assert.equal(r.sources["figures.sweepEpochs"], join(dir, "base.json"));
-  assert.equal(r.sources["models.amr.lr"], "configs/profiles/smoke.json");
+  assert.equal(r.sources["models.amr.epochs"], "configs/profiles/smoke.json");
   assert.equal(r.sources.name, "file name");
   assert.ok(r.external);
 

@@ -4,7 +4,9 @@
  * floor)). A copy of the source tree with the sign of AMR's training adversary flipped
  * (`models/bpr_step.ts`: the perturbation then lowers the BPR loss instead of raising it, so AMR
  * trains against a helper, not an adversary) reproduces smoke in an empty store; `check` exits 1,
- * every metric it names depends on AMR, and every metric of the other models passes. The
+ * one of the metrics it names is a claim's verdict, every metric it names depends on AMR, and
+ * every metric of the other models passes. Table 2's headline differences and verdicts are in
+ * the file (calibrated); how far the flip moves them is logged. The
  * unbroken tree passing the same file with the same commands is asserted by `smoke_test.ts`.
  */
 import assert from "node:assert/strict";
@@ -23,9 +25,21 @@ const BROKEN = {
   occurrences: 2,
 };
 
-/** Metrics computed from AMR's training (AMR's rows, every RI, Table 3/Figure 5 of AMR, sweeps). */
-const AMR_DEPENDENT =
-  /^(table2\.amr\.|table2\.[^.]+\.ri$|table3\.amr\.|figure3\.amr\.|figure5\.amr\.|figure6\.|figure7\.)/;
+/**
+ * Metrics computed from AMR's training (AMR's rows, every RI, Table 3/Figure 5 of AMR, sweeps,
+ * the AMR - VBPR and AMR - control differences, and the verdicts of the claims about AMR).
+ */
+const AMR_DEPENDENT = new RegExp(
+  "^(table2\\.amr\\.|table2\\.[^.]+\\.ri$|table3\\.amr\\.|figure3\\.amr\\.|figure5\\.amr\\.|" +
+    "figure6\\.|figure7\\.|diff\\.amr-|claim\\.(order\\.amr>|coldwarm\\.|control\\.|robust\\.|" +
+    "table3\\.grows\\.amr))",
+);
+
+/**
+ * Table 2's headline about AMR: its differences from VBPR and from the lambda = 0 control, and
+ * the verdicts of the claims on them, each with a calibrated expectation.
+ */
+const TABLE2_HEADLINE = /^(diff\.amr-(vbpr|control)\.|claim\.(order\.amr>vbpr|control\.amr>))/;
 
 interface Run {
   code: number;
@@ -95,6 +109,7 @@ Deno.test({
     const names = Object.keys(expected.metrics);
     const independent = names.filter((n) => !AMR_DEPENDENT.test(n));
     assert.ok(names.some((n) => AMR_DEPENDENT.test(n)) && independent.length > 40);
+    assert.ok(names.filter((n) => TABLE2_HEADLINE.test(n)).length >= 8, "headline expected");
 
     const tmp = await Deno.makeTempDir({ prefix: "amr_broken_" });
     try {
@@ -124,18 +139,26 @@ Deno.test({
       assert.ok(violated.length > 0, check.stderr);
       assert.match(check.stderr, new RegExp(`${violated.length} of \\d+ metrics violate`));
       assert.deepEqual(violated.filter((n) => !AMR_DEPENDENT.test(n)), [], check.stderr);
+      // Caught by a claim's verdict too (on smoke: Table 3's robustness claim at eps 0.05 turns
+      // from inconclusive to fails), not only by Figure 5's rank changes.
+      assert.ok(violated.some((n) => n.startsWith("claim.")), check.stderr);
       // How far the caught metrics moved, in standard deviations over the calibration seeds.
       const got = JSON.parse(
         await Deno.readTextFile(join(tmp, "artifacts/results/smoke/smoke/metrics.json")),
       );
-      for (const n of violated) {
+      // Table 2's headline (AMR - VBPR, AMR - control, their verdicts) is checked too, but on
+      // smoke (300 users, 10 epochs) the flip moves it by less than its spread over the
+      // calibration seeds (docs/statistics.md): logged, not asserted.
+      for (const n of [...violated, ...names.filter((n) => TABLE2_HEADLINE.test(n))]) {
         const e = expected.metrics[n];
         const xs: number[] = e.seeds;
         const sd = Math.sqrt(xs.reduce((a, x) => a + (x - e.value) ** 2, 0) / (xs.length - 1));
         console.log(
-          `caught ${n}: ${got[n]} vs ${e.value} ± ${e.abs} (${
-            ((got[n] - e.value) / sd).toFixed(1)
-          } sd)`,
+          `${violated.includes(n) ? "caught" : "passed"} ${n}: ${
+            got[n]
+          } vs ${e.value} ± ${e.abs} (${
+            sd > 0 ? `${((got[n] - e.value) / sd).toFixed(1)} sd` : "no seed moved it"
+          })`,
         );
       }
     } finally {

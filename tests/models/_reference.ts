@@ -161,8 +161,10 @@ export class Reference {
         if (eq2) regLoss += l1 * H![u * k + c] ** 2;
       }
       if (opts.regulariser === "paper") {
-        // Eq. 10: beta (|p_u|^2 + |q_i|^2 + |E|^2), ID vector of the positive only.
+        // Eq. 10 as written, per triple: beta (|p_u|^2 + |q_i|^2 + |E|^2), ID vector of the
+        // positive only, E's term in every triple of the batch.
         for (let c = 0; c < k; c++) regLoss += Q ? l2 * Q[i * k + c] ** 2 : 0;
+        if (E) { for (let t = 0; t < E.length; t++) regLoss += l3 * E[t] ** 2; }
         continue;
       }
       for (const it of [i, j]) {
@@ -173,7 +175,10 @@ export class Reference {
         }
       }
     }
-    if (E) { for (let t = 0; t < E.length; t++) regLoss += l3 * E[t] ** 2; }
+    // Official (the authors' `VBPR.py`): E's term once per batch.
+    if (E && opts.regulariser !== "paper") {
+      for (let t = 0; t < E.length; t++) regLoss += l3 * E[t] ** 2;
+    }
     return { loss, advLoss, regLoss, total: loss + (opts.lambda ?? 0) * advLoss + regLoss };
   }
 }

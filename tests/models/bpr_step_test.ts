@@ -27,12 +27,13 @@ function checkModel(
   adversary?: AdversaryConfig,
   path?: AdversaryPath,
   regulariser?: RegulariserForm,
+  regs: readonly [number, number, number] = REGS,
 ): void {
   const { w, features, batch } = tinyProblem(model, { seed: 11 });
   const grads = bprGradients(w, batch, {
     model,
     features,
-    regs: REGS,
+    regs,
     regulariser,
     adversary,
     adversaryPath: path,
@@ -63,7 +64,7 @@ function checkModel(
     }
   }
   const lambda = adversary?.lambda ?? 0;
-  const obj = () => ref.objective(batch, { regs: REGS, lambda, deltas, regulariser });
+  const obj = () => ref.objective(batch, { regs, lambda, deltas, regulariser });
   const o = obj();
   assertAllClose([grads.loss, grads.advLoss, grads.regLoss], [o.loss, o.advLoss, o.regLoss], {
     rtol: 1e-5,
@@ -127,6 +128,40 @@ Deno.test("the regulariser forms share the BPR loss; an absent form is the offic
   const absent = bprGradients(w, batch, { model: "vbpr", features, regs: REGS });
   assertAllClose(absent.gE!, official.gE!, { rtol: 0, atol: 0, msg: "absent = official" });
 });
+
+Deno.test("paper form: E's L2 term is batch size x beta ||E||^2 (eq. 10 summed over the batch)", () => {
+  // regs = [b, b, b] is eq. 10 as written: per triple beta (|p_u|^2 + |q_i|^2 + |E|^2), so the
+  // batch's E term is n_B beta ||E||^2, while the official form keeps it once per batch.
+  const { w, features, batch } = tinyProblem("vbpr", { seed: 3 });
+  const b = 0.03;
+  const nB = batch.users.length;
+  const eSq = w.E!.reduce((a, v) => a + v * v, 0);
+  const run = (regulariser: RegulariserForm, regs: readonly [number, number, number]) =>
+    bprGradients(w, batch, { model: "vbpr", features, regs, regulariser });
+  const paper = run("paper", [b, b, b]);
+  const paperNoE = run("paper", [b, b, 0]);
+  assertAllClose([paper.regLoss - paperNoE.regLoss], [nB * b * eSq], {
+    rtol: 1e-5,
+    msg: "paper: E term of the loss",
+  });
+  const gE = paper.gE!.map((v, t) => v - paperNoE.gE![t]);
+  assertAllClose(gE, w.E!.map((e) => 2 * nB * b * e), { rtol: 1e-4, atol: 1e-7, msg: "paper gE" });
+  const official = run("official", [b, b, b]);
+  const officialNoE = run("official", [b, b, 0]);
+  assertAllClose([official.regLoss - officialNoE.regLoss], [b * eSq], {
+    rtol: 1e-5,
+    msg: "official: E term once per batch",
+  });
+});
+
+for (const model of ["vbpr", "amr"] as ModelKind[]) {
+  Deno.test(`${model}, eq. 10 with regs = [b, b, b]: gradient matches finite differences of the batch sum`, () => {
+    const adv: AdversaryConfig | undefined = model === "amr"
+      ? { kind: "grad", eps: 0.5, lambda: 1 }
+      : undefined;
+    checkModel(model, adv, undefined, "paper", [0.05, 0.05, 0.05]);
+  });
+}
 
 Deno.test("amr without an adversary is refused", () => {
   const { w, features, batch } = tinyProblem("amr", { seed: 1 });

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { buildControl, controlEpochs } from "../../report/control.ts";
 import { controlNote } from "../../report/sections.ts";
-import { reportMetrics } from "../../report/metrics.ts";
+import { reportMetrics, VERDICT_VALUE } from "../../report/metrics.ts";
+import { reportClaims } from "../../report/sections.ts";
 import { pairedTTest } from "../../models/significance.ts";
 import type { Manifest } from "../../pipeline/stage/manifest.ts";
 import { fakeReportInput } from "./_fixture.ts";
@@ -92,6 +93,7 @@ Deno.test("control: epochs and settings come from the runs' training summaries",
     amr: 350,
     continued: 350,
     sameOptimiser: true,
+    vbprOptimiser: true,
     regulariser: { vbpr: "official", amr: "official", continued: "official" },
     start: { amr: "vbpr", continued: "vbpr" },
   });
@@ -116,6 +118,14 @@ Deno.test("control: epochs and settings come from the runs' training summaries",
     { ...manifests, amr: manifest("amr", 2000, "official-vbpr") },
   )!;
   assert.equal(differ.sameOptimiser, false);
+  // AMR at VBPR's settings (paper sec. 4.1.4) or at its own.
+  assert.match(controlNote({ epochs: e }), /trains 350 more \(410 in all\), with VBPR's learning/);
+  const own = controlEpochs(
+    { vbpr: summary(60, [0.1, 0.1, 0.1]), amr: summary(350), vbpr_continued: summary(350) },
+    manifests,
+  )!;
+  assert.equal(own.vbprOptimiser, false);
+  assert.match(controlNote({ epochs: own }), /with its own learning rates and L2 weights/);
   const note = controlNote({ epochs: differ });
   assert.match(note, /starts from different weights \(AMR from official-vbpr/);
   assert.match(note, /trains 2000 epochs \(AMR: 350\) with different learning rates/);
@@ -128,4 +138,26 @@ Deno.test("metrics.json: the control's VBPR-continued means by subset", () => {
   assert.equal(m["control.vbpr-continued.cold.ndcg@10"], 0.16);
   assert.equal(m["control.vbpr-continued.warm.hr@10"], 0.185);
   assert.equal(Object.keys(m).filter((k) => k.startsWith("control.")).length, 6);
+});
+
+Deno.test("metrics.json: AMR - VBPR, AMR - control and every measured claim's verdict", () => {
+  const input = fakeReportInput();
+  const m = reportMetrics(input);
+  const t2 = input.table2!.overall!;
+  const row = (key: string) => t2.methods.findIndex((x) => x.toLowerCase() === key);
+  t2.metrics.forEach((metric, c) => {
+    assert.equal(
+      m[`diff.amr-vbpr.${metric}`],
+      t2.values[row("amr")][c] - t2.values[row("vbpr")][c],
+      metric,
+    );
+  });
+  const c = input.control!.overall!;
+  assert.equal(m["diff.amr-control.overall.hr@10"], c.amr[0] - c.continued[0]);
+  const claims = reportClaims(input).filter((x) => x.status !== "not measured");
+  assert.ok(claims.length > 0);
+  for (const claim of claims) {
+    assert.equal(m[`claim.${claim.id}`], VERDICT_VALUE[claim.status as "holds"], claim.id);
+  }
+  assert.deepEqual(Object.values(VERDICT_VALUE).sort(), [-1, 0, 1]);
 });

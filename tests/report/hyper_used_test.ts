@@ -1,6 +1,6 @@
 /** The report's "Hyper-parameters used" table: read from the final models' summaries. */
 import assert from "node:assert/strict";
-import { hyperUsedOf, noGainNote, ranSettings } from "../../report/hyper_used.ts";
+import { hyperUsedOf, noGainNote, optimiserNote, ranSettings } from "../../report/hyper_used.ts";
 import { NO_GAIN } from "../../stages/lib/chosen.ts";
 import { buildReportHtml } from "../../report/html.ts";
 import { buildReportMarkdown } from "../../report/markdown.ts";
@@ -40,6 +40,7 @@ Deno.test("hyperUsedOf: the settings and source a summary records", () => {
     settings: "c0 = 256, reg = 0.0001, alpha = 0.5, 100 sweeps",
     source: EALS.source,
   });
+  assert.deepEqual(hyperUsedOf("amr", AMR, "b").lr, AMR.hyper.lr);
   assert.deepEqual(
     hyperUsedOf("amr", AMR, "amr/train_summary.json").settings,
     "lr = [0.01, 0.0001, 0.001], regs = [0.1, 0.001, 0], eps = 0.1, lambda = 1, 350 epochs",
@@ -114,4 +115,26 @@ Deno.test("ranSettings: the header's AMR and sweep settings come from what ran",
     () => ranSettings({ json: { ...AMR, hyper: {} }, where: "amr/train_summary.json" }, []),
     /amr\/train_summary\.json: field "hyper\.eps": /,
   );
+});
+
+Deno.test("report: says whether AMR ran with VBPR's lr and regs (paper sec. 4.1.4), from the summaries", async () => {
+  const vbpr = (lr: number[], regs: number[]) =>
+    hyperUsedOf("vbpr", { ...AMR, model: "vbpr", hyper: { k: 64, lr, regs } }, "v");
+  const amr = hyperUsedOf("amr", AMR, "a");
+  const inherited = optimiserNote([vbpr(AMR.hyper.lr, AMR.hyper.regs), amr]);
+  assert.match(inherited!, /AMR trained with VBPR's learning rates and L2 weights, as the paper/);
+  const differs = optimiserNote([vbpr([0.1, 0.1, 0.1], [0.0001, 0.0001, 0.0001]), amr])!;
+  assert.match(differs, /AMR's learning rates \[0\.01, 0\.0001, 0\.001\] and L2 weights/);
+  assert.match(
+    differs,
+    /differ from VBPR's \(\[0\.1, 0\.1, 0\.1\], \[0\.0001, 0\.0001, 0\.0001\]\)/,
+  );
+  assert.match(differs, /mixes the adversary with this optimiser change/);
+  assert.equal(optimiserNote([amr]), null);
+  const input = {
+    ...fakeReportInput(),
+    hyperUsed: [vbpr([0.1, 0.1, 0.1], [0.0001, 0.0001, 0.0001]), amr],
+  };
+  assert.ok(buildReportMarkdown(input).includes(differs));
+  assert.ok((await buildReportHtml(input)).includes(differs.replaceAll("'", "&#39;")));
 });
