@@ -208,7 +208,10 @@ function objective(
 ) {
   const { opts, dev, idx } = p;
   const spec = modelSpec(opts.model);
-  const [l1, l2, l3] = opts.regs;
+  const [l1, l2, beta3] = opts.regs;
+  // As models/bpr_step.ts: eq. 10 ("paper") carries beta_E ||E||^2 once per batch row.
+  const rows = idx.users.shape[0];
+  const l3 = (opts.regulariser ?? "official") === "paper" ? beta3 * rows : beta3;
   const { P, Q, E, H } = m.vars;
   if (!E) throw new Error(`${opts.model}: the WebGPU step needs a model with E`);
   const Pu = tf.gather(P!, idx.users) as tf.Tensor;
