@@ -15,9 +15,8 @@ import {
   type DownloadResult,
   readDownloadLock,
 } from "../io/fetch.ts";
-import { hashFile } from "../pipeline/stage/mod.ts";
+import { hashFile, statOrNull } from "../pipeline/stage/mod.ts";
 import { readPickledWeights } from "../io/pickle_npy.ts";
-import { statOrNull } from "../io/absent.ts";
 import {
   AUTHORS_FILES,
   type AuthorsData,

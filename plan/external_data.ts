@@ -7,9 +7,8 @@
  * @module
  */
 import { isAbsolute, join, resolve } from "node:path";
-import { externalFileHash } from "../pipeline/mod.ts";
+import { externalFileHash, statOrNull } from "../pipeline/mod.ts";
 import type { DatasetConfig } from "../config/dataset.ts";
-import { statOrNull } from "../io/absent.ts";
 
 /** How to get the authors' files, for error messages. */
 export const FETCH_HINT =

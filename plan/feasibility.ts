@@ -16,7 +16,7 @@ import type { DatasetConfig } from "../config/dataset.ts";
 import type { ProfileSpec } from "../config/profile.ts";
 import { readNpyHeader } from "../io/npy.ts";
 import { readRawInteractions } from "../io/interactions.ts";
-import { statOrNull } from "../io/absent.ts";
+import { statOrNull } from "../pipeline/mod.ts";
 
 /** Throws one sentence when `dataset` cannot be run with `profile`. */
 export async function checkDatasetFits(

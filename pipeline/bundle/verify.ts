@@ -27,7 +27,7 @@ import {
 import { type Manifest, manifestSchema } from "../stage/manifest.ts";
 import { type RunState, runStateSchema } from "../store/state.ts";
 import { listFiles } from "../store/list_files.ts";
-import { statOrNull } from "../store/absent.ts";
+import { statOrNull } from "../stage/absent.ts";
 import {
   bundleRoot,
   ROOT_FILE,

@@ -19,7 +19,7 @@ import { CodeHasher } from "../graph/code_hash.ts";
 import { targetOptions, toTargetOptions, userCwd, userPath, withTargetOptions } from "./options.ts";
 import type { Project, Target, TargetOption, TargetOptions } from "../graph/project.ts";
 import { Store } from "../store/store.ts";
-import { lstatOrNull } from "../store/absent.ts";
+import { lstatOrNull } from "../stage/absent.ts";
 import type { RerunRequest } from "../bundle/recheck.ts";
 import { executeHere } from "../run/execute.ts";
 import { silentProgress } from "../stage/progress.ts";

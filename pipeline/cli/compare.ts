@@ -17,7 +17,7 @@ import {
 } from "../metrics/diff.ts";
 import type { CheckSupport, Project, Target } from "../graph/project.ts";
 import { listRuns, type PublishedRun, readProvenance } from "../metrics/runs.ts";
-import { readTextOrNull, statOrNull } from "../store/absent.ts";
+import { readTextOrNull, statOrNull } from "../stage/absent.ts";
 import { Store } from "../store/store.ts";
 
 /** One side of a diff. */

@@ -7,7 +7,7 @@
  */
 import { join, resolve } from "node:path";
 import { hashFile } from "../stage/hash.ts";
-import { readTextOrNull } from "../store/absent.ts";
+import { readTextOrNull } from "../stage/absent.ts";
 import { writeJsonAtomic } from "../store/state.ts";
 
 interface CacheEntry {

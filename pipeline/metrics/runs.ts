@@ -3,7 +3,7 @@
  * (written by `reproduce`), newest first, and whether the store still holds their entries.
  */
 import { join, relative } from "node:path";
-import { statOrNull } from "../store/absent.ts";
+import { statOrNull } from "../stage/absent.ts";
 import type { Store } from "../store/store.ts";
 
 /** One published run. */

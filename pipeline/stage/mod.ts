@@ -8,6 +8,7 @@
  *
  * @module
  */
+export * from "./absent.ts";
 export * from "./cancel.ts";
 export * from "./checkpoint.ts";
 export * from "./field_issue.ts";

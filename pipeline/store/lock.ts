@@ -11,7 +11,7 @@
  * `lost`.
  */
 import { join } from "node:path";
-import { readTextOrNull, statOrNull } from "./absent.ts";
+import { readTextOrNull, statOrNull } from "../stage/absent.ts";
 
 /** Options of {@link acquireLock}. */
 export interface LockOptions {

@@ -5,7 +5,6 @@
  *
  * @module
  */
-export * from "./absent.ts";
 export * from "./entry.ts";
 export * from "./gc.ts";
 export * from "./list_files.ts";

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { NO_ADAPTER_EXIT, NO_ADAPTER_MESSAGE } from "../../models/backend.ts";
-import { statOrNull } from "../../io/absent.ts";
+import { statOrNull } from "../../pipeline/stage/absent.ts";
 import { hasWebgpu } from "../models/_webgpu.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;

@@ -1,10 +1,10 @@
 /**
- * Reads that tell "absent" from "failed" (pipeline/store/absent.ts): nothing there gives null;
+ * Reads that tell "absent" from "failed" (pipeline/stage/absent.ts): nothing there gives null;
  * any other error (a file where a folder should be, a folder where a file should be) is thrown.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readTextOrNull, statOrNull } from "../../../pipeline/store/absent.ts";
+import { readTextOrNull, statOrNull } from "../../../pipeline/stage/absent.ts";
 
 Deno.test("statOrNull: null when absent, the error otherwise", async () => {
   const dir = await Deno.makeTempDir({ prefix: "engine-absent-" });
