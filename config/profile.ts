@@ -192,6 +192,9 @@ export function pickFields<T extends object, M extends { readonly [K in keyof T]
   return out as Pick<T, keyof M & keyof T>;
 }
 
+/** Evaluations without improvement that stop a run early (`models/early_stop.ts`). */
+export const patienceSchema = intIn(1, MAX_EPOCHS);
+
 /** Tuning protocol (paper sec. 4.1.4) on the validation split. */
 export const tuneSchema = z.object({
   /** Epochs of each tuning run (the epoch count is chosen on validation NDCG@10). */
@@ -220,6 +223,13 @@ export const tuneSchema = z.object({
    * only when the best sits on that edge. 0: no widening.
    */
   widen: intIn(0, 3).default(1),
+  /**
+   * Early stopping of the grid runs (paper sec. 3.3: convergence checked on a holdout
+   * validation set): a run stops once its validation NDCG@10 has not improved for this many
+   * evaluations (every `evalEvery` epochs); its best epoch is chosen as for a full run
+   * (`models/early_stop.ts`). Absent: every grid run trains `epochs` epochs (the paper's protocol).
+   */
+  patience: patienceSchema.optional(),
 }).strict();
 
 /**

@@ -75,14 +75,15 @@ export interface TrainOptions {
   adversaryPath?: AdversaryPath;
   /**
    * Called after each epoch (1-based count) with the live weights and a function giving the
-   * state to checkpoint; may be async.
+   * state to checkpoint; may be async. Returning `true` stops training after that epoch (early
+   * stopping: the weights returned are that epoch's).
    */
   onEpoch?: (
     epoch: number,
     stats: EpochStats,
     weights: Weights,
     state: () => TrainState,
-  ) => void | Promise<void>;
+  ) => boolean | void | Promise<boolean | void>;
   /** Continue from a checkpointed state instead of starting at epoch 0. */
   resume?: TrainState;
   /** Stops training between batches. */
@@ -152,7 +153,7 @@ export async function train(
           advLoss: sums.advLoss / n,
           regLoss: sums.regLoss / n,
         };
-        await opts.onEpoch?.(epoch, stats, weights, checkpoint(epoch));
+        return await opts.onEpoch?.(epoch, stats, weights, checkpoint(epoch));
       },
     }, first);
     assertFiniteWeights(weights, `after the last epoch (${opts.epochs})`);
@@ -197,7 +198,7 @@ export async function train(
       batches: starts.length,
       ms: performance.now() - t0,
     };
-    await opts.onEpoch?.(epoch, stats, weights, checkpoint(epoch));
+    if (await opts.onEpoch?.(epoch, stats, weights, checkpoint(epoch)) === true) break;
   }
   assertFiniteWeights(weights, `after the last epoch (${opts.epochs})`);
   return weights;

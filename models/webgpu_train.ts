@@ -80,8 +80,11 @@ export interface DeviceRun {
   epochs: number;
   /** Stops training between batches. */
   signal?: AbortSignal;
-  /** Called after each epoch, once the host weights and accumulators hold its result. */
-  onEpoch: (epoch: number, sums: DeviceEpoch) => Promise<void>;
+  /**
+   * Called after each epoch, once the host weights and accumulators hold its result; `true`
+   * stops training after that epoch.
+   */
+  onEpoch: (epoch: number, sums: DeviceEpoch) => Promise<boolean | void>;
 }
 
 /** Runs epochs `first..opts.epochs` on the device; the host weights hold the result. */
@@ -130,7 +133,7 @@ export async function deviceEpochs(run: DeviceRun, first: number): Promise<void>
       }
       const v = await readTerms(epoch, starts.length);
       await downloadModel(m, weights, state);
-      await run.onEpoch(epoch, {
+      const stop = await run.onEpoch(epoch, {
         loss: v[0],
         advLoss: v[1],
         regLoss: v[2],
@@ -138,6 +141,7 @@ export async function deviceEpochs(run: DeviceRun, first: number): Promise<void>
         batches: starts.length,
         ms: performance.now() - t0,
       });
+      if (stop === true) break;
     }
   } finally {
     sums.dispose();

@@ -16,6 +16,12 @@
  * - "Same dataset": the entry descends from a root entry (a node without inputs) whose stage
  *   and params equal one of the target's roots.
  * - Anything else is unknown, and the estimate says so.
+ * - A training node with `patience` (early stopping, models/early_stop.ts) is priced twice:
+ *   its planned epochs are the bound, and the expected price takes the median epoch at which
+ *   earlier runs of the same model on the same dataset stopped, or would have stopped under
+ *   that patience (their `curve.csv`, read at the node's evaluation cadence; runs with the
+ *   node's learning rates first, then any of the model). A run that ended before stopping counts
+ *   as running to the bound.
  */
 import { join } from "node:path";
 import {
@@ -28,6 +34,9 @@ import {
   type Target,
 } from "../pipeline/mod.ts";
 import { SCALES } from "../config/bench_scales.ts";
+import { hashFile } from "../pipeline/stage/mod.ts";
+import { parseCurveCsv } from "../io/curve.ts";
+import { stoppingEpoch } from "../models/early_stop.ts";
 
 /** Per-epoch figures of one model. */
 interface EpochCost {
@@ -149,6 +158,72 @@ async function benchCosts(artifactsRoot: string, items: number | null): Promise<
   return out;
 }
 
+/** An earlier run's validation (or test) curve, for pricing early stopping. */
+interface EarlierCurve {
+  /** Its learning rates (canonical JSON), to prefer runs of the same grid point. */
+  lr: string;
+  /** Its evaluated epochs and NDCG@10, in order (the start first). */
+  evaluations: { epoch: number; value: number }[];
+}
+
+/**
+ * The curves of earlier training runs by model, read only where the target has a node with
+ * `patience`; an output whose bytes do not match its manifest is skipped.
+ */
+async function earlierCurves(
+  target: Target,
+  store: Store,
+  ours: readonly Manifest[],
+): Promise<Map<string, EarlierCurve[]>> {
+  const out = new Map<string, EarlierCurve[]>();
+  if (
+    !target.nodes.some((n) => typeof (n.params as { patience?: unknown })?.patience === "number")
+  ) {
+    return out;
+  }
+  for (const m of ours) {
+    const s = m.summary ?? {};
+    const rec = m.outputs["curve.csv"];
+    if (typeof s.model !== "string" || !rec) continue;
+    const path = store.outputPath(m.key, "curve.csv");
+    const seen = await hashFile(path).catch(() => null);
+    if (!seen || seen.sha256 !== rec.sha256) continue; // `verify` reports it; no price from it
+    const rows = parseCurveCsv(await Deno.readTextFile(path), path);
+    const evaluations = rows.filter((r) => r.ndcg10 !== null).map((r) => ({
+      epoch: r.epoch,
+      value: r.ndcg10!,
+    }));
+    const lr = canonicalJson((m.params as { lr?: unknown })?.lr ?? null);
+    out.set(s.model, [...(out.get(s.model) ?? []), { lr, evaluations }]);
+  }
+  return out;
+}
+
+/**
+ * The epoch a run planned for `epochs` epochs, evaluated every `evalEvery`, is expected to stop
+ * at under `patience`: the median over `curves` of where each stopped (read at that cadence), a
+ * curve that ends before stopping counting as `epochs`. Null without a usable curve.
+ */
+export function expectedStop(
+  curves: readonly EarlierCurve[],
+  plan: { epochs: number; evalEvery: number; patience: number },
+): { epoch: number; runs: number } | null {
+  const stops: number[] = [];
+  for (const c of curves) {
+    const at = c.evaluations.filter((e) =>
+      e.epoch <= plan.epochs && (e.epoch % plan.evalEvery === 0 || e.epoch === plan.epochs)
+    );
+    // The curve must hold every evaluation the node would make up to the curve's end.
+    const end = Math.min(c.evaluations.at(-1)?.epoch ?? 0, plan.epochs);
+    const want = Math.floor(end / plan.evalEvery) + 1 +
+      (end === plan.epochs && end % plan.evalEvery !== 0 ? 1 : 0);
+    if (at.length === 0 || at[0].epoch !== 0 || at.length !== want) continue;
+    const stop = stoppingEpoch(at, plan.patience);
+    stops.push(stop.reason === "patience" ? stop.epoch : plan.epochs);
+  }
+  return stops.length ? { epoch: median(stops), runs: stops.length } : null;
+}
+
 /** Builds the cost model of a target from the store and the latest bench. */
 export async function costModel(
   target: Target,
@@ -164,8 +239,10 @@ export async function costModel(
       const model = typeof s.model === "string" ? s.model : modelOf(m.stage);
       const g = epochs.get(model) ?? { per: [], over: [] };
       const per = s.meanEpochMs / 1000;
+      // A run stopped early trained `epochsRun` of its `epochs`.
+      const ran = typeof s.epochsRun === "number" ? s.epochsRun : s.epochs;
       g.per.push(per);
-      g.over.push(Math.max(0, m.durationMs / 1000 - s.epochs * per));
+      g.over.push(Math.max(0, m.durationMs / 1000 - ran * per));
       epochs.set(model, g);
     } else {
       durations.set(m.stage, [...(durations.get(m.stage) ?? []), m.durationMs / 1000]);
@@ -180,12 +257,15 @@ export async function costModel(
     });
   }
   const bench = await benchCosts(opts.artifactsRoot, opts.items);
+  const curves = await earlierCurves(target, store, ours);
 
   return (node: GraphNode): NodeCost => {
     const p = (node.params ?? {}) as {
       epochs?: unknown;
       iterations?: unknown;
       evalEvery?: unknown;
+      patience?: unknown;
+      lr?: unknown;
     };
     const model = modelOf(node.stage.name);
     const e = measured.get(model) ?? bench.epochs.get(model);
@@ -203,9 +283,25 @@ export async function costModel(
         overhead = n * bench.evaluation.seconds;
         what = ` + ${n} evaluations x ${bench.evaluation.seconds.toFixed(2)} s`;
       }
-      return {
+      const bound = {
         seconds: epochs * e.perEpoch + (overhead ?? 0),
         source: `epochs x ${(e.perEpoch * 1000).toFixed(0)} ms/epoch${what}, ${e.source}`,
+      };
+      if (typeof p.patience !== "number" || typeof p.evalEvery !== "number") return bound;
+      const all = curves.get(model) ?? [];
+      const lr = canonicalJson(p.lr ?? null);
+      const same = all.filter((c) => c.lr === lr);
+      const plan = { epochs, evalEvery: p.evalEvery, patience: p.patience };
+      const atLr = expectedStop(same, plan);
+      const stop = atLr ?? expectedStop(all, plan);
+      if (!stop) return { ...bound, source: `${bound.source}; no earlier curve to expect a stop` };
+      // The overhead is mostly evaluations, which scale with the epochs trained.
+      return {
+        ...bound,
+        expected: stop.epoch * e.perEpoch + (overhead ?? 0) * (stop.epoch / epochs),
+        source: `${bound.source}; expected stop: median of ${stop.runs} earlier curve${
+          stop.runs === 1 ? "" : "s"
+        }${atLr ? " at this lr" : ` of ${model}`}`,
       };
     }
     const d = durations.get(node.stage.name);

@@ -35,6 +35,7 @@ import {
 } from "./models.ts";
 import { continuedStage, continuedTunedStage } from "../stages/vbpr.ts";
 import { stage as amrStage, tunedStage as amrTunedStage } from "../stages/amr.ts";
+import { tuneSchedule } from "./tune.ts";
 import {
   PERTURB_FIGURE_FIELDS,
   PERTURB_RUN_FIELDS,
@@ -270,6 +271,7 @@ export function figureNodes(
       run: {
         profile: profile.name,
         seed: profile.seed,
+        ...(profile.tune ? { tuning: tuneSchedule(profile.tune) } : {}),
         // AMR's epochs, eps and lambda and the sweeps' epochs are read by the report from what
         // ran (train_summary.json, sweep.json), never planned here: tuning replaces them.
         command: `deno task amr reproduce --dataset ${dataset.name} --profile ${

@@ -190,6 +190,8 @@ interface TuneContext {
   common: { phase: "tune"; epochs: number; evalEvery: number };
   /** The fields a retrained choice takes from its selection. */
   retrain: OverrideField[];
+  /** What grid runs add to their params: the early-stopping patience, when the profile sets one. */
+  grid: { patience?: number };
 }
 
 /** The `hyper` input: a selection's `chosen.json`. */
@@ -234,6 +236,7 @@ function gridNodes(
       params: {
         ...bprParams(c.profile, c.profile.models[model], c.common),
         ...gridHyper(lr, l2),
+        ...c.grid,
         ...extraParams,
         source: `tune grid point lr=${fmt(lr)}, l2=${fmt(l2)} (same value for P, Q, E)`,
       },
@@ -371,6 +374,7 @@ function amrGridNodes(
         ...declaredFields(amrAdversarySchema, m.amr),
         ...p.fixed,
         [coord]: v,
+        ...c.grid,
         source: `tune grid point ${coord}=${fmt(v)}`,
       },
       inputs: {
@@ -389,6 +393,18 @@ function amrGridNodes(
 /** The fields a retrained choice (MF-BPR, DUIF, VBPR) takes from its selection. */
 const RETRAIN: OverrideField[] = ["epochs", "lr", "regs"];
 
+/**
+ * The report header's line on how the grid runs were scheduled: every run trains all its
+ * epochs (the paper's protocol), or stops early under `tune.patience`.
+ */
+export function tuneSchedule(tune: NonNullable<Profile["tune"]>): string {
+  const each =
+    `at most ${tune.epochs} epochs each, evaluated on validation every ${tune.evalEvery}`;
+  return tune.patience === undefined
+    ? `full grid: every run trains ${tune.epochs} epochs, evaluated on validation every ${tune.evalEvery} (the paper's protocol)`
+    : `early stopping: a grid run stops once its validation NDCG@10 has not improved for ${tune.patience} evaluations (${each}); MF-eALS's grid is not stopped early`;
+}
+
 /** The tuning nodes for a profile whose `tune` is set. */
 export function tuneNodes(profile: Profile): TunePlan {
   const tune = profile.tune;
@@ -401,6 +417,7 @@ export function tuneNodes(profile: Profile): TunePlan {
     features: { features: { node: "features", output: "features.npy" } },
     common: { phase: "tune", epochs: tune.epochs, evalEvery: tune.evalEvery },
     retrain: RETRAIN,
+    grid: tune.patience === undefined ? {} : { patience: tune.patience },
   };
   const { data, features } = c;
   const m = profile.models;

@@ -30,6 +30,7 @@ import {
   chosenValuesSchema,
   type GridResult,
   NO_GAIN,
+  stoppedSchema,
   type Widening,
 } from "./lib/chosen.ts";
 import { writeJson } from "../io/json.ts";
@@ -82,6 +83,10 @@ export const summarySchema = z.object({
     hr10: z.number().nullable(),
     ndcg10: z.number().nullable(),
   }).nullable().optional(),
+  /** The patience the run had (BPR models; null: none). */
+  patience: z.number().int().min(1).nullable().optional(),
+  /** Where and why the run ended (BPR models). */
+  stopped: stoppedSchema.omit({ patience: true }).optional(),
 }).passthrough();
 
 /** A tuning run's summary as the selection reads it. */
@@ -349,6 +354,7 @@ export const stage = defineStage({
         hr10: at.hr10 ?? NaN,
         ...(start ? { start, beatsStart: ndcg10 > start.ndcg10 } : {}),
         ...(runs[k].extension ? { extension: runs[k].extension } : {}),
+        ...(s.stopped ? { stopped: { ...s.stopped, patience: s.patience ?? null } } : {}),
       });
     }
     const sel = selectWidened(grid);

@@ -51,8 +51,10 @@ import {
   bprModelSchema,
   type DuifInit,
   duifModelSchema,
+  patienceSchema,
   runSettingsSchema,
 } from "../../config/profile.ts";
+import { patienceExhausted, type Stopped } from "../../models/early_stop.ts";
 
 /** Std of the truncated-normal initialisation of the weights a stage draws (authors: 0.01). */
 export const initStdSchema = z.number().positive().default(0.01);
@@ -75,6 +77,11 @@ export const bprParamsSchema = bprModelSchema.extend({
   initStd: initStdSchema,
   /** Fields replaced by the `hyper` input (`-tuned` variants only; MF-eALS's are not here). */
   override: z.array(overrideFieldSchema.exclude(["c0", "reg"])).default([]),
+  /**
+   * Early stopping (grid runs of a profile with `tune.patience`): stop once the target's NDCG@10
+   * has not improved for this many evaluations. Absent: train every epoch.
+   */
+  patience: patienceSchema.optional(),
 }).strict();
 
 /** VBPR: plus the score form (the profile's `vbprForm`). */
@@ -320,7 +327,8 @@ async function resumeRecord(
 /**
  * After each epoch: records its loss and time, evaluates on evaluation epochs, reports
  * progress and saves a checkpoint when one is due (never at the last epoch: a resume always
- * has an evaluated epoch ahead of it).
+ * has an evaluated epoch ahead of it). Returns true when the run stops here under its
+ * `patience` (only ever at an evaluated epoch, so the outputs hold that epoch's evaluation).
  */
 async function recordEpoch(
   ctx: StageContext<TrainParams>,
@@ -331,7 +339,7 @@ async function recordEpoch(
     t0: number;
   },
   at: { epoch: number; stats: EpochStats; w: Weights; state: () => TrainState },
-): Promise<void> {
+): Promise<boolean> {
   const { rec, evaluate, epochs, t0 } = run;
   const { epoch, stats, w, state } = at;
   rec.epochMs.push(stats.ms);
@@ -348,6 +356,12 @@ async function recordEpoch(
   rec.curve.push(row);
   const last = [...rec.curve].reverse().find((c) => c.ndcg10 !== null)!;
   ctx.progress.update(epoch, { loss: stats.loss, ndcg10: last.ndcg10! });
+  if (
+    row.ndcg10 !== null && epoch < epochs &&
+    patienceExhausted(evaluated(rec.curve), ctx.params.patience ?? null)
+  ) {
+    return true;
+  }
   if (epoch < epochs && ctx.checkpoint.due(epoch)) {
     const meta: ProgressMeta = {
       curve: rec.curve,
@@ -358,6 +372,18 @@ async function recordEpoch(
     };
     await ctx.checkpoint.save(toCheckpoint(state(), meta));
   }
+  return false;
+}
+
+/** The NDCG@10 of the curve's evaluated rows, in order. */
+function evaluated(curve: readonly CurveRow[]): number[] {
+  return curve.filter((r) => r.ndcg10 !== null).map((r) => r.ndcg10!);
+}
+
+/** Where a run ended: its last curve row, and whether that is before its planned epochs. */
+function stoppedAt(curve: readonly CurveRow[], epochs: number): Stopped {
+  const epoch = curve[curve.length - 1].epoch;
+  return { epoch, reason: epoch < epochs ? "patience" : "epochs" };
 }
 
 /** `train_summary.json` of a finished run. */
@@ -374,6 +400,9 @@ function trainSummary(
     model: kind,
     phase: p.phase,
     epochs: hp.epochs,
+    // Early stopping: the patience the run had (null: none) and where and why it ended.
+    patience: p.patience ?? null,
+    stopped: stoppedAt(rec.curve, hp.epochs),
     seconds,
     evalSeconds: rec.evalMs / 1000,
     finalLoss: rec.lastLoss,
@@ -490,8 +519,12 @@ async function trainAndWrite(
   const seconds = rec.secondsBefore + (performance.now() - t0) / 1000;
   ctx.progress.stop();
   const { summary, last, best } = await writeRunOutputs(ctx, spec, run, { weights, rec, seconds });
+  const { stopped } = summary;
+  const ran = stopped.reason === "patience"
+    ? `${stopped.epoch} of ${hp.epochs} epochs (stopped: no validation gain in ${p.patience} evaluations)`
+    : `${hp.epochs} epochs`;
   ctx.log(
-    `${kind} ${p.phase}: ${hp.epochs} epochs in ${seconds.toFixed(1)} s ` +
+    `${kind} ${p.phase}: ${ran} in ${seconds.toFixed(1)} s ` +
       `(${summary.meanEpochMs.toFixed(1)} ms/epoch), HR@10 ${fmt(last.hr10)} ` +
       `NDCG@10 ${fmt(last.ndcg10)}`,
   );
@@ -499,6 +532,7 @@ async function trainAndWrite(
     model: kind,
     phase: p.phase,
     epochs: hp.epochs,
+    ...(p.patience === undefined ? {} : { patience: p.patience, epochsRun: stopped.epoch }),
     seconds: Math.round(seconds * 10) / 10,
     meanEpochMs: Math.round(summary.meanEpochMs * 10) / 10,
     finalLoss: rec.lastLoss,

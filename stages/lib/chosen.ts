@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { StopReason } from "../../models/early_stop.ts";
 import { z } from "zod";
 import {
   amrAdversarySchema,
@@ -53,6 +54,14 @@ export const chosenValuesSchema = chosenFields.superRefine((v, ctx) => {
 });
 
 /** Validation result of one grid point. */
+/** Where a grid run ended and why (`models/early_stop.ts`). */
+export const stoppedSchema = z.object({
+  epoch: z.number().int().min(0),
+  reason: z.enum(["epochs", "patience"] as const satisfies readonly StopReason[]),
+  /** Evaluations without improvement that stop the run (null: none). */
+  patience: z.number().int().min(1).nullable(),
+}).strict();
+
 export const gridResultSchema = z.object({
   /** Node id of the tuning run, e.g. `tune-vbpr@lr=0.01,l2=0.001`. */
   label: z.string(),
@@ -78,6 +87,11 @@ export const gridResultSchema = z.object({
   start: z.object({ ndcg10: z.number(), hr10: z.number() }).strict().optional(),
   /** Whether the best trained epoch's NDCG@10 beats the start's (absent with `start`). */
   beatsStart: z.boolean().optional(),
+  /**
+   * Where the run ended and why: `epochs` (all planned) or `patience` (early stopping, with the
+   * patience it had); absent in runs that did not record it (MF-eALS).
+   */
+  stopped: stoppedSchema.optional(),
 }).strict();
 
 /** How the selection widened the grid on one side of one coordinate. */

@@ -17,6 +17,7 @@ import {
   perturbSchema,
   type Profile,
   runSettingsSchema,
+  tuneSchema,
 } from "../../config/profile.ts";
 import { loadDatasetConfig } from "../../config/dataset.ts";
 import {
@@ -122,12 +123,14 @@ function sameFields(stage: z.ZodObject, from: z.ZodObject, fields: readonly stri
   }
 }
 
-Deno.test("stage param schemas are the profile's fields plus the node's own (phase, initStd, override)", () => {
-  const own = ["initStd", "override", "phase"];
+Deno.test("stage param schemas are the profile's fields plus the node's own (phase, initStd, override, patience)", () => {
+  const own = ["initStd", "override", "patience", "phase"];
   const bpr = [...Object.keys(bprModelSchema.shape), ...Object.keys(BPR_RUN_FIELDS)];
   assert.deepEqual(keys(bprParamsSchema), [...bpr, ...own].sort());
   sameFields(bprParamsSchema, bprModelSchema, Object.keys(bprModelSchema.shape));
   sameFields(bprParamsSchema, runSettingsSchema, Object.keys(BPR_RUN_FIELDS));
+  // A grid run's patience is the profile's tune.patience, one schema for both.
+  assert.equal(bprParamsSchema.shape.patience.unwrap(), tuneSchema.shape.patience.unwrap());
 
   const adv = Object.keys(amrAdversarySchema.shape);
   assert.deepEqual(keys(amrParamsSchema), [...bpr, ...own, ...adv].sort());

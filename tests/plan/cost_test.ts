@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { z } from "zod";
-import { costModel, evaluationsOf, modelOf } from "../../plan/cost.ts";
+import { costModel, evaluationsOf, expectedStop, modelOf } from "../../plan/cost.ts";
+import { sha256 } from "../../pipeline/stage/hash.ts";
+import { curveCsv } from "../../io/curve.ts";
 import type { GraphNode } from "../../pipeline/graph/graph.ts";
 import type { Manifest } from "../../pipeline/stage/manifest.ts";
 import type { NodeSpec } from "../../pipeline/stage/node.ts";
@@ -168,4 +170,75 @@ Deno.test("cost model: no bench folder means no bench figures; an unreadable one
     costModel(target, store, { artifactsRoot: root, items: 5000 }),
     Deno.errors.NotADirectory,
   );
+});
+
+/** A curve evaluated every `every` epochs with these NDCG@10 values (epoch 0 first). */
+function evals(every: number, values: number[]) {
+  return values.map((value, i) => ({ epoch: i * every, value }));
+}
+
+Deno.test("expectedStop: each curve read at the node's cadence; median; censored runs count as the bound", () => {
+  const plan = { epochs: 100, evalEvery: 10, patience: 2 };
+  // Best at 20, then 30 and 40 lower: stops at 40.
+  const a = { lr: "x", evaluations: evals(10, [0, 0.2, 0.5, 0.4, 0.3, 0.6]) };
+  // Evaluated every 5: read at 0, 10, 20, ...; best at 10, stops at 30 (15 and 25 unseen).
+  const b = { lr: "x", evaluations: evals(5, [0, 0.1, 0.6, 0.9, 0.5, 0.95, 0.4, 0.99, 0.3]) };
+  // Never stops within its 30 epochs: it says nothing below the bound, so it counts 100.
+  const c = { lr: "x", evaluations: evals(10, [0, 0.1, 0.2, 0.3]) };
+  // Evaluated every 4: misses epoch 10, so it cannot be read at this cadence.
+  const d = { lr: "x", evaluations: evals(4, [0, 0.5, 0.1, 0.1, 0.1]) };
+  assert.deepEqual(expectedStop([a], plan), { epoch: 40, runs: 1 });
+  assert.deepEqual(expectedStop([b], plan), { epoch: 30, runs: 1 });
+  assert.deepEqual(expectedStop([a, b, c], plan), { epoch: 40, runs: 3 });
+  assert.deepEqual(expectedStop([a, c], plan), { epoch: 70, runs: 2 });
+  assert.equal(expectedStop([d], plan), null);
+  assert.equal(expectedStop([], plan), null);
+});
+
+Deno.test("cost model: a node with patience gets its bound and the stop earlier curves expect", async () => {
+  const root = await Deno.makeTempDir({ prefix: "amr-cost-" });
+  const store = new Store(root);
+  await put(store, { key: hex("a"), stage: "dataset", params: { name: "ours" } });
+  // An earlier full run: 100 epochs of 100 ms, 10 evaluations costing 2 s more; its curve
+  // peaks at epoch 30 and stops improving, so patience 2 would have stopped it at 50.
+  const rows = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((epoch, i) => ({
+    epoch,
+    loss: epoch ? 1 : null,
+    hr10: null,
+    ndcg10: [0, 0.1, 0.2, 0.3, 0.25, 0.2, 0.35, 0.1, 0.1, 0.1, 0.1][i],
+  }));
+  const text = curveCsv(rows);
+  await put(store, {
+    key: hex("c"),
+    stage: "mf-bpr",
+    params: { lr: [0.1, 0.1, 0] },
+    inputs: input(hex("a")),
+    durationMs: 12000,
+    outputs: { "curve.csv": { sha256: sha256(text), size: text.length } },
+    summary: { model: "mf-bpr", epochs: 100, meanEpochMs: 100 },
+  });
+  await Deno.writeTextFile(store.outputPath(hex("c"), "curve.csv"), text);
+  const nodes: NodeSpec[] = [
+    { id: "dataset", stage: st("dataset"), params: { name: "ours" }, inputs: {}, seed: 1 },
+    { id: "g", stage: st("mf-bpr"), params: { patience: 2 }, inputs: {}, seed: 1 },
+  ];
+  const target = { name: "t", nodes, resultsDir: "", meta: {} };
+  const price = await costModel(target, store, { artifactsRoot: root, items: null });
+  const params = { epochs: 100, evalEvery: 10, patience: 2, lr: [0.1, 0.1, 0] };
+  const g = price(n("mf-bpr", params));
+  assert.equal(g.seconds, 12, "the bound: every planned epoch");
+  // 50 of 100 epochs and half the overhead: 5 + 1.
+  assert.ok(Math.abs(g.expected! - 6) < 1e-9, String(g.expected));
+  assert.match(g.source, /expected stop: median of 1 earlier curve at this lr/);
+  // Another lr: the model's curves still price it, and the source says so.
+  assert.match(price(n("mf-bpr", { ...params, lr: [1, 1, 0] })).source, /curve of mf-bpr/);
+  // Without patience, no expected price.
+  assert.equal(price(n("mf-bpr", { epochs: 100, evalEvery: 10 })).expected, undefined);
+  // A curve whose bytes do not match its manifest gives no expectation.
+  await Deno.writeTextFile(store.outputPath(hex("c"), "curve.csv"), text.replace("0.35", "0.36"));
+  const forged = await costModel(target, store, { artifactsRoot: root, items: null });
+  const f = forged(n("mf-bpr", params));
+  assert.equal(f.expected, undefined);
+  assert.match(f.source, /no earlier curve/);
+  await Deno.remove(root, { recursive: true });
 });

@@ -172,3 +172,39 @@ Deno.test("tune-select: a BPR run evaluated at epoch 0 only fails naming the run
     /tune-amr@lambda=1: .*field "bestTrained": no evaluated epoch after the start/,
   );
 });
+
+Deno.test("tune-select: chosen.json records where each grid run stopped and why", async () => {
+  const stoppedEarly = {
+    ...amrSummary(0.1, 0.2, { epoch: 2, ndcg10: 0.3 }),
+    epochs: 10,
+    patience: 2,
+    stopped: { epoch: 4, reason: "patience" },
+  };
+  const ranAll = {
+    ...amrSummary(1, 0.2, { epoch: 3, ndcg10: 0.25 }),
+    patience: null,
+    stopped: { epoch: 3, reason: "epochs" },
+  };
+  const c = await selectAmr([
+    { lambda: 0.1, summary: stoppedEarly },
+    { lambda: 1, summary: ranAll },
+  ]);
+  // The best epoch is chosen as for a full run: epoch 2 of the run stopped at 4.
+  assert.equal(c.values.epochs, 2);
+  assert.deepEqual(c.grid.map((g) => g.stopped), [
+    { epoch: 4, reason: "patience", patience: 2 },
+    { epoch: 3, reason: "epochs", patience: null },
+  ]);
+  // A summary from before early stopping (no `stopped`) still selects, without the field.
+  const old = await selectAmr([{
+    lambda: 1,
+    summary: amrSummary(1, 0.2, { epoch: 3, ndcg10: 0.25 }),
+  }]);
+  assert.equal(old.grid[0].stopped, undefined);
+  // A reason the rule does not know is refused, naming the run and the field.
+  await assert.rejects(
+    () =>
+      selectAmr([{ lambda: 1, summary: { ...ranAll, stopped: { epoch: 3, reason: "tired" } } }]),
+    /tune-amr@lambda=1: .*field "stopped\.reason"/,
+  );
+});
