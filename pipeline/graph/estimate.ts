@@ -3,14 +3,21 @@
  * total, and the wall time on N parallel slots. The engine only adds up and schedules; the
  * project's cost model says what one node costs, from measurements on this machine (earlier
  * runs' manifests, benchmarks), never from typed-in constants. A node it cannot price is
- * counted as unknown, not as zero.
+ * counted as unknown, not as zero. A node that may stop early (say, on a validation monitor)
+ * has two prices: `seconds`, the bound it cannot exceed, and `expected`, what earlier runs
+ * suggest; every figure is then given both ways.
  */
 import type { GraphNode } from "./graph.ts";
 
 /** The expected cost of one node. */
 export interface NodeCost {
-  /** CPU seconds on one slot; null when nothing measured prices it. */
+  /** CPU seconds on one slot, an upper bound; null when nothing measured prices it. */
   seconds: number | null;
+  /**
+   * Expected CPU seconds of a node that may stop early, from earlier runs (at most `seconds`);
+   * absent: the node runs to its bound.
+   */
+  expected?: number;
   /** Where the figure comes from (e.g. "12 earlier runs", "a benchmark of 2026-12-03"). */
   source: string;
 }
@@ -22,7 +29,10 @@ export type CostModel = (node: GraphNode) => NodeCost;
 export interface StageEstimate {
   stage: string;
   nodes: number;
+  /** Upper bound of the priced nodes' CPU seconds. */
   seconds: number;
+  /** Expected CPU seconds of the priced nodes (equal to `seconds` when none stops early). */
+  expected: number;
   /** Nodes of this stage without a price. */
   unknown: number;
   sources: string[];
@@ -31,11 +41,13 @@ export interface StageEstimate {
 /** The estimate of a run. */
 export interface Estimate {
   stages: StageEstimate[];
-  /** Total CPU seconds of the priced nodes. */
+  /** Total CPU seconds of the priced nodes (upper bound). */
   totalSeconds: number;
+  /** Expected total CPU seconds of the priced nodes. */
+  expectedSeconds: number;
   unknown: number;
-  /** Wall seconds on each number of slots (critical path included). */
-  wall: { slots: number; seconds: number }[];
+  /** Wall seconds on each number of slots (critical path included): bound and expected. */
+  wall: { slots: number; seconds: number; expected: number }[];
 }
 
 /**
@@ -55,21 +67,39 @@ export function estimateRun(
     const c = cost(n);
     price.set(n.id, c);
     const s = byStage.get(n.stage.name) ??
-      { stage: n.stage.name, nodes: 0, seconds: 0, unknown: 0, sources: [] };
+      { stage: n.stage.name, nodes: 0, seconds: 0, expected: 0, unknown: 0, sources: [] };
     s.nodes++;
     if (c.seconds === null) s.unknown++;
-    else s.seconds += c.seconds;
+    else {
+      s.seconds += c.seconds;
+      s.expected += expectedOf(c);
+    }
     if (!s.sources.includes(c.source)) s.sources.push(c.source);
     byStage.set(n.stage.name, s);
   }
   const stages = [...byStage.values()];
   const seconds = (id: string) => price.get(id)?.seconds ?? 0;
+  const expected = (id: string) => {
+    const c = price.get(id);
+    return c ? expectedOf(c) : 0;
+  };
   return {
     stages,
     totalSeconds: stages.reduce((a, s) => a + s.seconds, 0),
+    expectedSeconds: stages.reduce((a, s) => a + s.expected, 0),
     unknown: stages.reduce((a, s) => a + s.unknown, 0),
-    wall: slots.map((k) => ({ slots: k, seconds: schedule(order, run, seconds, k) })),
+    wall: slots.map((k) => ({
+      slots: k,
+      seconds: schedule(order, run, seconds, k),
+      expected: schedule(order, run, expected, k),
+    })),
   };
+}
+
+/** A priced node's expected seconds: its `expected`, never above its bound. */
+function expectedOf(c: NodeCost): number {
+  const bound = c.seconds ?? 0;
+  return c.expected === undefined ? bound : Math.min(c.expected, bound);
 }
 
 /**
@@ -151,24 +181,38 @@ export function formatDuration(s: number): string {
   return `${s.toFixed(1)} s`;
 }
 
-/** The estimate as a Markdown table plus total and wall-time lines. */
+/**
+ * The estimate as a Markdown table plus total and wall-time lines; with nodes that may stop
+ * early, an "expected" column beside each bound.
+ */
 export function formatEstimate(e: Estimate): string {
   const rows = [...e.stages].sort((a, b) => b.seconds - a.seconds);
+  const early = e.expectedSeconds < e.totalSeconds;
+  const exp = (bound: number, expected: number) =>
+    early ? ` | ${expected < bound ? formatDuration(expected) : "="}` : "";
   const lines = [
-    "| stage | nodes | CPU time | source |",
-    "|---|---:|---:|---|",
+    `| stage | nodes | CPU time${early ? " (bound) | expected" : ""} | source |`,
+    `|---|---:|---:${early ? "|---:" : ""}|---|`,
     ...rows.map((s) =>
       `| ${s.stage} | ${s.nodes} | ${formatDuration(s.seconds)}${
         s.unknown ? ` (+${s.unknown} unknown)` : ""
-      } | ${s.sources.join("; ")} |`
+      }${exp(s.seconds, s.expected)} | ${s.sources.join("; ")} |`
     ),
     `| **total** | ${rows.reduce((a, s) => a + s.nodes, 0)} | **${
       formatDuration(e.totalSeconds)
-    }** (${(e.totalSeconds / 3600).toFixed(2)} h) | |`,
+    }** (${(e.totalSeconds / 3600).toFixed(2)} h)${
+      early
+        ? ` | **${formatDuration(e.expectedSeconds)}** (${(e.expectedSeconds / 3600).toFixed(2)} h)`
+        : ""
+    } | |`,
     "",
-    "| slots | wall time |",
-    "|---:|---:|",
-    ...e.wall.map((w) => `| ${w.slots} | ${formatDuration(w.seconds)} |`),
+    `| slots | wall time${early ? " (bound) | expected" : ""} |`,
+    `|---:|---:${early ? "|---:" : ""}|`,
+    ...e.wall.map((w) =>
+      `| ${w.slots} | ${formatDuration(w.seconds)}${
+        early ? ` | ${formatDuration(w.expected)}` : ""
+      } |`
+    ),
   ];
   if (e.unknown > 0) {
     lines.push("", `${e.unknown} node(s) have no measurement yet and are not counted.`);

@@ -52,8 +52,40 @@ Deno.test("estimateRun: per stage, total, unknown nodes apart, wall per slot cou
   assert.equal(byStage.plot.unknown, 1);
   assert.equal(e.totalSeconds, 10);
   assert.equal(e.unknown, 1);
-  assert.deepEqual(e.wall, [{ slots: 1, seconds: 10 }, { slots: 2, seconds: 7 }]);
+  assert.equal(e.expectedSeconds, 10);
+  assert.deepEqual(e.wall, [
+    { slots: 1, seconds: 10, expected: 10 },
+    { slots: 2, seconds: 7, expected: 7 },
+  ]);
   const text = formatEstimate(e);
   assert.match(text, /\| train \| 2 \| 3\.0 s \| measured train \|/);
+  assert.doesNotMatch(text, /expected/, "no node stops early: one column");
   assert.match(text, /1 node\(s\) have no measurement yet/);
+});
+
+Deno.test("estimateRun: a node that may stop early has a bound and an expected price", () => {
+  // b may stop early: bound 2 s, expected 0.5 s; an expected above the bound is capped.
+  const early = (n: GraphNode) =>
+    n.id === "b"
+      ? { seconds: 2, expected: 0.5, source: "bound" }
+      : n.id === "a"
+      ? { seconds: 1, expected: 5, source: "capped" }
+      : cost(n);
+  const e = estimateRun(order, new Set(order.map((n) => n.id)), early, [1, 2]);
+  const train = e.stages.find((s) => s.stage === "train")!;
+  assert.equal(train.seconds, 3);
+  assert.equal(train.expected, 1.5);
+  assert.equal(e.totalSeconds, 10);
+  assert.equal(e.expectedSeconds, 8.5);
+  // On 2 slots the expected path is a, b (1 + 0.5) beside d (4), then c (3): 7 either way,
+  // as d is on the critical path; on 1 slot the saving is whole.
+  assert.deepEqual(e.wall, [
+    { slots: 1, seconds: 10, expected: 8.5 },
+    { slots: 2, seconds: 7, expected: 7 },
+  ]);
+  const text = formatEstimate(e);
+  assert.match(text, /\| stage \| nodes \| CPU time \(bound\) \| expected \| source \|/);
+  assert.match(text, /\| train \| 2 \| 3\.0 s \| 1\.5 s \| capped; bound \|/);
+  assert.match(text, /\| data \| 1 \| 4\.0 s \| = \|/);
+  assert.match(text, /\| 1 \| 10\.0 s \| 8\.5 s \|/);
 });
