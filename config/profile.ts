@@ -230,6 +230,15 @@ export const tuneSchema = z.object({
    * (`models/early_stop.ts`). Absent: every grid run trains `epochs` epochs (the paper's protocol).
    */
   patience: patienceSchema.optional(),
+  /**
+   * How the BPR grids spend their epochs: `full` (every point trains `epochs`, the paper's
+   * protocol) or `halving` (successive halving: every point starts; after each rung the best
+   * 1/`eta` of the level by validation NDCG@10 continue from where they stopped, up to `epochs`;
+   * plan/halving.ts).
+   */
+  schedule: z.enum(["full", "halving"]).default("full"),
+  /** Successive halving's reduction factor: each rung keeps the best 1/eta of the points. */
+  eta: intIn(2, 100).default(3),
 }).strict();
 
 /**

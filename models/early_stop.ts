@@ -12,14 +12,17 @@
  * @module
  */
 
-/** Why a run ended. */
-export type StopReason = "epochs" | "patience";
+/**
+ * Why a run ended: it trained every planned epoch, its metric stopped improving (patience), or
+ * successive halving did not keep it for the next rung (plan/halving.ts).
+ */
+export type StopReason = "epochs" | "patience" | "halving";
 
 /** Where a run ended and why. */
 export interface Stopped {
   /** The last epoch trained. */
   epoch: number;
-  /** `epochs`: it trained every planned epoch; `patience`: the metric stopped improving. */
+  /** See {@link StopReason}. */
   reason: StopReason;
 }
 

@@ -25,6 +25,11 @@
  *
  * The final nodes then take their hyper-parameters from the selections (see plan/models.ts).
  *
+ * Schedules (docs/profiles.md): with `tune.patience` every BPR grid run may stop early; with
+ * `tune.schedule: "halving"` each BPR grid level becomes rungs of nodes with `tune-halve` nodes
+ * between them ({@link levelNodes}, plan/halving.ts); the last rung keeps the points' own ids,
+ * so the selections are wired alike under both schedules. MF-eALS's grid always runs in full.
+ *
  * Widening (paper: "if the optimal value was found in the boundary, we further extend the
  * boundary"): the graph is static, so every grid also gets, per coordinate with at least two
  * values and per side, `tune.widen` extension values at the grid's own spacing on that side
@@ -54,18 +59,15 @@ import {
   type TunedSource,
 } from "./models.ts";
 import { EALS_RUN_FIELDS, stage as ealsStage } from "../stages/mf-eals.ts";
-import { stage as mfStage, tunedStage as mfTuned } from "../stages/mf-bpr.ts";
-import { fromMfStage as duifFromMf, stage as duifStage } from "../stages/duif.ts";
+import * as mfBpr from "../stages/mf-bpr.ts";
+import * as duif from "../stages/duif.ts";
+import * as vbpr from "../stages/vbpr.ts";
+import * as amr from "../stages/amr.ts";
 import { INIT_VARIANTS, stage as initStage } from "../stages/tune-init.ts";
-import { stage as vbprStage, tunedStage as vbprTuned } from "../stages/vbpr.ts";
-import { tunedStage as amrTuned } from "../stages/amr.ts";
-import {
-  type Extension,
-  MAX_GRID_RUNS,
-  runSlot,
-  type Side,
-  stage as selectStage,
-} from "../stages/tune-select.ts";
+import { stage as halveStage } from "../stages/tune-halve.ts";
+import { halvingRungs } from "./halving.ts";
+import { type Extension, type Side, stage as selectStage } from "../stages/tune-select.ts";
+import { MAX_GRID_RUNS, runSlot } from "../stages/lib/grid_runs.ts";
 
 /** The tuning nodes and, per model, the selection its final node reads. */
 export interface TunePlan {
@@ -194,6 +196,124 @@ interface TuneContext {
   grid: { patience?: number };
 }
 
+/** The stages of a grid's runs: a run of the full schedule, and the rungs of halving. */
+interface GridStages {
+  full: Stage;
+  first: Stage;
+  next: Stage;
+}
+
+/** Per grid kind, its stages (AMR's grids read the previous selection's `hyper`). */
+const GRID_STAGES: Readonly<Record<string, GridStages>> = {
+  "mf-bpr": {
+    full: mfBpr.stage,
+    first: mfBpr.gridFirstRungStage,
+    next: mfBpr.gridNextRungStage,
+  },
+  duif: { full: duif.stage, first: duif.gridFirstRungStage, next: duif.gridNextRungStage },
+  "duif-from-mf": {
+    full: duif.fromMfStage,
+    first: duif.fromMfGridFirstRungStage,
+    next: duif.fromMfGridNextRungStage,
+  },
+  vbpr: { full: vbpr.stage, first: vbpr.gridFirstRungStage, next: vbpr.gridNextRungStage },
+  amr: { full: amr.tunedStage, first: amr.gridFirstRungStage, next: amr.gridNextRungStage },
+};
+
+/** One point of a grid level, before the schedule turns it into nodes. */
+interface GridPoint {
+  /** Its node id (under halving: the last rung's; earlier rungs add `,rung=<r>`). */
+  id: string;
+  params: Record<string, unknown>;
+  inputs: Record<string, InputRef>;
+  point: Record<string, number>;
+  extension?: Extension;
+}
+
+/** `<base>@rung=<r>`, or `<base>,rung=<r>` when the base already has an `@` part. */
+export function rungId(base: string, r: number): string {
+  return `${base}${base.includes("@") ? "," : "@"}rung=${r}`;
+}
+
+/**
+ * The nodes of one grid level under the profile's schedule, and its runs as the selection sees
+ * them (always the points' own ids). `full`: one node per point. `halving` (plan/halving.ts):
+ * per rung one node per point (the last rung under the point's id) and, between rungs, a
+ * `tune-halve` node (`halve-<model>@..,rung=<r>`) that keeps the best points for the next rung.
+ */
+function levelNodes(
+  c: TuneContext,
+  p: { model: string; selectId: string; stages: GridStages; points: GridPoint[] },
+): { nodes: NodeSpec[]; runs: GridRun[] } {
+  const runs: GridRun[] = p.points.map((q) => ({
+    label: q.id,
+    point: q.point,
+    ...(q.extension ? { extension: q.extension } : {}),
+  }));
+  if (c.tune.schedule === "full") {
+    const nodes = p.points.map((q): NodeSpec => ({
+      id: q.id,
+      stage: p.stages.full,
+      params: q.params,
+      inputs: q.inputs,
+      seed: c.seed(q.id),
+    }));
+    return { nodes, runs };
+  }
+  const rungs = halvingRungs(`the grid of ${p.selectId}`, p.points.length, c.tune.eta, c.common);
+  const last = rungs.length - 1;
+  const halveOf = (r: number) => rungId(p.selectId.replace(/^select-/, "halve-"), r);
+  const idOf = (q: GridPoint, r: number) => (r === last ? q.id : rungId(q.id, r));
+  const nodes: NodeSpec[] = [];
+  rungs.forEach((rung, r) => {
+    for (const q of p.points) {
+      nodes.push({
+        id: idOf(q, r),
+        stage: r === 0 ? p.stages.first : p.stages.next,
+        params: {
+          ...q.params,
+          epochs: rung.epochs,
+          rung: {
+            index: r,
+            from: r === 0 ? 0 : rungs[r - 1].epochs,
+            points: p.points.length,
+            continuing: rung.continuing,
+            point: q.id,
+          },
+        },
+        inputs: r === 0 ? q.inputs : {
+          ...q.inputs,
+          state: { node: idOf(q, r - 1), output: "state.ckpt" },
+          survivors: { node: halveOf(r - 1), output: "survivors.json" },
+        },
+        // One seed per point for all its rungs: only the first draws; later rungs continue
+        // the generators' saved states.
+        seed: c.seed(q.id),
+      });
+    }
+    if (r === last) return;
+    const inputs: Record<string, InputRef> = {};
+    for (let k = 0; k < MAX_GRID_RUNS; k++) {
+      const q = p.points[k < p.points.length ? k : 0];
+      inputs[runSlot(k)] = { node: idOf(q, r), output: "train_summary.json" };
+    }
+    nodes.push({
+      id: halveOf(r),
+      stage: halveStage,
+      params: {
+        model: p.model,
+        rung: r,
+        epochs: rung.epochs,
+        keep: rungs[r + 1].continuing,
+        runs: p.points.map((q) => q.id),
+      },
+      inputs,
+      seed: c.seed(halveOf(r)),
+    });
+  });
+  return { nodes, runs };
+}
+
 /** The `hyper` input: a selection's `chosen.json`. */
 function hyperFrom(node: string): Record<string, InputRef> {
   return { hyper: { node, output: "chosen.json" } };
@@ -203,8 +323,8 @@ function hyperFrom(node: string): Record<string, InputRef> {
 interface GridOptions {
   /** Extra params of every grid run. */
   extraParams?: Record<string, unknown>;
-  /** A variant of the model's grid: its stage, and the tag its run ids carry after the `@`. */
-  variant?: { stage: Stage; tag: string };
+  /** A variant of the model's grid: its stages, and the tag its run ids carry after the `@`. */
+  variant?: { stages: GridStages; tag: string };
   /** Id of the selection node (default `select-<model>`). */
   selectId?: string;
 }
@@ -216,23 +336,15 @@ function gridNodes(
   inputs: Record<string, InputRef>,
   opts: GridOptions = {},
 ): NodeSpec[] {
-  const nodes: NodeSpec[] = [];
-  const runs: GridRun[] = [];
   const { extraParams = {}, variant } = opts;
   const selectId = opts.selectId ?? `select-${model}`;
-  for (
-    const { point, extension } of widenedGrid(
-      { lr: c.tune.lr, l2: c.tune.l2 },
-      c.tune.widen,
-      WIDEN_MAX,
-    )
-  ) {
+  const points = widenedGrid({ lr: c.tune.lr, l2: c.tune.l2 }, c.tune.widen, WIDEN_MAX).map((
+    { point, extension },
+  ): GridPoint => {
     const { lr, l2 } = point;
     const id = `tune-${model}@${variant ? `${variant.tag},` : ""}lr=${fmt(lr)},l2=${fmt(l2)}`;
-    nodes.push({
+    return {
       id,
-      stage: variant?.stage ??
-        (model === "mf-bpr" ? mfStage : model === "duif" ? duifStage : vbprStage),
       params: {
         ...bprParams(c.profile, c.profile.models[model], c.common),
         ...gridHyper(lr, l2),
@@ -241,12 +353,13 @@ function gridNodes(
         source: `tune grid point lr=${fmt(lr)}, l2=${fmt(l2)} (same value for P, Q, E)`,
       },
       inputs,
-      seed: c.seed(id),
-    });
-    runs.push({ label: id, point, ...(extension ? { extension } : {}) });
-  }
-  nodes.push(selectNode(selectId, model, runs, c.seed(selectId)));
-  return nodes;
+      point,
+      ...(extension ? { extension } : {}),
+    };
+  });
+  const stages = variant?.stages ?? GRID_STAGES[model];
+  const { nodes, runs } = levelNodes(c, { model, selectId, stages, points });
+  return [...nodes, selectNode(selectId, model, runs, c.seed(selectId))];
 }
 
 /**
@@ -263,7 +376,7 @@ function duifNodes(c: TuneContext): NodeSpec[] {
     ...gridNodes(c, "duif", inputs, { selectId: selectOf("scratch") }),
     ...gridNodes(c, "duif", { ...inputs, ...initInputs("tune-mf-bpr@chosen", ["P"]) }, {
       extraParams: { init: "mf-bpr" },
-      variant: { stage: duifFromMf, tag: "init=mf-bpr" },
+      variant: { stages: GRID_STAGES["duif-from-mf"], tag: "init=mf-bpr" },
       selectId: selectOf("mf-bpr"),
     }),
   ];
@@ -320,7 +433,7 @@ function ealsGridNodes(c: TuneContext): NodeSpec[] {
 function chosenMfNode(c: TuneContext): NodeSpec {
   return {
     id: "tune-mf-bpr@chosen",
-    stage: mfTuned,
+    stage: mfBpr.tunedStage,
     params: bprParams(c.profile, c.profile.models["mf-bpr"], { ...c.common, override: c.retrain }),
     inputs: { ...c.data, ...hyperFrom("select-mf-bpr") },
     seed: c.seed("tune-mf-bpr@chosen"),
@@ -331,7 +444,7 @@ function chosenMfNode(c: TuneContext): NodeSpec {
 function chosenVbprNode(c: TuneContext): NodeSpec {
   return {
     id: "tune-vbpr@chosen",
-    stage: vbprTuned,
+    stage: vbpr.tunedStage,
     params: {
       ...bprParams(c.profile, c.profile.models.vbpr, { ...c.common, override: c.retrain }),
       form: c.profile.vbprForm,
@@ -358,17 +471,17 @@ function amrGridNodes(
     from: string;
     override: OverrideField[];
     fixed: { eps: number; lambda: number };
+    /** The selection that reads the level (its halving nodes are named after it). */
+    selectId: string;
   },
 ): { nodes: NodeSpec[]; runs: GridRun[] } {
   const m = c.profile.models;
-  const nodes: NodeSpec[] = [];
-  const runs: GridRun[] = [];
-  for (const { point, extension } of widenedGrid({ [coord]: p.values }, c.tune.widen, WIDEN_MAX)) {
+  const points = widenedGrid({ [coord]: p.values }, c.tune.widen, WIDEN_MAX).map((
+    { point, extension },
+  ): GridPoint => {
     const v = point[coord];
-    const id = `tune-amr@${coord}=${fmt(v)}`;
-    nodes.push({
-      id,
-      stage: amrTuned,
+    return {
+      id: `tune-amr@${coord}=${fmt(v)}`,
       params: {
         ...bprParams(c.profile, m.amr, { ...c.common, override: p.override }),
         ...declaredFields(amrAdversarySchema, m.amr),
@@ -383,11 +496,11 @@ function amrGridNodes(
         ...initInputs("tune-vbpr@chosen", ["P", "Q", "E"]),
         ...hyperFrom(p.from),
       },
-      seed: c.seed(id),
-    });
-    runs.push({ label: id, point, ...(extension ? { extension } : {}) });
-  }
-  return { nodes, runs };
+      point,
+      ...(extension ? { extension } : {}),
+    };
+  });
+  return levelNodes(c, { model: "amr", selectId: p.selectId, stages: GRID_STAGES.amr, points });
 }
 
 /** The fields a retrained choice (MF-BPR, DUIF, VBPR) takes from its selection. */
@@ -398,11 +511,21 @@ const RETRAIN: OverrideField[] = ["epochs", "lr", "regs"];
  * epochs (the paper's protocol), or stops early under `tune.patience`.
  */
 export function tuneSchedule(tune: NonNullable<Profile["tune"]>): string {
-  const each =
-    `at most ${tune.epochs} epochs each, evaluated on validation every ${tune.evalEvery}`;
-  return tune.patience === undefined
-    ? `full grid: every run trains ${tune.epochs} epochs, evaluated on validation every ${tune.evalEvery} (the paper's protocol)`
-    : `early stopping: a grid run stops once its validation NDCG@10 has not improved for ${tune.patience} evaluations (${each}); MF-eALS's grid is not stopped early`;
+  const cadence = `evaluated on validation every ${tune.evalEvery}`;
+  const early = tune.patience === undefined ? "" : `a run stops once its validation NDCG@10 ` +
+    `has not improved for ${tune.patience} evaluations`;
+  if (tune.schedule === "halving") {
+    return `successive halving (eta ${tune.eta}): every grid point starts; after each rung the ` +
+      `best 1/${tune.eta} by validation NDCG@10 continue from where they stopped, up to ` +
+      `${tune.epochs} epochs (${cadence})${
+        early ? `; early stopping inside each rung: ${early}` : ""
+      }; ` +
+      `MF-eALS's grid runs in full`;
+  }
+  return early
+    ? `early stopping: ${early} (at most ${tune.epochs} epochs each, ${cadence}); MF-eALS's grid ` +
+      `is not stopped early`
+    : `full grid: every run trains ${tune.epochs} epochs, ${cadence} (the paper's protocol)`;
 }
 
 /** The tuning nodes for a profile whose `tune` is set. */
@@ -443,6 +566,7 @@ export function tuneNodes(profile: Profile): TunePlan {
     from: "select-vbpr",
     override: ["lr", "regs"],
     fixed,
+    selectId: "select-amr-eps",
   });
   nodes.push(...eps.nodes, selectNode("select-amr-eps", "amr", eps.runs, c.seed("select-amr-eps")));
   const lambda = amrGridNodes(c, "lambda", {
@@ -450,6 +574,7 @@ export function tuneNodes(profile: Profile): TunePlan {
     from: "select-amr-eps",
     override: ["lr", "regs", "eps"],
     fixed,
+    selectId: "select-amr",
   });
   nodes.push(...lambda.nodes, selectNode("select-amr", "amr", lambda.runs, c.seed("select-amr")));
 

@@ -7,6 +7,10 @@
  * `init` is `mf-bpr`. Params: the BPR model's, plus `init` (`scratch` | `mf-bpr`).
  * Outputs: `scores.npy`, `curve.csv`, `train_summary.json` (its `hyper.init` says which start
  * ran), `P.npy`, `E.npy`.
+ *
+ * The `-first-rung` and `-next-rung` variants are the grid runs of a successive-halving schedule
+ * (plan/halving.ts): they also write `state.ckpt`, and the later ones continue from the previous
+ * rung's (stages/lib/bpr_stage.ts).
  */
 import { defineStage } from "../pipeline/stage/mod.ts";
 import { type BprModelSpec, bprStage, duifParamsSchema } from "./lib/bpr_stage.ts";
@@ -46,4 +50,40 @@ export const tunedStage = defineStage(bprStage({
   module: import.meta.url,
   params: duifParamsSchema,
   spec: { ...fromMf, hyperInput: true },
+}));
+
+/** DUIF from scratch: a halving schedule's first rung (also writes `state.ckpt`). */
+export const gridFirstRungStage = defineStage(bprStage({
+  name: "duif-first-rung",
+  module: import.meta.url,
+  params: duifParamsSchema,
+  spec: spec,
+  rung: "first",
+}));
+
+/** DUIF from scratch: a halving schedule's later rung (continues if kept). */
+export const gridNextRungStage = defineStage(bprStage({
+  name: "duif-next-rung",
+  module: import.meta.url,
+  params: duifParamsSchema,
+  spec: spec,
+  rung: "next",
+}));
+
+/** DUIF from MF-BPR's P: a halving schedule's first rung (also writes `state.ckpt`). */
+export const fromMfGridFirstRungStage = defineStage(bprStage({
+  name: "duif-from-mf-first-rung",
+  module: import.meta.url,
+  params: duifParamsSchema,
+  spec: fromMf,
+  rung: "first",
+}));
+
+/** DUIF from MF-BPR's P: a halving schedule's later rung (continues if kept). */
+export const fromMfGridNextRungStage = defineStage(bprStage({
+  name: "duif-from-mf-next-rung",
+  module: import.meta.url,
+  params: duifParamsSchema,
+  spec: fromMf,
+  rung: "next",
 }));

@@ -18,6 +18,9 @@
  * but not considered. `chosen.json` records the steps taken and whether the best still sits on
  * the widened edge.
  *
+ * Each grid entry of `chosen.json` also records where the run stopped and why (`stopped`:
+ * all its epochs, early stopping, or successive halving), read from its summary.
+ *
  * Inputs: `run00` .. `run63`, the `train_summary.json` of each grid run, in the order of the
  * `runs` param. The engine wires a fixed set of input names, so a grid of fewer than 64 runs
  * wires the unused slots to its first run; they are never read.
@@ -30,93 +33,18 @@ import {
   chosenValuesSchema,
   type GridResult,
   NO_GAIN,
-  stoppedSchema,
   type Widening,
 } from "./lib/chosen.ts";
 import { writeJson } from "../io/json.ts";
-import { fmt } from "../tables/numbers.ts";
 import {
-  amrAdversarySchema,
-  duifInitSchema,
-  ealsModelSchema,
-  lrRegsSchema,
-} from "../config/profile.ts";
-
-/** Input slots of a selection (the largest grid it can take). */
-export const MAX_GRID_RUNS = 64;
-
-/** Input name of slot `k` (`run00`, `run01`, ...). */
-export function runSlot(k: number): string {
-  return `run${String(k).padStart(2, "0")}`;
-}
-
-/**
- * What the selection reads of a tuning run's `train_summary.json`: the hyper-parameters it
- * used (a BPR model's lr and regs, AMR's eps and lambda, or MF-eALS's c0 and reg) and its best
- * evaluated epoch on validation (MF-eALS: its last sweep, the only one evaluated).
- */
-export const summarySchema = z.object({
-  phase: z.literal("tune"),
-  hyper: z.object({
-    lr: lrRegsSchema.shape.lr.optional(),
-    regs: lrRegsSchema.shape.regs.optional(),
-    eps: amrAdversarySchema.shape.eps.optional(),
-    lambda: amrAdversarySchema.shape.lambda.optional(),
-    c0: ealsModelSchema.shape.c0.optional(),
-    reg: ealsModelSchema.shape.reg.optional(),
-    init: duifInitSchema.optional(),
-  }).passthrough(),
-  best: z.object({
-    epoch: z.number().int().min(0),
-    hr10: z.number().nullable(),
-    ndcg10: z.number().nullable(),
-  }),
-  /** Epoch 0, before training (BPR models: stages/lib/bpr_stage.ts). */
-  start: z.object({
-    epoch: z.literal(0),
-    hr10: z.number().nullable(),
-    ndcg10: z.number().nullable(),
-  }).optional(),
-  /** The best evaluated epoch after the start (null: none evaluated). */
-  bestTrained: z.object({
-    epoch: z.number().int().min(1),
-    hr10: z.number().nullable(),
-    ndcg10: z.number().nullable(),
-  }).nullable().optional(),
-  /** The patience the run had (BPR models; null: none). */
-  patience: z.number().int().min(1).nullable().optional(),
-  /** Where and why the run ended (BPR models). */
-  stopped: stoppedSchema.omit({ patience: true }).optional(),
-}).passthrough();
-
-/** A tuning run's summary as the selection reads it. */
-export type RunSummary = z.infer<typeof summarySchema>;
-
-/** A run's result at one evaluated epoch. */
-export interface EpochResult {
-  epoch: number;
-  hr10: number | null;
-  ndcg10: number | null;
-}
-
-/**
- * The epoch a selection may choose of a run: MF-eALS's `best` (its sweep count is not
- * chosen), else the best evaluated epoch after the start (`bestTrained`, or `best` when that is
- * past epoch 0). Epoch 0 is never a candidate: it is the run's start (random weights, or for
- * VBPR, AMR and DUIF from MF the weights of another model), not a trained setting.
- *
- * @throws Error when a BPR run has no evaluated epoch after the start
- */
-export function candidateEpoch(s: RunSummary): EpochResult {
-  if (s.hyper.c0 !== undefined) return s.best;
-  const trained = s.bestTrained ?? (s.best.epoch >= 1 ? s.best : null);
-  if (!trained) {
-    throw new Error(
-      `field "bestTrained": no evaluated epoch after the start (epoch 0 is not a candidate)`,
-    );
-  }
-  return trained;
-}
+  candidateEpoch,
+  type EpochResult,
+  MAX_GRID_RUNS,
+  runSlot,
+  type RunSummary,
+  summarySchema,
+} from "./lib/grid_runs.ts";
+import { fmt } from "../tables/numbers.ts";
 
 /**
  * The values a run's summary offers its final node: MF-eALS's c0 and reg (its sweep count

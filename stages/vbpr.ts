@@ -8,6 +8,10 @@
  * the baseline curve beside AMR in Figure 3; `continuedTunedStage` (`vbpr-continued-tuned`)
  * does so with the tuned AMR's `chosen.json` as `hyper`. Outputs: `scores.npy`, `curve.csv`,
  * `train_summary.json`, `P.npy`, `Q.npy`, `E.npy`, `H.npy` (`[0, K]` for eq. 4).
+ *
+ * The `-first-rung` and `-next-rung` variants are the grid runs of a successive-halving schedule
+ * (plan/halving.ts): they also write `state.ckpt`, and the later ones continue from the previous
+ * rung's (stages/lib/bpr_stage.ts).
  */
 import { defineStage } from "../pipeline/stage/mod.ts";
 import { type BprModelSpec, bprStage, vbprParamsSchema } from "./lib/bpr_stage.ts";
@@ -53,4 +57,22 @@ export const continuedTunedStage = defineStage(bprStage({
   module: import.meta.url,
   params: vbprParamsSchema,
   spec: { ...continued, hyperInput: true },
+}));
+
+/** VBPR from MF-BPR's P and Q: a halving schedule's first rung (also writes `state.ckpt`). */
+export const gridFirstRungStage = defineStage(bprStage({
+  name: "vbpr-first-rung",
+  module: import.meta.url,
+  params: vbprParamsSchema,
+  spec: spec,
+  rung: "first",
+}));
+
+/** VBPR from MF-BPR's P and Q: a halving schedule's later rung (continues if kept). */
+export const gridNextRungStage = defineStage(bprStage({
+  name: "vbpr-next-rung",
+  module: import.meta.url,
+  params: vbprParamsSchema,
+  spec: spec,
+  rung: "next",
 }));

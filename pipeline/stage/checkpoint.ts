@@ -92,8 +92,15 @@ function dtypeOf(a: CheckpointArray): DtypeName {
   return "uint8";
 }
 
-/** Encodes checkpoint data into the file format (see the module comment). */
-export function encodeCheckpoint(key: string, data: CheckpointData): Uint8Array {
+/**
+ * Encodes checkpoint data into the file format (see the module comment). `savedAt` defaults to
+ * now; a file that must be reproducible byte for byte (a stage output) passes a fixed one.
+ */
+export function encodeCheckpoint(
+  key: string,
+  data: CheckpointData,
+  savedAt: string = new Date().toISOString(),
+): Uint8Array {
   const records: ArrayRecord[] = [];
   let offset = 0;
   for (const [name, a] of Object.entries(data.arrays)) {
@@ -108,7 +115,7 @@ export function encodeCheckpoint(key: string, data: CheckpointData): Uint8Array 
   const header: Header = {
     format: 1,
     key,
-    savedAt: new Date().toISOString(),
+    savedAt,
     sha256: sha256(payload),
     meta: data.meta,
     arrays: records,

@@ -12,7 +12,14 @@
  * @module
  */
 import { z } from "zod";
-import type { CheckpointData, Stage, StageContext } from "../../pipeline/stage/mod.ts";
+import {
+  type CheckpointData,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type Stage,
+  type StageContext,
+  writeFileAtomic,
+} from "../../pipeline/stage/mod.ts";
 import { type EpochStats, train, type TrainState } from "../../models/train.ts";
 import { assertFiniteWeights } from "../../models/finite.ts";
 import { initWeights } from "../../models/init.ts";
@@ -55,6 +62,20 @@ import {
   runSettingsSchema,
 } from "../../config/profile.ts";
 import { patienceExhausted, type Stopped } from "../../models/early_stop.ts";
+import { type Survivors, survivorsSchema } from "./grid_runs.ts";
+
+/**
+ * A successive-halving rung run (plan/halving.ts): which rung, the epoch its `state` input
+ * stopped at (0 for the first rung), the level's size and survivors, and the grid point (its
+ * final node id) it looks itself up by in `survivors.json`.
+ */
+export const rungSchema = z.object({
+  index: z.number().int().min(0),
+  from: z.number().int().min(0),
+  points: z.number().int().min(1),
+  continuing: z.number().int().min(1),
+  point: z.string().min(1),
+}).strict();
 
 /** Std of the truncated-normal initialisation of the weights a stage draws (authors: 0.01). */
 export const initStdSchema = z.number().positive().default(0.01);
@@ -82,6 +103,8 @@ export const bprParamsSchema = bprModelSchema.extend({
    * has not improved for this many evaluations. Absent: train every epoch.
    */
   patience: patienceSchema.optional(),
+  /** Set on the nodes of a halving schedule's rungs (the `-rung` stages only). */
+  rung: rungSchema.optional(),
 }).strict();
 
 /** VBPR: plus the score form (the profile's `vbprForm`). */
@@ -161,7 +184,22 @@ export interface BprStageOptions<S extends z.ZodType<TrainParams>> {
   readonly params: S;
   /** The model's kind, inputs and weight outputs. */
   readonly spec: BprModelSpec;
+  /**
+   * A successive-halving rung stage: `first` trains from the start and also writes
+   * `state.ckpt` (everything a later rung continues from); `next` also reads the previous
+   * rung's `state` and the halving's `survivors`, and continues or passes its results through.
+   */
+  readonly rung?: RungKind;
 }
+
+/** Which rung stage (see {@link BprStageOptions}). */
+export type RungKind = "first" | "next";
+
+/** The output a rung stage writes its training state to. */
+export const RUNG_STATE = "state.ckpt";
+
+/** Inputs a later rung stage reads besides the model's. */
+export const RUNG_INPUTS: readonly string[] = ["state", "survivors"];
 
 /**
  * The declaration of a BPR model stage (for `defineStage`): its inputs and outputs from `spec`
@@ -176,10 +214,10 @@ export function bprStage<S extends z.ZodType<TrainParams>>(opts: BprStageOptions
     name: opts.name,
     module: opts.module,
     params: opts.params,
-    inputs: bprInputs(spec),
-    outputs: bprOutputs(spec.weights),
+    inputs: [...bprInputs(spec), ...(opts.rung === "next" ? RUNG_INPUTS : [])],
+    outputs: [...bprOutputs(spec.weights), ...(opts.rung ? [RUNG_STATE] : [])],
     ...(spec.visual ? { runtime: ["tfjs"] } : {}),
-    run: (ctx) => runBprStage(ctx, spec),
+    run: (ctx) => runBprStage(ctx, spec, opts.rung),
   };
 }
 
@@ -391,7 +429,7 @@ function trainSummary(
   p: TrainParams,
   spec: BprModelSpec,
   run: PreparedRun,
-  done: { rec: RunRecord; seconds: number; last: CurveRow; best: CurveRow },
+  done: { rec: RunRecord; seconds: number; last: CurveRow; best: CurveRow; stopped: Stopped },
 ) {
   const { kind, hp, data, adversary } = run;
   const { rec, seconds, last, best } = done;
@@ -402,7 +440,8 @@ function trainSummary(
     epochs: hp.epochs,
     // Early stopping: the patience the run had (null: none) and where and why it ended.
     patience: p.patience ?? null,
-    stopped: stoppedAt(rec.curve, hp.epochs),
+    stopped: done.stopped,
+    ...(p.rung ? { rung: p.rung } : {}),
     seconds,
     evalSeconds: rec.evalMs / 1000,
     finalLoss: rec.lastLoss,
@@ -441,7 +480,7 @@ async function writeRunOutputs(
   ctx: StageContext<TrainParams>,
   spec: BprModelSpec,
   run: PreparedRun,
-  done: { weights: Weights; rec: RunRecord; seconds: number },
+  done: { weights: Weights; rec: RunRecord; seconds: number; stopped: Stopped },
 ): Promise<{ summary: ReturnType<typeof trainSummary>; last: CurveRow; best: CurveRow }> {
   const { data } = run;
   const { rec } = done;
@@ -454,7 +493,13 @@ async function writeRunOutputs(
   await saveWeights(ctx.outDir, done.weights, { declared: spec.weights });
   const best = bestCurveRow(rec.curve)!;
   const last = rec.curve[rec.curve.length - 1];
-  const summary = trainSummary(ctx.params, spec, run, { rec, seconds: done.seconds, last, best });
+  const summary = trainSummary(ctx.params, spec, run, {
+    rec,
+    seconds: done.seconds,
+    last,
+    best,
+    stopped: done.stopped,
+  });
   await writeJson(`${ctx.outDir}/train_summary.json`, summary);
   return { summary, last, best };
 }
@@ -464,19 +509,94 @@ async function writeRunOutputs(
  *
  * @param ctx stage context
  * @param spec the model's kind, inputs and weight outputs
+ * @param rung a successive-halving rung stage's kind (see {@link BprStageOptions})
  * @returns the manifest summary
  */
 export async function runBprStage(
   ctx: StageContext<TrainParams>,
   spec: BprModelSpec,
+  rung?: RungKind,
 ): Promise<Record<string, unknown>> {
+  if (rung && !ctx.params.rung) throw new Error(`params.rung: required by a ${rung} rung stage`);
+  if (!rung && ctx.params.rung) throw new Error(`params.rung: set, but this is not a rung stage`);
   const run = await prepareRun(ctx, spec);
   try {
-    return await trainAndWrite(ctx, spec, run);
+    return await trainAndWrite(ctx, spec, run, rung);
   } finally {
     // The device copy of the features (WebGPU) lives for this stage only; no-op on WASM.
     if (run.features) releaseDeviceFeatures(run.features);
   }
+}
+
+/** Where a run starts: the record so far, the state to continue from, whether it trains. */
+interface RunStart {
+  rec: RunRecord;
+  resume: TrainState | undefined;
+  /** False for a later rung's point that halving did not keep (or that patience stopped). */
+  trains: boolean;
+  /** Why it does not train (when `trains` is false). */
+  carried?: Stopped;
+}
+
+/**
+ * The start of a run: epoch 0 evaluated on the initial weights, or (a later rung) the previous
+ * rung's state and curve, checked against this node's `rung` params and the halving's
+ * `survivors.json`.
+ */
+async function runStart(
+  ctx: StageContext<TrainParams>,
+  evaluate: ReturnType<typeof evaluator>,
+  start: Weights,
+  rung: RungKind | undefined,
+): Promise<RunStart> {
+  if (rung !== "next") {
+    const first = await evaluate(start, 0);
+    const rec: RunRecord = {
+      curve: [{ epoch: 0, loss: null, hr10: first.hr10, ndcg10: first.ndcg10 }],
+      epochMs: [],
+      lastLoss: NaN,
+      evalMs: 0,
+      secondsBefore: 0,
+      scores: first.scores,
+    };
+    return { rec, resume: undefined, trains: true };
+  }
+  const r = ctx.params.rung!;
+  const prev = await readRungState(ctx.inputs.state, start);
+  // A point that trained the previous rung through ends at its last epoch; one stopped earlier
+  // (by halving or patience) ends before it and is only passed through.
+  const ended = prev.stopped !== undefined && prev.stopped.reason !== "epochs";
+  if (ended ? prev.state.epoch > r.from : prev.state.epoch !== r.from) {
+    throw new Error(
+      `${ctx.inputs.state}: the previous rung stopped at epoch ${prev.state.epoch}, but ` +
+        `params.rung.from is ${r.from}`,
+    );
+  }
+  const survivors = await readSurvivors(ctx.inputs.survivors);
+  if (survivors.rung !== r.index - 1 || survivors.survivors.length > r.continuing) {
+    throw new Error(
+      `${ctx.inputs.survivors}: rung ${survivors.rung} keeping ${survivors.survivors.length}, ` +
+        `but this node expects rung ${r.index - 1} keeping at most ${r.continuing} (params.rung)`,
+    );
+  }
+  const rec: RunRecord = {
+    curve: prev.curve,
+    epochMs: [],
+    lastLoss: prev.lastLoss,
+    evalMs: 0,
+    secondsBefore: 0,
+    scores: new Float32Array(0),
+  };
+  if (ended) return { rec, resume: prev.state, trains: false, carried: prev.stopped };
+  if (!survivors.survivors.includes(r.point)) {
+    return {
+      rec,
+      resume: prev.state,
+      trains: false,
+      carried: { epoch: prev.state.epoch, reason: "halving" },
+    };
+  }
+  return { rec, resume: prev.state, trains: true };
 }
 
 /** Trains, evaluates and writes the outputs of a prepared run; returns the manifest summary. */
@@ -484,6 +604,7 @@ async function trainAndWrite(
   ctx: StageContext<TrainParams>,
   spec: BprModelSpec,
   run: PreparedRun,
+  rung: RungKind | undefined,
 ): Promise<Record<string, unknown>> {
   const p = ctx.params;
   const { kind, hp, data, features } = run;
@@ -493,35 +614,73 @@ async function trainAndWrite(
     nItems: data.train.nItems,
     dim: features?.dim ?? 0,
   }, { k: p.k, std: p.initStd, rng: ctx.rng.fork("init"), from: run.init });
-  const first = await evaluate(start, 0);
-  const rec: RunRecord = {
-    curve: [{ epoch: 0, loss: null, hr10: first.hr10, ndcg10: first.ndcg10 }],
-    epochMs: [],
-    lastLoss: NaN,
-    evalMs: 0,
-    secondsBefore: 0,
-    scores: first.scores,
-  };
-  const resume = await resumeRecord(ctx, start, rec, { kind, epochs: hp.epochs });
-  ctx.progress.start(hp.epochs, `${kind} ${p.phase}`);
-  if (resume) ctx.progress.update(resume.epoch);
+  const begun = await runStart(ctx, evaluate, start, rung);
+  const { rec } = begun;
+  let weights: Weights;
+  let final: TrainState;
+  let stopped: Stopped;
   const t0 = performance.now();
-  const weights = await train(kind, data.train, features, run.hyper, {
-    rng: ctx.rng,
-    epochs: hp.epochs,
-    init: run.init,
-    adversary: run.adversary,
-    signal: ctx.signal,
-    resume,
-    onEpoch: (epoch, stats, w, state) =>
-      recordEpoch(ctx, { rec, evaluate, epochs: hp.epochs, t0 }, { epoch, stats, w, state }),
-  });
+  if (begun.trains) {
+    const resume = (await resumeRecord(ctx, start, rec, { kind, epochs: hp.epochs })) ??
+      begun.resume;
+    ctx.progress.start(hp.epochs, `${kind} ${p.phase}`);
+    if (resume) ctx.progress.update(resume.epoch);
+    let last: (() => TrainState) | undefined;
+    weights = await train(kind, data.train, features, run.hyper, {
+      rng: ctx.rng,
+      epochs: hp.epochs,
+      init: run.init,
+      adversary: run.adversary,
+      signal: ctx.signal,
+      resume,
+      onEpoch: (epoch, stats, w, state) => {
+        last = state;
+        return recordEpoch(ctx, { rec, evaluate, epochs: hp.epochs, t0 }, {
+          epoch,
+          stats,
+          w,
+          state,
+        });
+      },
+    });
+    ctx.progress.stop();
+    // No epoch ran only when a checkpoint (or the previous rung) was already at the end.
+    final = last?.() ?? resume!;
+    stopped = stoppedAt(rec.curve, hp.epochs);
+  } else {
+    // Passed through: the previous rung's weights, evaluated once more for the score rows
+    // (the same bytes that rung wrote: the evaluation is deterministic).
+    final = begun.resume!;
+    weights = final.weights;
+    rec.scores = (await evaluate(weights, final.epoch)).scores;
+    stopped = begun.carried!;
+  }
   const seconds = rec.secondsBefore + (performance.now() - t0) / 1000;
-  ctx.progress.stop();
-  const { summary, last, best } = await writeRunOutputs(ctx, spec, run, { weights, rec, seconds });
-  const { stopped } = summary;
+  // Evaluations this node made (the cost model's calibration): its evaluated curve rows after
+  // the rung's start (with epoch 0 for a run from the start), or the pass-through's one.
+  const from = p.rung?.from ?? 0;
+  const evaluations = begun.trains
+    ? rec.curve.filter((r) =>
+      r.ndcg10 !== null && (r.epoch > from || (from === 0 && r.epoch === 0))
+    )
+      .length
+    : 1;
+  const { summary, last, best } = await writeRunOutputs(ctx, spec, run, {
+    weights,
+    rec,
+    seconds,
+    stopped,
+  });
+  if (rung) {
+    await writeFileAtomic(
+      `${ctx.outDir}/${RUNG_STATE}`,
+      encodeCheckpoint(RUNG_STATE_KEY, toRungState(final, rec, stopped), ""),
+    );
+  }
   const ran = stopped.reason === "patience"
     ? `${stopped.epoch} of ${hp.epochs} epochs (stopped: no validation gain in ${p.patience} evaluations)`
+    : stopped.reason === "halving"
+    ? `stopped at epoch ${stopped.epoch} by halving (not among rung ${p.rung!.index - 1}'s best)`
     : `${hp.epochs} epochs`;
   ctx.log(
     `${kind} ${p.phase}: ${ran} in ${seconds.toFixed(1)} s ` +
@@ -532,7 +691,11 @@ async function trainAndWrite(
     model: kind,
     phase: p.phase,
     epochs: hp.epochs,
-    ...(p.patience === undefined ? {} : { patience: p.patience, epochsRun: stopped.epoch }),
+    // Epochs this node trained: fewer than `epochs` when it stopped early or continued a rung.
+    epochsRun: rec.epochMs.length,
+    evaluations,
+    ...(p.patience === undefined ? {} : { patience: p.patience }),
+    ...(p.rung ? { rung: p.rung.index, stopped: stopped.reason } : {}),
     seconds: Math.round(seconds * 10) / 10,
     meanEpochMs: Math.round(summary.meanEpochMs * 10) / 10,
     finalLoss: rec.lastLoss,
@@ -611,4 +774,61 @@ function fromCheckpoint(saved: CheckpointData, shape: Weights): TrainState {
     sampler: m.sampler as TrainState["sampler"],
     noise: m.noise as TrainState["noise"],
   };
+}
+
+/** The key recorded in a rung's `state.ckpt` (checked on load). */
+const RUNG_STATE_KEY = "rung-state";
+
+/**
+ * A rung's `state.ckpt`: the training state with the curve so far and where the run stopped,
+ * without timings, so the file is reproducible byte for byte.
+ */
+function toRungState(state: TrainState, rec: RunRecord, stopped: Stopped): CheckpointData {
+  const data = toCheckpoint(state, {
+    curve: rec.curve,
+    epochMs: [],
+    lastLoss: rec.lastLoss,
+    evalMs: 0,
+    secondsBefore: 0,
+  });
+  return { ...data, meta: { ...data.meta, stopped } };
+}
+
+/** What a later rung reads of the previous rung's `state.ckpt`. */
+interface RungState {
+  state: TrainState;
+  curve: CurveRow[];
+  lastLoss: number;
+  stopped: Stopped | undefined;
+}
+
+/** Reads and checks a previous rung's `state.ckpt` against this model's shapes. */
+async function readRungState(path: string, shape: Weights): Promise<RungState> {
+  let saved: CheckpointData;
+  try {
+    saved = decodeCheckpoint(await Deno.readFile(path), RUNG_STATE_KEY);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  const state = fromCheckpoint(saved, shape);
+  const m = saved.meta as unknown as ProgressMeta & { stopped?: Stopped };
+  if (!Array.isArray(m.curve) || m.curve.length === 0) {
+    throw new Error(`${path}: field "meta.curve": expected the curve so far`);
+  }
+  return {
+    state,
+    curve: m.curve,
+    lastLoss: m.lastLoss === null ? NaN : m.lastLoss,
+    stopped: m.stopped,
+  };
+}
+
+/** Reads and validates a halving rung's `survivors.json`. */
+async function readSurvivors(path: string): Promise<Survivors> {
+  const parsed = survivorsSchema.safeParse(JSON.parse(await Deno.readTextFile(path)));
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`${path}: field "${i.path.join(".")}": ${i.message}`);
+  }
+  return parsed.data;
 }

@@ -57,7 +57,7 @@ export const chosenValuesSchema = chosenFields.superRefine((v, ctx) => {
 /** Where a grid run ended and why (`models/early_stop.ts`). */
 export const stoppedSchema = z.object({
   epoch: z.number().int().min(0),
-  reason: z.enum(["epochs", "patience"] as const satisfies readonly StopReason[]),
+  reason: z.enum(["epochs", "patience", "halving"] as const satisfies readonly StopReason[]),
   /** Evaluations without improvement that stop the run (null: none). */
   patience: z.number().int().min(1).nullable(),
 }).strict();

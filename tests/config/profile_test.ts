@@ -124,7 +124,7 @@ function sameFields(stage: z.ZodObject, from: z.ZodObject, fields: readonly stri
 }
 
 Deno.test("stage param schemas are the profile's fields plus the node's own (phase, initStd, override, patience)", () => {
-  const own = ["initStd", "override", "patience", "phase"];
+  const own = ["initStd", "override", "patience", "phase", "rung"];
   const bpr = [...Object.keys(bprModelSchema.shape), ...Object.keys(BPR_RUN_FIELDS)];
   assert.deepEqual(keys(bprParamsSchema), [...bpr, ...own].sort());
   sameFields(bprParamsSchema, bprModelSchema, Object.keys(bprModelSchema.shape));

@@ -15,7 +15,8 @@ import { loadProfile } from "../../config/profile.ts";
 import { readChosen } from "../../stages/lib/chosen.ts";
 import { planNodes } from "../../plan/mod.ts";
 import { extensionValue, type GridRun, selectNode, widenedGrid } from "../../plan/tune.ts";
-import { MAX_GRID_RUNS, selectWidened } from "../../stages/tune-select.ts";
+import { selectWidened } from "../../stages/tune-select.ts";
+import { MAX_GRID_RUNS } from "../../stages/lib/grid_runs.ts";
 import { type Outputs, runNode } from "../stages/data_helpers.ts";
 
 const CONFIGS = new URL("../../configs", import.meta.url).pathname;
