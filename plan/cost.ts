@@ -2,39 +2,42 @@
  * The AMR project's cost model for `reproduce --dry-run --estimate`, calibrated on this
  * machine, never typed in:
  *
- * - Training nodes (params with `epochs`, or eALS's `iterations`): `epochs x seconds per epoch +
- *   overhead`. The epoch
- *   cost of a model comes from earlier runs on the same dataset (the `meanEpochMs` of their
- *   manifests' summaries; overhead = the rest of their duration: set-up and evaluations), else
- *   from the `deno task bench` files (`artifacts/bench/*.json`): the 1-thread child of the bench
- *   scale closest to the dataset in items, from the latest file that timed that scale; the
- *   overhead is then the node's evaluations (at epoch 0, every `evalEvery` epochs and at the
- *   last, as stages/lib/bpr_stage.ts evaluates; eALS once) x the bench's full evaluation at that
- *   scale.
+ * - A training node (params with `epochs`, or eALS's `iterations`) costs
+ *   `fixed + perEpoch x epochs trained + perEval x evaluations made` ({@link TrainPrice}). From
+ *   earlier runs of its model on the same dataset (their manifests' durations, `epochsRun` and
+ *   `evaluations`) when they separate the three terms, by least squares ({@link fitTrainPrice}):
+ *   short runs (a halving rung, a pass-through) and long ones together do; else from their
+ *   `meanEpochMs` with the rest of their duration as the fixed cost; else from the `deno task
+ *   bench` files (`artifacts/bench/*.json`): the 1-thread epoch time of the bench scale closest to
+ *   the dataset in items, from the latest file that timed that scale, and its full evaluation as
+ *   `perEval`. A run evaluates at epoch 0, every `evalEvery` epochs and at its last
+ *   ({@link evaluationsBetween}); eALS once.
+ * - A node with `patience` (early stopping, models/early_stop.ts) is priced twice: its planned
+ *   epochs are the bound, and the expected price takes the median epoch at which earlier runs of
+ *   the same model on the same dataset stopped, or would have stopped under that patience (their
+ *   `curve.csv`, read at the node's evaluation cadence; runs with the node's learning rates
+ *   first, then any of the model). A run that ended before stopping counts as the bound.
+ * - A successive-halving rung node (plan/halving.ts) is bounded by its rung's epochs; its
+ *   expected price is that for the share of the level that trains in the rung, and a
+ *   pass-through (fixed cost and one evaluation) for the rest ({@link rungCost}).
  * - Other nodes: the median duration of earlier runs of the same stage on the same dataset;
  *   without one, an `evaluate` node costs the bench's full evaluation.
  * - "Same dataset": the entry descends from a root entry (a node without inputs) whose stage
  *   and params equal one of the target's roots.
  * - Anything else is unknown, and the estimate says so.
- * - A training node with `patience` (early stopping, models/early_stop.ts) is priced twice:
- *   its planned epochs are the bound, and the expected price takes the median epoch at which
- *   earlier runs of the same model on the same dataset stopped, or would have stopped under
- *   that patience (their `curve.csv`, read at the node's evaluation cadence; runs with the
- *   node's learning rates first, then any of the model). A run that ended before stopping counts
- *   as running to the bound.
  */
 import { join } from "node:path";
 import {
   canonicalJson,
   type CostModel,
   type GraphNode,
+  hashFile,
   type Manifest,
   type NodeCost,
   type Store,
   type Target,
 } from "../pipeline/mod.ts";
 import { SCALES } from "../config/bench_scales.ts";
-import { hashFile } from "../pipeline/stage/mod.ts";
 import { parseCurveCsv } from "../io/curve.ts";
 import { stoppingEpoch } from "../models/early_stop.ts";
 
@@ -53,10 +56,12 @@ function median(xs: number[]): number {
 
 /**
  * The model a training stage trains (`amr-tuned`, `vbpr-continued`, `vbpr-continued-tuned`,
- * `duif-from-mf` train `amr`, `vbpr`, `vbpr`, `duif`).
+ * `duif-from-mf` train `amr`, `vbpr`, `vbpr`, `duif`; a halving rung's `-first-rung` and
+ * `-next-rung` variants train their base stage's model).
  */
 export function modelOf(stage: string): string {
-  return stage.replace(/-tuned$/, "").replace(/-continued$/, "").replace(/-from-mf$/, "");
+  return stage.replace(/-(first|next)-rung$/, "").replace(/-tuned$/, "").replace(/-continued$/, "")
+    .replace(/-from-mf$/, "");
 }
 
 /** Evaluations of a training run (epoch 0, every `evalEvery` epochs, the last epoch). */
@@ -224,6 +229,184 @@ export function expectedStop(
   return stops.length ? { epoch: median(stops), runs: stops.length } : null;
 }
 
+/**
+ * What one run of a model costs on this machine: `fixed + perEpoch x epochs trained + perEval x
+ * evaluations made` seconds.
+ */
+export interface TrainPrice {
+  fixed: number;
+  perEpoch: number;
+  perEval: number;
+  source: string;
+}
+
+/** One earlier run of a model: its duration, the epochs it trained and its evaluations. */
+export interface RunTiming {
+  seconds: number;
+  epochs: number;
+  evaluations: number;
+}
+
+/**
+ * Least-squares fit of `seconds = fixed + perEpoch x epochs + perEval x evaluations` over
+ * earlier runs. When a coefficient comes out negative (evaluations too cheap to tell apart from
+ * noise, say), that term is dropped (set to 0) and the rest refitted. Null with fewer than three
+ * runs, a degenerate design (the runs alike in what is fitted) or no non-negative fit.
+ */
+export function fitTrainPrice(runs: readonly RunTiming[]): Omit<TrainPrice, "source"> | null {
+  if (runs.length < 3) return null;
+  const columns = (r: RunTiming) => [1, r.epochs, r.evaluations];
+  for (const keep of [[0, 1, 2], [0, 1], [0, 2]]) {
+    const n = keep.length;
+    // Normal equations A'A b = A'y over the kept columns.
+    const m = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    const v = new Array<number>(n).fill(0);
+    for (const r of runs) {
+      const x = keep.map((k) => columns(r)[k]);
+      for (let i = 0; i < n; i++) {
+        v[i] += x[i] * r.seconds;
+        for (let j = 0; j < n; j++) m[i][j] += x[i] * x[j];
+      }
+    }
+    const b = solve(m, v);
+    if (!b || b.some((c) => !(c >= 0))) continue;
+    const full = [0, 0, 0];
+    keep.forEach((k, i) => (full[k] = b[i]));
+    return { fixed: full[0], perEpoch: full[1], perEval: full[2] };
+  }
+  return null;
+}
+
+/** Solves a small linear system by Gaussian elimination with partial pivoting; null if singular. */
+function solve(a: number[][], y: number[]): number[] | null {
+  const n = y.length;
+  const m = a.map((row, i) => [...row, y[i]]);
+  const scale = Math.max(...m.flat().map(Math.abs), 1);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
+    if (Math.abs(m[p][c]) < 1e-12 * scale) return null;
+    [m[c], m[p]] = [m[p], m[c]];
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r][c] / m[c][c];
+      for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let t = m[r][n];
+    for (let k = r + 1; k < n; k++) t -= m[r][k] * x[k];
+    x[r] = t / m[r][r];
+  }
+  return x;
+}
+
+/**
+ * Evaluations a run makes training from epoch `from` to `to` at cadence `evalEvery` (null: one,
+ * eALS after its last sweep): every multiple of the cadence in (from, to], the last epoch, and
+ * epoch 0 for a run from the start.
+ */
+export function evaluationsBetween(from: number, to: number, evalEvery: number | null): number {
+  if (evalEvery === null || !(evalEvery > 0)) return 1;
+  const multiples = Math.floor(to / evalEvery) - Math.floor(from / evalEvery);
+  return multiples + (to % evalEvery === 0 ? 0 : 1) + (from === 0 ? 1 : 0);
+}
+
+function priceOf(p: TrainPrice, epochs: number, evaluations: number): number {
+  return p.fixed + p.perEpoch * epochs + p.perEval * evaluations;
+}
+
+function describe(p: TrainPrice): string {
+  return `${p.fixed.toFixed(1)} s + ${(p.perEpoch * 1000).toFixed(1)} ms/epoch + ` +
+    `${p.perEval.toFixed(2)} s/evaluation, ${p.source}`;
+}
+
+/** What the cost model reads of a halving rung node's `rung` param (stages/lib/bpr_stage.ts). */
+interface RungParams {
+  from: number;
+  points: number;
+  continuing: number;
+}
+
+function isRung(v: unknown): v is RungParams {
+  const r = v as Partial<RungParams> | null;
+  return typeof r === "object" && r !== null && typeof r.from === "number" &&
+    typeof r.points === "number" && typeof r.continuing === "number";
+}
+
+/**
+ * A halving rung node (plan/halving.ts): bound, training from its rung's start `from` to
+ * `epochs`; expected, that for the share of the level's points that continue in this rung and a
+ * pass-through (set-up and one evaluation) for the others.
+ */
+export function rungCost(
+  rung: RungParams,
+  plan: { epochs: number; evalEvery: number | null },
+  price: TrainPrice,
+): NodeCost {
+  const trained = Math.max(0, plan.epochs - rung.from);
+  const share = Math.min(1, rung.continuing / rung.points);
+  const seconds = priceOf(
+    price,
+    trained,
+    evaluationsBetween(rung.from, plan.epochs, plan.evalEvery),
+  );
+  const pass = Math.min(seconds, priceOf(price, 0, 1));
+  return {
+    seconds,
+    expected: share * seconds + (1 - share) * pass,
+    source: `${describe(price)}; halving rung: epochs ${rung.from}-${plan.epochs}, ` +
+      `${rung.continuing} of ${rung.points} points train`,
+  };
+}
+
+/** The timings of earlier training runs by model. */
+function trainTimings(ours: readonly Manifest[]): Map<string, RunTiming[]> {
+  const out = new Map<string, RunTiming[]>();
+  for (const m of ours) {
+    const s = m.summary ?? {};
+    if (typeof s.meanEpochMs !== "number" || typeof s.epochs !== "number") continue;
+    const model = typeof s.model === "string" ? s.model : modelOf(m.stage);
+    const params = (m.params ?? {}) as { evalEvery?: unknown; rung?: unknown };
+    const epochs = typeof s.epochsRun === "number" ? s.epochsRun : s.epochs;
+    // Runs from before `evaluations` was recorded: a pass-through made one, a rung those from
+    // its start, any other run every evaluation from epoch 0.
+    const from = isRung(params.rung) ? params.rung.from : 0;
+    const evalEvery = typeof params.evalEvery === "number" ? params.evalEvery : null;
+    const evaluations = typeof s.evaluations === "number"
+      ? s.evaluations
+      : epochs === 0
+      ? 1
+      : evaluationsBetween(from, s.epochs, evalEvery);
+    const runs = out.get(model) ?? [];
+    runs.push({ seconds: m.durationMs / 1000, epochs, evaluations });
+    out.set(model, runs);
+  }
+  return out;
+}
+
+/**
+ * A model's price from its earlier runs: the least-squares fit when the runs separate set-up,
+ * epochs and evaluations; else the median epoch time of the runs that trained (their
+ * `meanEpochMs`) with the median of the rest of their duration as a fixed cost.
+ */
+function measuredPrice(
+  runs: readonly RunTiming[],
+  meanEpoch: readonly number[],
+): TrainPrice | null {
+  const fit = fitTrainPrice(runs);
+  if (fit) return { ...fit, source: `fit over ${runs.length} earlier runs` };
+  const trained = runs.filter((r) => r.epochs > 0);
+  if (trained.length === 0 || meanEpoch.length === 0) return null;
+  const perEpoch = median([...meanEpoch]);
+  return {
+    fixed: median(trained.map((r) => Math.max(0, r.seconds - r.epochs * perEpoch))),
+    perEpoch,
+    perEval: 0,
+    source: `earlier runs (${trained.length})`,
+  };
+}
+
 /** Builds the cost model of a target from the store and the latest bench. */
 export async function costModel(
   target: Target,
@@ -231,32 +414,36 @@ export async function costModel(
   opts: { artifactsRoot: string; items: number | null },
 ): Promise<CostModel> {
   const ours = await sameDataset(target, store);
-  const epochs = new Map<string, { per: number[]; over: number[] }>();
+  const timings = trainTimings(ours);
+  const meanEpoch = new Map<string, number[]>();
   const durations = new Map<string, number[]>();
   for (const m of ours) {
     const s = m.summary ?? {};
-    if (typeof s.meanEpochMs === "number" && typeof s.epochs === "number" && s.epochs > 0) {
+    if (typeof s.meanEpochMs === "number" && typeof s.epochs === "number") {
+      // A halving rung that passed its results through trained no epoch.
+      if (s.epochsRun === 0) continue;
       const model = typeof s.model === "string" ? s.model : modelOf(m.stage);
-      const g = epochs.get(model) ?? { per: [], over: [] };
-      const per = s.meanEpochMs / 1000;
-      // A run stopped early trained `epochsRun` of its `epochs`.
-      const ran = typeof s.epochsRun === "number" ? s.epochsRun : s.epochs;
-      g.per.push(per);
-      g.over.push(Math.max(0, m.durationMs / 1000 - ran * per));
-      epochs.set(model, g);
+      meanEpoch.set(model, [...(meanEpoch.get(model) ?? []), s.meanEpochMs / 1000]);
     } else {
       durations.set(m.stage, [...(durations.get(m.stage) ?? []), m.durationMs / 1000]);
     }
   }
-  const measured = new Map<string, EpochCost>();
-  for (const [model, g] of epochs) {
-    measured.set(model, {
-      perEpoch: median(g.per),
-      overhead: median(g.over),
-      source: `earlier runs (${g.per.length})`,
-    });
+  const measured = new Map<string, TrainPrice>();
+  for (const [model, runs] of timings) {
+    const price = measuredPrice(runs, meanEpoch.get(model) ?? []);
+    if (price) measured.set(model, price);
   }
   const bench = await benchCosts(opts.artifactsRoot, opts.items);
+  const benchPrice = (model: string): TrainPrice | undefined => {
+    const e = bench.epochs.get(model);
+    if (!e) return undefined;
+    return {
+      fixed: 0,
+      perEpoch: e.perEpoch,
+      perEval: bench.evaluation?.seconds ?? 0,
+      source: e.source,
+    };
+  };
   const curves = await earlierCurves(target, store, ours);
 
   return (node: GraphNode): NodeCost => {
@@ -266,39 +453,34 @@ export async function costModel(
       evalEvery?: unknown;
       patience?: unknown;
       lr?: unknown;
+      rung?: unknown;
     };
     const model = modelOf(node.stage.name);
-    const e = measured.get(model) ?? bench.epochs.get(model);
+    const price = measured.get(model) ?? benchPrice(model);
     // eALS counts sweeps (`iterations`) and is evaluated once, after the last.
     const epochs = typeof p.epochs === "number"
       ? p.epochs
       : typeof p.iterations === "number"
       ? p.iterations
       : null;
-    if (epochs !== null && e) {
-      let overhead = e.overhead;
-      let what = overhead !== null ? ` + ${overhead.toFixed(1)} s` : "";
-      if (overhead === null && bench.evaluation) {
-        const n = typeof p.evalEvery === "number" ? evaluationsOf(epochs, p.evalEvery) : 1;
-        overhead = n * bench.evaluation.seconds;
-        what = ` + ${n} evaluations x ${bench.evaluation.seconds.toFixed(2)} s`;
-      }
+    if (epochs !== null && price) {
+      const evalEvery = typeof p.evalEvery === "number" ? p.evalEvery : null;
+      if (isRung(p.rung)) return rungCost(p.rung, { epochs, evalEvery }, price);
       const bound = {
-        seconds: epochs * e.perEpoch + (overhead ?? 0),
-        source: `epochs x ${(e.perEpoch * 1000).toFixed(0)} ms/epoch${what}, ${e.source}`,
+        seconds: priceOf(price, epochs, evaluationsBetween(0, epochs, evalEvery)),
+        source: describe(price),
       };
-      if (typeof p.patience !== "number" || typeof p.evalEvery !== "number") return bound;
+      if (typeof p.patience !== "number" || evalEvery === null) return bound;
       const all = curves.get(model) ?? [];
       const lr = canonicalJson(p.lr ?? null);
       const same = all.filter((c) => c.lr === lr);
-      const plan = { epochs, evalEvery: p.evalEvery, patience: p.patience };
+      const plan = { epochs, evalEvery, patience: p.patience };
       const atLr = expectedStop(same, plan);
       const stop = atLr ?? expectedStop(all, plan);
       if (!stop) return { ...bound, source: `${bound.source}; no earlier curve to expect a stop` };
-      // The overhead is mostly evaluations, which scale with the epochs trained.
       return {
         ...bound,
-        expected: stop.epoch * e.perEpoch + (overhead ?? 0) * (stop.epoch / epochs),
+        expected: priceOf(price, stop.epoch, evaluationsBetween(0, stop.epoch, evalEvery)),
         source: `${bound.source}; expected stop: median of ${stop.runs} earlier curve${
           stop.runs === 1 ? "" : "s"
         }${atLr ? " at this lr" : ` of ${model}`}`,

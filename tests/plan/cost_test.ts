@@ -7,7 +7,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { z } from "zod";
-import { costModel, evaluationsOf, expectedStop, modelOf } from "../../plan/cost.ts";
+import {
+  costModel,
+  evaluationsBetween,
+  evaluationsOf,
+  expectedStop,
+  fitTrainPrice,
+  modelOf,
+  rungCost,
+} from "../../plan/cost.ts";
 import { sha256 } from "../../pipeline/stage/hash.ts";
 import { curveCsv } from "../../io/curve.ts";
 import type { GraphNode } from "../../pipeline/graph/graph.ts";
@@ -96,7 +104,10 @@ Deno.test("cost model: earlier runs on the same dataset, else bench, else unknow
   const price = await costModel(target, store, { artifactsRoot: root, items: 5000 });
   const tuned = price(n("vbpr-tuned", { epochs: 2000 }));
   assert.ok(Math.abs(tuned.seconds! - 200.5) < 1e-9, String(tuned.seconds));
-  assert.match(tuned.source, /100 ms\/epoch \+ 0\.5 s, earlier runs \(1\)/);
+  assert.match(
+    tuned.source,
+    /0\.5 s \+ 100\.0 ms\/epoch \+ 0\.00 s\/evaluation, earlier runs \(1\)/,
+  );
   const amr = price(n("amr", { epochs: 100 }));
   assert.ok(Math.abs(amr.seconds! - 40) < 1e-9, String(amr.seconds)); // median 0.4 s, 1 thread
   assert.match(amr.source, /bench 2026-01-01, pinterest scale, 1 thread/);
@@ -111,6 +122,69 @@ Deno.test("cost model: stage variants map to their model", () => {
   assert.equal(modelOf("vbpr-continued"), "vbpr");
   assert.equal(modelOf("amr-tuned"), "amr");
   assert.equal(modelOf("mf-eals"), "mf-eals");
+  assert.equal(modelOf("amr-tuned-next-rung"), "amr");
+  assert.equal(modelOf("duif-from-mf-first-rung"), "duif");
+});
+
+Deno.test("cost model: a halving rung's bound and expected price, hand-computed", () => {
+  const price = { fixed: 1, perEpoch: 0.01, perEval: 0.5, source: "s" };
+  // Rung 250 -> 700 at evalEvery 50: 450 epochs and the evaluations at 300, 350, ..., 700 (9).
+  const c = rungCost(
+    { from: 250, points: 34, continuing: 3 },
+    { epochs: 700, evalEvery: 50 },
+    price,
+  );
+  const bound = 1 + 450 * 0.01 + 9 * 0.5;
+  assert.ok(Math.abs(c.seconds! - bound) < 1e-12, String(c.seconds));
+  // 3 of 34 points train it; the other 31 pass through: set-up and one evaluation.
+  const expected = (3 / 34) * bound + (31 / 34) * (1 + 0.5);
+  assert.ok(Math.abs(c.expected! - expected) < 1e-12, String(c.expected));
+  assert.match(c.source, /halving rung: epochs 250-700, 3 of 34 points train/);
+});
+
+Deno.test("evaluationsBetween: epoch 0 for a run from the start, the cadence, the last epoch", () => {
+  assert.equal(evaluationsBetween(0, 2000, 50), 41);
+  assert.equal(evaluationsBetween(0, 60, 50), 3); // 0, 50, 60
+  assert.equal(evaluationsBetween(250, 700, 50), 9);
+  assert.equal(evaluationsBetween(100, 130, 50), 1); // 130 only
+  assert.equal(evaluationsBetween(0, 5, null), 1);
+});
+
+Deno.test("fitTrainPrice: recovers set-up, epoch and evaluation costs; refuses what it cannot separate", () => {
+  const truth = (epochs: number, evaluations: number) => 1.5 + 0.01 * epochs + 0.4 * evaluations;
+  const runs = [[2000, 41], [100, 3], [0, 1], [450, 9], [300, 7]].map(([e, v]) => ({
+    seconds: truth(e, v),
+    epochs: e,
+    evaluations: v,
+  }));
+  const fit = fitTrainPrice(runs)!;
+  assert.ok(
+    Math.abs(fit.fixed - 1.5) < 1e-9 && Math.abs(fit.perEpoch - 0.01) < 1e-12,
+    JSON.stringify(fit),
+  );
+  assert.ok(Math.abs(fit.perEval - 0.4) < 1e-9);
+  assert.equal(fitTrainPrice(runs.slice(0, 2)), null, "two runs");
+  const alike = [1, 2, 3].map((k) => ({ seconds: k, epochs: 100, evaluations: 3 }));
+  assert.equal(fitTrainPrice(alike), null, "no spread in epochs or evaluations");
+  // Evaluations proportional to epochs cannot be told apart from them: the fit keeps epochs.
+  const collinear = [100, 200, 400].map((e) => ({
+    seconds: 1 + e / 10,
+    epochs: e,
+    evaluations: e / 50,
+  }));
+  const kept = fitTrainPrice(collinear)!;
+  assert.ok(Math.abs(kept.fixed - 1) < 1e-9 && Math.abs(kept.perEpoch - 0.1) < 1e-12);
+  assert.equal(kept.perEval, 0);
+  // Evaluations that cost nothing, with noise: a negative fit is dropped, the rest refitted.
+  const noisy = runs.map((r, i) => ({
+    ...r,
+    seconds: 1.5 + 0.01 * r.epochs + [0.02, -0.02, 0.01, 0, -0.01][i],
+  }));
+  const f2 = fitTrainPrice(noisy)!;
+  assert.ok(
+    f2.perEval >= 0 && f2.fixed > 1.4 && Math.abs(f2.perEpoch - 0.01) < 1e-3,
+    JSON.stringify(f2),
+  );
 });
 
 Deno.test("cost model: evaluations at epoch 0, every evalEvery and the last epoch", () => {
@@ -142,7 +216,10 @@ Deno.test("cost model: bench evaluation cost, latest file per scale", async () =
   const small = await costModel(target, store, { artifactsRoot: root, items: 5000 });
   const v = small(n("vbpr-continued-tuned", { epochs: 100, evalEvery: 50 }));
   assert.equal(v.seconds, 100 * 0.5 + 3 * 3); // median evaluation 3 s, at epochs 0, 50, 100
-  assert.match(v.source, /3 evaluations x 3\.00 s, bench 2026-01-01, pinterest scale/);
+  assert.match(
+    v.source,
+    /500\.0 ms\/epoch \+ 3\.00 s\/evaluation, bench 2026-01-01, pinterest scale/,
+  );
   assert.deepEqual(small(n("evaluate", {})), {
     seconds: 3,
     source: "one full evaluation, bench 2026-01-01, pinterest scale, 1 thread",
@@ -155,7 +232,7 @@ Deno.test("cost model: bench evaluation cost, latest file per scale", async () =
   // eALS: sweeps priced per sweep, one evaluation.
   const eals = big(n("mf-eals-tuned", { iterations: 10, c0: 512 }));
   assert.equal(eals.seconds, 10 * 4 + 90);
-  assert.match(eals.source, /4000 ms\/epoch \+ 1 evaluations x 90\.00 s, bench 2026-02-01, amazon/);
+  assert.match(eals.source, /4000\.0 ms\/epoch \+ 90\.00 s\/evaluation, bench 2026-02-01, amazon/);
 });
 
 Deno.test("cost model: no bench folder means no bench figures; an unreadable one is reported", async () => {
@@ -227,8 +304,8 @@ Deno.test("cost model: a node with patience gets its bound and the stop earlier 
   const params = { epochs: 100, evalEvery: 10, patience: 2, lr: [0.1, 0.1, 0] };
   const g = price(n("mf-bpr", params));
   assert.equal(g.seconds, 12, "the bound: every planned epoch");
-  // 50 of 100 epochs and half the overhead: 5 + 1.
-  assert.ok(Math.abs(g.expected! - 6) < 1e-9, String(g.expected));
+  // One run cannot separate evaluations from set-up: 2 s fixed + 50 of 100 epochs.
+  assert.ok(Math.abs(g.expected! - 7) < 1e-9, String(g.expected));
   assert.match(g.source, /expected stop: median of 1 earlier curve at this lr/);
   // Another lr: the model's curves still price it, and the source says so.
   assert.match(price(n("mf-bpr", { ...params, lr: [1, 1, 0] })).source, /curve of mf-bpr/);
