@@ -15,11 +15,10 @@ import { defineStage } from "../pipeline/stage/mod.ts";
 import { writeJson } from "../io/json.ts";
 import { fmt } from "../tables/numbers.ts";
 import {
-  candidateEpoch,
   MAX_GRID_RUNS,
   rankRuns,
+  readRunSummary,
   runSlot,
-  summarySchema,
   type Survivors,
 } from "./lib/grid_runs.ts";
 
@@ -49,23 +48,13 @@ export const stage = defineStage({
     const rows: Survivors["ranking"] = [];
     for (let k = 0; k < runs.length; k++) {
       const path = ctx.inputs[runSlot(k)];
-      const parsed = summarySchema.safeParse(JSON.parse(await Deno.readTextFile(path)));
-      if (!parsed.success) {
-        const i = parsed.error.issues[0];
-        throw new Error(`${runs[k]}: ${path}: field "${i.path.join(".")}": ${i.message}`);
-      }
-      let at;
-      try {
-        at = candidateEpoch(parsed.data);
-      } catch (e) {
-        throw new Error(`${runs[k]}: ${path}: ${(e as Error).message}`);
-      }
+      const { summary, at } = await readRunSummary(runs[k], path);
       rows.push({
         label: runs[k],
         bestEpoch: at.epoch,
         ndcg10: at.ndcg10,
-        ...(parsed.data.stopped ? { stopped: parsed.data.stopped } : {}),
-        alive: !parsed.data.stopped || parsed.data.stopped.reason === "epochs",
+        ...(summary.stopped ? { stopped: summary.stopped } : {}),
+        alive: !summary.stopped || summary.stopped.reason === "epochs",
       });
     }
     const ranking = rankRuns(rows);

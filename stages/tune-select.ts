@@ -36,20 +36,13 @@ import {
   type Widening,
 } from "./lib/chosen.ts";
 import { writeJson } from "../io/json.ts";
-import {
-  candidateEpoch,
-  type EpochResult,
-  MAX_GRID_RUNS,
-  runSlot,
-  type RunSummary,
-  summarySchema,
-} from "./lib/grid_runs.ts";
+import { MAX_GRID_RUNS, readRunSummary, runSlot, type RunSummary } from "./lib/grid_runs.ts";
 import { fmt } from "../tables/numbers.ts";
 
 /**
  * The values a run's summary offers its final node: MF-eALS's c0 and reg (its sweep count
  * stays the profile's), else the BPR model's lr and regs (AMR: eps and lambda) with `epochs`
- * set to the run's candidate epoch ({@link candidateEpoch}, never 0).
+ * set to the run's candidate epoch (`candidateEpoch` in stages/lib/grid_runs.ts, never 0).
  *
  * @throws Error (zod) when the summary has neither form
  */
@@ -248,18 +241,7 @@ export const stage = defineStage({
     const grid: Chosen["grid"] = [];
     for (let k = 0; k < runs.length; k++) {
       const path = ctx.inputs[runSlot(k)];
-      const parsed = summarySchema.safeParse(JSON.parse(await Deno.readTextFile(path)));
-      if (!parsed.success) {
-        const i = parsed.error.issues[0];
-        throw new Error(`${runs[k].label}: ${path}: field "${i.path.join(".")}": ${i.message}`);
-      }
-      const s = parsed.data;
-      let at: EpochResult;
-      try {
-        at = candidateEpoch(s);
-      } catch (e) {
-        throw new Error(`${runs[k].label}: ${path}: ${(e as Error).message}`);
-      }
+      const { summary: s, at } = await readRunSummary(runs[k].label, path);
       let values: ChosenValues;
       try {
         values = chosenValues(s, at.epoch);

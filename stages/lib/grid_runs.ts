@@ -128,3 +128,24 @@ export function rankRuns<T extends { ndcg10: number | null }>(runs: readonly T[]
     .sort((a, b) => score(b.r) - score(a.r) || a.i - b.i)
     .map(({ r }) => r);
 }
+
+/**
+ * Reads a grid run's `train_summary.json` and its candidate epoch ({@link candidateEpoch}).
+ *
+ * @throws Error naming the run, the file and the field
+ */
+export async function readRunSummary(
+  label: string,
+  path: string,
+): Promise<{ summary: RunSummary; at: EpochResult }> {
+  const parsed = summarySchema.safeParse(JSON.parse(await Deno.readTextFile(path)));
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`${label}: ${path}: field "${i.path.join(".")}": ${i.message}`);
+  }
+  try {
+    return { summary: parsed.data, at: candidateEpoch(parsed.data) };
+  } catch (e) {
+    throw new Error(`${label}: ${path}: ${(e as Error).message}`);
+  }
+}
