@@ -4,6 +4,10 @@
  * whose selection has run (its entry for this target is in the store) is shown as chosen, read
  * from that entry's `chosen.json`; otherwise the row says what the target's last run chose, if
  * its entry is still in the store.
+ *
+ * `amr config compare [target flags] --with PROFILE`: what two profiles' tuning chose on the
+ * same dataset (say `paper` against `paper-fast`), selection by selection: each tuned value side
+ * by side and the validation NDCG@10 of each choice, wherever both selections have run.
  */
 import type { Command } from "@commander-js/extra-typings";
 import {
@@ -33,6 +37,8 @@ export interface ConfigCommandContext {
 export interface Choice {
   key: string;
   values: Record<string, unknown>;
+  /** The run it chose and its validation NDCG@10, when `chosen.json` records them. */
+  best?: ChosenBest;
   /**
    * True for the entry the target's last run used when it is not the entry for the current
    * code, params and inputs (shown for information, never as the value).
@@ -44,6 +50,12 @@ export interface Choice {
 export interface ShownRow extends ConfigRow {
   /** The selection entry the value was read from (tuned values whose selection ran). */
   chosenFrom?: string;
+}
+
+/** The chosen run of a selection: its id and validation NDCG@10 (absent in old files). */
+export interface ChosenBest {
+  label: string;
+  ndcg10: number;
 }
 
 /**
@@ -88,14 +100,21 @@ export function withChoices(
   });
 }
 
-async function readChosen(store: Store, key: string): Promise<Record<string, unknown>> {
+async function readChosen(
+  store: Store,
+  key: string,
+): Promise<{ values: Record<string, unknown>; best?: ChosenBest }> {
   const file = store.outputPath(key, "chosen.json");
-  const chosen = JSON.parse(await Deno.readTextFile(file)) as { values?: unknown };
+  const chosen = JSON.parse(await Deno.readTextFile(file)) as { values?: unknown; best?: unknown };
   const values = chosen.values;
   if (typeof values !== "object" || values === null || Array.isArray(values)) {
     throw new Error(`${file}: expected an object "values"`);
   }
-  return values as Record<string, unknown>;
+  const b = chosen.best as Partial<ChosenBest> | undefined;
+  const best = b && typeof b.label === "string" && typeof b.ndcg10 === "number"
+    ? { label: b.label, ndcg10: b.ndcg10 }
+    : undefined;
+  return { values: values as Record<string, unknown>, ...(best ? { best } : {}) };
 }
 
 /**
@@ -115,12 +134,47 @@ async function readChoices(
   const out = new Map<string, Choice>();
   for (const node of nodes) {
     const key = fresh.get(node);
-    if (key) out.set(node, { key, values: await readChosen(store, key) });
+    if (key) out.set(node, { key, ...await readChosen(store, key) });
     else if (last[node] && await store.readManifest(last[node])) {
-      out.set(node, { key: last[node], values: await readChosen(store, last[node]), stale: true });
+      out.set(node, { key: last[node], ...await readChosen(store, last[node]), stale: true });
     }
   }
   return out;
+}
+
+/** One row of `config compare`: a tuned field under two profiles. */
+export interface CompareRow {
+  /** The selection node, e.g. `select-vbpr`. */
+  node: string;
+  /** The profile path, e.g. `models.vbpr.lr`. */
+  path: string;
+  /** JSON of each side's choice; null where that side's selection has not run. */
+  a: string | null;
+  b: string | null;
+  /** Sides whose choice is the last run's entry, not one for the current code and inputs. */
+  stale: ("a" | "b")[];
+}
+
+/**
+ * The tuned fields of two targets side by side (the fields of `a`'s profile; a selection that
+ * has not run gives null; one whose entry is only the last run's is named in `stale`).
+ */
+export function compareChoices(
+  tuned: Readonly<Record<string, TunedPath>>,
+  a: ReadonlyMap<string, Choice>,
+  b: ReadonlyMap<string, Choice>,
+): CompareRow[] {
+  const value = (m: ReadonlyMap<string, Choice>, t: TunedPath) => {
+    const c = m.get(t.node);
+    return c && Object.hasOwn(c.values, t.field) ? JSON.stringify(c.values[t.field]) : null;
+  };
+  return Object.entries(tuned).map(([path, t]) => ({
+    node: t.node,
+    path,
+    a: value(a, t),
+    b: value(b, t),
+    stale: (["a", "b"] as const).filter((side) => (side === "a" ? a : b).get(t.node)?.stale),
+  }));
 }
 
 /** Adds the `config` command group. */
@@ -173,6 +227,63 @@ export function registerConfigCommands(program: Command, ctx: ConfigCommandConte
       const vw = Math.min(w("value"), 40);
       for (const row of rows) {
         console.log(`  ${row.path.padEnd(w("path"))}  ${row.value.padEnd(vw)}  ${row.source}`);
+      }
+    });
+  withTargetOptions(
+    ctx.project,
+    config.command("compare").description(
+      "what two profiles' tuning chose on the same dataset, side by side (e.g. --profile paper " +
+        "--with paper-fast), with each choice's validation NDCG@10",
+    ),
+  )
+    .requiredOption("--with <profile>", "the other profile (a name or a path)")
+    .option("--json", "machine-readable output")
+    .action(async (f) => {
+      const optsA = toTargetOptions(ctx.project, f);
+      const optsB = { ...optsA, profile: f.with };
+      const [ra, rb] = [await ctx.resolveProfile(optsA), await ctx.resolveProfile(optsB)];
+      const [ta, tb] = [
+        await ctx.project.resolveTarget(optsA),
+        await ctx.project.resolveTarget(optsB),
+      ];
+      const ca = await readChoices(ctx.project, ta, ra.tuned);
+      const cb = await readChoices(ctx.project, tb, rb.tuned);
+      const rows = compareChoices(ra.tuned, ca, cb);
+      const nodes = [...new Set(rows.map((r) => r.node))];
+      const best = (m: Map<string, Choice>, n: string) => {
+        const c = m.get(n);
+        return c?.best ? c.best : null;
+      };
+      if (f.json) {
+        console.log(JSON.stringify(
+          {
+            a: { profile: ra.profile.name, target: ta.name },
+            b: { profile: rb.profile.name, target: tb.name },
+            rows,
+            selections: nodes.map((n) => ({ node: n, a: best(ca, n), b: best(cb, n) })),
+          },
+          null,
+          2,
+        ));
+        return;
+      }
+      const [na, nb] = [ra.profile.name, rb.profile.name];
+      console.log(
+        `${ta.name} (${na}) against ${tb.name} (${nb}); "-": not run; "*": the last run's ` +
+          "choice, made before the code, settings or inputs changed",
+      );
+      const w = Math.max(...rows.map((r) => r.path.length), 5);
+      const cell = (r: CompareRow, side: "a" | "b") =>
+        `${r[side] ?? "-"}${r.stale.includes(side) ? "*" : ""}`.padEnd(24);
+      console.log(`  ${"field".padEnd(w)}  ${na.padEnd(24)}  ${nb.padEnd(24)}`);
+      for (const r of rows) {
+        const same = r.a !== null && r.b !== null ? (r.a === r.b ? "same" : "differs") : "";
+        console.log(`  ${r.path.padEnd(w)}  ${cell(r, "a")}  ${cell(r, "b")}  ${same}`);
+      }
+      const fmt = (b: ChosenBest | null) => (b ? `${b.ndcg10.toFixed(4)} (${b.label})` : "-");
+      console.log("validation NDCG@10 of each choice (each on its own validation run):");
+      for (const n of nodes) {
+        console.log(`  ${n}: ${na} ${fmt(best(ca, n))}; ${nb} ${fmt(best(cb, n))}`);
       }
     });
 }

@@ -4,7 +4,7 @@
  * not run) the row keeps the fallback and says where it comes from; other rows are untouched.
  */
 import assert from "node:assert/strict";
-import { withChoices } from "../../commands/config.ts";
+import { compareChoices, withChoices } from "../../commands/config.ts";
 import type { ConfigRow, TunedPath } from "../../config/profile_resolve.ts";
 
 const ROWS: ConfigRow[] = [
@@ -75,4 +75,23 @@ Deno.test("config show: the last run's choice, when not the current one, is name
       "store key 0123456789ab; value shown: fallback from configs/profiles/paper.json)",
   });
   assert.match(lr.source, /the last run's chosen\.json has no lr/);
+});
+
+Deno.test("config compare: each tuned field under both profiles; not run is null; last runs marked", () => {
+  const a = new Map([["select-amr", { key: "a", values: { eps: 0.1, lr: [0.05, 0.05, 0.05] } }]]);
+  const b = new Map([
+    ["select-amr", { key: "b", values: { eps: 1, lr: [0.05, 0.05, 0.05] }, stale: true }],
+    ["select-vbpr", { key: "c", values: { lr: [0.1, 0.1, 0.1] } }],
+  ]);
+  assert.deepEqual(compareChoices(TUNED, a, b), [
+    { node: "select-amr", path: "models.amr.eps", a: "0.1", b: "1", stale: ["b"] },
+    {
+      node: "select-amr",
+      path: "models.amr.lr",
+      a: "[0.05,0.05,0.05]",
+      b: "[0.05,0.05,0.05]",
+      stale: ["b"],
+    },
+    { node: "select-vbpr", path: "models.vbpr.lr", a: null, b: "[0.1,0.1,0.1]", stale: [] },
+  ]);
 });

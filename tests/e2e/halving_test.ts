@@ -6,21 +6,40 @@
  * - a kept point continues from its saved state and ends with the full schedule's files of the
  *   same point, byte for byte (scores, weights, curve);
  * - a dropped point passes its first rung's results through and says it was stopped by halving;
- * - the selection reads every point's last rung and records where each stopped.
+ * - the selection reads every point's last rung and records where each stopped;
+ * - `config compare` shows the two schedules' choices side by side.
+ * Both schedules run into one artifacts root, as a user comparing them would.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { amr, entries, type EntryInfo } from "../drills/helpers.ts";
+import { amr } from "../drills/helpers.ts";
+import { readState } from "../../pipeline/store/state.ts";
 
-const TARGET = ["--dataset", "smoke", "--profile", "paper-lite", "--jobs", "2"];
-// eta 2 on paper-lite's 3 epochs: rungs end at epochs 1, 2 and 3, with 34, 17 and 8 points.
-const HALVING = ["--set", 'tune.schedule="halving"', "--set", "tune.eta=2"];
+const RUN = ["--dataset", "smoke", "--jobs", "2"];
+/** paper-lite with halving, eta 2: on its 3 epochs, rungs end at 1, 2 and 3 (34, 17, 8 points). */
+const HALVING_PROFILE = {
+  extends: "paper-lite",
+  name: "lite-halving",
+  tune: { schedule: "halving", eta: 2 },
+};
 
-function byNode(root: string): Map<string, EntryInfo> {
-  return new Map(entries(root).map((e) => [e.node, e]));
+/** An entry as the test reads it: its key and output hashes. */
+interface Entry {
+  key: string;
+  outputs: Record<string, { sha256: string }>;
 }
 
-function read(root: string, e: EntryInfo, name: string): string {
+/** The entries a target's last run used, by node id. */
+async function entriesOf(root: string, target: string): Promise<Map<string, Entry>> {
+  const out = new Map<string, Entry>();
+  for (const [node, key] of Object.entries((await readState(root, target)).nodes)) {
+    const m = JSON.parse(Deno.readTextFileSync(join(root, "store", key, "manifest.json")));
+    out.set(node, { key, outputs: m.outputs });
+  }
+  return out;
+}
+
+function read(root: string, e: Entry, name: string): string {
   return Deno.readTextFileSync(join(root, "store", e.key, name));
 }
 
@@ -29,15 +48,31 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const full = await Deno.makeTempDir({ prefix: "amr_e2e_full_" });
-    const halving = await Deno.makeTempDir({ prefix: "amr_e2e_halving_" });
+    const root = await Deno.makeTempDir({ prefix: "amr_e2e_halving_" });
+    const full = root;
+    const halving = root;
     try {
-      const a = await amr(full, ["reproduce", ...TARGET, "select-mf-bpr"]);
+      const profile = join(root, "lite-halving.json");
+      await Deno.writeTextFile(profile, JSON.stringify(HALVING_PROFILE));
+      const a = await amr(root, ["reproduce", ...RUN, "--profile", "paper-lite", "select-mf-bpr"]);
       assert.equal(a.code, 0, a.stderr);
-      const b = await amr(halving, ["reproduce", ...TARGET, ...HALVING, "select-mf-bpr"]);
+      const b = await amr(root, ["reproduce", ...RUN, "--profile", profile, "select-mf-bpr"]);
       assert.equal(b.code, 0, b.stderr);
-      const A = byNode(full);
-      const B = byNode(halving);
+      const cmp = await amr(root, [
+        "config",
+        "compare",
+        "--dataset",
+        "smoke",
+        "--profile",
+        "paper-lite",
+        "--with",
+        profile,
+        "--json",
+      ]);
+      assert.equal(cmp.code, 0, cmp.stderr);
+      const compared = JSON.parse(cmp.stdout);
+      const A = await entriesOf(root, compared.a.target);
+      const B = await entriesOf(root, compared.b.target);
       const survivorsOf = (r: number) =>
         JSON.parse(read(halving, B.get(`halve-mf-bpr@rung=${r}`)!, "survivors.json"));
       const [r0, r1] = [survivorsOf(0), survivorsOf(1)];
@@ -60,7 +95,7 @@ Deno.test({
       for (const id of r1.survivors) assert.ok(r0.survivors.includes(id), id);
 
       const files = ["scores.npy", "P.npy", "Q.npy", "curve.csv"];
-      const same = (x: EntryInfo, y: EntryInfo, what: string) => {
+      const same = (x: Entry, y: Entry, what: string) => {
         for (const f of files) {
           assert.equal(x.outputs[f].sha256, y.outputs[f].sha256, `${what}/${f}`);
         }
@@ -86,9 +121,25 @@ Deno.test({
         [reasons.filter((r: string) => r === "halving").length, reasons.length],
         [26, 34],
       );
+      // config compare: MF-BPR's three fields, each side's choice as its chosen.json says.
+      const chosenA = JSON.parse(read(full, A.get("select-mf-bpr")!, "chosen.json"));
+      const mf = compared.rows.filter((r: { node: string }) => r.node === "select-mf-bpr");
+      assert.deepEqual(mf.map((r: { path: string }) => r.path), [
+        "models.mf-bpr.epochs",
+        "models.mf-bpr.lr",
+        "models.mf-bpr.regs",
+      ]);
+      assert.equal(mf[1].a, JSON.stringify(chosenA.values.lr));
+      assert.equal(mf[1].b, JSON.stringify(chosen.values.lr));
+      assert.deepEqual(mf[1].stale, []);
+      const sel = compared.selections.find((x: { node: string }) => x.node === "select-mf-bpr");
+      assert.deepEqual(sel.a, { label: chosenA.best.label, ndcg10: chosenA.best.ndcg10 });
+      assert.deepEqual(sel.b, { label: chosen.best.label, ndcg10: chosen.best.ndcg10 });
+      // Selections neither run: no value on either side.
+      const vbpr = compared.rows.find((r: { path: string }) => r.path === "models.vbpr.lr");
+      assert.deepEqual([vbpr.a, vbpr.b], [null, null]);
     } finally {
-      await Deno.remove(full, { recursive: true });
-      await Deno.remove(halving, { recursive: true });
+      await Deno.remove(root, { recursive: true });
     }
   },
 });
