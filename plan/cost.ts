@@ -41,10 +41,9 @@ import { SCALES } from "../config/bench_scales.ts";
 import { parseCurveCsv } from "../io/curve.ts";
 import { stoppingEpoch } from "../models/early_stop.ts";
 
-/** Per-epoch figures of one model. */
+/** A bench's epoch time of one model. */
 interface EpochCost {
   perEpoch: number;
-  overhead: number | null;
   source: string;
 }
 
@@ -62,12 +61,6 @@ function median(xs: number[]): number {
 export function modelOf(stage: string): string {
   return stage.replace(/-(first|next)-rung$/, "").replace(/-tuned$/, "").replace(/-continued$/, "")
     .replace(/-from-mf$/, "");
-}
-
-/** Evaluations of a training run (epoch 0, every `evalEvery` epochs, the last epoch). */
-export function evaluationsOf(epochs: number, evalEvery: number): number {
-  if (!(evalEvery > 0)) return 1;
-  return 1 + Math.floor(epochs / evalEvery) + (epochs % evalEvery === 0 ? 0 : 1);
 }
 
 /** Manifests of the store descending from one of the target's roots. */
@@ -156,7 +149,7 @@ async function benchCosts(artifactsRoot: string, items: number | null): Promise<
   const labels = new Set(children.flatMap((c) => Object.keys(c.epochS)));
   for (const label of labels) {
     const xs = children.flatMap((c) => c.epochS[label] ?? []);
-    if (xs.length) out.epochs.set(label, { perEpoch: median(xs), overhead: null, source });
+    if (xs.length) out.epochs.set(label, { perEpoch: median(xs), source });
   }
   const evals = children.flatMap((c) => c.evalS ?? []);
   if (evals.length) out.evaluation = { seconds: median(evals), source };

@@ -231,7 +231,7 @@ interface GridPoint {
 }
 
 /** `<base>@rung=<r>`, or `<base>,rung=<r>` when the base already has an `@` part. */
-export function rungId(base: string, r: number): string {
+function rungId(base: string, r: number): string {
   return `${base}${base.includes("@") ? "," : "@"}rung=${r}`;
 }
 

@@ -10,7 +10,6 @@ import { z } from "zod";
 import {
   costModel,
   evaluationsBetween,
-  evaluationsOf,
   expectedStop,
   fitTrainPrice,
   modelOf,
@@ -188,9 +187,9 @@ Deno.test("fitTrainPrice: recovers set-up, epoch and evaluation costs; refuses w
 });
 
 Deno.test("cost model: evaluations at epoch 0, every evalEvery and the last epoch", () => {
-  assert.equal(evaluationsOf(2000, 50), 41);
-  assert.equal(evaluationsOf(10, 4), 4); // 0, 4, 8, 10
-  assert.equal(evaluationsOf(0, 5), 1);
+  assert.equal(evaluationsBetween(0, 2000, 50), 41);
+  assert.equal(evaluationsBetween(0, 10, 4), 4); // 0, 4, 8, 10
+  assert.equal(evaluationsBetween(0, 0, 5), 1);
 });
 
 Deno.test("cost model: bench evaluation cost, latest file per scale", async () => {
