@@ -680,7 +680,7 @@ async function trainAndWrite(
   const ran = stopped.reason === "patience"
     ? `${stopped.epoch} of ${hp.epochs} epochs (stopped: no validation gain in ${p.patience} evaluations)`
     : stopped.reason === "halving"
-    ? `stopped at epoch ${stopped.epoch} by halving (not among rung ${p.rung!.index - 1}'s best)`
+    ? `dropped by halving at epoch ${stopped.epoch} (results passed through)`
     : `${hp.epochs} epochs`;
   ctx.log(
     `${kind} ${p.phase}: ${ran} in ${seconds.toFixed(1)} s ` +
