@@ -2,7 +2,11 @@
  * Test helpers for the model stages: the smoke dataset's data nodes and the smoke profile's
  * model nodes, run without the engine (see data_helpers.ts).
  */
+import assert from "node:assert/strict";
 import { join } from "node:path";
+import { type Checkpointer, FileCheckpointer } from "../../pipeline/stage/checkpoint.ts";
+import { Rng } from "../../pipeline/stage/rng.ts";
+import { silentProgress } from "../../pipeline/stage/progress.ts";
 import type { NodeSpec } from "../../pipeline/stage/node.ts";
 import { type DatasetConfig, loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile, type Profile } from "../../config/profile.ts";
@@ -50,4 +54,50 @@ export async function npyBody(path: string): Promise<Uint8Array> {
   const bytes = await Deno.readFile(path);
   const headerLen = new DataView(bytes.buffer).getUint16(8, true);
   return bytes.subarray(10 + headerLen);
+}
+
+/**
+ * Runs `node` into `<root>/<id>-resumed` twice: first until the checkpoint of epoch `stopAt` is
+ * saved (then it is stopped, as by a kill), then again from that checkpoint to the end. Returns
+ * the folder and what the second run logged.
+ */
+export async function stoppedAndResumed(
+  s: SmokeSetup,
+  node: NodeSpec,
+  stopAt: number,
+): Promise<{ outDir: string; logs: string[] }> {
+  const outDir = join(s.root, `${node.id}-resumed`);
+  await Deno.mkdir(outDir);
+  const inputs: Record<string, string> = {};
+  for (const [name, ref] of Object.entries(node.inputs)) {
+    inputs[name] = s.outputs[ref.node][ref.output];
+  }
+  const file = new FileCheckpointer(
+    { path: join(s.root, `${node.id}.ckpt`), key: node.id, policy: { everyEpochs: 1 } },
+    () => {},
+  );
+  const logs: string[] = [];
+  const run = (checkpoint: Checkpointer) =>
+    node.stage.run({
+      params: node.stage.params.parse(node.params),
+      inputs,
+      outDir,
+      rng: new Rng(node.seed),
+      progress: silentProgress,
+      signal: new AbortController().signal,
+      log: (m) => logs.push(m),
+      checkpoint,
+    });
+  const stopping: Checkpointer = {
+    load: () => file.load(),
+    due: (e) => file.due(e),
+    save: async (d) => {
+      await file.save(d);
+      if (d.meta.epoch === stopAt) throw new Error("stopped");
+    },
+  };
+  await assert.rejects(() => run(stopping), /stopped/);
+  logs.length = 0;
+  await run(file);
+  return { outDir, logs };
 }

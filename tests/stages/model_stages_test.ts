@@ -13,10 +13,13 @@ import { figureNodes } from "../../plan/outputs.ts";
 import type { NodeSpec } from "../../pipeline/stage/node.ts";
 import { TUNED } from "../../plan/tune.ts";
 import { writeJson } from "../../io/json.ts";
-import { npyBody, runModelNode, type SmokeSetup, smokeSetup } from "./model_helpers.ts";
-import { type Checkpointer, FileCheckpointer } from "../../pipeline/stage/checkpoint.ts";
-import { Rng } from "../../pipeline/stage/rng.ts";
-import { silentProgress } from "../../pipeline/stage/progress.ts";
+import {
+  npyBody,
+  runModelNode,
+  type SmokeSetup,
+  smokeSetup,
+  stoppedAndResumed,
+} from "./model_helpers.ts";
 
 let setup: SmokeSetup | null = null;
 async function shared(): Promise<SmokeSetup> {
@@ -270,39 +273,8 @@ Deno.test("amr: a run stopped after a checkpoint and resumed writes the uninterr
   }
   const node = s.nodes.get("amr")!;
   const whole = await runModelNode(s, { ...node, id: "amr-whole" });
-  const outDir = `${s.root}/amr-resumed`;
-  await Deno.mkdir(outDir);
-  const inputs: Record<string, string> = {};
-  for (const [name, ref] of Object.entries(node.inputs)) {
-    inputs[name] = s.outputs[ref.node][ref.output];
-  }
-  const file = new FileCheckpointer(
-    { path: `${s.root}/amr.ckpt`, key: "amr", policy: { everyEpochs: 1 } },
-    () => {},
-  );
-  const logs: string[] = [];
-  const run = (checkpoint: Checkpointer) =>
-    node.stage.run({
-      params: node.stage.params.parse(node.params),
-      inputs,
-      outDir,
-      rng: new Rng(node.seed),
-      progress: silentProgress,
-      signal: new AbortController().signal,
-      log: (m) => logs.push(m),
-      checkpoint,
-    });
-  // Stop right after the checkpoint of epoch 3 (between two evaluations, epochs 0 and 5).
-  const stopping: Checkpointer = {
-    load: () => file.load(),
-    due: (e) => file.due(e),
-    save: async (d) => {
-      await file.save(d);
-      if (d.meta.epoch === 3) throw new Error("stopped");
-    },
-  };
-  await assert.rejects(() => run(stopping), /stopped/);
-  await run(file);
+  // Stopped right after the checkpoint of epoch 3 (between two evaluations, epochs 0 and 5).
+  const { outDir, logs } = await stoppedAndResumed(s, node, 3);
   assert.ok(logs.some((m) => m.includes("resumed amr at epoch 3/")), logs.join("\n"));
   for (const f of ["scores.npy", "P.npy", "Q.npy", "E.npy"]) {
     assert.deepEqual(await npyBody(`${outDir}/${f}`), await npyBody(whole[f]), f);

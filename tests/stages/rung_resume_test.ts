@@ -8,11 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { phaseInputs } from "../../plan/models.ts";
 import * as mfBpr from "../../stages/mf-bpr.ts";
-import { type Checkpointer, FileCheckpointer } from "../../pipeline/stage/checkpoint.ts";
-import { Rng } from "../../pipeline/stage/rng.ts";
-import { silentProgress } from "../../pipeline/stage/progress.ts";
 import type { NodeSpec } from "../../pipeline/stage/node.ts";
-import { runModelNode, smokeSetup } from "./model_helpers.ts";
+import { runModelNode, smokeSetup, stoppedAndResumed } from "./model_helpers.ts";
 
 Deno.test("next rung: killed after a checkpoint, rerun resumes and writes the same bytes", async () => {
   const s = await smokeSetup();
@@ -53,39 +50,8 @@ Deno.test("next rung: killed after a checkpoint, rerun resumes and writes the sa
     };
     const whole = await runModelNode(s, next);
 
-    const inputs: Record<string, string> = {};
-    for (const [name, ref] of Object.entries(next.inputs)) {
-      inputs[name] = s.outputs[ref.node][ref.output];
-    }
-    const outDir = join(s.root, "resumed");
-    await Deno.mkdir(outDir);
-    const file = new FileCheckpointer(
-      { path: join(s.root, "rung.ckpt"), key: "rung", policy: { everyEpochs: 1 } },
-      () => {},
-    );
-    const logs: string[] = [];
-    const run = (checkpoint: Checkpointer) =>
-      next.stage.run({
-        params: next.stage.params.parse(next.params),
-        inputs,
-        outDir,
-        rng: new Rng(next.seed),
-        progress: silentProgress,
-        signal: new AbortController().signal,
-        log: (m) => logs.push(m),
-        checkpoint,
-      });
-    // Stop right after the checkpoint of epoch 7, inside the rung (4 -> 12).
-    const stopping: Checkpointer = {
-      load: () => file.load(),
-      due: (e) => file.due(e),
-      save: async (d) => {
-        await file.save(d);
-        if (d.meta.epoch === 7) throw new Error("stopped");
-      },
-    };
-    await assert.rejects(() => run(stopping), /stopped/);
-    await run(file);
+    // Stopped right after the checkpoint of epoch 7, inside the rung (4 -> 12).
+    const { outDir, logs } = await stoppedAndResumed(s, next, 7);
     assert.ok(logs.some((m) => m.includes("resumed mf-bpr at epoch 7/12")), logs.join("\n"));
     for (const f of ["scores.npy", "P.npy", "Q.npy", "curve.csv", "state.ckpt"]) {
       assert.deepEqual(await Deno.readFile(join(outDir, f)), await Deno.readFile(whole[f]), f);
