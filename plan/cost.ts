@@ -19,7 +19,8 @@
  *   first, then any of the model). A run that ended before stopping counts as the bound.
  * - A successive-halving rung node (plan/halving.ts) is bounded by its rung's epochs; its
  *   expected price is that for the share of the level that trains in the rung, and a
- *   pass-through (fixed cost and one evaluation) for the rest ({@link rungCost}).
+ *   pass-through (its fixed cost: it copies the previous rung's results) for the rest
+ *   ({@link rungCost}).
  * - Other nodes: the median duration of earlier runs of the same stage on the same dataset;
  *   without one, an `evaluate` node costs the bench's full evaluation.
  * - "Same dataset": the entry descends from a root entry (a node without inputs) whose stage
@@ -330,7 +331,7 @@ function isRung(v: unknown): v is RungParams {
 /**
  * A halving rung node (plan/halving.ts): bound, training from its rung's start `from` to
  * `epochs`; expected, that for the share of the level's points that continue in this rung and a
- * pass-through (set-up and one evaluation) for the others.
+ * pass-through (set-up only: it copies the previous rung's results) for the others.
  */
 export function rungCost(
   rung: RungParams,
@@ -344,7 +345,7 @@ export function rungCost(
     trained,
     evaluationsBetween(rung.from, plan.epochs, plan.evalEvery),
   );
-  const pass = Math.min(seconds, priceOf(price, 0, 1));
+  const pass = Math.min(seconds, priceOf(price, 0, 0));
   return {
     seconds,
     expected: share * seconds + (1 - share) * pass,
@@ -362,8 +363,8 @@ function trainTimings(ours: readonly Manifest[]): Map<string, RunTiming[]> {
     const model = typeof s.model === "string" ? s.model : modelOf(m.stage);
     const params = (m.params ?? {}) as { evalEvery?: unknown; rung?: unknown };
     const epochs = typeof s.epochsRun === "number" ? s.epochsRun : s.epochs;
-    // Runs from before `evaluations` was recorded: a pass-through made one, a rung those from
-    // its start, any other run every evaluation from epoch 0.
+    // Runs from before `evaluations` was recorded: a pass-through made one (it evaluated then),
+    // a rung those from its start, any other run every evaluation from epoch 0.
     const from = isRung(params.rung) ? params.rung.from : 0;
     const evalEvery = typeof params.evalEvery === "number" ? params.evalEvery : null;
     const evaluations = typeof s.evaluations === "number"

@@ -284,6 +284,7 @@ function levelNodes(
         inputs: r === 0 ? q.inputs : {
           ...q.inputs,
           state: { node: idOf(q, r - 1), output: "state.ckpt" },
+          prev_scores: { node: idOf(q, r - 1), output: "scores.npy" },
           survivors: { node: halveOf(r - 1), output: "survivors.json" },
         },
         // One seed per point for all its rungs: only the first draws; later rungs continue

@@ -48,6 +48,7 @@ import {
   phaseSchema,
 } from "./train_inputs.ts";
 import { loadWeights, saveWeights, weightFile, type WeightName } from "../../io/weights.ts";
+import { readNpy } from "../../io/npy.ts";
 import { bestCurveRow, curveCsv, type CurveRow } from "../../io/curve.ts";
 import { writeScores } from "./model_outputs.ts";
 import { writeJson } from "../../io/json.ts";
@@ -198,8 +199,11 @@ export type RungKind = "first" | "next";
 /** The output a rung stage writes its training state to. */
 export const RUNG_STATE = "state.ckpt";
 
-/** Inputs a later rung stage reads besides the model's. */
-export const RUNG_INPUTS: readonly string[] = ["state", "survivors"];
+/**
+ * Inputs a later rung stage reads besides the model's: the previous rung's state and score rows
+ * (a dropped point passes them on) and the halving's survivors.
+ */
+export const RUNG_INPUTS: readonly string[] = ["state", "prev_scores", "survivors"];
 
 /**
  * The declaration of a BPR model stage (for `defineStage`): its inputs and outputs from `spec`
@@ -648,23 +652,26 @@ async function trainAndWrite(
     final = last?.() ?? resume!;
     stopped = stoppedAt(rec.curve, hp.epochs);
   } else {
-    // Passed through: the previous rung's weights, evaluated once more for the score rows
-    // (the same bytes that rung wrote: the evaluation is deterministic).
+    // Passed through: the previous rung's weights and score rows, not evaluated again.
     final = begun.resume!;
     weights = final.weights;
-    rec.scores = (await evaluate(weights, final.epoch)).scores;
+    const width = 1 + data.target.n;
+    rec.scores = (await readNpy(ctx.inputs.prev_scores, {
+      dtype: "float32",
+      shape: [data.target.users, width],
+    })).data as Float32Array;
     stopped = begun.carried!;
   }
   const seconds = rec.secondsBefore + (performance.now() - t0) / 1000;
   // Evaluations this node made (the cost model's calibration): its evaluated curve rows after
-  // the rung's start (with epoch 0 for a run from the start), or the pass-through's one.
+  // the rung's start (with epoch 0 for a run from the start); none for a pass-through.
   const from = p.rung?.from ?? 0;
   const evaluations = begun.trains
     ? rec.curve.filter((r) =>
       r.ndcg10 !== null && (r.epoch > from || (from === 0 && r.epoch === 0))
     )
       .length
-    : 1;
+    : 0;
   const { summary, last, best } = await writeRunOutputs(ctx, spec, run, {
     weights,
     rec,

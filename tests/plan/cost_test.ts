@@ -135,8 +135,8 @@ Deno.test("cost model: a halving rung's bound and expected price, hand-computed"
   );
   const bound = 1 + 450 * 0.01 + 9 * 0.5;
   assert.ok(Math.abs(c.seconds! - bound) < 1e-12, String(c.seconds));
-  // 3 of 34 points train it; the other 31 pass through: set-up and one evaluation.
-  const expected = (3 / 34) * bound + (31 / 34) * (1 + 0.5);
+  // 3 of 34 points train it; the other 31 pass through, copying: the fixed cost only.
+  const expected = (3 / 34) * bound + (31 / 34) * 1;
   assert.ok(Math.abs(c.expected! - expected) < 1e-12, String(c.expected));
   assert.match(c.source, /halving rung: epochs 250-700, 3 of 34 points train/);
 });
