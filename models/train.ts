@@ -10,11 +10,22 @@
  * @module
  */
 import { cancelPoint, Rng, type RngState } from "../pipeline/stage/mod.ts";
-import { type AdversaryPath, bprGradients, createStepWorkspace } from "./bpr_step.ts";
+import {
+  type AdversaryPath,
+  bprGradients,
+  createStepWorkspace,
+  type StepOptions,
+} from "./bpr_step.ts";
 import { applyGradients, createOptimizerState, type OptimizerState } from "./adagrad.ts";
 import { assertFiniteLoss, assertFiniteWeights } from "./finite.ts";
 import { initWeights } from "./init.ts";
-import { batchStarts, buildTrainIndex, sampleEpoch, sliceTriples } from "./sampler.ts";
+import {
+  batchStarts,
+  buildTrainIndex,
+  sampleEpoch,
+  sliceTriples,
+  type TrainIndex,
+} from "./sampler.ts";
 import { initTf } from "./tf_backend.ts";
 import { deviceEpochs } from "./webgpu_train.ts";
 import {
@@ -90,26 +101,47 @@ export interface TrainOptions {
   signal?: AbortSignal;
 }
 
-/** Trains `model` on `data` and returns its weights. */
-export async function train(
+/** A run being trained on the CPU: its live weights and optimizer, generators and step. */
+interface CpuRun {
+  hp: Hyper;
+  opts: TrainOptions;
+  weights: Weights;
+  state: OptimizerState;
+  /** The "sampler" fork; runs trained together share one object. */
+  sampler: Rng;
+  noise: Rng;
+  /** The first epoch to train (1, or the one after a resumed state). */
+  first: number;
+  step: StepOptions;
+}
+
+/** Checks a run's model, features and adversary against each other; true on the WebGPU path. */
+async function checkRun(
+  model: ModelKind,
+  data: TrainSet,
+  features: FeatureMatrix | null,
+  adversary: AdversaryConfig | undefined,
+): Promise<boolean> {
+  const spec = modelSpec(model);
+  if (model === "amr" && !adversary) throw new Error("amr needs an adversary");
+  if (adversary && !spec.hasE) throw new Error(`${model} has no features to perturb`);
+  if (!spec.hasE) return false;
+  if (!features) throw new Error(`${model} needs item features`);
+  if (features.rows !== data.nItems) {
+    throw new RangeError(`features have ${features.rows} rows for ${data.nItems} items`);
+  }
+  // Models with E run their epochs on the WebGPU device when that backend is active.
+  return (await initTf()).backend === "webgpu";
+}
+
+/** The weights, optimizer state and generators a run starts from (fresh or resumed). */
+function startRun(
   model: ModelKind,
   data: TrainSet,
   features: FeatureMatrix | null,
   hp: Hyper,
   opts: TrainOptions,
-): Promise<Weights> {
-  const spec = modelSpec(model);
-  // Models with E run their epochs on the WebGPU device when that backend is active.
-  let onDevice = false;
-  if (model === "amr" && !opts.adversary) throw new Error("amr needs an adversary");
-  if (opts.adversary && !spec.hasE) throw new Error(`${model} has no features to perturb`);
-  if (spec.hasE) {
-    if (!features) throw new Error(`${model} needs item features`);
-    if (features.rows !== data.nItems) {
-      throw new RangeError(`features have ${features.rows} rows for ${data.nItems} items`);
-    }
-    onDevice = (await initTf()).backend === "webgpu";
-  }
+): Omit<CpuRun, "step"> {
   const resume = opts.resume;
   const weights = initWeights(
     model,
@@ -118,18 +150,39 @@ export async function train(
   );
   const state = createOptimizerState(weights);
   if (resume) copyOptimizerState(state, resume.optimizer);
-  const index = buildTrainIndex(data);
-  const workspace = createStepWorkspace(data.nUsers, data.nItems);
-  const samplerRng = resume ? Rng.fromState(resume.sampler) : opts.rng.fork("sampler");
-  const noiseRng = resume ? Rng.fromState(resume.noise) : opts.rng.fork("adversary");
-  const checkpoint = (epoch: number) => (): TrainState => ({
-    epoch,
+  return {
+    hp,
+    opts,
     weights,
-    optimizer: state,
-    sampler: samplerRng.state(),
-    noise: noiseRng.state(),
+    state,
+    sampler: resume ? Rng.fromState(resume.sampler) : opts.rng.fork("sampler"),
+    noise: resume ? Rng.fromState(resume.noise) : opts.rng.fork("adversary"),
+    first: (resume?.epoch ?? 0) + 1,
+  };
+}
+
+/** The state `onEpoch` hands out after `epoch` (the live arrays). */
+function stateOf(run: Omit<CpuRun, "step" | "hp" | "opts">, epoch: number): () => TrainState {
+  return () => ({
+    epoch,
+    weights: run.weights,
+    optimizer: run.state,
+    sampler: run.sampler.state(),
+    noise: run.noise.state(),
   });
-  const first = (resume?.epoch ?? 0) + 1;
+}
+
+/** Trains `model` on `data` and returns its weights. */
+export async function train(
+  model: ModelKind,
+  data: TrainSet,
+  features: FeatureMatrix | null,
+  hp: Hyper,
+  opts: TrainOptions,
+): Promise<Weights> {
+  const onDevice = await checkRun(model, data, features, opts.adversary);
+  const index = buildTrainIndex(data);
+  const run = startRun(model, data, features, hp, opts);
   if (onDevice) {
     await deviceEpochs({
       model,
@@ -137,10 +190,10 @@ export async function train(
       index,
       features: features!,
       hp,
-      weights,
-      state,
-      samplerRng,
-      noiseRng,
+      weights: run.weights,
+      state: run.state,
+      samplerRng: run.sampler,
+      noiseRng: run.noise,
       adversary: opts.adversary,
       adversaryPath: opts.adversaryPath,
       epochs: opts.epochs,
@@ -153,55 +206,138 @@ export async function train(
           advLoss: sums.advLoss / n,
           regLoss: sums.regLoss / n,
         };
-        return await opts.onEpoch?.(epoch, stats, weights, checkpoint(epoch));
+        return await opts.onEpoch?.(epoch, stats, run.weights, stateOf(run, epoch));
       },
-    }, first);
-    assertFiniteWeights(weights, `after the last epoch (${opts.epochs})`);
-    return weights;
+    }, run.first);
+    assertFiniteWeights(run.weights, `after the last epoch (${opts.epochs})`);
+    return run.weights;
   }
-  const cancel = cancelPoint(opts.signal);
-  const step = {
-    model,
-    features: spec.hasE ? features : null,
-    regs: hp.regs,
-    regulariser: hp.regulariser,
-    adversary: opts.adversary,
-    adversaryPath: opts.adversaryPath,
-    rng: noiseRng,
-    workspace,
+  await cpuEpochs([cpuRun(model, data, features, run)], data, index);
+  return run.weights;
+}
+
+/** One run of {@link trainGroup}: its hyper-parameters and options (its own `rng`, `onEpoch`). */
+export interface GroupRun {
+  hp: Hyper;
+  opts: TrainOptions;
+}
+
+/**
+ * Trains several runs of one model on one training set together (a fused grid level,
+ * docs/performance.md#fused-grid-levels). Runs whose sampler generators are in the same state
+ * at the same epoch with the same batch size (a level's points share one seed: common random
+ * numbers) form a cohort: each epoch's triples are drawn and cut into batches once and every
+ * run of the cohort steps through them. Each run's arithmetic is exactly that of {@link train}
+ * with its own options, so every run returns the bytes it would return alone; runs that do not
+ * share a sampler state (e.g. resumed from different epochs) train cohort after cohort. On the
+ * WebGPU path the runs train one after another.
+ *
+ * @returns each run's weights, in the order of `runs`
+ */
+export async function trainGroup(
+  model: ModelKind,
+  data: TrainSet,
+  features: FeatureMatrix | null,
+  runs: readonly GroupRun[],
+): Promise<Weights[]> {
+  const onDevice = runs.length > 0 &&
+    (await Promise.all(runs.map((r) => checkRun(model, data, features, r.opts.adversary))))[0];
+  if (onDevice || runs.length <= 1) {
+    const out: Weights[] = [];
+    for (const r of runs) out.push(await train(model, data, features, r.hp, r.opts));
+    return out;
+  }
+  const index = buildTrainIndex(data);
+  const started = runs.map((r) => startRun(model, data, features, r.hp, r.opts));
+  const cohorts = new Map<string, Omit<CpuRun, "step">[]>();
+  for (const run of started) {
+    const id = JSON.stringify([run.first, run.hp.batchSize, run.sampler.state()]);
+    cohorts.set(id, [...(cohorts.get(id) ?? []), run]);
+  }
+  for (const cohort of cohorts.values()) {
+    // One generator for the cohort: its state is every member's (checked above).
+    const shared = cohort[0].sampler;
+    await cpuEpochs(
+      cohort.map((run) => cpuRun(model, data, features, { ...run, sampler: shared })),
+      data,
+      index,
+    );
+  }
+  return started.map((r) => r.weights);
+}
+
+function cpuRun(
+  model: ModelKind,
+  data: TrainSet,
+  features: FeatureMatrix | null,
+  run: Omit<CpuRun, "step">,
+): CpuRun {
+  const hasE = modelSpec(model).hasE;
+  return {
+    ...run,
+    step: {
+      model,
+      features: hasE ? features : null,
+      regs: run.hp.regs,
+      regulariser: run.hp.regulariser,
+      adversary: run.opts.adversary,
+      adversaryPath: run.opts.adversaryPath,
+      rng: run.noise,
+      workspace: createStepWorkspace(data.nUsers, data.nItems),
+    },
   };
-  for (let epoch = first; epoch <= opts.epochs; epoch++) {
-    const t0 = performance.now();
-    const triples = sampleEpoch(data, index, samplerRng);
+}
+
+/**
+ * The CPU epochs of runs that share their sampler (one object), first epoch and batch size:
+ * per epoch the triples are drawn once and each run still training steps through all batches,
+ * then hears `onEpoch`. A run leaves after its last epoch or when `onEpoch` returns true.
+ */
+async function cpuEpochs(runs: CpuRun[], data: TrainSet, index: TrainIndex): Promise<void> {
+  const { sampler, first, hp } = runs[0];
+  const cancel = cancelPoint(runs[0].opts.signal);
+  let active = runs.filter((r) => r.first <= r.opts.epochs);
+  for (let epoch = first; active.length > 0; epoch++) {
+    const ts = performance.now();
+    const triples = sampleEpoch(data, index, sampler);
     const n = triples.users.length;
-    const starts = batchStarts(n, hp.batchSize);
-    let loss = 0;
-    let advLoss = 0;
-    let regLoss = 0;
-    for (let b = 0; b < starts.length; b++) {
-      await cancel();
-      const start = starts[b];
-      const batch = sliceTriples(triples, start, Math.min(n, start + hp.batchSize));
-      const grads = bprGradients(weights, batch, step);
-      // Cheap divergence check on every batch (scalars); the weights are scanned only on failure.
-      assertFiniteLoss(grads, weights, { epoch, batch: b + 1 });
-      applyGradients(weights, grads, { state, lr: hp.lr });
-      loss += grads.loss;
-      advLoss += grads.advLoss;
-      regLoss += grads.regLoss;
+    const batches = batchStarts(n, hp.batchSize).map((s) =>
+      sliceTriples(triples, s, Math.min(n, s + hp.batchSize))
+    );
+    // The draw's time is shared by the runs that use it.
+    const sampleMs = (performance.now() - ts) / active.length;
+    const stopped = new Set<CpuRun>();
+    for (const run of active) {
+      const t0 = performance.now();
+      let loss = 0;
+      let advLoss = 0;
+      let regLoss = 0;
+      for (let b = 0; b < batches.length; b++) {
+        await cancel();
+        const grads = bprGradients(run.weights, batches[b], run.step);
+        // Cheap divergence check on every batch (scalars); the weights are scanned only on failure.
+        assertFiniteLoss(grads, run.weights, { epoch, batch: b + 1 });
+        applyGradients(run.weights, grads, { state: run.state, lr: run.hp.lr });
+        loss += grads.loss;
+        advLoss += grads.advLoss;
+        regLoss += grads.regLoss;
+      }
+      const stats: EpochStats = {
+        loss: loss / Math.max(n, 1),
+        advLoss: advLoss / Math.max(n, 1),
+        regLoss: regLoss / Math.max(n, 1),
+        triples: n,
+        batches: batches.length,
+        ms: performance.now() - t0 + sampleMs,
+      };
+      const stop = await run.opts.onEpoch?.(epoch, stats, run.weights, stateOf(run, epoch));
+      if (stop === true || epoch >= run.opts.epochs) stopped.add(run);
     }
-    const stats: EpochStats = {
-      loss: loss / Math.max(n, 1),
-      advLoss: advLoss / Math.max(n, 1),
-      regLoss: regLoss / Math.max(n, 1),
-      triples: n,
-      batches: starts.length,
-      ms: performance.now() - t0,
-    };
-    if (await opts.onEpoch?.(epoch, stats, weights, checkpoint(epoch)) === true) break;
+    for (const run of stopped) {
+      assertFiniteWeights(run.weights, `after the last epoch (${run.opts.epochs})`);
+    }
+    active = active.filter((r) => !stopped.has(r));
   }
-  assertFiniteWeights(weights, `after the last epoch (${opts.epochs})`);
-  return weights;
 }
 
 function copyOptimizerState(to: OptimizerState, from: OptimizerState): void {
