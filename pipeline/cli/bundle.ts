@@ -146,7 +146,7 @@ export async function runVerifyBundle(
 
 /** Runs a stage in this process, quietly, without checkpoints (a rerun from a bundle). */
 export async function runStageHere(stage: Stage, req: RerunRequest): Promise<void> {
-  await executeHere(stage, {
+  await executeHere(stage, [{
     moduleUrl: stage.module,
     exportName: "",
     nodeId: req.nodeId,
@@ -160,7 +160,7 @@ export async function runStageHere(stage: Stage, req: RerunRequest): Promise<voi
       policy: { enabled: false },
     },
     ...(req.inputManifests ? { inputManifests: req.inputManifests } : {}),
-  }, { progress: silentProgress, log: () => {}, signal: new AbortController().signal });
+  }], [{ progress: silentProgress, log: () => {}, signal: new AbortController().signal }]);
 }
 
 function printBundleReport(r: BundleVerifyReport, inCheckout: boolean): void {

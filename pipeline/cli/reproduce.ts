@@ -55,6 +55,16 @@ export function registerReproduce(program: Command, p: Project): void {
       (v) => positiveInt(v, "--threads"),
     )
     .option(
+      "--no-fuse",
+      "run the nodes of a fused group (a grid level) one by one; outputs are byte-identical",
+    )
+    .option(
+      "--fuse-max <n>",
+      "at most n nodes of a fused group per job (default: a group fills the slots; SLURM: " +
+        "one job per group)",
+      (v) => positiveInt(v, "--fuse-max"),
+    )
+    .option(
       "--executor <name>",
       `where stages run: ${LOCAL_EXECUTORS[0]} (default), slurm, or a config's name`,
     )
@@ -86,6 +96,7 @@ export function registerReproduce(program: Command, p: Project): void {
         Deno.env.set(p.threadsEnv, String(f.threads));
       }
       if (f.rehash) setRehash(true);
+      if (!f.fuse && f.fuseMax !== undefined) throw new Error("--fuse-max: not with --no-fuse");
       if (f.compareBundle && nodes.length > 0) {
         throw new Error("--compare-bundle compares a whole run: give no node names with it");
       }
@@ -109,6 +120,7 @@ export function registerReproduce(program: Command, p: Project): void {
             force: f.force === true ? true : Array.isArray(f.force) ? f.force : false,
             dryRun,
             signal,
+            fuse: { enabled: f.fuse, ...(f.fuseMax ? { max: f.fuseMax } : {}) },
           })
         );
         printReport(report, target, dryRun);

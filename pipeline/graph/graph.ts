@@ -35,7 +35,29 @@ export function buildGraph(nodes: NodeSpec[]): Graph {
   for (const node of byId.values()) {
     node.upstream = [...new Set(checkInputs(node, byId).map((r) => r.node))];
   }
+  checkFuseGroups(byId);
   return { order: topoSort(byId), byId };
+}
+
+/** A fused group's nodes must share one stage, and that stage must run groups. */
+function checkFuseGroups(byId: Map<string, GraphNode>): void {
+  const stageOf = new Map<string, GraphNode>();
+  for (const node of byId.values()) {
+    if (node.fuse === undefined) continue;
+    if (!node.stage.runGroup) {
+      throw new GraphError(
+        `node "${node.id}": fuse group "${node.fuse}", but stage ${node.stage.name} has no runGroup`,
+      );
+    }
+    const first = stageOf.get(node.fuse);
+    if (!first) stageOf.set(node.fuse, node);
+    else if (first.stage !== node.stage) {
+      throw new GraphError(
+        `node "${node.id}": fuse group "${node.fuse}" mixes stage ${node.stage.name} with ` +
+          `${first.stage.name} (node "${first.id}")`,
+      );
+    }
+  }
 }
 
 function validateParams(spec: NodeSpec): unknown {

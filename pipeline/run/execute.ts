@@ -1,7 +1,8 @@
 /**
- * Executes one stage run, either in this process or in a Web Worker (for `--jobs N`).
+ * Executes one stage run, or a fused group of one stage's runs, either in this process or in a
+ * Web Worker (for `--jobs N`).
  */
-import type { Stage } from "../stage/stage.ts";
+import type { Stage, StageContext } from "../stage/stage.ts";
 import type { Progress, ProgressInfo } from "../stage/progress.ts";
 import { Rng } from "../stage/rng.ts";
 import type { Manifest } from "../stage/manifest.ts";
@@ -36,13 +37,16 @@ export interface ExecHooks {
   signal: AbortSignal;
 }
 
-/** Messages a Worker sends back. */
+/** What a Worker is asked to run: one node, or a fused group of one stage's nodes. */
+export type WorkerRequest = { one: ExecRequest } | { group: ExecRequest[] };
+
+/** Messages a Worker sends back (`node`: the index of the group member it is about). */
 export type WorkerMessage =
-  | { type: "start"; total: number; label: string }
-  | { type: "update"; done: number; info?: ProgressInfo }
-  | { type: "stop" }
-  | { type: "log"; message: string }
-  | { type: "done"; summary: Record<string, unknown> | null }
+  | { type: "start"; node: number; total: number; label: string }
+  | { type: "update"; node: number; done: number; info?: ProgressInfo }
+  | { type: "stop"; node: number }
+  | { type: "log"; node: number; message: string }
+  | { type: "done"; summaries: (Record<string, unknown> | null)[] }
   | { type: "error"; message: string; stack?: string };
 
 /** Freezes an object graph in place (manifests handed to a stage are read-only). */
@@ -60,13 +64,12 @@ export async function exportNameOf(stage: Stage): Promise<string | null> {
   return Object.keys(mod).find((k) => mod[k] === stage) ?? null;
 }
 
-/** Runs the stage in this process. */
-export async function executeHere(
-  stage: Stage,
+/** The context a stage's run receives for one request. */
+export function stageContext(
   req: ExecRequest,
   hooks: ExecHooks,
-): Promise<Record<string, unknown> | null> {
-  const summary = await stage.run({
+): StageContext<unknown> {
+  return {
     params: req.params,
     inputs: req.inputs,
     outDir: req.outDir,
@@ -76,43 +79,73 @@ export async function executeHere(
     log: hooks.log,
     checkpoint: new FileCheckpointer(req.checkpoint, hooks.log),
     ...(req.inputManifests ? { inputManifests: deepFreeze(req.inputManifests) } : {}),
-  });
-  return summary ?? null;
+  };
 }
 
-/** Runs the stage in a dedicated Worker; terminates it on abort. */
+/**
+ * Runs one request, or a fused group through the stage's `runGroup` (one context per request,
+ * `hooks` in the same order); returns the summaries in order.
+ */
+export async function runStage(
+  stage: Stage,
+  reqs: readonly ExecRequest[],
+  hooks: readonly ExecHooks[],
+): Promise<(Record<string, unknown> | null)[]> {
+  const ctxs = reqs.map((r, i) => stageContext(r, hooks[i]));
+  if (ctxs.length === 1) return [(await stage.run(ctxs[0])) ?? null];
+  if (!stage.runGroup) throw new Error(`stage ${stage.name} cannot run a fused group`);
+  const out = await stage.runGroup(ctxs);
+  if (out.length !== ctxs.length) {
+    throw new Error(
+      `stage ${stage.name}: runGroup returned ${out.length} results for ${ctxs.length}`,
+    );
+  }
+  return out.map((s) => s ?? null);
+}
+
+/** Runs one stage request, or a fused group of them, in this process. */
+export function executeHere(
+  stage: Stage,
+  reqs: readonly ExecRequest[],
+  hooks: readonly ExecHooks[],
+): Promise<(Record<string, unknown> | null)[]> {
+  return runStage(stage, reqs, hooks);
+}
+
+/** Runs one stage request, or a fused group of them, in a dedicated Worker; terminates it on abort. */
 export function executeInWorker(
-  req: ExecRequest,
-  hooks: ExecHooks,
-): Promise<Record<string, unknown> | null> {
-  if (hooks.signal.aborted) {
-    return Promise.reject(hooks.signal.reason ?? new Error("aborted"));
+  reqs: readonly ExecRequest[],
+  hooks: readonly ExecHooks[],
+): Promise<(Record<string, unknown> | null)[]> {
+  const signal = hooks[0].signal;
+  if (signal.aborted) {
+    return Promise.reject(signal.reason ?? new Error("aborted"));
   }
   const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       worker.terminate();
-      reject(hooks.signal.reason ?? new Error("aborted"));
+      reject(signal.reason ?? new Error("aborted"));
     };
-    hooks.signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
     const finish = () => {
-      hooks.signal.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", onAbort);
       worker.terminate();
     };
     worker.onmessage = (ev: MessageEvent<WorkerMessage>) => {
       const m = ev.data;
       switch (m.type) {
         case "start":
-          return hooks.progress.start(m.total, m.label);
+          return hooks[m.node].progress.start(m.total, m.label);
         case "update":
-          return hooks.progress.update(m.done, m.info);
+          return hooks[m.node].progress.update(m.done, m.info);
         case "stop":
-          return hooks.progress.stop();
+          return hooks[m.node].progress.stop();
         case "log":
-          return hooks.log(m.message);
+          return hooks[m.node].log(m.message);
         case "done":
           finish();
-          return resolve(m.summary);
+          return resolve(m.summaries);
         case "error": {
           finish();
           const err = new Error(m.message);
@@ -124,8 +157,9 @@ export function executeInWorker(
     worker.onerror = (ev) => {
       ev.preventDefault();
       finish();
-      reject(new Error(`worker for ${req.nodeId} failed: ${ev.message}`));
+      reject(new Error(`worker for ${reqs.map((r) => r.nodeId).join(", ")} failed: ${ev.message}`));
     };
-    worker.postMessage(req);
+    const msg: WorkerRequest = reqs.length === 1 ? { one: reqs[0] } : { group: [...reqs] };
+    worker.postMessage(msg);
   });
 }

@@ -11,6 +11,7 @@ import type { Project, Target } from "../graph/project.ts";
 import { publishResults } from "./results.ts";
 import { runGraph, type RunReport } from "./runner.ts";
 import type { Executor } from "./executors/executor.ts";
+import type { FuseOptions } from "./fused.ts";
 import { recordState } from "../store/state.ts";
 import { Store } from "../store/store.ts";
 import { gitInfo } from "../graph/git.ts";
@@ -31,6 +32,8 @@ export interface ReproduceOptions {
   force?: boolean | string[];
   dryRun?: boolean;
   signal?: AbortSignal;
+  /** Fused groups: `--no-fuse` and `--fuse-max` (default: fused). */
+  fuse?: FuseOptions;
 }
 
 /** What a reproduction did: the run, its selection and whether it published. */
@@ -70,6 +73,7 @@ export async function reproduceTarget(
     force: opts.force,
     dryRun: opts.dryRun,
     signal: opts.signal,
+    ...(opts.fuse ? { fuse: opts.fuse } : {}),
     ...(costModel ? { costModel: () => costModel(target) } : {}),
   });
   const publish = !opts.dryRun && unpublished.length === 0;

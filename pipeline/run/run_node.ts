@@ -1,6 +1,7 @@
 /**
- * Runs exactly one pending node and commits its entry atomically: the one path every executor
- * takes (in-process, local Workers, and `run-node <key>` inside a cluster job).
+ * Runs exactly one pending node (or a fused group of one stage's pending nodes) and commits each
+ * entry atomically: the one path every executor takes (in-process, local Workers, and
+ * `run-node <key>` inside a cluster job).
  *
  * Before running, the node's key is recomputed from the code this process sees, the input
  * entries in the store and this machine's runtime facts; if it differs from the pending
@@ -69,19 +70,42 @@ export class KeyMismatchError extends Error {
   override name = "KeyMismatchError";
 }
 
-/** Executes the pending node `key` unless its entry exists; commits the entry atomically. */
-export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<RunNodeResult> {
+/** A pending node opened to run: its entry locked, its temporary output folder made. */
+interface OpenNode {
+  key: string;
+  record: PendingRecord;
+  node: GraphNode;
+  stage: Stage;
+  nk: NonNullable<Awaited<ReturnType<typeof nodeKey>>>;
+  lock: Awaited<ReturnType<Store["lock"]>>;
+  tmp: string;
+  req: ExecRequest;
+  started: number;
+  startedAt: string;
+}
+
+/**
+ * Opens the pending node `key`: its result when its entry exists (committed by another
+ * process), else the node locked, its key recomputed and checked, its inputs verified and its
+ * temporary folder made.
+ */
+async function openNode(
+  key: string,
+  ctx: RunNodeContext,
+): Promise<{ result: RunNodeResult } | { open: OpenNode }> {
   const started = performance.now();
   // Another process may have committed this key and removed the (shared) pending record
   // between our writing it and reading it here: its entry is then the result.
   const done = await ctx.store.readManifest(key);
-  if (done) return { manifest: done, ran: false, seconds: 0 };
+  if (done) return { result: { manifest: done, ran: false, seconds: 0 } };
   const record = await readPending(ctx.store, key).catch(async (e) => {
     const won = await ctx.store.readManifest(key);
     if (won) return null;
     throw e;
   });
-  if (!record) return { manifest: (await ctx.store.readManifest(key))!, ran: false, seconds: 0 };
+  if (!record) {
+    return { result: { manifest: (await ctx.store.readManifest(key))!, ran: false, seconds: 0 } };
+  }
   const { node, stage, exportName } = await resolveNode(record, ctx);
   const upstream = await upstreamManifests(record, ctx.store);
   const nk = await nodeKey(node, upstream, ctx);
@@ -89,71 +113,149 @@ export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<
   if (nk.key !== key) throw new KeyMismatchError(explainMismatch(record, nk, key));
 
   const lock = await ctx.store.lock(key, { timeoutMs: ctx.lockTimeoutMs, signal: ctx.signal });
+  let tmp: string | null = null;
   try {
     const won = await ctx.store.readManifest(key);
     if (won) {
       await removePending(ctx.store, key);
-      return { manifest: won, ran: false, seconds: 0 };
+      await lock.release();
+      return { result: { manifest: won, ran: false, seconds: 0 } };
     }
     await verifyInputs(record, upstream, ctx.store);
-    const tmp = await ctx.store.makeTemp(key);
-    try {
-      const where = ctx.inWorker && ctx.env
-        ? ` [Worker; ${Object.entries(ctx.env).map(([k, v]) => `${k}=${v}`).join(" ")}]`
-        : "";
-      ctx.log(`[${node.id}] running${ctx.reason ? ` (${ctx.reason})` : ""}${where}`);
-      const startedAt = new Date().toISOString();
-      const req: ExecRequest = {
-        moduleUrl: stage.module,
-        exportName: exportName ?? "",
-        nodeId: node.id,
-        params: record.params,
-        inputs: Object.fromEntries(
-          Object.entries(record.inputs).map((
-            [name, rec],
-          ) => [name, ctx.store.outputPath(rec.key, rec.output)]),
-        ),
-        outDir: tmp,
-        seed: record.seed,
-        checkpoint: { path: ctx.store.checkpointPath(key), key, policy: policyFromEnv() },
-        ...(stage.inputManifests ? { inputManifests: await inputManifestsOf(record, ctx) } : {}),
-        ...(ctx.env ? { env: ctx.env } : {}),
-      };
-      for (const out of stage.outputs) await Deno.mkdir(join(tmp, out, ".."), { recursive: true });
-      const summary = await execute(stage, req, ctx, lock.lost);
-      const manifest: Manifest = {
-        format: 1,
+    tmp = await ctx.store.makeTemp(key);
+    const req: ExecRequest = {
+      moduleUrl: stage.module,
+      exportName: exportName ?? "",
+      nodeId: node.id,
+      params: record.params,
+      inputs: Object.fromEntries(
+        Object.entries(record.inputs).map((
+          [name, rec],
+        ) => [name, ctx.store.outputPath(rec.key, rec.output)]),
+      ),
+      outDir: tmp,
+      seed: record.seed,
+      checkpoint: { path: ctx.store.checkpointPath(key), key, policy: policyFromEnv() },
+      ...(stage.inputManifests ? { inputManifests: await inputManifestsOf(record, ctx) } : {}),
+      ...(ctx.env ? { env: ctx.env } : {}),
+    };
+    for (const out of stage.outputs) await Deno.mkdir(join(tmp, out, ".."), { recursive: true });
+    return {
+      open: {
         key,
-        node: node.id,
-        stage: stage.name,
-        params: record.params,
-        seed: record.seed,
-        inputs: nk.inputs,
-        outputs: await hashOutputs(node, tmp),
-        code: nk.code,
-        runtime: nk.parts.runtime,
-        startedAt,
-        durationMs: Math.round(performance.now() - started),
-        ...(summary ? { summary } : {}),
-      };
-      await Deno.writeTextFile(
-        join(tmp, "manifest.json"),
-        JSON.stringify(manifest, null, 2) + "\n",
-      );
-      lock.lost.throwIfAborted();
-      await ctx.store.commit(tmp, key);
-      await ctx.store.removeCheckpoint(key);
-      await rememberEntry(ctx.store, manifest);
-      await removePending(ctx.store, key);
-      const seconds = (performance.now() - started) / 1000;
-      ctx.log(`[${node.id}] done in ${seconds.toFixed(1)} s`);
-      return { manifest, ran: true, seconds };
-    } catch (e) {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      throw e;
-    }
-  } finally {
+        record,
+        node,
+        stage,
+        nk,
+        lock,
+        tmp,
+        req,
+        started,
+        startedAt: new Date().toISOString(),
+      },
+    };
+  } catch (e) {
+    if (tmp) await Deno.remove(tmp, { recursive: true }).catch(() => {});
     await lock.release();
+    throw e;
+  }
+}
+
+/** Writes the manifest of an opened node that ran and commits its entry atomically. */
+async function commitNode(
+  open: OpenNode,
+  summary: Record<string, unknown> | null,
+  ctx: RunNodeContext,
+  fused?: Manifest["fused"],
+): Promise<RunNodeResult> {
+  const { key, node, stage, record, nk, tmp } = open;
+  const manifest: Manifest = {
+    format: 1,
+    key,
+    node: node.id,
+    stage: stage.name,
+    params: record.params,
+    seed: record.seed,
+    inputs: nk.inputs,
+    outputs: await hashOutputs(node, tmp),
+    code: nk.code,
+    runtime: nk.parts.runtime,
+    startedAt: open.startedAt,
+    durationMs: Math.round(fused ? fused.wallMs / fused.nodes : performance.now() - open.started),
+    ...(fused ? { fused } : {}),
+    ...(summary ? { summary } : {}),
+  };
+  await Deno.writeTextFile(join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  open.lock.lost.throwIfAborted();
+  await ctx.store.commit(tmp, key);
+  await ctx.store.removeCheckpoint(key);
+  await rememberEntry(ctx.store, manifest);
+  await removePending(ctx.store, key);
+  const seconds = (performance.now() - open.started) / 1000;
+  ctx.log(`[${node.id}] done in ${seconds.toFixed(1)} s`);
+  return { manifest, ran: true, seconds };
+}
+
+/** Executes the pending node `key` unless its entry exists; commits the entry atomically. */
+export async function runPendingNode(key: string, ctx: RunNodeContext): Promise<RunNodeResult> {
+  return (await runPendingGroup([key], ctx))[0];
+}
+
+/**
+ * Executes pending nodes of one stage as a fused group (`Stage.runGroup`) in one job, and
+ * commits each node's entry under its own key; a node whose entry exists is not run. With one
+ * node left this is {@link runPendingNode}. A failure fails every node of the group and commits
+ * none of the ones not yet committed; each keeps its checkpoints for a rerun.
+ */
+export async function runPendingGroup(
+  keys: readonly string[],
+  ctx: RunNodeContext,
+): Promise<RunNodeResult[]> {
+  const results: RunNodeResult[] = new Array(keys.length);
+  const opened: { index: number; open: OpenNode }[] = [];
+  try {
+    for (const [index, key] of keys.entries()) {
+      const r = await openNode(key, ctx);
+      if ("result" in r) results[index] = r.result;
+      else opened.push({ index, open: r.open });
+    }
+    if (opened.length === 0) return results;
+    const stage = opened[0].open.stage;
+    const other = opened.find((o) => o.open.stage.name !== stage.name);
+    if (other) {
+      throw new Error(
+        `fused group mixes stage ${stage.name} with ${other.open.stage.name} ` +
+          `(node "${other.open.node.id}")`,
+      );
+    }
+    const where = ctx.inWorker && ctx.env
+      ? ` [Worker; ${Object.entries(ctx.env).map(([k, v]) => `${k}=${v}`).join(" ")}]`
+      : "";
+    const tag = opened.length > 1 ? ` [fused: ${opened.length} nodes in one job]` : "";
+    for (const { open } of opened) {
+      ctx.log(`[${open.node.id}] running${ctx.reason ? ` (${ctx.reason})` : ""}${where}${tag}`);
+    }
+    const summaries = await execute(
+      stage,
+      opened.map((o) => o.open.req),
+      ctx,
+      AbortSignal.any(opened.map((o) => o.open.lock.lost)),
+    );
+    const fused = opened.length > 1
+      ? {
+        nodes: opened.length,
+        wallMs: Math.round(performance.now() - Math.min(...opened.map((o) => o.open.started))),
+      }
+      : undefined;
+    for (const [j, { index, open }] of opened.entries()) {
+      results[index] = await commitNode(open, summaries[j], ctx, fused);
+    }
+    return results;
+  } finally {
+    for (const { open } of opened) {
+      await Deno.remove(open.tmp, { recursive: true }).catch(() => {});
+      await open.lock.release();
+    }
   }
 }
 
@@ -185,24 +287,31 @@ async function verifyInputs(
 
 async function execute(
   stage: Stage,
-  req: ExecRequest,
+  reqs: ExecRequest[],
   ctx: RunNodeContext,
   lost: AbortSignal,
-): Promise<Record<string, unknown> | null> {
-  if (ctx.inWorker && !req.exportName) {
-    throw new Error(`stage of node "${req.nodeId}" is not exported by ${req.moduleUrl}`);
+): Promise<(Record<string, unknown> | null)[]> {
+  if (ctx.inWorker && !reqs[0].exportName) {
+    throw new Error(`stage of node "${reqs[0].nodeId}" is not exported by ${reqs[0].moduleUrl}`);
   }
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, lost]) : lost;
   // An abort that came while the node was being set up has already fired: honour it here.
   signal.throwIfAborted();
-  const progress = ctx.progress(req.nodeId, ctx.inWorker ?? false);
-  const hooks = { progress, signal, log: (m: string) => ctx.log(`[${req.nodeId}] ${m}`) };
+  // The members of a fused group report side by side: plain lines, not bars.
+  const parallel = (ctx.inWorker ?? false) || reqs.length > 1;
+  const hooks = reqs.map((req) => ({
+    progress: ctx.progress(req.nodeId, parallel),
+    signal,
+    log: (m: string) => ctx.log(`[${req.nodeId}] ${m}`),
+  }));
   try {
-    return ctx.inWorker ? await executeInWorker(req, hooks) : await executeHere(stage, req, hooks);
+    return ctx.inWorker
+      ? await executeInWorker(reqs, hooks)
+      : await executeHere(stage, reqs, hooks);
   } catch (e) {
-    throw new StageError(req.nodeId, e);
+    throw new StageError(reqs.map((r) => r.nodeId).join(", "), e);
   } finally {
-    progress.stop();
+    for (const h of hooks) h.progress.stop();
   }
 }
 

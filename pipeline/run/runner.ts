@@ -10,7 +10,8 @@ import { closure, type Graph, type GraphNode } from "../graph/graph.ts";
 import { type CostModel, downstreamOf } from "../graph/estimate.ts";
 import { nodePriorities, PriorityGate } from "./priority.ts";
 import { exportNameOf } from "./execute.ts";
-import type { Executor } from "./executors/executor.ts";
+import type { Executor, NodeTask } from "./executors/executor.ts";
+import { FuseBatch, fuseChunks, type FuseOptions } from "./fused.ts";
 import { localExecutor } from "./executors/local.ts";
 import { pendingRecord, writePending } from "./pending.ts";
 import { modulePath, StageError } from "./run_node.ts";
@@ -55,6 +56,11 @@ export interface RunOptions {
    * (never on a run that finds everything cached). Absent: every node counts one.
    */
   costModel?: () => Promise<CostModel>;
+  /**
+   * Fused groups (`NodeSpec.fuse`): run together unless `enabled` is false (`--no-fuse`), at
+   * most `max` nodes per job (`--fuse-max`). Default: fused, when the executor can run groups.
+   */
+  fuse?: FuseOptions;
 }
 
 /** What happened to one node. */
@@ -136,6 +142,30 @@ export async function runGraph(
   const keys = new Map<string, NodeKey>();
   const byId = new Map(graph.order.map((n) => [n.id, n]));
 
+  /** A member of a fused group that must run, waiting for its group's job. */
+  interface Joined {
+    node: GraphNode;
+    nk: NodeKey;
+    reason: string;
+    done: PromiseWithResolvers<NodeOutcome>;
+  }
+  const batches = new Map<string, FuseBatch<Joined>>();
+  const unlaunched = new Set<Joined>();
+  if ((opts.fuse?.enabled ?? true) && executor.runGroup && !opts.dryRun) {
+    const members = new Map<string, string[]>();
+    for (const n of nodes) {
+      if (n.fuse !== undefined) members.set(n.fuse, [...(members.get(n.fuse) ?? []), n.id]);
+    }
+    for (const [group, ids] of members) {
+      if (ids.length > 1) batches.set(group, new FuseBatch(ids, launchGroup));
+    }
+  }
+  const batchOf = (node: GraphNode) => node.fuse === undefined ? undefined : batches.get(node.fuse);
+  // A group whose member never reports (its upstream failed) is abandoned with the run.
+  abort.signal.addEventListener("abort", () => {
+    for (const j of unlaunched) j.done.reject(abort.signal.reason);
+  }, { once: true });
+
   const forced = (n: GraphNode) =>
     opts.force === true ||
     (Array.isArray(opts.force) && (opts.force.includes(n.id) || opts.force.includes(n.stage.name)));
@@ -164,13 +194,22 @@ export async function runGraph(
       try {
         checked = await check(node, ups);
       } catch (e) {
+        batchOf(node)?.leave(node.id);
         gate.unprepare();
         throw e;
       }
       if ("status" in checked) {
         settle(node, checked);
+        batchOf(node)?.leave(node.id);
         gate.unprepare();
         return checked;
+      }
+      const batch = batchOf(node);
+      if (batch) {
+        const joined: Joined = { node, ...checked, done: Promise.withResolvers<NodeOutcome>() };
+        unlaunched.add(joined);
+        batch.join(node.id, joined);
+        return await joined.done.promise;
       }
       const priority = await priorityOf(node.id).catch((e) => {
         gate.unprepare();
@@ -181,7 +220,7 @@ export async function runGraph(
         const others = [...live].filter((id) => id !== node.id);
         const top = await Promise.all(others.map(priorityOf));
         const critical = top.every((p) => p <= priority);
-        const outcome = await produce(node, checked.nk, checked.reason, critical);
+        const [outcome] = await produce([{ node, ...checked }], critical);
         settle(node, outcome);
         return outcome;
       } finally {
@@ -273,73 +312,127 @@ export async function runGraph(
   const running = new Set<string>();
   const finished = new Set<string>();
 
-  async function produce(
-    node: GraphNode,
-    nk: NodeKey,
-    reason: string,
-    critical: boolean,
-  ): Promise<NodeOutcome> {
-    abort.signal.throwIfAborted();
-    running.add(node.id);
+  /**
+   * Every member of a fused group has been checked: the ones that must run are split into the
+   * jobs the executor asks for (each taking one slot), in the graph's order.
+   */
+  function launchGroup(joined: Joined[]): void {
+    joined.sort((a, b) => rank.get(a.node.id)! - rank.get(b.node.id)!);
+    for (const j of joined) unlaunched.delete(j);
+    const jobs = executor.groupJobs?.(joined.length) ?? executor.slots;
+    const chunks = fuseChunks(joined, jobs, opts.fuse?.max);
+    // The members' prepared places pass to the jobs, with no dispatch in between.
+    for (const _ of chunks) gate.prepare();
+    for (const _ of joined) gate.unprepare();
+    for (const chunk of chunks) void runChunk(chunk);
+  }
+
+  /** One job of a fused group: takes a slot at its members' highest priority and runs them. */
+  async function runChunk(chunk: Joined[]): Promise<void> {
     try {
-      let outcome: NodeOutcome;
+      const ids = chunk.map((j) => j.node.id);
+      let priority: number;
       try {
-        outcome = await produceHere(node, nk, reason, critical);
+        priority = Math.max(...await Promise.all(ids.map(priorityOf)));
+      } catch (e) {
+        gate.unprepare();
+        throw e;
+      }
+      await gate.acquire(priority, Math.min(...ids.map((id) => rank.get(id)!)));
+      try {
+        const others = [...live].filter((id) => !ids.includes(id));
+        const top = await Promise.all(others.map(priorityOf));
+        const critical = top.every((p) => p <= priority);
+        const outcomes = await produce(chunk, critical);
+        chunk.forEach((j, i) => settle(j.node, outcomes[i]));
+        chunk.forEach((j, i) => j.done.resolve(outcomes[i]));
+      } finally {
+        gate.release();
+      }
+    } catch (e) {
+      for (const j of chunk) j.done.reject(e);
+    }
+  }
+
+  /** What {@link produce} runs: a node, its key and why. */
+  interface ToRun {
+    node: GraphNode;
+    nk: NodeKey;
+    reason: string;
+  }
+
+  /** Runs one node, or a fused group's job of several, rebuilding a corrupt input once. */
+  async function produce(items: ToRun[], critical: boolean): Promise<NodeOutcome[]> {
+    abort.signal.throwIfAborted();
+    for (const it of items) running.add(it.node.id);
+    try {
+      let outcomes: NodeOutcome[];
+      try {
+        outcomes = await produceHere(items, critical);
       } catch (e) {
         // An input entry failed verification (and was quarantined): rebuild it, then retry once.
         const bad = findCorruptInput(e);
         const up = bad && byId.get(bad.node);
         const upKey = bad && keys.get(bad.node);
         if (!bad || !up || !upKey || upKey.key !== bad.key) throw e;
-        log(`[${node.id}] ${bad.message}; rerunning "${bad.node}"`);
-        await produceHere(
-          up,
-          upKey,
-          `healing: ${bad.problems[0].problem} in ${bad.problems[0].file}`,
-          critical,
+        log(
+          `[${items.map((it) => it.node.id).join(", ")}] ${bad.message}; rerunning "${bad.node}"`,
         );
-        outcome = await produceHere(node, nk, reason, critical);
+        await produceHere([{
+          node: up,
+          nk: upKey,
+          reason: `healing: ${bad.problems[0].problem} in ${bad.problems[0].file}`,
+        }], critical);
+        outcomes = await produceHere(items, critical);
       }
-      finished.add(node.id);
-      return outcome;
+      for (const it of items) finished.add(it.node.id);
+      return outcomes;
     } finally {
-      running.delete(node.id);
+      for (const it of items) running.delete(it.node.id);
     }
   }
 
-  async function produceHere(
-    node: GraphNode,
-    nk: NodeKey,
-    reason: string,
-    critical: boolean,
-  ): Promise<NodeOutcome> {
+  async function produceHere(items: ToRun[], critical: boolean): Promise<NodeOutcome[]> {
     const started = performance.now();
-    // A forced rerun replaces the entry: drop it first so that only the new one counts as done.
-    if (forced(node)) await opts.store.remove(nk.key);
-    // A forced rerun starts from scratch, not from an interrupted run's checkpoint.
-    if (forced(node)) await opts.store.removeCheckpoint(nk.key);
-    const record = pendingRecord(node, nk, {
-      module: modulePath(opts.hasher.root, node.stage.module),
-      exportName: await exportNameOf(node.stage),
-    });
-    await writePending(opts.store, record);
-    const { ran } = await executor.run(
-      { key: nk.key, node, record, reason, concurrency: live.size, critical },
-      abort.signal,
-    );
-    const manifest = await opts.store.readManifest(nk.key);
-    if (!manifest) {
-      throw new StageError(node.id, new Error(`the ${executor.name} executor committed no entry`));
+    const tasks: NodeTask[] = [];
+    for (const { node, nk, reason } of items) {
+      // A forced rerun replaces the entry: drop it first so that only the new one counts as
+      // done, and start from scratch, not from an interrupted run's checkpoint.
+      if (forced(node)) {
+        await opts.store.remove(nk.key);
+        await opts.store.removeCheckpoint(nk.key);
+      }
+      const record = pendingRecord(node, nk, {
+        module: modulePath(opts.hasher.root, node.stage.module),
+        exportName: await exportNameOf(node.stage),
+      });
+      await writePending(opts.store, record);
+      tasks.push({ key: nk.key, node, record, reason, concurrency: live.size, critical });
     }
-    return {
-      id: node.id,
-      stage: node.stage.name,
-      status: ran ? "ran" : "cached",
-      key: nk.key,
-      manifest,
-      seconds: ran ? (performance.now() - started) / 1000 : 0,
-      ...(ran ? { reason } : {}),
-    };
+    const results = tasks.length === 1
+      ? [await executor.run(tasks[0], abort.signal)]
+      : await executor.runGroup!(tasks, abort.signal);
+    // A fused job's wall time is shared by its nodes.
+    const share = (performance.now() - started) / 1000 / items.length;
+    return await Promise.all(items.map(async ({ node, nk, reason }, i) => {
+      const manifest = await opts.store.readManifest(nk.key);
+      if (!manifest) {
+        throw new StageError(
+          node.id,
+          new Error(`the ${executor.name} executor committed no entry`),
+        );
+      }
+      const ran = results[i].ran;
+      return {
+        id: node.id,
+        stage: node.stage.name,
+        status: ran ? "ran" : "cached",
+        key: nk.key,
+        manifest,
+        seconds: ran ? share : 0,
+        ...(ran ? { reason } : {}),
+      } satisfies NodeOutcome;
+    }));
   }
 
   const cancelledNow = new Set<string>();

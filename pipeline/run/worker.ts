@@ -1,41 +1,33 @@
 /**
- * Worker entry point: runs one stage request and reports progress, logs and the result.
+ * Worker entry point: runs one stage request (or a fused group of them) and reports progress,
+ * logs and the results.
  */
 /// <reference lib="deno.worker" />
-import { deepFreeze, type ExecRequest, type WorkerMessage } from "./execute.ts";
+import { type ExecHooks, runStage, type WorkerMessage, type WorkerRequest } from "./execute.ts";
 import type { Stage } from "../stage/stage.ts";
-import { Rng } from "../stage/rng.ts";
-import { FileCheckpointer } from "../stage/checkpoint.ts";
 
 function send(m: WorkerMessage): void {
   self.postMessage(m);
 }
 
-self.onmessage = async (ev: MessageEvent<ExecRequest>) => {
-  const req = ev.data;
+self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
+  const reqs = "one" in ev.data ? [ev.data.one] : ev.data.group;
   try {
-    for (const [k, v] of Object.entries(req.env ?? {})) Deno.env.set(k, v);
-    const mod = await import(req.moduleUrl) as Record<string, Stage>;
-    const stage = mod[req.exportName];
-    const summary = await stage.run({
-      params: req.params,
-      inputs: req.inputs,
-      outDir: req.outDir,
-      rng: new Rng(req.seed),
+    for (const [k, v] of Object.entries(reqs[0].env ?? {})) Deno.env.set(k, v);
+    const mod = await import(reqs[0].moduleUrl) as Record<string, Stage>;
+    const stage = mod[reqs[0].exportName];
+    // Termination is the Worker's abort: the signal inside never fires.
+    const signal = new AbortController().signal;
+    const hooks: ExecHooks[] = reqs.map((_, node) => ({
       progress: {
-        start: (total, label) => send({ type: "start", total, label }),
-        update: (done, info) => send({ type: "update", done, info }),
-        stop: () => send({ type: "stop" }),
+        start: (total, label) => send({ type: "start", node, total, label }),
+        update: (done, info) => send({ type: "update", node, done, info }),
+        stop: () => send({ type: "stop", node }),
       },
-      signal: new AbortController().signal,
-      log: (message) => send({ type: "log", message }),
-      checkpoint: new FileCheckpointer(
-        req.checkpoint,
-        (message) => send({ type: "log", message }),
-      ),
-      ...(req.inputManifests ? { inputManifests: deepFreeze(req.inputManifests) } : {}),
-    });
-    send({ type: "done", summary: summary ?? null });
+      signal,
+      log: (message) => send({ type: "log", node, message }),
+    }));
+    send({ type: "done", summaries: await runStage(stage, reqs, hooks) });
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     send({ type: "error", message: err.message, stack: err.stack });

@@ -45,7 +45,10 @@ export const manifestSchema = z.object({
   }),
   runtime: z.record(z.string(), z.string()),
   startedAt: z.string(),
+  /** Wall time of the run; an entry made in a fused job has its equal share of the job's. */
   durationMs: z.number(),
+  /** The fused job the entry was made in (docs/architecture.md#fused-groups), if any. */
+  fused: z.object({ nodes: z.number().int().min(2), wallMs: z.number() }).optional(),
   summary: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -26,4 +26,10 @@ export interface NodeSpec {
   seed: number;
   /** Output name -> path under the results folder, for human-facing outputs. */
   publish?: Record<string, string>;
+  /**
+   * Fused group: nodes naming the same group (all of one stage with `runGroup`) may run in one
+   * job (docs/architecture.md#fused-groups). Not part of the key: a group writes what its nodes write
+   * one by one.
+   */
+  fuse?: string;
 }

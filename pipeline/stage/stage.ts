@@ -71,6 +71,15 @@ export interface Stage<S extends z.ZodType = z.ZodType> {
   inputManifests?: boolean;
   /** Does the work. Optional return value is recorded in the manifest as `summary`. */
   run(ctx: StageContext<z.infer<S>>): Promise<Record<string, unknown> | void>;
+  /**
+   * Runs several nodes of this stage in one job (a fused group, `NodeSpec.fuse`): one context
+   * per node, each with its own params, inputs, output folder, generator, checkpoint and
+   * progress. It must write for every node exactly the bytes `run` writes for it alone; the
+   * engine commits each node's entry under its own key. Returns the summaries in order.
+   */
+  runGroup?(
+    ctxs: readonly StageContext<z.infer<S>>[],
+  ): Promise<(Record<string, unknown> | void)[]>;
 }
 
 /** Declares a stage with its parameter type inferred from the schema. */

@@ -100,3 +100,41 @@ export const sum = defineStage({
     );
   },
 });
+
+/** The sizes of the fused groups `toy-fused-scale` ran in this process, in order (tests read it). */
+export const fusedGroups: number[] = [];
+
+async function scaleInto(
+  ctx: {
+    params: { factor: number; fail: boolean };
+    inputs: Record<string, string>;
+    outDir: string;
+  },
+): Promise<{ count: number }> {
+  if (ctx.params.fail) throw new Error("simulated failure of a fused group member");
+  const xs = (await Deno.readTextFile(ctx.inputs.numbers)).trim().split("\n").map(Number);
+  await Deno.writeTextFile(
+    join(ctx.outDir, "scaled.txt"),
+    xs.map((x) => x * ctx.params.factor).join("\n"),
+  );
+  return { count: xs.length };
+}
+
+/** A scaler that can run several of its nodes in one job (`runGroup`), reading the input once. */
+export const fusedScale = defineStage({
+  name: "toy-fused-scale",
+  module: import.meta.url,
+  params: z.object({ factor: z.number(), fail: z.boolean().default(false) }),
+  inputs: ["numbers"],
+  outputs: ["scaled.txt"],
+  async run(ctx) {
+    bump("toy-fused-scale");
+    return await scaleInto(ctx);
+  },
+  async runGroup(ctxs) {
+    fusedGroups.push(ctxs.length);
+    const out = [];
+    for (const ctx of ctxs) out.push(await scaleInto(ctx));
+    return out;
+  },
+});

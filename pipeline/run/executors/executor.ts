@@ -37,6 +37,16 @@ export interface Executor {
   readonly slots: number;
   /** Runs the task until its entry is committed; rejects when it cannot be. */
   run(task: NodeTask, signal: AbortSignal): Promise<TaskResult>;
+  /**
+   * Runs the tasks of a fused group (nodes of one stage with `runGroup`) as one job until every
+   * entry is committed. Absent: this executor cannot, and the runner runs them one by one.
+   */
+  runGroup?(tasks: readonly NodeTask[], signal: AbortSignal): Promise<TaskResult[]>;
+  /**
+   * How many jobs a fused group of `n` nodes becomes before any `--fuse-max` limit (local: as
+   * many as its slots, so the group still fills the cores; a cluster: one).
+   */
+  groupJobs?(n: number): number;
   /** Called once when the run ends; `aborted` when it was interrupted or failed. */
   close?(aborted: boolean): Promise<void>;
 }

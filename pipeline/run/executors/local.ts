@@ -4,11 +4,12 @@
  * chosen from the cores and the nodes ready at once (one node: all cores; a grid level: one
  * thread per node, since a training step gains only 1.2-1.5x from a second thread; the cores an
  * even split leaves over go to the critical node, the one with the longest remaining path).
- * Every mode runs through the same pending-record path as a cluster job; results do not depend
- * on it.
+ * A fused group (nodes of one stage with `runGroup`) runs as one job in the same way, and is
+ * split into as many jobs as there are slots. Every mode runs through the same pending-record
+ * path as a cluster job; results do not depend on it.
  */
 import type { Executor, NodeTask, TaskResult } from "./executor.ts";
-import { type RunNodeContext, runPendingNode } from "../run_node.ts";
+import { type RunNodeContext, runPendingGroup } from "../run_node.ts";
 
 /** Options of {@link localExecutor}. */
 export type LocalExecutorOptions =
@@ -53,6 +54,10 @@ export function localExecutor(opts: LocalExecutorOptions): Executor {
     name: auto ? "auto" : slots > 1 ? "workers" : "in-process",
     slots,
     async run(task: NodeTask, signal: AbortSignal): Promise<TaskResult> {
+      return (await this.runGroup!([task], signal))[0];
+    },
+    async runGroup(tasks: readonly NodeTask[], signal: AbortSignal): Promise<TaskResult[]> {
+      const task = tasks[0];
       // "auto": a node alone runs here with all cores (no Worker start-up cost); nodes that
       // run side by side each get a Worker with its share of the cores.
       const shape = autoShape(task.concurrency, cores, opts.threads, task.critical);
@@ -60,7 +65,7 @@ export function localExecutor(opts: LocalExecutorOptions): Executor {
       const env = auto && inWorker && opts.threadsEnv
         ? { [opts.threadsEnv]: String(shape.threads) }
         : undefined;
-      const r = await runPendingNode(task.key, {
+      const r = await runPendingGroup(tasks.map((t) => t.key), {
         ...opts,
         inWorker,
         signal,
@@ -68,7 +73,9 @@ export function localExecutor(opts: LocalExecutorOptions): Executor {
         ...(env ? { env } : {}),
         ...(inWorker ? {} : { stage: task.node.stage }),
       });
-      return { ran: r.ran };
+      return r.map((x) => ({ ran: x.ran }));
     },
+    // A fused group is split over the slots, so that it still keeps every core busy.
+    groupJobs: (n: number) => Math.min(n, slots),
   };
 }
