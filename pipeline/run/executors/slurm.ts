@@ -1,9 +1,11 @@
 /**
  * The SLURM executor: every ready node becomes one `sbatch` job that runs `run-node <key>` on
- * whichever machine SLURM picks; the store (on the cluster's shared filesystem) is the only
- * source of truth.
+ * whichever machine SLURM picks, and a fused group (a grid level, or each `--fuse-max` chunk of
+ * it) one job that runs `run-node <key> <key> ...`; the store (on the cluster's shared
+ * filesystem) is the only source of truth.
  *
- * - A node is done when its entry is committed, never because a job "succeeded".
+ * - A node is done when its entry is committed, never because a job "succeeded"; a group's job
+ *   is done when every member's entry is, and is resubmitted with the members still missing.
  * - `squeue` (and `sacct` when accounting works) is used only to notice a job that ended
  *   without an entry. A failed or empty status answer proves nothing: a job counts as ended
  *   only after `goneAfterPolls` consecutive successful answers without it, and the store is
@@ -71,17 +73,17 @@ export function logName(nodeId: string): string {
   return `${nodeId.replace(/[\/\0]/g, "_")}.log`;
 }
 
-/** The batch script of one node: every value single-quoted. */
+/** The batch script of one node (or of a fused group's nodes): every value single-quoted. */
 export function batchScript(opts: {
   nodeId: string;
-  key: string;
+  keys: readonly string[];
   root: string;
   command: string[];
   env: Record<string, string>;
 }): string {
   const lines = [
     "#!/bin/bash",
-    `# node ${JSON.stringify(opts.nodeId)}, key ${opts.key}`,
+    `# node ${JSON.stringify(opts.nodeId)}, key ${opts.keys.join(" ")}`,
     "set -eu",
     `cd ${shellQuote(opts.root)}`,
   ];
@@ -89,7 +91,7 @@ export function batchScript(opts: {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`bad environment name "${k}"`);
     lines.push(`export ${k}=${shellQuote(v)}`);
   }
-  lines.push(`exec ${[...opts.command, "run-node", opts.key].map(shellQuote).join(" ")}`);
+  lines.push(`exec ${[...opts.command, "run-node", ...opts.keys].map(shellQuote).join(" ")}`);
   return lines.join("\n") + "\n";
 }
 
@@ -178,49 +180,63 @@ export function slurmExecutor(cfg: SlurmConfig, ctx: SlurmContext): Executor {
     sacct: cfg.commands.sacct ?? "sacct",
   };
   const poller = new QueuePoller(bin.squeue, cfg.pollSeconds * 1000, ctx.log);
-  /** Jobs of this run not known to be finished: job id -> key. */
-  const mine = new Map<string, string>();
+  /** Jobs of this run not known to be finished: job id -> the keys it runs. */
+  const mine = new Map<string, readonly string[]>();
   let sacctWorks: boolean | null = null;
 
-  async function submit(task: NodeTask, prev: JobRecord | null, kind?: Ending["kind"]) {
-    const log = join(ctx.logsDir, logName(task.node.id));
-    const res = resourcesFor(cfg, task.node.stage.name);
+  /**
+   * Submits one job for `tasks` (one node, or the members of a fused group still missing),
+   * named and logged after the first, and records it for each of them.
+   */
+  async function submit(
+    tasks: readonly NodeTask[],
+    prev: JobRecord | null,
+    kind?: Ending["kind"],
+  ): Promise<JobRecord> {
+    const first = tasks[0];
+    const log = join(ctx.logsDir, logName(first.node.id));
+    const res = resourcesFor(cfg, first.node.stage.name);
     const env = { ...(ctx.env ?? {}) };
     const script = batchScript({
-      nodeId: task.node.id,
-      key: task.key,
+      nodeId: first.node.id,
+      keys: tasks.map((t) => t.key),
       root: ctx.root,
       command: ctx.command,
       env,
     });
     // Kept for reading in a private folder; sbatch reads the text on stdin (job_files.ts).
-    await writeJobScript(jobsDir(ctx.store), task.key, script);
+    await writeJobScript(jobsDir(ctx.store), first.key, script);
     const logFrom = await prepareJobLog(ctx.logsDir, log);
+    const name = tasks.length > 1 ? `${first.node.id}+${tasks.length - 1}` : first.node.id;
     const args = [
       "--parsable",
-      `--job-name=${task.node.id}`,
+      `--job-name=${name}`,
       `--output=${log.replaceAll("%", "%%")}`,
       "--open-mode=append",
       `--chdir=${ctx.root}`,
       ...sbatchArgs(res),
     ];
     const r = await sbatchStdin(bin.sbatch, args, script);
-    if (!r.ok) throw new Error(`sbatch failed for node "${task.node.id}": ${r.err}`);
+    if (!r.ok) throw new Error(`sbatch failed for node "${first.node.id}": ${r.err}`);
     const jobId = r.out.trim().split(";")[0];
-    const rec: JobRecord = {
-      key: task.key,
-      logFrom,
-      node: task.node.id,
-      jobId,
-      retries: (prev?.retries ?? 0) + (kind === "retry" ? 1 : 0),
-      requeues: (prev?.requeues ?? 0) + (kind === "requeue" ? 1 : 0),
-      submittedAt: new Date().toISOString(),
-      log,
-    };
-    await writeJobRecord(ctx.store, rec);
-    mine.set(jobId, task.key);
-    ctx.log(`[${task.node.id}] submitted job ${jobId} (${task.reason}); log ${log}`);
-    return rec;
+    let rec: JobRecord | null = null;
+    for (const t of tasks) {
+      rec = {
+        key: t.key,
+        logFrom,
+        node: first.node.id,
+        jobId,
+        retries: (prev?.retries ?? 0) + (kind === "retry" ? 1 : 0),
+        requeues: (prev?.requeues ?? 0) + (kind === "requeue" ? 1 : 0),
+        submittedAt: new Date().toISOString(),
+        log,
+      };
+      await writeJobRecord(ctx.store, rec);
+    }
+    mine.set(jobId, tasks.map((t) => t.key));
+    const what = tasks.length > 1 ? ` for ${tasks.length} fused nodes` : "";
+    ctx.log(`[${first.node.id}] submitted job ${jobId}${what} (${first.reason}); log ${log}`);
+    return rec!;
   }
 
   async function ending(rec: JobRecord): Promise<Ending> {
@@ -241,76 +257,121 @@ export function slurmExecutor(cfg: SlurmConfig, ctx: SlurmContext): Executor {
     return { kind: "retry", reason: sacctState || lastErrorLine(tail) || "no message in its log" };
   }
 
+  /** Whether every task's entry is committed. */
+  async function allCommitted(tasks: readonly NodeTask[]): Promise<boolean> {
+    for (const t of tasks) if (!(await ctx.store.readManifest(t.key))) return false;
+    return true;
+  }
+
+  /** The tasks whose entries are not committed yet. */
+  async function missing(tasks: readonly NodeTask[]): Promise<NodeTask[]> {
+    const out: NodeTask[] = [];
+    for (const t of tasks) if (!(await ctx.store.readManifest(t.key))) out.push(t);
+    return out;
+  }
+
+  /**
+   * Submits (or adopts) the job of `tasks` and watches it until every entry is committed,
+   * resubmitting the missing members when it ends without them (see the module comment).
+   */
+  async function watchGroup(
+    tasks: readonly NodeTask[],
+    signal: AbortSignal,
+    lost: AbortSignal,
+  ): Promise<TaskResult[]> {
+    const result = (ran: boolean) => tasks.map(() => ({ ran }));
+    const todo = await missing(tasks);
+    for (const t of tasks) if (!todo.includes(t)) await removeJobRecord(ctx.store, t.key);
+    if (todo.length === 0) return result(false);
+    const label = todo[0].node.id;
+    // A restarted controller adopts the job an earlier one submitted for these members.
+    const records = await Promise.all(todo.map((t) => readJobRecord(ctx.store, t.key)));
+    let rec: JobRecord;
+    const adopted = records[0];
+    if (adopted && records.every((r) => r?.jobId === adopted.jobId)) {
+      rec = adopted;
+      mine.set(rec.jobId, todo.map((t) => t.key));
+      ctx.log(`[${label}] found job ${rec.jobId} from an earlier controller`);
+    } else rec = await submit(todo, null);
+    const aborted = abortPromise(signal);
+    aborted.catch(() => {});
+    let seenAt = poller.answers;
+    let absent = 0;
+    let lastState = "";
+    while (true) {
+      signal.throwIfAborted();
+      if (lost.aborted) throw lost.reason;
+      if (await allCommitted(todo)) {
+        mine.delete(rec.jobId);
+        for (const t of todo) await removeJobRecord(ctx.store, t.key);
+        return tasks.map((t) => ({ ran: todo.includes(t) }));
+      }
+      await Promise.race([poller.next(), aborted]);
+      if (poller.answers === seenAt) continue; // failed answer: judge nothing
+      seenAt = poller.answers;
+      const st = poller.state(rec.jobId)!;
+      if (st.alive) {
+        absent = 0;
+        if (st.state !== lastState) {
+          ctx.log(`[${label}] job ${rec.jobId} ${st.state.toLowerCase()}`);
+          lastState = st.state;
+        }
+        continue;
+      }
+      if (++absent < cfg.goneAfterPolls) continue;
+      // Ended. The store decides: look again after one more interval (shared filesystems
+      // may show another machine's rename late).
+      await Promise.race([poller.next(), aborted]);
+      if (await allCommitted(todo)) continue;
+      mine.delete(rec.jobId);
+      const end = await ending(rec);
+      const used = end.kind === "requeue" ? rec.requeues : rec.retries;
+      const limit = end.kind === "requeue" ? cfg.maxRequeues : cfg.maxRetries;
+      const left = await missing(todo);
+      if (end.kind === "refused" || used >= limit) {
+        for (const t of todo) await removeJobRecord(ctx.store, t.key);
+        throw new Error(
+          `node "${left[0].node.id}"${left.length > 1 ? ` and ${left.length - 1} more` : ""}: ` +
+            `job ${rec.jobId} ended without an entry (${end.reason})` +
+            (end.kind === "refused" ? "" : `; ${used} resubmission(s) used`) +
+            `; log ${rec.log}`,
+        );
+      }
+      ctx.log(
+        `[${label}] job ${rec.jobId} ended without an entry (${end.reason}); ` +
+          `resubmitting (${end.kind} ${used + 1} of ${limit})`,
+      );
+      for (const t of todo) if (!left.includes(t)) await removeJobRecord(ctx.store, t.key);
+      rec = await submit(left, rec, end.kind);
+      absent = 0;
+      lastState = "";
+    }
+  }
+
   return {
     name: "slurm",
     slots: cfg.maxJobs,
     async run(task: NodeTask, signal: AbortSignal): Promise<TaskResult> {
-      const lock = await acquireLock(join(jobsDir(ctx.store), `${task.key}.lock`), {
-        what: `node "${task.node.id}" (another controller manages its job)`,
-        signal,
-      });
+      return (await this.runGroup!([task], signal))[0];
+    },
+    // A fused group is one job (or one per `--fuse-max` chunk).
+    groupJobs: () => 1,
+    async runGroup(tasks: readonly NodeTask[], signal: AbortSignal): Promise<TaskResult[]> {
+      // Each member's own controller lock, taken in key order so two controllers never wait
+      // on each other.
+      const locks = [];
       try {
-        let rec = await readJobRecord(ctx.store, task.key);
-        if (await ctx.store.readManifest(task.key)) {
-          await removeJobRecord(ctx.store, task.key);
-          return { ran: false };
-        }
-        if (rec) {
-          mine.set(rec.jobId, task.key);
-          ctx.log(`[${task.node.id}] found job ${rec.jobId} from an earlier controller`);
-        } else rec = await submit(task, null);
-        const aborted = abortPromise(signal);
-        aborted.catch(() => {});
-        let seenAt = poller.answers;
-        let absent = 0;
-        let lastState = "";
-        while (true) {
-          signal.throwIfAborted();
-          if (lock.lost.aborted) throw lock.lost.reason;
-          if (await ctx.store.readManifest(task.key)) {
-            mine.delete(rec.jobId);
-            await removeJobRecord(ctx.store, task.key);
-            return { ran: true };
-          }
-          await Promise.race([poller.next(), aborted]);
-          if (poller.answers === seenAt) continue; // failed answer: judge nothing
-          seenAt = poller.answers;
-          const st = poller.state(rec.jobId)!;
-          if (st.alive) {
-            absent = 0;
-            if (st.state !== lastState) {
-              ctx.log(`[${task.node.id}] job ${rec.jobId} ${st.state.toLowerCase()}`);
-              lastState = st.state;
-            }
-            continue;
-          }
-          if (++absent < cfg.goneAfterPolls) continue;
-          // Ended. The store decides: look again after one more interval (shared filesystems
-          // may show another machine's rename late).
-          await Promise.race([poller.next(), aborted]);
-          if (await ctx.store.readManifest(task.key)) continue;
-          mine.delete(rec.jobId);
-          const end = await ending(rec);
-          const used = end.kind === "requeue" ? rec.requeues : rec.retries;
-          const limit = end.kind === "requeue" ? cfg.maxRequeues : cfg.maxRetries;
-          if (end.kind === "refused" || used >= limit) {
-            await removeJobRecord(ctx.store, task.key);
-            throw new Error(
-              `node "${task.node.id}": job ${rec.jobId} ended without an entry (${end.reason})` +
-                (end.kind === "refused" ? "" : `; ${used} resubmission(s) used`) +
-                `; log ${rec.log}`,
-            );
-          }
-          ctx.log(
-            `[${task.node.id}] job ${rec.jobId} ended without an entry (${end.reason}); ` +
-              `resubmitting (${end.kind} ${used + 1} of ${limit})`,
+        for (const t of [...tasks].sort((a, b) => a.key.localeCompare(b.key))) {
+          locks.push(
+            await acquireLock(join(jobsDir(ctx.store), `${t.key}.lock`), {
+              what: `node "${t.node.id}" (another controller manages its job)`,
+              signal,
+            }),
           );
-          rec = await submit(task, rec, end.kind);
-          absent = 0;
-          lastState = "";
         }
+        return await watchGroup(tasks, signal, AbortSignal.any(locks.map((l) => l.lost)));
       } finally {
-        await lock.release();
+        for (const l of locks) await l.release();
       }
     },
     async close(aborted: boolean): Promise<void> {
@@ -323,7 +384,9 @@ export function slurmExecutor(cfg: SlurmConfig, ctx: SlurmContext): Executor {
           ? `cancelled ${ids.length} job(s) of this run: ${ids.join(", ")}`
           : `scancel failed for ${ids.join(", ")}: ${r.err}`,
       );
-      for (const key of mine.values()) await removeJobRecord(ctx.store, key);
+      for (const keys of mine.values()) {
+        for (const key of keys) await removeJobRecord(ctx.store, key);
+      }
       mine.clear();
     },
   };

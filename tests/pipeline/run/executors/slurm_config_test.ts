@@ -73,7 +73,13 @@ Deno.test("job script: every value survives bash intact", async () => {
     const script = join(root, "job.sh");
     await Deno.writeTextFile(
       script,
-      batchScript({ nodeId: "amr@eps=0.1,lambda=1", key, root, command, env: { X: weird } }),
+      batchScript({
+        nodeId: "amr@eps=0.1,lambda=1",
+        keys: [key],
+        root,
+        command,
+        env: { X: weird },
+      }),
     );
     const o = await new Deno.Command("bash", { args: [script], stdout: "piped" }).output();
     assert.equal(o.code, 0);
@@ -85,7 +91,7 @@ Deno.test("job script: every value survives bash intact", async () => {
   assert.equal(logName("amr@eps=0.1,lambda=1"), "amr@eps=0.1,lambda=1.log");
   assert.equal(logName("a/b"), "a_b.log");
   assert.throws(
-    () => batchScript({ nodeId: "n", key, root, command: ["x"], env: { "A;B": "1" } }),
+    () => batchScript({ nodeId: "n", keys: [key], root, command: ["x"], env: { "A;B": "1" } }),
     /bad environment name/,
   );
 });

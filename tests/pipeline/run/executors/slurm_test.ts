@@ -330,6 +330,45 @@ esac
 });
 
 Deno.test({
+  name: "a fused group is one job; cancelled, it is resubmitted and every member resumes",
+  ...opts,
+  fn: cleanly(async () => {
+    // The same slow steps (a param of `left`), so that the keys compare.
+    const local = await toyEnv({}, 250);
+    const l = await finish(spawnToy(local, ["reproduce", "--executor", "local", "--no-fuse"]));
+    assert.equal(l.code, 0, l.err);
+    const e = await toyEnv({}, 250);
+    e.env.TOY_FUSE = "1";
+    const p = spawnToy(e, ["reproduce", "--executor", "test"]);
+    const out = finish(p);
+    await waitFor("the group to start", async () => starts(await ledgerLines(e), "group") === 1);
+    await waitFor("a checkpoint", async () => {
+      const d = await Array.fromAsync(Deno.readDir(join(e.art, "store/.checkpoints"))).catch(
+        () => [],
+      );
+      return d.some((f) => f.name.endsWith(".ckpt"));
+    });
+    const job = await jobOf(e, LEFT);
+    assert.ok(job);
+    assert.equal((await sh("scancel", [job], { SLURM_CONF })).code, 0);
+    const r = await out;
+    assert.equal(r.code, 0, r.err);
+    // source, the group (twice: cancelled and resubmitted) and total.
+    assert.match(r.err, /submitted job \d+ for 2 fused nodes/);
+    assert.equal((r.err.match(/submitted job/g) ?? []).length, 4);
+    const lines = await ledgerLines(e);
+    assert.equal(starts(lines, "group"), 2);
+    const resumed = lines.filter((l) => l.startsWith("start step add=1 "))[1];
+    const from = Number(/from=(\d+)/.exec(resumed)?.[1]);
+    assert.ok(from > 0 && from < 20, resumed);
+    // The same entries as the local run one node at a time.
+    const state = (a: string) => Deno.readTextFile(join(a, "state/toy.json")).then(JSON.parse);
+    assert.deepEqual((await state(e.art)).nodes, (await state(local.art)).nodes);
+    assert.equal((await Deno.readTextFile(join(e.art, "results/total.txt"))).trim(), "23");
+  }),
+});
+
+Deno.test({
   name: "AMR smoke graph: --executor slurm gives the local run's tables and metrics",
   ...opts,
   fn: cleanly(async () => {

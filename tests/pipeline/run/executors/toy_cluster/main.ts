@@ -1,6 +1,7 @@
 /**
  * CLI of the cluster test project: source -> left, right -> total, with `left` slow enough
- * (TOY_SLOW_MS per step, 20 steps) to be interrupted. Artifacts under TOY_ARTIFACTS; executor
+ * (TOY_SLOW_MS per step, 20 steps) to be interrupted; with TOY_FUSE=1 `left` and `right` form a
+ * fused group. Artifacts under TOY_ARTIFACTS; executor
  * configs under TOY_EXECUTORS.
  */
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,8 @@ import { source, step } from "./stages.ts";
 const ROOT = fileURLToPath(new URL("../../../../..", import.meta.url)).replace(/\/$/, "");
 const ART = Deno.env.get("TOY_ARTIFACTS") ?? "/tmp/toy-cluster";
 const SLOW = Number(Deno.env.get("TOY_SLOW_MS") ?? "0");
+/** TOY_FUSE=1: `left` and `right` are one fused group. */
+const FUSE = Deno.env.get("TOY_FUSE") === "1" ? { fuse: "sides" } : {};
 
 function nodes(): NodeSpec[] {
   const s = { node: "source", output: "n.txt" };
@@ -22,6 +25,7 @@ function nodes(): NodeSpec[] {
       params: { add: 1, steps: 20, ms: SLOW },
       inputs: { a: s, b: s },
       seed: 2,
+      ...FUSE,
     },
     {
       id: "right",
@@ -29,6 +33,7 @@ function nodes(): NodeSpec[] {
       params: { add: 2, steps: 1, ms: 0 },
       inputs: { a: s, b: s },
       seed: 3,
+      ...FUSE,
     },
     {
       id: "total",
