@@ -30,6 +30,11 @@
  * between them ({@link levelNodes}, plan/halving.ts); the last rung keeps the points' own ids,
  * so the selections are wired alike under both schedules. MF-eALS's grid always runs in full.
  *
+ * Fused levels (docs/performance.md#fused-grid-levels): all points of a BPR grid level (or of
+ * one rung) share the level's seed and a `fuse` group, so they draw the same start and the
+ * same triples (common random numbers) and the engine may train them in one job; `--no-fuse`
+ * runs them one by one with the same seeds and the same bytes.
+ *
  * Widening (paper: "if the optimal value was found in the boundary, we further extend the
  * boundary"): the graph is static, so every grid also gets, per coordinate with at least two
  * values and per side, `tune.widen` extension values at the grid's own spacing on that side
@@ -250,13 +255,18 @@ function levelNodes(
     point: q.point,
     ...(q.extension ? { extension: q.extension } : {}),
   }));
+  // One seed for the whole level (common random numbers): every point draws the same start
+  // and the same triples, so points differ only by their settings and can train fused.
+  const level = p.selectId.replace(/^select-/, "grid-");
+  const seed = c.seed(level);
   if (c.tune.schedule === "full") {
     const nodes = p.points.map((q): NodeSpec => ({
       id: q.id,
       stage: p.stages.full,
       params: q.params,
       inputs: q.inputs,
-      seed: c.seed(q.id),
+      seed,
+      fuse: level,
     }));
     return { nodes, runs };
   }
@@ -287,9 +297,10 @@ function levelNodes(
           prev_scores: { node: idOf(q, r - 1), output: "scores.npy" },
           survivors: { node: halveOf(r - 1), output: "survivors.json" },
         },
-        // One seed per point for all its rungs: only the first draws; later rungs continue
-        // the generators' saved states.
-        seed: c.seed(q.id),
+        // The level's seed for all rungs: only the first draws; later rungs continue the
+        // generators' saved states. A rung's points train fused.
+        seed,
+        fuse: rungId(level, r),
       });
     }
     if (r === last) return;

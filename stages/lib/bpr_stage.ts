@@ -20,7 +20,7 @@ import {
   type StageContext,
   writeFileAtomic,
 } from "../../pipeline/stage/mod.ts";
-import { type EpochStats, train, type TrainState } from "../../models/train.ts";
+import { type EpochStats, type GroupRun, trainGroup, type TrainState } from "../../models/train.ts";
 import { assertFiniteWeights } from "../../models/finite.ts";
 import { initWeights } from "../../models/init.ts";
 import { coldItems } from "../../models/sampler.ts";
@@ -208,7 +208,7 @@ export const RUNG_INPUTS: readonly string[] = ["state", "prev_scores", "survivor
 /**
  * The declaration of a BPR model stage (for `defineStage`): its inputs and outputs from `spec`
  * ({@link bprInputs}, {@link bprOutputs}), the tfjs runtime for a visual model (features go
- * through tfjs), and {@link runBprStage} as its run.
+ * through tfjs), {@link runBprStage} as its run and {@link runBprGroup} as its fused run.
  *
  * @param opts name, module, parameter schema and model spec
  */
@@ -222,6 +222,7 @@ export function bprStage<S extends z.ZodType<TrainParams>>(opts: BprStageOptions
     outputs: [...bprOutputs(spec.weights), ...(opts.rung ? [RUNG_STATE] : [])],
     ...(spec.visual ? { runtime: ["tfjs"] } : {}),
     run: (ctx) => runBprStage(ctx, spec, opts.rung),
+    runGroup: (ctxs) => runBprGroup(ctxs, spec, opts.rung),
   };
 }
 
@@ -299,26 +300,71 @@ interface PreparedRun {
   adversary: AdversaryConfig | undefined;
 }
 
-/** Loads the phase's data, features and init weights, and resolves the hyper-parameters. */
+/** What the runs of a fused group share: the phase's data, features and init weights. */
+interface SharedData {
+  data: PhaseData;
+  features: FeatureMatrix | null;
+  /** Init weights by the resolved start (loaded once per start). */
+  init: Map<string, Promise<Weights | undefined>>;
+}
+
+/**
+ * Loads the phase's data and features once for every context of a group, after checking that
+ * they all read the same data, features and init weights (the group's shared inputs).
+ */
+async function loadShared(
+  ctxs: readonly StageContext<TrainParams>[],
+  spec: BprModelSpec,
+): Promise<SharedData> {
+  const first = ctxs[0];
+  const shared = bprInputs({ ...spec, hyperInput: false });
+  for (const ctx of ctxs.slice(1)) {
+    const differs = shared.find((n) => ctx.inputs[n] !== first.inputs[n]);
+    if (differs) {
+      throw new Error(
+        `a fused group must share its data: input "${differs}" is ${ctx.inputs[differs]}, ` +
+          `not ${first.inputs[differs]}`,
+      );
+    }
+    if (ctx.params.phase !== first.params.phase) {
+      throw new Error(
+        `a fused group must share its phase: ${ctx.params.phase}, not ${first.params.phase}`,
+      );
+    }
+  }
+  const data = await loadPhaseData(phaseFiles(first.inputs), first.params.phase);
+  const features = spec.visual
+    ? await loadFeatures(first.inputs.features, data.train.nItems)
+    : null;
+  if (features) await initTf();
+  return { data, features, init: new Map() };
+}
+
+/** Resolves a run's hyper-parameters and start against the shared data. */
 async function prepareRun(
   ctx: StageContext<TrainParams>,
   spec: BprModelSpec,
+  shared: SharedData,
 ): Promise<PreparedRun> {
   const p = ctx.params;
   const kind = spec.kind(p);
   const hp = await resolveHyper(p, ctx.inputs.hyper);
-  const data = await loadPhaseData(phaseFiles(ctx.inputs), p.phase);
-  const features = spec.visual ? await loadFeatures(ctx.inputs.features, data.train.nItems) : null;
-  if (features) await initTf();
-  let init: Weights | undefined;
+  const { data, features } = shared;
   if (hp.init === "mf-bpr" && !spec.init.includes("P")) {
     throw new Error(`params.init is "mf-bpr" but stage has no "init_P" input to start P from`);
   }
-  if (spec.init.length > 0 && hp.init !== "scratch") {
-    const paths: Partial<Record<WeightName, string>> = {};
-    for (const n of spec.init) paths[n] = ctx.inputs[`init_${n}`];
-    init = await loadWeights(paths);
+  const start = spec.init.length > 0 && hp.init !== "scratch" ? "copied" : "none";
+  if (!shared.init.has(start)) {
+    shared.init.set(
+      start,
+      start === "none" ? Promise.resolve(undefined) : loadWeights(
+        Object.fromEntries(spec.init.map((n) => [n, ctx.inputs[`init_${n}`]])) as Partial<
+          Record<WeightName, string>
+        >,
+      ),
+    );
   }
+  const init = await shared.init.get(start)!;
   const hyper: Hyper = {
     k: p.k,
     batchSize: p.batchSize,
@@ -338,6 +384,11 @@ async function prepareRun(
 interface RunRecord extends ProgressMeta {
   /** Score rows of the latest evaluation. */
   scores: Float32Array;
+  /**
+   * Milliseconds this process spent on this run's own epochs, evaluations and checkpoints: its
+   * wall time alone, and its share of a fused job (whose wall time is all its runs').
+   */
+  spentMs: number;
 }
 
 /**
@@ -378,11 +429,26 @@ async function recordEpoch(
     rec: RunRecord;
     evaluate: ReturnType<typeof evaluator>;
     epochs: number;
-    t0: number;
   },
   at: { epoch: number; stats: EpochStats; w: Weights; state: () => TrainState },
 ): Promise<boolean> {
-  const { rec, evaluate, epochs, t0 } = run;
+  const { rec, evaluate, epochs } = run;
+  const { epoch, stats, w, state } = at;
+  const tr = performance.now();
+  try {
+    return await recordEpochTimed(ctx, rec, evaluate, epochs, { epoch, stats, w, state });
+  } finally {
+    rec.spentMs += stats.ms + (performance.now() - tr);
+  }
+}
+
+async function recordEpochTimed(
+  ctx: StageContext<TrainParams>,
+  rec: RunRecord,
+  evaluate: ReturnType<typeof evaluator>,
+  epochs: number,
+  at: { epoch: number; stats: EpochStats; w: Weights; state: () => TrainState },
+): Promise<boolean> {
   const { epoch, stats, w, state } = at;
   rec.epochMs.push(stats.ms);
   rec.lastLoss = stats.loss;
@@ -410,7 +476,7 @@ async function recordEpoch(
       epochMs: rec.epochMs,
       lastLoss: rec.lastLoss,
       evalMs: rec.evalMs,
-      secondsBefore: rec.secondsBefore + (performance.now() - t0) / 1000,
+      secondsBefore: rec.secondsBefore + rec.spentMs / 1000,
     };
     await ctx.checkpoint.save(toCheckpoint(state(), meta));
   }
@@ -509,7 +575,7 @@ async function writeRunOutputs(
 }
 
 /**
- * Runs a BPR model stage (see the module comment).
+ * Runs a BPR model stage (see the module comment): {@link runBprGroup} with one context.
  *
  * @param ctx stage context
  * @param spec the model's kind, inputs and weight outputs
@@ -521,14 +587,54 @@ export async function runBprStage(
   spec: BprModelSpec,
   rung?: RungKind,
 ): Promise<Record<string, unknown>> {
-  if (rung && !ctx.params.rung) throw new Error(`params.rung: required by a ${rung} rung stage`);
-  if (!rung && ctx.params.rung) throw new Error(`params.rung: set, but this is not a rung stage`);
-  const run = await prepareRun(ctx, spec);
+  return (await runBprGroup([ctx], spec, rung))[0];
+}
+
+/**
+ * Runs the nodes of a fused grid level (`Stage.runGroup`; docs/performance.md#fused-grid-levels):
+ * the data, features and init weights are loaded once, every point starts (epoch 0 evaluated,
+ * or a checkpoint or previous rung resumed), the points that train do so together
+ * (`trainGroup`: each epoch's triples drawn once), and each point writes its own outputs. Every
+ * point writes exactly what it writes alone.
+ *
+ * @returns each context's manifest summary, in order
+ */
+export async function runBprGroup(
+  ctxs: readonly StageContext<TrainParams>[],
+  spec: BprModelSpec,
+  rung?: RungKind,
+): Promise<Record<string, unknown>[]> {
+  for (const ctx of ctxs) {
+    if (rung && !ctx.params.rung) throw new Error(`params.rung: required by a ${rung} rung stage`);
+    if (!rung && ctx.params.rung) throw new Error(`params.rung: set, but this is not a rung stage`);
+  }
+  const shared = await loadShared(ctxs, spec);
   try {
-    return await trainAndWrite(ctx, spec, run, rung);
+    const points: PointRun[] = [];
+    for (const ctx of ctxs) {
+      points.push(await beginPoint(ctx, await prepareRun(ctx, spec, shared), rung));
+    }
+    const kind = points[0].run.kind;
+    const other = points.find((pt) => pt.run.kind !== kind);
+    if (other) {
+      throw new Error(`a fused group must train one model: ${other.run.kind}, not ${kind}`);
+    }
+    const training = points.filter((pt) => pt.job);
+    const weights = await trainGroup(
+      kind,
+      shared.data.train,
+      shared.features,
+      training.map((pt) => pt.job!),
+    );
+    training.forEach((pt, i) => {
+      pt.weights = weights[i];
+    });
+    const out: Record<string, unknown>[] = [];
+    for (const pt of points) out.push(await finishPoint(pt, spec));
+    return out;
   } finally {
     // The device copy of the features (WebGPU) lives for this stage only; no-op on WASM.
-    if (run.features) releaseDeviceFeatures(run.features);
+    if (shared.features) releaseDeviceFeatures(shared.features);
   }
 }
 
@@ -562,6 +668,7 @@ async function runStart(
       evalMs: 0,
       secondsBefore: 0,
       scores: first.scores,
+      spentMs: 0,
     };
     return { rec, resume: undefined, trains: true };
   }
@@ -590,6 +697,7 @@ async function runStart(
     evalMs: 0,
     secondsBefore: 0,
     scores: new Float32Array(0),
+    spentMs: 0,
   };
   if (ended) return { rec, resume: prev.state, trains: false, carried: prev.stopped };
   if (!survivors.survivors.includes(r.point)) {
@@ -603,13 +711,28 @@ async function runStart(
   return { rec, resume: prev.state, trains: true };
 }
 
-/** Trains, evaluates and writes the outputs of a prepared run; returns the manifest summary. */
-async function trainAndWrite(
+/** One point of a run: its context, its start and, while it trains, its training job. */
+interface PointRun {
+  ctx: StageContext<TrainParams>;
+  run: PreparedRun;
+  rung: RungKind | undefined;
+  begun: RunStart;
+  /** Its training (absent for a point passed through). */
+  job?: GroupRun;
+  /** The state after its last epoch trained here. */
+  last?: () => TrainState;
+  /** Where training continued from (a checkpoint or the previous rung). */
+  resume?: TrainState;
+  /** The weights training returned. */
+  weights?: Weights;
+}
+
+/** Starts a point: epoch 0 (or its resumed record) and, when it trains, its training job. */
+async function beginPoint(
   ctx: StageContext<TrainParams>,
-  spec: BprModelSpec,
   run: PreparedRun,
   rung: RungKind | undefined,
-): Promise<Record<string, unknown>> {
+): Promise<PointRun> {
   const p = ctx.params;
   const { kind, hp, data, features } = run;
   const evaluate = evaluator(data, features, p.coldMode);
@@ -619,18 +742,17 @@ async function trainAndWrite(
     dim: features?.dim ?? 0,
   }, { k: p.k, std: p.initStd, rng: ctx.rng.fork("init"), from: run.init });
   const begun = await runStart(ctx, evaluate, start, rung);
+  const point: PointRun = { ctx, run, rung, begun };
+  if (!begun.trains) return point;
   const { rec } = begun;
-  let weights: Weights;
-  let final: TrainState;
-  let stopped: Stopped;
-  const t0 = performance.now();
-  if (begun.trains) {
-    const resume = (await resumeRecord(ctx, start, rec, { kind, epochs: hp.epochs })) ??
-      begun.resume;
-    ctx.progress.start(hp.epochs, `${kind} ${p.phase}`);
-    if (resume) ctx.progress.update(resume.epoch);
-    let last: (() => TrainState) | undefined;
-    weights = await train(kind, data.train, features, run.hyper, {
+  const resume = (await resumeRecord(ctx, start, rec, { kind, epochs: hp.epochs })) ??
+    begun.resume;
+  point.resume = resume;
+  ctx.progress.start(hp.epochs, `${kind} ${p.phase}`);
+  if (resume) ctx.progress.update(resume.epoch);
+  point.job = {
+    hp: run.hyper,
+    opts: {
       rng: ctx.rng,
       epochs: hp.epochs,
       init: run.init,
@@ -638,18 +760,28 @@ async function trainAndWrite(
       signal: ctx.signal,
       resume,
       onEpoch: (epoch, stats, w, state) => {
-        last = state;
-        return recordEpoch(ctx, { rec, evaluate, epochs: hp.epochs, t0 }, {
-          epoch,
-          stats,
-          w,
-          state,
-        });
+        point.last = state;
+        return recordEpoch(ctx, { rec, evaluate, epochs: hp.epochs }, { epoch, stats, w, state });
       },
-    });
+    },
+  };
+  return point;
+}
+
+/** Writes a started point's outputs after training (or passes its previous rung through). */
+async function finishPoint(point: PointRun, spec: BprModelSpec): Promise<Record<string, unknown>> {
+  const { ctx, run, rung, begun } = point;
+  const p = ctx.params;
+  const { kind, hp, data } = run;
+  const { rec } = begun;
+  let weights: Weights;
+  let final: TrainState;
+  let stopped: Stopped;
+  if (begun.trains) {
     ctx.progress.stop();
+    weights = point.weights!;
     // No epoch ran only when a checkpoint (or the previous rung) was already at the end.
-    final = last?.() ?? resume!;
+    final = point.last?.() ?? point.resume!;
     stopped = stoppedAt(rec.curve, hp.epochs);
   } else {
     // Passed through: the previous rung's weights and score rows, not evaluated again.
@@ -662,7 +794,7 @@ async function trainAndWrite(
     })).data as Float32Array;
     stopped = begun.carried!;
   }
-  const seconds = rec.secondsBefore + (performance.now() - t0) / 1000;
+  const seconds = rec.secondsBefore + rec.spentMs / 1000;
   // Evaluations this node made (the cost model's calibration): its evaluated curve rows after
   // the rung's start (with epoch 0 for a run from the start); none for a pass-through.
   const from = p.rung?.from ?? 0;
