@@ -21,6 +21,9 @@
  *   expected price is that for the share of the level that trains in the rung, and a
  *   pass-through (its fixed cost: it copies the previous rung's results) for the rest
  *   ({@link rungCost}).
+ * - A point of a fused grid level (`fuse`, docs/performance.md#fused-grid-levels) pays its share
+ *   of the fixed cost: the level's points load the data once, in one job. An earlier fused run is
+ *   timed by its own training time (`seconds` in its summary), not its share of the job.
  * - Other nodes: the median duration of earlier runs of the same stage on the same dataset;
  *   without one, an `evaluate` node costs the bench's full evaluation.
  * - "Same dataset": the entry descends from a root entry (a node without inputs) whose stage
@@ -372,8 +375,11 @@ function trainTimings(ours: readonly Manifest[]): Map<string, RunTiming[]> {
       : epochs === 0
       ? 1
       : evaluationsBetween(from, s.epochs, evalEvery);
+    // A fused run's duration is an equal share of its job; its own training time (epochs,
+    // evaluations, checkpoints: `seconds`) is what its epochs and evaluations cost.
+    const seconds = m.fused && typeof s.seconds === "number" ? s.seconds : m.durationMs / 1000;
     const runs = out.get(model) ?? [];
-    runs.push({ seconds: m.durationMs / 1000, epochs, evaluations });
+    runs.push({ seconds, epochs, evaluations });
     out.set(model, runs);
   }
   return out;
@@ -439,6 +445,11 @@ export async function costModel(
     };
   };
   const curves = await earlierCurves(target, store, ours);
+  // Fused groups (grid levels): their points share one job's set-up.
+  const groupSize = new Map<string, number>();
+  for (const n of target.nodes) {
+    if (n.fuse !== undefined) groupSize.set(n.fuse, (groupSize.get(n.fuse) ?? 0) + 1);
+  }
 
   return (node: GraphNode): NodeCost => {
     const p = (node.params ?? {}) as {
@@ -450,7 +461,15 @@ export async function costModel(
       rung?: unknown;
     };
     const model = modelOf(node.stage.name);
-    const price = measured.get(model) ?? benchPrice(model);
+    const own = measured.get(model) ?? benchPrice(model);
+    const group = node.fuse === undefined ? 1 : groupSize.get(node.fuse) ?? 1;
+    const price = own && group > 1
+      ? {
+        ...own,
+        fixed: own.fixed / group,
+        source: `${own.source}; set-up shared by ${group} fused points`,
+      }
+      : own;
     // eALS counts sweeps (`iterations`) and is evaluated once, after the last.
     const epochs = typeof p.epochs === "number"
       ? p.epochs

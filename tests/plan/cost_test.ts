@@ -318,3 +318,59 @@ Deno.test("cost model: a node with patience gets its bound and the stop earlier 
   assert.match(f.source, /no earlier curve/);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("cost model: a fused level's points share the set-up; a fused run is timed by its own seconds", async () => {
+  const root = await Deno.makeTempDir({ prefix: "amr-cost-" });
+  const store = new Store(root);
+  await put(store, { key: hex("a"), stage: "dataset", params: { name: "ours" } });
+  // An unfused run: 10 epochs of 100 ms in 1.5 s (0.5 s set-up).
+  await put(store, {
+    key: hex("c"),
+    stage: "vbpr",
+    inputs: input(hex("a")),
+    durationMs: 1500,
+    summary: { model: "vbpr", epochs: 10, meanEpochMs: 100 },
+  });
+  const nodes: NodeSpec[] = [
+    { id: "dataset", stage: st("dataset"), params: { name: "ours" }, inputs: {}, seed: 1 },
+    ...[1, 2, 3, 4].map((i): NodeSpec => ({
+      id: `g${i}`,
+      stage: st("vbpr"),
+      params: {},
+      inputs: {},
+      seed: 1,
+      fuse: "level",
+    })),
+  ];
+  const target = { name: "t", nodes, resultsDir: "", meta: {} };
+  const price = await costModel(target, store, { artifactsRoot: root, items: null });
+  const fusedNode: GraphNode = { ...n("vbpr", { epochs: 20 }), fuse: "level" };
+  // 0.5 s / 4 points + 20 x 0.1 s.
+  assert.ok(Math.abs(price(fusedNode).seconds! - 2.125) < 1e-9, String(price(fusedNode).seconds));
+  assert.match(price(fusedNode).source, /set-up shared by 4 fused points/);
+  assert.ok(Math.abs(price(n("vbpr", { epochs: 20 })).seconds! - 2.5) < 1e-9);
+
+  // A run made in a fused job of 4: its duration is a quarter of the job's 8 s; its own training
+  // took 1.0 s. The fit must use the latter (with 3 runs: 10 epochs in 1.5 s, 10 in 1.0 s, 20
+  // in 2.5 s, the set-up comes out 0.25 s, not the share's 2 s).
+  await put(store, {
+    key: hex("d"),
+    stage: "vbpr",
+    inputs: input(hex("a")),
+    durationMs: 2000,
+    fused: { nodes: 4, wallMs: 8000 },
+    summary: { model: "vbpr", epochs: 10, meanEpochMs: 100, seconds: 1.0 },
+  });
+  await put(store, {
+    key: hex("e"),
+    stage: "vbpr",
+    inputs: input(hex("a")),
+    durationMs: 2500,
+    summary: { model: "vbpr", epochs: 20, meanEpochMs: 100 },
+  });
+  const refit = await costModel(target, store, { artifactsRoot: root, items: null });
+  const alone = refit(n("vbpr", { epochs: 10 }));
+  assert.match(alone.source, /fit over 3 earlier runs/);
+  assert.ok(alone.seconds! < 1.5, `${alone.seconds}: the fused run's share of its job was used`);
+  await Deno.remove(root, { recursive: true });
+});
