@@ -335,6 +335,8 @@ async function cpuEpochs(runs: CpuRun[], data: TrainSet, index: TrainIndex): Pro
     }
     for (const run of stopped) {
       assertFiniteWeights(run.weights, `after the last epoch (${run.opts.epochs})`);
+      // The cohort's generator moves on: a run that left keeps the state it left at.
+      run.sampler = Rng.fromState(run.sampler.state());
     }
     active = active.filter((r) => !stopped.has(r));
   }

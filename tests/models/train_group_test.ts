@@ -71,21 +71,24 @@ for (const { model, adversary } of CASES) {
     const f = model === "mf-bpr" ? null : features;
     // Point 1 stops early after epoch 2 (as patience would); the others train all 5 epochs.
     const stopAt = (i: number) => (i === 1 ? 2 : Infinity);
-    const alone: { w: Weights; stats: EpochStats[] }[] = [];
+    const alone: { w: Weights; stats: EpochStats[]; sampler: string }[] = [];
     for (let i = 0; i < POINTS.length; i++) {
       const stats: EpochStats[] = [];
+      let last: (() => TrainState) | null = null;
       const w = await train(model, set, f, POINTS[i], {
         rng: new Rng(17),
         epochs: 5,
         adversary: adversary?.(i),
-        onEpoch: (e, s) => {
+        onEpoch: (e, s, _w, state) => {
+          last = state;
           stats.push(s);
           return e >= stopAt(i);
         },
       });
-      alone.push({ w, stats });
+      alone.push({ w, stats, sampler: JSON.stringify(last!().sampler) });
     }
     const fusedStats: EpochStats[][] = POINTS.map(() => []);
+    const lastState: (() => TrainState)[] = [];
     const fused = await trainGroup(
       model,
       set,
@@ -96,8 +99,9 @@ for (const { model, adversary } of CASES) {
           rng: new Rng(17),
           epochs: 5,
           adversary: adversary?.(i),
-          onEpoch: (e: number, s: EpochStats) => {
+          onEpoch: (e: number, s: EpochStats, _w: Weights, state: () => TrainState) => {
             fusedStats[i].push(s);
+            lastState[i] = state;
             return e >= stopAt(i);
           },
         },
@@ -106,6 +110,11 @@ for (const { model, adversary } of CASES) {
     for (let i = 0; i < POINTS.length; i++) {
       sameWeights(fused[i], alone[i].w, `point ${i}`);
       sameLosses(fusedStats[i], alone[i].stats, `point ${i}`);
+      // Read after the whole group ended: a run that left early keeps its own sampler state.
+      assert(
+        JSON.stringify(lastState[i]().sampler) === alone[i].sampler,
+        `point ${i}: the sampler state it ended with differs`,
+      );
     }
     assert(fusedStats[1].length === 2, "the early stop is honoured inside the group");
   });
