@@ -20,7 +20,8 @@
  * - A successive-halving rung node (plan/halving.ts) is bounded by its rung's epochs; its
  *   expected price is that for the share of the level that trains in the rung, and a
  *   pass-through (its fixed cost: it copies the previous rung's results) for the rest
- *   ({@link rungCost}).
+ *   ({@link rungCost}). With patience, a continuing point trains to its expected stop (read on
+ *   earlier curves as above) and passes through once that stop lies before the rung.
  * - A point of a fused grid level (`fuse`, docs/performance.md#fused-grid-levels) pays its share
  *   of the fixed cost: the level's points load the data once, in one job. An earlier fused run is
  *   timed by its own training time (`seconds` in its summary), not its share of the job.
@@ -334,26 +335,36 @@ function isRung(v: unknown): v is RungParams {
 /**
  * A halving rung node (plan/halving.ts): bound, training from its rung's start `from` to
  * `epochs`; expected, that for the share of the level's points that continue in this rung and a
- * pass-through (set-up only: it copies the previous rung's results) for the others.
+ * pass-through (set-up only: it copies the previous rung's results) for the others. With an
+ * expected early stop (`stop`, the node's patience read on earlier curves), a continuing point
+ * trains only up to it, and passes through when it is expected to have stopped before `from`.
  */
 export function rungCost(
   rung: RungParams,
-  plan: { epochs: number; evalEvery: number | null },
+  plan: { epochs: number; evalEvery: number | null; stop?: { epoch: number; source: string } },
   price: TrainPrice,
 ): NodeCost {
-  const trained = Math.max(0, plan.epochs - rung.from);
+  const trainedTo = (end: number) =>
+    priceOf(
+      price,
+      Math.max(0, end - rung.from),
+      evaluationsBetween(rung.from, end, plan.evalEvery),
+    );
+  const seconds = trainedTo(plan.epochs);
   const share = Math.min(1, rung.continuing / rung.points);
-  const seconds = priceOf(
-    price,
-    trained,
-    evaluationsBetween(rung.from, plan.epochs, plan.evalEvery),
-  );
   const pass = Math.min(seconds, priceOf(price, 0, 0));
+  const stop = plan.stop?.epoch;
+  const continuing = stop === undefined || stop >= plan.epochs
+    ? seconds
+    : stop <= rung.from
+    ? pass
+    : trainedTo(stop);
   return {
     seconds,
-    expected: share * seconds + (1 - share) * pass,
+    expected: share * continuing + (1 - share) * pass,
     source: `${describe(price)}; halving rung: epochs ${rung.from}-${plan.epochs}, ` +
-      `${rung.continuing} of ${rung.points} points train`,
+      `${rung.continuing} of ${rung.points} points train` +
+      (plan.stop ? `; ${plan.stop.source}` : ""),
   };
 }
 
@@ -478,25 +489,36 @@ export async function costModel(
       : null;
     if (epochs !== null && price) {
       const evalEvery = typeof p.evalEvery === "number" ? p.evalEvery : null;
-      if (isRung(p.rung)) return rungCost(p.rung, { epochs, evalEvery }, price);
+      // Early stopping expected from earlier curves: at this lr first, else any of the model.
+      const expectStop = (): { epoch: number; source: string } | null => {
+        if (typeof p.patience !== "number" || evalEvery === null) return null;
+        const all = curves.get(model) ?? [];
+        const lr = canonicalJson(p.lr ?? null);
+        const plan = { epochs, evalEvery, patience: p.patience };
+        const atLr = expectedStop(all.filter((c) => c.lr === lr), plan);
+        const stop = atLr ?? expectedStop(all, plan);
+        if (!stop) return null;
+        return {
+          epoch: stop.epoch,
+          source: `expected stop: median of ${stop.runs} earlier curve${
+            stop.runs === 1 ? "" : "s"
+          }${atLr ? " at this lr" : ` of ${model}`}`,
+        };
+      };
+      const stop = expectStop();
+      if (isRung(p.rung)) {
+        return rungCost(p.rung, { epochs, evalEvery, ...(stop ? { stop } : {}) }, price);
+      }
       const bound = {
         seconds: priceOf(price, epochs, evaluationsBetween(0, epochs, evalEvery)),
         source: describe(price),
       };
       if (typeof p.patience !== "number" || evalEvery === null) return bound;
-      const all = curves.get(model) ?? [];
-      const lr = canonicalJson(p.lr ?? null);
-      const same = all.filter((c) => c.lr === lr);
-      const plan = { epochs, evalEvery, patience: p.patience };
-      const atLr = expectedStop(same, plan);
-      const stop = atLr ?? expectedStop(all, plan);
       if (!stop) return { ...bound, source: `${bound.source}; no earlier curve to expect a stop` };
       return {
         ...bound,
         expected: priceOf(price, stop.epoch, evaluationsBetween(0, stop.epoch, evalEvery)),
-        source: `${bound.source}; expected stop: median of ${stop.runs} earlier curve${
-          stop.runs === 1 ? "" : "s"
-        }${atLr ? " at this lr" : ` of ${model}`}`,
+        source: `${bound.source}; ${stop.source}`,
       };
     }
     const d = durations.get(node.stage.name);

@@ -139,6 +139,24 @@ Deno.test("cost model: a halving rung's bound and expected price, hand-computed"
   const expected = (3 / 34) * bound + (31 / 34) * 1;
   assert.ok(Math.abs(c.expected! - expected) < 1e-12, String(c.expected));
   assert.match(c.source, /halving rung: epochs 250-700, 3 of 34 points train/);
+  // Patience expected to stop a continuing point at 400: it trains 150 epochs (evaluations at
+  // 300, 350, 400).
+  const early = rungCost(
+    { from: 250, points: 34, continuing: 3 },
+    { epochs: 700, evalEvery: 50, stop: { epoch: 400, source: "expected stop: x" } },
+    price,
+  );
+  assert.equal(early.seconds, c.seconds, "the bound ignores patience");
+  const trained = 1 + 150 * 0.01 + 3 * 0.5;
+  assert.ok(Math.abs(early.expected! - ((3 / 34) * trained + (31 / 34) * 1)) < 1e-12);
+  assert.match(early.source, /expected stop: x/);
+  // Expected to have stopped before the rung: every point passes through.
+  const before = rungCost(
+    { from: 250, points: 34, continuing: 3 },
+    { epochs: 700, evalEvery: 50, stop: { epoch: 200, source: "s" } },
+    price,
+  );
+  assert.ok(Math.abs(before.expected! - 1) < 1e-12, String(before.expected));
 });
 
 Deno.test("evaluationsBetween: epoch 0 for a run from the start, the cadence, the last epoch", () => {
