@@ -168,6 +168,16 @@ async function waitFor(what: string, cond: () => Promise<boolean>, ms = 300_000)
   }
 }
 
+/** Waits until some node of the run has written a checkpoint. */
+function waitForCheckpoint(e: Env): Promise<void> {
+  return waitFor("a checkpoint", async () => {
+    const d = await Array.fromAsync(Deno.readDir(join(e.art, "store/.checkpoints"))).catch(
+      () => [],
+    );
+    return d.some((f) => f.name.endsWith(".ckpt"));
+  });
+}
+
 /** The job id recorded for a node (store/.jobs/<key>.json), or null. */
 async function jobOf(e: Env, node: string): Promise<string | null> {
   try {
@@ -223,12 +233,7 @@ Deno.test({
     const p = spawnToy(e, ["reproduce", "--executor", "test"]);
     const out = finish(p);
     await waitFor("left to start", async () => starts(await ledgerLines(e), "step add=1") === 1);
-    await waitFor("a checkpoint", async () => {
-      const d = await Array.fromAsync(Deno.readDir(join(e.art, "store/.checkpoints"))).catch(
-        () => [],
-      );
-      return d.some((f) => f.name.endsWith(".ckpt"));
-    });
+    await waitForCheckpoint(e);
     const job = await jobOf(e, LEFT);
     assert.ok(job);
     const st = await finish(spawnToy(e, ["status"]));
@@ -342,12 +347,7 @@ Deno.test({
     const p = spawnToy(e, ["reproduce", "--executor", "test"]);
     const out = finish(p);
     await waitFor("the group to start", async () => starts(await ledgerLines(e), "group") === 1);
-    await waitFor("a checkpoint", async () => {
-      const d = await Array.fromAsync(Deno.readDir(join(e.art, "store/.checkpoints"))).catch(
-        () => [],
-      );
-      return d.some((f) => f.name.endsWith(".ckpt"));
-    });
+    await waitForCheckpoint(e);
     const job = await jobOf(e, LEFT);
     assert.ok(job);
     assert.equal((await sh("scancel", [job], { SLURM_CONF })).code, 0);
