@@ -92,6 +92,7 @@ interface OpenNode {
 async function openNode(
   key: string,
   ctx: RunNodeContext,
+  verified: Set<string> = new Set(),
 ): Promise<{ result: RunNodeResult } | { open: OpenNode }> {
   const started = performance.now();
   // Another process may have committed this key and removed the (shared) pending record
@@ -121,7 +122,7 @@ async function openNode(
       await lock.release();
       return { result: { manifest: won, ran: false, seconds: 0 } };
     }
-    await verifyInputs(record, upstream, ctx.store);
+    await verifyInputs(record, upstream, ctx.store, verified);
     tmp = await ctx.store.makeTemp(key);
     const req: ExecRequest = {
       moduleUrl: stage.module,
@@ -213,9 +214,11 @@ export async function runPendingGroup(
 ): Promise<RunNodeResult[]> {
   const results: RunNodeResult[] = new Array(keys.length);
   const opened: { index: number; open: OpenNode }[] = [];
+  const verified = new Set<string>();
   try {
     for (const [index, key] of keys.entries()) {
-      const r = await openNode(key, ctx);
+      // The members of a group read the same inputs: each file is verified once.
+      const r = await openNode(key, ctx, verified);
       if ("result" in r) results[index] = r.result;
       else opened.push({ index, open: r.open });
     }
@@ -262,14 +265,18 @@ export async function runPendingGroup(
 /**
  * Checks every input file against its producing manifest (size and SHA-256) before the stage
  * reads it; a mismatching entry is quarantined and `CorruptInput` raised (the runner reruns
- * the producer and retries).
+ * the producer and retries). Files already in `verified` (checked for another member of a fused
+ * group) are not read again.
  */
 async function verifyInputs(
   record: PendingRecord,
   upstream: Map<string, Manifest>,
   store: Store,
+  verified: Set<string>,
 ): Promise<void> {
   for (const rec of Object.values(record.inputs)) {
+    const id = `${rec.key}/${rec.output}/${rec.sha256}`;
+    if (verified.has(id)) continue;
     const m = upstream.get(rec.node)!;
     const out = m.outputs[rec.output];
     const problem = out
@@ -282,6 +289,7 @@ async function verifyInputs(
       const movedTo = await store.quarantine(rec.key, { reason: "input verification", problem });
       throw new CorruptInput(rec.key, rec.node, [problem], movedTo);
     }
+    verified.add(id);
   }
 }
 

@@ -149,3 +149,26 @@ Deno.test("a fused group of mixed stages, or of a stage that cannot run groups, 
     /fuse group "level", but stage toy-scale has no runGroup/,
   );
 });
+
+Deno.test("a corrupt input shared by a fused group is rebuilt before the group runs, once", async () => {
+  const graph = buildGraph(level(3));
+  const store = await tempStore();
+  try {
+    const first = await run(graph, store);
+    const key = (id: string) => first.outcomes.find((o) => o.id === id)!.key!;
+    for (const id of ["point@0", "point@1", "point@2"]) await store.remove(key(id));
+    // The source's file changes under its manifest: its check heals it before the group runs.
+    await Deno.writeTextFile(store.outputPath(key("src"), "numbers.txt"), "1\n2\n");
+    const lines: string[] = [];
+    fusedGroups.length = 0;
+    const second = await run(graph, store, { log: (l) => lines.push(l) });
+    assert.ok(
+      lines.some((l) => /^\[src\] cached entry failed verification: .*rerunning$/.test(l)),
+      lines.join("\n"),
+    );
+    assert.deepEqual(fusedGroups, [3], "the group ran once, after the rebuild");
+    assert.deepEqual(await produced(store, second), await produced(store, first));
+  } finally {
+    await Deno.remove(store.root, { recursive: true });
+  }
+});
