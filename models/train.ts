@@ -240,8 +240,9 @@ export async function trainGroup(
   features: FeatureMatrix | null,
   runs: readonly GroupRun[],
 ): Promise<Weights[]> {
-  const onDevice = runs.length > 0 &&
-    (await Promise.all(runs.map((r) => checkRun(model, data, features, r.opts.adversary))))[0];
+  // Every run is checked; the backend is one for all of them.
+  let onDevice = false;
+  for (const r of runs) onDevice = await checkRun(model, data, features, r.opts.adversary);
   if (onDevice || runs.length <= 1) {
     const out: Weights[] = [];
     for (const r of runs) out.push(await train(model, data, features, r.hp, r.opts));

@@ -65,7 +65,7 @@ export async function exportNameOf(stage: Stage): Promise<string | null> {
 }
 
 /** The context a stage's run receives for one request. */
-export function stageContext(
+function stageContext(
   req: ExecRequest,
   hooks: ExecHooks,
 ): StageContext<unknown> {
@@ -83,10 +83,11 @@ export function stageContext(
 }
 
 /**
- * Runs one request, or a fused group through the stage's `runGroup` (one context per request,
- * `hooks` in the same order); returns the summaries in order.
+ * Runs one stage request in this process, or a fused group of them through the stage's
+ * `runGroup` (one context per request, `hooks` in the same order); returns the summaries in
+ * order. A Worker runs its requests through this too.
  */
-export async function runStage(
+export async function executeHere(
   stage: Stage,
   reqs: readonly ExecRequest[],
   hooks: readonly ExecHooks[],
@@ -101,15 +102,6 @@ export async function runStage(
     );
   }
   return out.map((s) => s ?? null);
-}
-
-/** Runs one stage request, or a fused group of them, in this process. */
-export function executeHere(
-  stage: Stage,
-  reqs: readonly ExecRequest[],
-  hooks: readonly ExecHooks[],
-): Promise<(Record<string, unknown> | null)[]> {
-  return runStage(stage, reqs, hooks);
 }
 
 /** Runs one stage request, or a fused group of them, in a dedicated Worker; terminates it on abort. */

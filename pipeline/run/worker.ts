@@ -3,7 +3,7 @@
  * logs and the results.
  */
 /// <reference lib="deno.worker" />
-import { type ExecHooks, runStage, type WorkerMessage, type WorkerRequest } from "./execute.ts";
+import { type ExecHooks, executeHere, type WorkerMessage, type WorkerRequest } from "./execute.ts";
 import type { Stage } from "../stage/stage.ts";
 
 function send(m: WorkerMessage): void {
@@ -27,7 +27,7 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
       signal,
       log: (message) => send({ type: "log", node, message }),
     }));
-    send({ type: "done", summaries: await runStage(stage, reqs, hooks) });
+    send({ type: "done", summaries: await executeHere(stage, reqs, hooks) });
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     send({ type: "error", message: err.message, stack: err.stack });

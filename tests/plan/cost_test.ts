@@ -61,12 +61,14 @@ async function put(store: Store, m: Partial<Manifest> & { key: string; stage: st
 
 const input = (key: string) => ({ d: { node: "dataset", key, output: "x", sha256: hex("0") } });
 
-Deno.test("cost model: earlier runs on the same dataset, else bench, else unknown", async () => {
+/**
+ * A store holding our dataset (`hex("a")`, name "ours") and one VBPR run on it (`hex("c")`): 10
+ * epochs of 100 ms in 1.5 s, so 0.1 s/epoch + 0.5 s set-up.
+ */
+async function storeWithOneVbprRun(): Promise<{ root: string; store: Store }> {
   const root = await Deno.makeTempDir({ prefix: "amr-cost-" });
   const store = new Store(root);
   await put(store, { key: hex("a"), stage: "dataset", params: { name: "ours" } });
-  await put(store, { key: hex("b"), stage: "dataset", params: { name: "other" } });
-  // VBPR on our dataset: 10 epochs of 100 ms in 1.5 s -> 0.1 s/epoch + 0.5 s.
   await put(store, {
     key: hex("c"),
     stage: "vbpr",
@@ -74,6 +76,12 @@ Deno.test("cost model: earlier runs on the same dataset, else bench, else unknow
     durationMs: 1500,
     summary: { model: "vbpr", epochs: 10, meanEpochMs: 100 },
   });
+  return { root, store };
+}
+
+Deno.test("cost model: earlier runs on the same dataset, else bench, else unknown", async () => {
+  const { root, store } = await storeWithOneVbprRun();
+  await put(store, { key: hex("b"), stage: "dataset", params: { name: "other" } });
   // The same model on another dataset, far slower: must not count.
   await put(store, {
     key: hex("d"),
@@ -338,17 +346,7 @@ Deno.test("cost model: a node with patience gets its bound and the stop earlier 
 });
 
 Deno.test("cost model: a fused level's points share the set-up; a fused run is timed by its own seconds", async () => {
-  const root = await Deno.makeTempDir({ prefix: "amr-cost-" });
-  const store = new Store(root);
-  await put(store, { key: hex("a"), stage: "dataset", params: { name: "ours" } });
-  // An unfused run: 10 epochs of 100 ms in 1.5 s (0.5 s set-up).
-  await put(store, {
-    key: hex("c"),
-    stage: "vbpr",
-    inputs: input(hex("a")),
-    durationMs: 1500,
-    summary: { model: "vbpr", epochs: 10, meanEpochMs: 100 },
-  });
+  const { root, store } = await storeWithOneVbprRun();
   const nodes: NodeSpec[] = [
     { id: "dataset", stage: st("dataset"), params: { name: "ours" }, inputs: {}, seed: 1 },
     ...[1, 2, 3, 4].map((i): NodeSpec => ({
