@@ -6,8 +6,12 @@ import type { Command } from "@commander-js/extra-typings";
 import { basename, dirname, join } from "node:path";
 import { costModel } from "./plan/cost.ts";
 import {
+  CorruptEntry,
   externalFileHash,
+  type FreshOutput,
+  type NodeSpec,
   type Project,
+  readFreshOutputs,
   type RuntimeFacts,
   Store,
   type Target,
@@ -20,6 +24,9 @@ import { type DatasetConfig, loadDatasetConfig, parseDatasetConfig } from "./con
 import { parseProfile, profileForDataset, type ProfileSpec } from "./config/profile.ts";
 import { configRows, type ResolvedProfile, resolveProfile } from "./config/profile_resolve.ts";
 import { planNodes } from "./plan/mod.ts";
+import { dataNodes } from "./plan/data.ts";
+import { dataDifference, profileDifferences, tuningReference } from "./plan/reference.ts";
+import type { TuningReference } from "./stages/tune-compare.ts";
 import { paperDatasetOf } from "./config/paper.ts";
 import { TUNED } from "./plan/tune.ts";
 import { registerDataCommands } from "./commands/data.ts";
@@ -220,8 +227,56 @@ export function resolveRunProfile(opts: TargetOptions): Promise<ResolvedProfile>
   });
 }
 
+/**
+ * The choices of the profile `tune.reference` names (plan/reference.ts): its target on the same
+ * dataset, init and backend without `--set`, its selections' `chosen.json` read from their fresh
+ * store entries, hashed as read. An entry that fails its hash leaves the reference unavailable,
+ * said in the report, rather than stopping this run.
+ */
+async function lookUpReference(
+  opts: TargetOptions,
+  profile: ProfileSpec,
+  ours: readonly NodeSpec[],
+  dataIds: readonly string[],
+): Promise<TuningReference | null> {
+  const name = profile.tune?.reference;
+  if (!name) return null;
+  const refOpts: TargetOptions = { ...opts, profile: name, set: [], seeds: undefined };
+  const ref = await resolveTarget(refOpts, { reference: false });
+  const refProfile = withOverrides(
+    profileForDataset(
+      (await resolveRunProfile(refOpts)).profile,
+      String(ref.meta.dataset),
+      paperDatasetOf(String(ref.meta.dataset)),
+    ),
+    {},
+  );
+  const selections = Object.values(TUNED).map((t) => t.node);
+  let unavailable = dataDifference(ours, ref.nodes, dataIds);
+  let chosen = new Map<string, FreshOutput>();
+  if (unavailable === null) {
+    try {
+      chosen = await readFreshOutputs(project, ref, selections, "chosen.json");
+    } catch (e) {
+      if (!(e instanceof CorruptEntry)) throw e;
+      unavailable = `its entry cannot be trusted: ${e.message}`;
+    }
+  }
+  return tuningReference({
+    profile: name,
+    target: ref.name,
+    unavailable,
+    differences: profileDifferences(profile, refProfile),
+    selections,
+    chosen,
+  });
+}
+
 /** Builds the target for a dataset and profile (and init, and `--set` overrides). */
-export async function resolveTarget(opts: TargetOptions): Promise<Target> {
+export async function resolveTarget(
+  opts: TargetOptions,
+  how: { reference?: boolean } = {},
+): Promise<Target> {
   const dataset = await resolveDataset({
     dataset: one(opts, "dataset"),
     dataDir: one(opts, "dataDir"),
@@ -239,15 +294,23 @@ export async function resolveTarget(opts: TargetOptions): Promise<Target> {
   const seedsVary = parseSeedsVary(one(opts, "seedsVary"));
   // With one seed nothing is redrawn: the run is the plain one whatever --seeds-vary says.
   const dataVaries = seeds > 1 && seedsVary === "data";
-  let nodes = planNodes(dataset, profile, {
-    seeds,
-    seedsVary,
-    run: {
-      profile: one(opts, "profile") ?? profile.name,
-      overrides: resolved.overrides,
-      configuration: configRows(resolved),
-    },
-  });
+  const plan = (reference?: TuningReference | null) =>
+    planNodes(dataset, profile, {
+      seeds,
+      seedsVary,
+      run: {
+        profile: one(opts, "profile") ?? profile.name,
+        overrides: resolved.overrides,
+        configuration: configRows(resolved),
+      },
+      reference,
+    });
+  let nodes = plan();
+  if (profile.tune?.reference && how.reference !== false) {
+    const dataIds = dataNodes(dataset, { seed: profile.seed, negatives: profile.negatives })
+      .map((n) => n.id);
+    nodes = plan(await lookUpReference(opts, profile, nodes, dataIds));
+  }
   if (init === "official-vbpr") {
     if (dataset.kind !== "authors-split") {
       throw new Error(
@@ -313,7 +376,7 @@ export const project: Project = {
   threadsEnv: THREADS_ENV,
   debugEnv: "AMR_DEBUG",
   // Aggregations `verify --bundle` reruns from the bundled entries (seconds, not hours).
-  recheck: ["table1", "table2", "tune-select", "seeds", "report"],
+  recheck: ["table1", "table2", "tune-select", "tune-compare", "seeds", "report", "report-tuned"],
   remoteEnv: "AMR_REMOTE",
   executorConfigDir: join(CONFIGS, "executors"),
   async costModel(target: Target) {

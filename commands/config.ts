@@ -12,10 +12,10 @@
 import type { Command } from "@commander-js/extra-typings";
 import {
   type Project,
+  readFreshOutputs,
   readState,
   Store,
   type Target,
-  targetFreshKeys,
   type TargetOptions,
   toTargetOptions,
   withTargetOptions,
@@ -100,12 +100,11 @@ export function withChoices(
   });
 }
 
-async function readChosen(
-  store: Store,
-  key: string,
-): Promise<{ values: Record<string, unknown>; best?: ChosenBest }> {
-  const file = store.outputPath(key, "chosen.json");
-  const chosen = JSON.parse(await Deno.readTextFile(file)) as { values?: unknown; best?: unknown };
+function parseChosen(
+  text: string,
+  file: string,
+): { values: Record<string, unknown>; best?: ChosenBest } {
+  const chosen = JSON.parse(text) as { values?: unknown; best?: unknown };
   const values = chosen.values;
   if (typeof values !== "object" || values === null || Array.isArray(values)) {
     throw new Error(`${file}: expected an object "values"`);
@@ -128,15 +127,23 @@ async function readChoices(
   tuned: Readonly<Record<string, TunedPath>>,
 ): Promise<Map<string, Choice>> {
   const nodes = [...new Set(Object.values(tuned).map((t) => t.node))];
-  const fresh = await targetFreshKeys(project, target, nodes);
+  // Fresh entries are read hashed (an edited chosen.json is an error, never a value).
+  const fresh = await readFreshOutputs(project, target, nodes, "chosen.json");
   const last = (await readState(project.artifactsRoot, target.name)).nodes;
   const store = new Store(project.artifactsRoot);
   const out = new Map<string, Choice>();
   for (const node of nodes) {
-    const key = fresh.get(node);
-    if (key) out.set(node, { key, ...await readChosen(store, key) });
-    else if (last[node] && await store.readManifest(last[node])) {
-      out.set(node, { key: last[node], ...await readChosen(store, last[node]), stale: true });
+    const got = fresh.get(node);
+    if (got) {
+      const file = store.outputPath(got.key, "chosen.json");
+      out.set(node, { key: got.key, ...parseChosen(new TextDecoder().decode(got.bytes), file) });
+    } else if (last[node] && await store.readManifest(last[node])) {
+      const file = store.outputPath(last[node], "chosen.json");
+      out.set(node, {
+        key: last[node],
+        ...parseChosen(await Deno.readTextFile(file), file),
+        stale: true,
+      });
     }
   }
   return out;

@@ -239,6 +239,15 @@ export const tuneSchema = z.object({
   schedule: z.enum(["full", "halving"]).default("full"),
   /** Successive halving's reduction factor: each rung keeps the best 1/eta of the points. */
   eta: intIn(2, 100).default(3),
+  /**
+   * A shipped profile (a name in configs/profiles/) whose tuning choices the report compares with
+   * this one's, selection by selection, wherever that profile has run on the same data and code
+   * (`paper-fast` names `paper`; plan/reference.ts). Absent: no comparison.
+   */
+  reference: z.string().regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    "expected a profile name (letters, digits, - and _)",
+  ).optional(),
 }).strict();
 
 /**

@@ -20,11 +20,12 @@ export type { ToleranceOptions } from "./graph/project.ts";
 export type { RuntimeFacts } from "./graph/keys.ts";
 export type { CostModel, NodeCost } from "./graph/estimate.ts";
 export { buildGraph, closure, type Graph, GraphError, type GraphNode } from "./graph/graph.ts";
-export { freshKeys, targetFreshKeys } from "./graph/status.ts";
+export { freshKeys, type FreshOutput, readFreshOutputs, targetFreshKeys } from "./graph/status.ts";
 export { CodeHasher } from "./graph/code_hash.ts";
 export { externalFileHash } from "./graph/external_files.ts";
 export { Store } from "./store/store.ts";
 export { readState } from "./store/state.ts";
+export { CorruptEntry } from "./store/entry.ts";
 export {
   printReport,
   type ReproduceOptions,

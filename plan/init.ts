@@ -11,6 +11,7 @@
  * tuned profile AMR's settings were chosen from runs that started at our VBPR. Each report's
  * run metadata says all this ({@link OFFICIAL_INIT_NOTE}).
  */
+import { stage as reportStage, tunedStage as tunedReportStage } from "../stages/report.ts";
 import type { NodeSpec } from "../pipeline/mod.ts";
 import { nodeSeed } from "./data.ts";
 import { FEATURE_INPUTS, finalEvalNode, phaseInputs } from "./models.ts";
@@ -118,7 +119,7 @@ export function withOfficialInit(
         "(tune-vbpr@chosen), not at the authors' weights"
       : "");
   const out = rewired.map((n): NodeSpec => {
-    if (n.stage.name !== "report") return n;
+    if (n.stage !== reportStage && n.stage !== tunedReportStage) return n;
     const params = n.params as { run?: Record<string, unknown> };
     return { ...n, params: { ...params, run: { ...params.run, "VBPR weights": note } } };
   });

@@ -12,6 +12,7 @@ import { tuneNodes } from "./tune.ts";
 import { figureNodes, type RunRequest } from "./outputs.ts";
 import { DATA_REDRAWN, plotSeedsNode, replicate, seedsNode } from "./seeds.ts";
 import type { SeedsVary } from "../config/seeds_vary.ts";
+import type { TuningReference } from "../stages/tune-compare.ts";
 
 /** Options of {@link planNodes}. */
 export interface PlanOptions {
@@ -21,6 +22,8 @@ export interface PlanOptions {
   seedsVary?: SeedsVary;
   /** How the run was asked for (profile argument, `--set` overrides), for the report. */
   run?: RunRequest;
+  /** The choices of the profile `tune.reference` names, read from the store (plan/reference.ts). */
+  reference?: TuningReference | null;
 }
 
 export type { RunRequest } from "./outputs.ts";
@@ -53,7 +56,7 @@ export function planNodes(
   }
   const dataOf = (seed: number) => dataNodes(dataset, { seed, negatives: profile.negatives });
   const data = dataOf(profile.seed);
-  const tune = profile.tune ? tuneNodes(profile) : undefined;
+  const tune = profile.tune ? tuneNodes(profile, opts.reference) : undefined;
   const finals = (p: Profile): NodeSpec[] => [
     ...modelNodes(dataset, p, tune ? { tuned: tune.tuned } : {}),
     ...figureNodes(dataset, p, { ...(tune ? { tuned: tune.tuned.amr } : {}), run: opts.run }),

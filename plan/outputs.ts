@@ -50,7 +50,13 @@ import {
 } from "../stages/sweep.ts";
 import type { OverrideField } from "../stages/lib/chosen.ts";
 import { stage as plotStage } from "../stages/plot.ts";
-import { stage as reportStage, SUMMARY_INPUTS, USER_METRIC_INPUTS } from "../stages/report.ts";
+import {
+  stage as reportStage,
+  SUMMARY_INPUTS,
+  tunedStage as tunedReportStage,
+  USER_METRIC_INPUTS,
+} from "../stages/report.ts";
+import { TUNE_COMPARE_ID } from "./tune.ts";
 import { FIGURE_IDS, TITLE_FIGURE_FIELDS, TITLE_RUN_FIELDS } from "../figures/registry.ts";
 
 /** Id of the AMR sweep run at (eps, lambda). */
@@ -261,7 +267,7 @@ export function figureNodes(
 
   nodes.push({
     id: "report",
-    stage: reportStage,
+    stage: tuned ? tunedReportStage : reportStage,
     params: {
       title: `AMR reproduction: ${dataset.name}`,
       dataset: dataset.name,
@@ -315,6 +321,7 @@ export function figureNodes(
       cold: { node: "eval-amr", output: "cold.npy" },
       robust_users: { node: "perturb-test", output: "robust_users.npy" },
       robust_users_columns: { node: "perturb-test", output: "robust_users.json" },
+      ...(tuned ? { tuning: { node: TUNE_COMPARE_ID, output: "comparison.json" } } : {}),
     },
     seed: seed("report"),
     publish: {

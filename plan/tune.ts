@@ -73,6 +73,8 @@ import { stage as halveStage } from "../stages/tune-halve.ts";
 import { halvingRungs } from "./halving.ts";
 import { type Extension, type Side, stage as selectStage } from "../stages/tune-select.ts";
 import { MAX_GRID_RUNS, runSlot } from "../stages/lib/grid_runs.ts";
+import { stage as compareStage, type TuningReference } from "../stages/tune-compare.ts";
+import { METHODS } from "../config/methods.ts";
 
 /** The tuning nodes and, per model, the selection its final node reads. */
 export interface TunePlan {
@@ -540,8 +542,48 @@ export function tuneSchedule(tune: NonNullable<Profile["tune"]>): string {
     : `full grid: every run trains ${tune.epochs} epochs, ${cadence} (the paper's protocol)`;
 }
 
-/** The tuning nodes for a profile whose `tune` is set. */
-export function tuneNodes(profile: Profile): TunePlan {
+/** Id of the node comparing the run's tuning choices with the reference profile's. */
+export const TUNE_COMPARE_ID = "tune-compare";
+
+/**
+ * The `tune-compare` node: every tuned model's selection, and the reference profile's choices
+ * as plan/reference.ts read them (null: the profile names no reference; absent though it names
+ * one: said so in the comparison, as nothing was looked up).
+ */
+function tuneCompareNode(
+  profile: Profile,
+  tune: NonNullable<Profile["tune"]>,
+  reference: TuningReference | null | undefined,
+): NodeSpec {
+  const nodes: Record<string, string> = {};
+  const inputs: Record<string, InputRef> = {};
+  for (const m of METHODS.filter((m) => m.trained)) {
+    const node = TUNED[m.key as TunableModel].node;
+    nodes[m.input] = node;
+    inputs[m.input] = { node, output: "chosen.json" };
+  }
+  const ref = tune.reference === undefined ? null : reference ?? {
+    profile: tune.reference,
+    target: "",
+    unavailable: "the reference's store entries were not looked up when this graph was planned",
+    differences: [],
+    selections: {},
+  };
+  return {
+    id: TUNE_COMPARE_ID,
+    stage: compareStage,
+    params: { profile: profile.name, schedule: tuneSchedule(tune), nodes, reference: ref },
+    inputs,
+    seed: nodeSeed(profile.seed, TUNE_COMPARE_ID),
+    publish: { "comparison.json": "data/tuning.json" },
+  };
+}
+
+/**
+ * The tuning nodes for a profile whose `tune` is set; `reference`: the choices of the profile
+ * its `tune.reference` names, read from the store (plan/reference.ts).
+ */
+export function tuneNodes(profile: Profile, reference?: TuningReference | null): TunePlan {
   const tune = profile.tune;
   if (!tune) throw new Error(`profile ${profile.name} has no tune section`);
   const c: TuneContext = {
@@ -589,6 +631,7 @@ export function tuneNodes(profile: Profile): TunePlan {
     selectId: "select-amr",
   });
   nodes.push(...lambda.nodes, selectNode("select-amr", "amr", lambda.runs, c.seed("select-amr")));
+  nodes.push(tuneCompareNode(profile, tune, reference));
 
   return { nodes, tuned: TUNED };
 }

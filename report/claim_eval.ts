@@ -28,6 +28,7 @@ import type { PaperValues } from "../config/paper.ts";
 import { fmt, fmtDiff, fmtP, fmtPClause, fmtPct, metricTitle } from "../tables/numbers.ts";
 import { CONTROL, methodKey, methodName, OURS } from "../config/methods.ts";
 import { ALPHA } from "../config/protocol.ts";
+import { tuningVerdict } from "./tuning.ts";
 import {
   type BootstrapResult,
   directionalVerdict,
@@ -52,7 +53,7 @@ import {
 /** Our results the claims read (parts of {@link ReportInput}). */
 export type ClaimsInput = Pick<
   ReportInput,
-  "table2" | "table3" | "figures" | "control" | "users"
+  "table2" | "table3" | "figures" | "control" | "users" | "tuning"
 >;
 
 /** Options of {@link evaluateClaims}. */
@@ -524,6 +525,9 @@ export function evaluateClaims(
         break;
       case "control":
         verdict = evalControl(rule, input, opts);
+        break;
+      case "tuning":
+        verdict = tuningVerdict(input.tuning);
         break;
     }
     return { tests: 0, ...claim, ...verdict };

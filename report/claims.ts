@@ -81,6 +81,17 @@ export interface ControlClaim {
   readonly metric: string;
 }
 
+/**
+ * A tuned run's choices equal a reference profile's on the same data (a protocol row, not the
+ * paper's; report/tuning.ts).
+ */
+export interface TuningClaim {
+  /** The rule kind (the evaluator `claim_eval.ts` runs). */
+  readonly kind: "tuning";
+  /** The reference profile, e.g. `paper`. */
+  readonly reference: string;
+}
+
 /** The rule of a claim. */
 export type ClaimRule =
   | OrderClaim
@@ -88,7 +99,8 @@ export type ClaimRule =
   | RobustClaim
   | GradVsRandClaim
   | DropGrowsClaim
-  | ControlClaim;
+  | ControlClaim
+  | TuningClaim;
 
 /** One claim of the paper. */
 export interface ClaimDefinition {

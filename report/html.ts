@@ -10,6 +10,7 @@
  * @module
  */
 
+import { TUNING_TITLE, tuningNote, tuningRows } from "./tuning.ts";
 import type {
   ConfigValue,
   NodeSource,
@@ -262,7 +263,11 @@ function table2Section(input: ReportInput, paper: PaperValues): string {
     }</div>`;
   });
   const body = set === undefined ? missing("Table 2") : parts.join("\n");
-  return itemSection("table2", input, `${body}\n${controlHtml(input)}${hyperHtml(input)}`);
+  return itemSection(
+    "table2",
+    input,
+    `${body}\n${controlHtml(input)}${hyperHtml(input)}${tuningHtml(input)}`,
+  );
 }
 
 /** Table 3's extra block, the worst-case test-time adversary (nothing when not run). */
@@ -283,6 +288,14 @@ function hyperHtml(input: ReportInput): string {
   }</p>${optimiser ? `<p class="note">${escapeHtml(optimiser)}</p>` : ""}${
     tableHtml(hyperRows(input.hyperUsed), 99)
   }</div>`;
+}
+
+/** A tuned run's choices and their comparison with the reference's, under Table 2. */
+function tuningHtml(input: ReportInput): string {
+  if (input.tuning === undefined) return "";
+  return `\n<div id="table2-tuning"><h3>${escapeHtml(TUNING_TITLE)}</h3><p class="note">${
+    escapeHtml(tuningNote(input.tuning))
+  }</p>${tableHtml(tuningRows(input.tuning), 99)}</div>`;
 }
 
 /** The lambda = 0 control (AMR vs VBPR-continued vs VBPR) under Table 2. */

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { TuningComparison } from "./tuning.ts";
 import type { FigureData } from "../figures/specs.ts";
 import type { FigureId, FigureSettings } from "../figures/registry.ts";
 import type { PaperValues } from "../config/paper.ts";
@@ -278,4 +279,6 @@ export interface ReportInput {
   readonly configuration?: readonly ConfigValue[];
   /** Overrides the paper values (default: read from `configs/paper/` for paperDataset). */
   readonly paper?: PaperValues;
+  /** A tuned run's choices, compared with its reference profile's (absent: not tuned). */
+  readonly tuning?: TuningComparison;
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { TUNING_TITLE, tuningNote, tuningRows } from "./tuning.ts";
 import type { ProvenanceEntry, ReportInput, ReportItemId, Table2Input } from "./input.ts";
 import type { PaperValues } from "../config/paper.ts";
 import { FIGURE_IDS, type FigureId } from "../figures/registry.ts";
@@ -133,6 +134,14 @@ function hyperMd(input: ReportInput): string {
   }${table}`;
 }
 
+/** A tuned run's choices and their comparison with the reference's, under Table 2. */
+function tuningMd(input: ReportInput): string {
+  if (input.tuning === undefined) return "";
+  return `\n\n### ${TUNING_TITLE}\n\n_${tuningNote(input.tuning)}_\n\n${
+    mdTable(tuningRows(input.tuning), 99)
+  }`;
+}
+
 /**
  * Builds the Markdown summary of a report.
  *
@@ -190,7 +199,10 @@ export function buildReportMarkdown(input: ReportInput, opts: MarkdownOptions = 
     t2.push("");
   }
   const t2Body = input.table2 === undefined ? `${missing("Table 2")}\n` : t2.join("\n");
-  out.push(section("table2", input, `${t2Body}\n${controlMd(input)}${hyperMd(input)}`), "");
+  out.push(
+    section("table2", input, `${t2Body}\n${controlMd(input)}${hyperMd(input)}${tuningMd(input)}`),
+    "",
+  );
 
   out.push(
     section(

@@ -11,7 +11,8 @@ import type { HyperUsed } from "./hyper_used.ts";
 import { paperValues } from "../config/paper.ts";
 import type { PaperValues } from "../config/paper.ts";
 import { evaluateClaims } from "./claim_eval.ts";
-import type { ClaimResult } from "./claims.ts";
+import { type ClaimResult, CLAIMS } from "./claims.ts";
+import { tuningClaim } from "./tuning.ts";
 import { fmt, fmtDiff, fmtP, fmtPClause, fmtPct, metricTitle } from "../tables/numbers.ts";
 import { methodKey, OURS } from "../config/methods.ts";
 import { holmAdjust } from "../models/significance.ts";
@@ -99,7 +100,11 @@ export function reportClaims(input: ReportInput): ClaimResult[] {
   // The HTML and Markdown writers both ask; the bootstraps run once per input.
   let claims = CLAIMS_CACHE.get(input);
   if (claims === undefined) {
-    claims = evaluateClaims(input, { paper: resolvePaper(input) });
+    const tuning = input.tuning ? tuningClaim(input.tuning) : null;
+    claims = evaluateClaims(input, {
+      paper: resolvePaper(input),
+      claims: tuning ? [...CLAIMS, tuning] : CLAIMS,
+    });
     CLAIMS_CACHE.set(input, claims);
   }
   return claims;

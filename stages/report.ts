@@ -15,6 +15,8 @@
  * `vbpr_continued`, `mf_bpr`, and the two sweeps' `sweep.json`; the `train_summary.json` of
  * every final trained model ({@link SUMMARY_INPUTS}) for the hyper-parameters each used, `duif`'s
  * with its manifest also for the note on DUIF's start under Table 2 (report/duif_start.ts).
+ * The tuned variant (`report-tuned`) also reads `tune-compare`'s `comparison.json` (`tuning`):
+ * the tuning section and, with a reference profile, its claims row (report/tuning.ts).
  */
 import { z } from "zod";
 import { cpus, totalmem } from "node:os";
@@ -46,6 +48,7 @@ import { type HyperUsed, hyperUsedOf, noGainNote, ranSettings } from "../report/
 import { NO_GAIN } from "./lib/chosen.ts";
 import { duifStartNote } from "../report/duif_start.ts";
 import { CONTROL, type Method, METHODS } from "../config/methods.ts";
+import { type TuningComparison, tuningComparisonSchema } from "../report/tuning.ts";
 
 /** Input name of a figure's SVG. */
 function svgInput(id: FigureId): string {
@@ -208,92 +211,115 @@ function environment(runtime: Record<string, string>): Record<string, string> {
   };
 }
 
-/** The report stage. */
-export const stage = defineStage({
-  name: "report",
-  module: import.meta.url,
-  params: z.object({
-    /** Report title. */
-    title: z.string(),
-    /** Dataset name of the run. */
-    dataset: z.string(),
-    /** Paper dataset compared against (null: none). */
-    paperDataset: z.string().nullable(),
-    /** Run metadata shown under the title (profile, seed, ...). */
-    run: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-    /** The settings the figures' titles and captions name (figures/registry.ts). */
-    ...runSettingsSchema.pick(TITLE_RUN_FIELDS).shape,
-    ...figuresSchema.pick(TITLE_FIGURE_FIELDS).shape,
-    /** The resolved profile, each value with its source (absent: not shown). */
-    configuration: z.array(
-      z.object({ path: z.string(), value: z.string(), source: z.string() }).strict(),
-    ).optional(),
-  }).strict(),
-  inputs: [
-    "table1",
-    "table2",
-    "table3",
-    "figure_data",
-    ...FIGURE_IDS.map(svgInput),
-    ...Object.values(SUMMARY_INPUTS),
-    "vbpr_continued",
-    "sweep_eps",
-    "sweep_lambda",
-    ...new Set(Object.values(USER_METRIC_INPUTS)),
-    "cold",
-    "robust_users",
-    "robust_users_columns",
-  ],
-  outputs: ["report.html", "report.md", "metrics.json", "claims.json"],
-  inputManifests: true,
-  async run(ctx): Promise<Record<string, unknown>> {
-    const p = ctx.params;
-    const read = async (name: string) => JSON.parse(await Deno.readTextFile(ctx.inputs[name]));
-    const manifests = ctx.inputManifests ?? {};
-    const hyperUsed = await readHyperUsed(ctx.inputs);
-    const amrEpochs = (await read("amr") as { epochs: number }).epochs;
-    const amrManifest = manifests.amr;
-    const input = assembleReportInput({
-      table1: await read("table1"),
-      table2: await read("table2"),
-      table3: await read("table3"),
-      figureData: await read("figure_data") as FigureData,
-      control: await readControl(ctx.inputs, manifests),
-    }, {
-      users: await readUsers(ctx.inputs, ctx.rng.seed),
-      title: `AMR reproduction: ${p.dataset}`,
-      dataset: p.dataset,
-      paperDataset: p.paperDataset,
-      figureSettings: { evalEvery: p.evalEvery, rankEps: p.rankEps },
-      // When its inputs were made (the latest start among them), never the clock: the report
-      // is bit-deterministic, so `verify --bundle` can rerun it and compare bytes.
-      createdAt: Object.values(manifests).map((m) => m.startedAt).sort().at(-1) ?? "unknown",
-      run: await runHeader(p.run, ctx.inputs),
-      environment: environment(amrManifest?.runtime ?? {}),
-      provenance: provenanceOf(manifests, PROVENANCE, ["sweep_eps", "sweep_lambda"]),
-      sources: tableSources(manifests, { table1: "table1", table2: "table2", table3: "table3" }),
-      ...(p.configuration ? { configuration: p.configuration } : {}),
-      hyperUsed,
-      notes: {
-        table2: [duifStartNote(await read("duif"), manifests.duif), noGainNote(hyperUsed, NO_GAIN)]
-          .filter((t) => t !== "").join(" "),
-        table3: ADVERSARY_NOTE,
-        figure4: ADVERSARY_NOTE,
-        figure5: ADVERSARY_NOTE,
-        figure3: "AMR and VBPR both start from the same trained VBPR weights; VBPR is trained " +
-          "on with AMR's learning rates and L2 weights but no adversary (lambda = 0) for as " +
-          "many epochs as AMR.",
-        figure6: sweepNote({ ...sweepFacts(await read("sweep_eps")), amrEpochs }),
-        figure7: sweepNote({ ...sweepFacts(await read("sweep_lambda")), amrEpochs }),
-      },
-    });
-    const svgs: Partial<Record<FigureId, string>> = {};
-    for (const id of FIGURE_IDS) svgs[id] = await Deno.readTextFile(ctx.inputs[svgInput(id)]);
-    await Deno.writeTextFile(`${ctx.outDir}/report.html`, await buildReportHtml(input, { svgs }));
-    await Deno.writeTextFile(`${ctx.outDir}/report.md`, buildReportMarkdown(input));
-    const metrics = reportMetrics(input);
-    await writeJson(`${ctx.outDir}/metrics.json`, metrics);
-    await writeJson(`${ctx.outDir}/claims.json`, reportClaims(input));
-    return { metrics: Object.keys(metrics).length };
-  },
-});
+const REPORT_INPUTS: readonly string[] = [
+  "table1",
+  "table2",
+  "table3",
+  "figure_data",
+  ...FIGURE_IDS.map(svgInput),
+  ...Object.values(SUMMARY_INPUTS),
+  "vbpr_continued",
+  "sweep_eps",
+  "sweep_lambda",
+  ...new Set(Object.values(USER_METRIC_INPUTS)),
+  "cold",
+  "robust_users",
+  "robust_users_columns",
+];
+
+/** Reads a tuned run's `comparison.json` (stage `tune-compare`). */
+async function readTuning(path: string): Promise<TuningComparison> {
+  const parsed = tuningComparisonSchema.safeParse(JSON.parse(await Deno.readTextFile(path)));
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`${path}: field "${i.path.join(".")}": ${i.message}`);
+  }
+  return parsed.data;
+}
+
+/** The report stage: untuned (`report`) or tuned (`report-tuned`, with input `tuning`). */
+const reportStage = (tuned: boolean) =>
+  defineStage({
+    name: tuned ? "report-tuned" : "report",
+    module: import.meta.url,
+    params: z.object({
+      /** Report title. */
+      title: z.string(),
+      /** Dataset name of the run. */
+      dataset: z.string(),
+      /** Paper dataset compared against (null: none). */
+      paperDataset: z.string().nullable(),
+      /** Run metadata shown under the title (profile, seed, ...). */
+      run: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+      /** The settings the figures' titles and captions name (figures/registry.ts). */
+      ...runSettingsSchema.pick(TITLE_RUN_FIELDS).shape,
+      ...figuresSchema.pick(TITLE_FIGURE_FIELDS).shape,
+      /** The resolved profile, each value with its source (absent: not shown). */
+      configuration: z.array(
+        z.object({ path: z.string(), value: z.string(), source: z.string() }).strict(),
+      ).optional(),
+    }).strict(),
+    inputs: tuned ? [...REPORT_INPUTS, "tuning"] : REPORT_INPUTS,
+    outputs: ["report.html", "report.md", "metrics.json", "claims.json"],
+    inputManifests: true,
+    async run(ctx): Promise<Record<string, unknown>> {
+      const p = ctx.params;
+      const read = async (name: string) => JSON.parse(await Deno.readTextFile(ctx.inputs[name]));
+      const manifests = ctx.inputManifests ?? {};
+      const hyperUsed = await readHyperUsed(ctx.inputs);
+      const amrEpochs = (await read("amr") as { epochs: number }).epochs;
+      const amrManifest = manifests.amr;
+      const input = assembleReportInput({
+        table1: await read("table1"),
+        table2: await read("table2"),
+        table3: await read("table3"),
+        figureData: await read("figure_data") as FigureData,
+        control: await readControl(ctx.inputs, manifests),
+      }, {
+        users: await readUsers(ctx.inputs, ctx.rng.seed),
+        title: `AMR reproduction: ${p.dataset}`,
+        dataset: p.dataset,
+        paperDataset: p.paperDataset,
+        figureSettings: { evalEvery: p.evalEvery, rankEps: p.rankEps },
+        // When its inputs were made (the latest start among them), never the clock: the report
+        // is bit-deterministic, so `verify --bundle` can rerun it and compare bytes.
+        createdAt: Object.values(manifests).map((m) => m.startedAt).sort().at(-1) ?? "unknown",
+        run: await runHeader(p.run, ctx.inputs),
+        environment: environment(amrManifest?.runtime ?? {}),
+        provenance: provenanceOf(manifests, PROVENANCE, ["sweep_eps", "sweep_lambda"]),
+        sources: tableSources(manifests, { table1: "table1", table2: "table2", table3: "table3" }),
+        ...(p.configuration ? { configuration: p.configuration } : {}),
+        ...(tuned ? { tuning: await readTuning(ctx.inputs.tuning) } : {}),
+        hyperUsed,
+        notes: {
+          table2: [
+            duifStartNote(await read("duif"), manifests.duif),
+            noGainNote(hyperUsed, NO_GAIN),
+          ]
+            .filter((t) => t !== "").join(" "),
+          table3: ADVERSARY_NOTE,
+          figure4: ADVERSARY_NOTE,
+          figure5: ADVERSARY_NOTE,
+          figure3: "AMR and VBPR both start from the same trained VBPR weights; VBPR is trained " +
+            "on with AMR's learning rates and L2 weights but no adversary (lambda = 0) for as " +
+            "many epochs as AMR.",
+          figure6: sweepNote({ ...sweepFacts(await read("sweep_eps")), amrEpochs }),
+          figure7: sweepNote({ ...sweepFacts(await read("sweep_lambda")), amrEpochs }),
+        },
+      });
+      const svgs: Partial<Record<FigureId, string>> = {};
+      for (const id of FIGURE_IDS) svgs[id] = await Deno.readTextFile(ctx.inputs[svgInput(id)]);
+      await Deno.writeTextFile(`${ctx.outDir}/report.html`, await buildReportHtml(input, { svgs }));
+      await Deno.writeTextFile(`${ctx.outDir}/report.md`, buildReportMarkdown(input));
+      const metrics = reportMetrics(input);
+      await writeJson(`${ctx.outDir}/metrics.json`, metrics);
+      await writeJson(`${ctx.outDir}/claims.json`, reportClaims(input));
+      return { metrics: Object.keys(metrics).length };
+    },
+  });
+
+/** The report stage of an untuned run. */
+export const stage = reportStage(false);
+
+/** The report stage of a tuned run: also shows the tuning choices and their comparison. */
+export const tunedStage = reportStage(true);

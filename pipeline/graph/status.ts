@@ -4,7 +4,7 @@
  */
 import { CodeHasher } from "./code_hash.ts";
 import { buildGraph, closure, type Graph } from "./graph.ts";
-import { canonicalJson } from "../stage/hash.ts";
+import { canonicalJson, sha256 } from "../stage/hash.ts";
 import { nodeKey, type RuntimeFacts } from "./keys.ts";
 import type { Manifest } from "../stage/manifest.ts";
 import type { Project, Target } from "./project.ts";
@@ -136,6 +136,53 @@ export async function targetFreshKeys(
     hasher: await CodeHasher.load([p.entry], p.root),
     runtime: await p.runtime(),
   });
+}
+
+/** One output of a fresh entry, read and checked against its manifest. */
+export interface FreshOutput {
+  /** The entry's store key. */
+  key: string;
+  /** SHA-256 of the bytes read (equal to the manifest's record). */
+  sha256: string;
+  /** The output's bytes. */
+  bytes: Uint8Array;
+}
+
+/**
+ * Reads `output` of every node of `ids` that has a fresh entry for `target` ({@link
+ * targetFreshKeys}), another target's included: the bytes are hashed as read and must match the
+ * manifest's record, so a file edited in the store is an error naming it, never a value.
+ * Nodes without a fresh entry, or whose stage has no such output, are left out.
+ */
+export async function readFreshOutputs(
+  p: Project,
+  target: Target,
+  ids: readonly string[],
+  output: string,
+): Promise<Map<string, FreshOutput>> {
+  const store = new Store(p.artifactsRoot);
+  const out = new Map<string, FreshOutput>();
+  for (const [id, key] of await targetFreshKeys(p, target, ids)) {
+    const manifest = await store.readManifest(key);
+    const rec = manifest?.outputs[output];
+    if (!rec) continue;
+    const path = store.outputPath(key, output);
+    if (!(await Deno.lstat(path)).isFile) {
+      throw new CorruptEntry(key, path, "not a regular file (links are not followed)");
+    }
+    const bytes = await Deno.readFile(path);
+    const got = sha256(bytes);
+    if (got !== rec.sha256 || bytes.length !== rec.size) {
+      throw new CorruptEntry(
+        key,
+        path,
+        `its content does not match the manifest (sha256 ${got.slice(0, 12)}, ` +
+          `expected ${rec.sha256.slice(0, 12)}); run "verify --repair"`,
+      );
+    }
+    out.set(id, { key, sha256: got, bytes });
+  }
+  return out;
 }
 
 /** Names the modules and npm packages that differ between two code fingerprints. */

@@ -39,7 +39,7 @@ Deno.test("tune.patience: paper's graph; every BPR grid run and only they stop e
   // Apart from the patience, each node's params are paper's.
   for (let i = 0; i < a.length; i++) {
     const { patience: _, ...rest } = b[i].params as Record<string, unknown>;
-    if (a[i].id === "report") continue;
+    if (a[i].id === "report" || a[i].id === "tune-compare") continue; // they state the schedule
     assert.deepEqual(rest, a[i].params, a[i].id);
   }
 });

@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { reproduceTarget } from "../../../pipeline/run/reproduce.ts";
-import { targetFreshKeys } from "../../../pipeline/graph/status.ts";
+import { readFreshOutputs, targetFreshKeys } from "../../../pipeline/graph/status.ts";
+import { CorruptEntry } from "../../../pipeline/store/entry.ts";
+import { sha256 } from "../../../pipeline/stage/hash.ts";
 import { wordCountProject } from "../second_project/project.ts";
 
 Deno.test("fresh keys: none before a run, the run's keys after, none once stale", async () => {
@@ -33,6 +35,34 @@ Deno.test("fresh keys: none before a run, the run's keys after, none once stale"
     // An ancestor's entry gone: its descendants have no known key either.
     await Deno.remove(join(root, "artifacts", "store", ran.get("words")!), { recursive: true });
     assert.deepEqual([...await targetFreshKeys(p, target, ids)], []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("readFreshOutputs: a fresh entry's output, hashed as read; an edited one is an error", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fresh-outputs-" });
+  try {
+    const p = wordCountProject(join(root, "artifacts"));
+    const target = await p.resolveTarget({ text: "b a b", case: "fold" });
+    assert.equal((await readFreshOutputs(p, target, ["count"], "counts.json")).size, 0);
+    const report = await reproduceTarget(p, target, {});
+    const key = report.outcomes.find((o) => o.id === "count")!.key!;
+    const read = await readFreshOutputs(p, target, ["count", "words"], "counts.json");
+    // `words` has no output of that name: left out.
+    assert.deepEqual([...read.keys()], ["count"]);
+    const got = read.get("count")!;
+    assert.equal(got.key, key);
+    const text = new TextDecoder().decode(got.bytes);
+    assert.deepEqual(JSON.parse(text), { a: 1, b: 2 });
+    assert.equal(got.sha256, sha256(got.bytes));
+    // Same size, other bytes: refused, naming the file.
+    const path = join(root, "artifacts", "store", key, "counts.json");
+    await Deno.writeTextFile(path, text.replace("2", "3"));
+    await assert.rejects(
+      () => readFreshOutputs(p, target, ["count"], "counts.json"),
+      (e: unknown) => e instanceof CorruptEntry && e.message.includes(path),
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
