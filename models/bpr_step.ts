@@ -31,7 +31,7 @@ import {
   type Perturbation,
 } from "./adversary.ts";
 import { gatherRows } from "./item_latent.ts";
-import { heapScratch, matMul, transpose, transposeInto } from "./matmul.ts";
+import { type HeapBuffer, heapScratch, matMul, transpose, transposeInto } from "./matmul.ts";
 import { slotMap, uniqueSlots } from "./slots.ts";
 import {
   type AdversaryConfig,
@@ -140,6 +140,25 @@ const ROWS = "step-rows";
 const ROWS_T = "step-rows-t";
 
 /**
+ * What the feature rows `C_U` of the {@link ROWS} buffer (and, transposed, of {@link ROWS_T} at
+ * row length `ld`) hold: the rows of `items` of `features`. Runs of a fused group step through
+ * the same batch one after another (models/train.ts), so each batch's rows are gathered and
+ * transposed once; every other write to the buffers lies past the `C_U` rows.
+ */
+interface HeldRows {
+  features: FeatureMatrix;
+  items: Int32Array;
+  ld?: number;
+}
+
+function holds(buf: HeapBuffer, features: FeatureMatrix, items: Int32Array, ld?: number): boolean {
+  const c = buf.contents as HeldRows | undefined;
+  if (!c || c.features !== features || c.ld !== ld || c.items.length !== items.length) return false;
+  for (let r = 0; r < items.length; r++) if (c.items[r] !== items[r]) return false;
+  return true;
+}
+
+/**
  * The E gradient `L [C_U ; E ; Delta_U]`, with `[C_U ; E]` (E only when `nE = K`) the first
  * `nI + nE` rows of the {@link ROWS} heap buffer and Delta (materialised only) in `delta`, and
  * `L = [A^T | M + 2 l3 I | B^T]`, where `M = sum_i scale_i B_i g_i^T` is the closed form of
@@ -162,6 +181,9 @@ function featureGradient(
     k: number;
     d: number;
     l3: number;
+    /** The features and the batch's distinct items whose rows `C_U` are. */
+    features: FeatureMatrix;
+    items: Int32Array;
   },
 ): Float32Array {
   const { A, B, g, pert, nI, nE, k, d, l3 } = p;
@@ -182,7 +204,12 @@ function featureGradient(
   const rowsT = heapScratch(ROWS_T);
   const dst = rowsT.view(R * d);
   const src = heapScratch(ROWS).view((nI + nE) * d);
-  transposeInto(src, dst, { rows: nI + nE, cols: d, ld: R, colOffset: 0 });
+  if (!holds(rowsT, p.features, p.items, R)) {
+    rowsT.contents = undefined;
+    transposeInto(src, dst, { rows: nI, cols: d, ld: R, colOffset: 0 });
+    rowsT.contents = { features: p.features, items: p.items.slice(), ld: R } satisfies HeldRows;
+  }
+  transposeInto(src.subarray(nI * d), dst, { rows: nE, cols: d, ld: R, colOffset: nI });
   if (delta) transposeInto(delta, dst, { rows: nI, cols: d, ld: R, colOffset: nI + nE });
   const gEt = rowsT.matMul(d, R, Lt, k);
   return transpose(gEt, d, k);
@@ -326,7 +353,11 @@ function forward(
   const nE = p.closed || p.l3 !== 0 ? k : 0;
   const heapRows = heapScratch(ROWS);
   const rows = heapRows.view((nI + nE) * d);
-  gatherRows(f, b.items, rows);
+  if (!holds(heapRows, f, b.items)) {
+    heapRows.contents = undefined;
+    gatherRows(f, b.items, rows);
+    heapRows.contents = { features: f, items: b.items.slice() } satisfies HeldRows;
+  }
   if (nE > 0) rows.set(E, nI * d);
   const ws = p.ws;
   if (ws.et.length !== k * d) ws.et = new Float32Array(k * d);
@@ -570,6 +601,8 @@ export function bprGradients(w: Weights, batch: Triples, opts: StepOptions): Bat
       k,
       d: fwd.d,
       l3,
+      features: opts.features!,
+      items: b.items,
     });
     if (l3 !== 0) regLoss += ePrior(w.E, l3);
   }

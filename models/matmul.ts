@@ -126,6 +126,12 @@ export class HeapBuffer {
   #tensor: tf.Tensor | null = null;
   #capacity = 0;
 
+  /**
+   * What the owner last wrote into the buffer, as the owner describes it (so that it can skip
+   * writing the same values again); cleared whenever the contents are lost (growth, dispose).
+   */
+  contents: unknown = undefined;
+
   /** Values it holds without growing. */
   get capacity(): number {
     return this.#capacity;
@@ -136,6 +142,7 @@ export class HeapBuffer {
     if (size <= this.#capacity) return;
     wasmBackend();
     const capacity = Math.max(size, Math.ceil(this.#capacity * 1.25));
+    this.contents = undefined;
     this.#tensor?.dispose();
     this.#tensor = null;
     this.#capacity = 0;
@@ -175,6 +182,7 @@ export class HeapBuffer {
 
   /** Frees the buffer (it can be reserved again). */
   dispose(): void {
+    this.contents = undefined;
     this.#tensor?.dispose();
     this.#tensor = null;
     this.#capacity = 0;

@@ -291,8 +291,8 @@ function cpuRun(
 
 /**
  * The CPU epochs of runs that share their sampler (one object), first epoch and batch size:
- * per epoch the triples are drawn once and each run still training steps through all batches,
- * then hears `onEpoch`. A run leaves after its last epoch or when `onEpoch` returns true.
+ * per epoch the triples are drawn once, every run still training takes its step on each batch in
+ * turn, then each hears `onEpoch`. A run leaves after its last epoch or when `onEpoch` returns true.
  */
 async function cpuEpochs(runs: CpuRun[], data: TrainSet, index: TrainIndex): Promise<void> {
   const { sampler, first, hp } = runs[0];
@@ -307,29 +307,35 @@ async function cpuEpochs(runs: CpuRun[], data: TrainSet, index: TrainIndex): Pro
     );
     // The draw's time is shared by the runs that use it.
     const sampleMs = (performance.now() - ts) / active.length;
-    const stopped = new Set<CpuRun>();
-    for (const run of active) {
-      const t0 = performance.now();
-      let loss = 0;
-      let advLoss = 0;
-      let regLoss = 0;
-      for (let b = 0; b < batches.length; b++) {
-        await cancel();
+    // Batch by batch, every run in turn: the runs' steps on one batch read the same feature
+    // rows, which the step then gathers once (models/bpr_step.ts). Each run's arithmetic is its
+    // own, in its own order, so the order across runs changes no byte.
+    const sums = active.map(() => ({ loss: 0, advLoss: 0, regLoss: 0, ms: 0 }));
+    for (let b = 0; b < batches.length; b++) {
+      await cancel();
+      active.forEach((run, r) => {
+        const t0 = performance.now();
         const grads = bprGradients(run.weights, batches[b], run.step);
         // Cheap divergence check on every batch (scalars); the weights are scanned only on failure.
         assertFiniteLoss(grads, run.weights, { epoch, batch: b + 1 });
         applyGradients(run.weights, grads, { state: run.state, lr: run.hp.lr });
-        loss += grads.loss;
-        advLoss += grads.advLoss;
-        regLoss += grads.regLoss;
-      }
+        const sum = sums[r];
+        sum.loss += grads.loss;
+        sum.advLoss += grads.advLoss;
+        sum.regLoss += grads.regLoss;
+        sum.ms += performance.now() - t0;
+      });
+    }
+    const stopped = new Set<CpuRun>();
+    for (const [r, run] of active.entries()) {
+      const sum = sums[r];
       const stats: EpochStats = {
-        loss: loss / Math.max(n, 1),
-        advLoss: advLoss / Math.max(n, 1),
-        regLoss: regLoss / Math.max(n, 1),
+        loss: sum.loss / Math.max(n, 1),
+        advLoss: sum.advLoss / Math.max(n, 1),
+        regLoss: sum.regLoss / Math.max(n, 1),
         triples: n,
         batches: batches.length,
-        ms: performance.now() - t0 + sampleMs,
+        ms: sum.ms + sampleMs,
       };
       const stop = await run.opts.onEpoch?.(epoch, stats, run.weights, stateOf(run, epoch));
       if (stop === true || epoch >= run.opts.epochs) stopped.add(run);
