@@ -10,14 +10,18 @@ DENO := $(shell command -v deno 2>/dev/null || echo $(LOCAL_DENO))
 reproduce: deno
 	$(DENO) task reproduce
 
+# Tests run with TMPDIR in a folder of their own, removed afterwards, whatever they leave there.
+IN_TMP = tmp=$$(mktemp -d /tmp/amr-test.XXXXXX) && TMPDIR=$$tmp
+AND_CLEAN = ; rc=$$?; rm -rf "$$tmp"; exit $$rc
+
 test: deno
-	$(DENO) task test
+	@$(IN_TMP) $(DENO) task test $(AND_CLEAN)
 
 test-unit: deno
-	$(DENO) task test:unit
+	@$(IN_TMP) $(DENO) task test:unit $(AND_CLEAN)
 
 test-e2e: deno
-	$(DENO) task test:e2e
+	@$(IN_TMP) $(DENO) task test:e2e $(AND_CLEAN)
 
 bench: deno
 	$(DENO) task bench

@@ -24,7 +24,7 @@ import {
   disposeModel,
   uploadModel,
 } from "../models/webgpu_step.ts";
-import { train } from "../models/train.ts";
+import { train, trainGroup } from "../models/train.ts";
 import {
   type AdversaryConfig,
   DEFAULT_HYPER,
@@ -72,6 +72,44 @@ export const EPOCH_RUNS: {
   },
 ];
 
+/** Points of the fused group {@link ChildReport.fusedEpochS} times (a grid level's order). */
+export const FUSED_POINTS = 6;
+
+/**
+ * Per model with features, the epoch seconds of each point of a fused group of
+ * {@link FUSED_POINTS} points at learning rates around the default (each point's own steps and
+ * its share of the draw, as its `train_summary.json` records them), after `warm` epochs.
+ */
+async function fusedEpochs(
+  input: { data: TrainSet; features: FeatureMatrix },
+  opts: { warm: number; epochs: number },
+): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const r of EPOCH_RUNS.filter((r) => r.model !== "mf-bpr" && r.path === undefined)) {
+    out[r.label] = [];
+    await trainGroup(
+      r.model,
+      input.data,
+      input.features,
+      Array.from({ length: FUSED_POINTS }, (_, i) => {
+        const lr = DEFAULT_HYPER.lr.map((x) => x * 2 ** (i - 2)) as [number, number, number];
+        return {
+          hp: { ...DEFAULT_HYPER, lr },
+          opts: {
+            rng: new Rng(1),
+            epochs: opts.warm + opts.epochs,
+            adversary: r.adversary,
+            onEpoch: (e: number, s: { ms: number }) => {
+              if (e > opts.warm) out[r.label].push(s.ms / 1000);
+            },
+          },
+        };
+      }),
+    );
+  }
+  return out;
+}
+
 /** What one child measures (times in ms unless named `s`). */
 export interface ChildReport {
   /** Scale name. */
@@ -93,6 +131,15 @@ export interface ChildReport {
   step: Record<string, { ms: number[]; flop: number }>;
   /** Seconds per epoch per configuration. */
   epochS: Record<string, number[]>;
+  /**
+   * Seconds per epoch of one point of a fused group of {@link FUSED_POINTS} points (models/
+   * train.ts `trainGroup`: the triples drawn and each batch's feature rows gathered once), per
+   * model with features; the cost model prices fused grid levels with its ratio to `epochS`.
+   * Absent at Amazon scale and in older files.
+   */
+  fusedEpochS?: Record<string, number[]>;
+  /** The points of that group ({@link FUSED_POINTS}). */
+  fusedPoints?: number;
   /** Seconds of one full evaluation (item factors + every user against 1,000 candidates). */
   evalS: number[];
   /** Peak resident set of this process, MB. */
@@ -323,6 +370,10 @@ async function main(): Promise<void> {
     );
     if (r.label === "amr") amrWeights = w;
   }
+  // Amazon's epochs take tens of seconds: a fused group there would add minutes per model.
+  const fusedEpochS = gpu || scale.name === "amazon"
+    ? undefined
+    : await fusedEpochs(input, { warm: 1, epochs: epochReps });
   // eALS runs on the CPU alone (no tfjs), so thread counts do not change it; timed per sweep
   // under the same "mf-eals" label the cost model prices `iterations` with.
   epochS["mf-eals"] = await ealsSweeps(input.data, epochReps);
@@ -364,6 +415,7 @@ async function main(): Promise<void> {
     peak,
     step,
     epochS,
+    ...(fusedEpochS ? { fusedEpochS, fusedPoints: FUSED_POINTS } : {}),
     evalS,
     peakRssMB: peakRssMB(),
     wasmHeapMB: gpu ? 0 : heap / 2 ** 20,

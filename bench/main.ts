@@ -198,6 +198,10 @@ function mergeReports(rs: ChildReport[]): ChildReport {
     out.peak.cores = Math.min(out.peak.cores, r.peak.cores);
     for (const [m, st] of Object.entries(r.step)) out.step[m].ms.push(...st.ms);
     for (const [m, xs] of Object.entries(r.epochS)) out.epochS[m].push(...xs);
+    for (const [m, xs] of Object.entries(r.fusedEpochS ?? {})) {
+      out.fusedEpochS ??= {};
+      (out.fusedEpochS[m] ??= []).push(...xs);
+    }
     out.evalS.push(...r.evalS);
     out.peakRssMB = Math.max(out.peakRssMB, r.peakRssMB);
     out.wasmHeapMB = Math.max(out.wasmHeapMB, r.wasmHeapMB);
@@ -264,6 +268,20 @@ function scaleFigures(one: ChildReport, many: ChildReport, n: number, diff: numb
   for (const [label, r] of counts) {
     for (const [m, xs] of Object.entries(r.epochS)) {
       f.push({ name: `${s}: epoch ${m}, ${label}`, unit: "s", stat: stat(xs) });
+    }
+  }
+  for (const [label, r] of counts) {
+    for (const [m, xs] of Object.entries(r.fusedEpochS ?? {})) {
+      f.push({
+        name: `${s}: epoch ${m}, one point of a fused group of ${r.fusedPoints}, ${label}`,
+        unit: "s",
+        stat: stat(xs),
+      });
+      f.push({
+        name: `${s}: fused/alone epoch ratio ${m}, ${label}`,
+        unit: "x",
+        stat: ratio(stat(xs), stat(r.epochS[m])),
+      });
     }
   }
   for (const [label, r] of counts) {

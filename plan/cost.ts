@@ -23,8 +23,11 @@
  *   ({@link rungCost}). With patience, a continuing point trains to its expected stop (read on
  *   earlier curves as above) and passes through once that stop lies before the rung.
  * - A point of a fused grid level (`fuse`, docs/performance.md#fused-grid-levels) pays its share
- *   of the fixed cost: the level's points load the data once, in one job. An earlier fused run is
- *   timed by its own training time (`seconds` in its summary), not its share of the job.
+ *   of the fixed cost: the level's points load the data once, in one job. Its epochs are priced
+ *   from earlier fused runs of its model (each timed by its own training time, `seconds` in its
+ *   summary, not its share of the job), else from runs alone or the bench scaled by the bench's
+ *   fused/alone epoch ratio (`fusedEpochS`: the draw and the feature gathers shared). Runs alone
+ *   are priced from earlier runs alone first.
  * - Other nodes: the median duration of earlier runs of the same stage on the same dataset;
  *   without one, an `evaluate` node costs the bench's full evaluation.
  * - "Same dataset": the entry descends from a root entry (a node without inputs) whose stage
@@ -103,6 +106,11 @@ interface BenchCosts {
   epochs: Map<string, EpochCost>;
   /** Seconds of one full evaluation (every user, 1,000 candidates), or null. */
   evaluation: { seconds: number; source: string } | null;
+  /**
+   * By model label, a fused point's epoch over the same epoch alone (`fusedEpochS` over
+   * `epochS` of the same children): what sharing the draw and the feature gathers saves.
+   */
+  fusedRatio: Map<string, EpochCost>;
 }
 
 interface BenchChild {
@@ -112,6 +120,8 @@ interface BenchChild {
   backend?: string;
   epochS: Record<string, number[]>;
   evalS?: number[];
+  fusedEpochS?: Record<string, number[]>;
+  fusedPoints?: number;
 }
 
 /**
@@ -120,7 +130,7 @@ interface BenchChild {
  * Pinterest one).
  */
 async function benchCosts(artifactsRoot: string, items: number | null): Promise<BenchCosts> {
-  const out: BenchCosts = { epochs: new Map(), evaluation: null };
+  const out: BenchCosts = { epochs: new Map(), evaluation: null, fusedRatio: new Map() };
   const dir = join(artifactsRoot, "bench");
   let files: string[] = [];
   try {
@@ -158,6 +168,16 @@ async function benchCosts(artifactsRoot: string, items: number | null): Promise<
   }
   const evals = children.flatMap((c) => c.evalS ?? []);
   if (evals.length) out.evaluation = { seconds: median(evals), source };
+  for (const label of labels) {
+    const fused = children.flatMap((c) => c.fusedEpochS?.[label] ?? []);
+    const alone = out.epochs.get(label);
+    if (fused.length === 0 || !alone) continue;
+    const points = children.find((c) => c.fusedEpochS?.[label])?.fusedPoints;
+    out.fusedRatio.set(label, {
+      perEpoch: median(fused) / alone.perEpoch,
+      source: `${source}, fused group of ${points ?? "?"}`,
+    });
+  }
   return out;
 }
 
@@ -368,10 +388,11 @@ export function rungCost(
   };
 }
 
-/** The timings of earlier training runs by model. */
-function trainTimings(ours: readonly Manifest[]): Map<string, RunTiming[]> {
+/** The timings of earlier training runs by model (`fused`: only runs made in a fused job, or none of them). */
+function trainTimings(ours: readonly Manifest[], fused: boolean): Map<string, RunTiming[]> {
   const out = new Map<string, RunTiming[]>();
   for (const m of ours) {
+    if ((m.fused !== undefined) !== fused) continue;
     const s = m.summary ?? {};
     if (typeof s.meanEpochMs !== "number" || typeof s.epochs !== "number") continue;
     const model = typeof s.model === "string" ? s.model : modelOf(m.stage);
@@ -425,25 +446,34 @@ export async function costModel(
   opts: { artifactsRoot: string; items: number | null },
 ): Promise<CostModel> {
   const ours = await sameDataset(target, store);
-  const timings = trainTimings(ours);
-  const meanEpoch = new Map<string, number[]>();
   const durations = new Map<string, number[]>();
   for (const m of ours) {
     const s = m.summary ?? {};
-    if (typeof s.meanEpochMs === "number" && typeof s.epochs === "number") {
-      // A halving rung that passed its results through trained no epoch.
-      if (s.epochsRun === 0) continue;
-      const model = typeof s.model === "string" ? s.model : modelOf(m.stage);
-      meanEpoch.set(model, [...(meanEpoch.get(model) ?? []), s.meanEpochMs / 1000]);
-    } else {
+    if (typeof s.meanEpochMs !== "number" || typeof s.epochs !== "number") {
       durations.set(m.stage, [...(durations.get(m.stage) ?? []), m.durationMs / 1000]);
     }
   }
-  const measured = new Map<string, TrainPrice>();
-  for (const [model, runs] of timings) {
-    const price = measuredPrice(runs, meanEpoch.get(model) ?? []);
-    if (price) measured.set(model, price);
-  }
+  // Runs trained alone and runs trained in fused jobs are priced apart: a fused point's epoch
+  // shares the draw and the feature gathers with the other points.
+  const measuredOf = (fused: boolean): Map<string, TrainPrice> => {
+    const meanEpoch = new Map<string, number[]>();
+    for (const m of ours) {
+      const s = m.summary ?? {};
+      if ((m.fused !== undefined) !== fused || typeof s.meanEpochMs !== "number") continue;
+      // A halving rung that passed its results through trained no epoch.
+      if (typeof s.epochs !== "number" || s.epochsRun === 0) continue;
+      const model = typeof s.model === "string" ? s.model : modelOf(m.stage);
+      meanEpoch.set(model, [...(meanEpoch.get(model) ?? []), s.meanEpochMs / 1000]);
+    }
+    const out = new Map<string, TrainPrice>();
+    for (const [model, runs] of trainTimings(ours, fused)) {
+      const price = measuredPrice(runs, meanEpoch.get(model) ?? []);
+      if (price) out.set(model, { ...price, source: `${price.source}${fused ? ", fused" : ""}` });
+    }
+    return out;
+  };
+  const alone = measuredOf(false);
+  const fusedRuns = measuredOf(true);
   const bench = await benchCosts(opts.artifactsRoot, opts.items);
   const benchPrice = (model: string): TrainPrice | undefined => {
     const e = bench.epochs.get(model);
@@ -456,6 +486,29 @@ export async function costModel(
     };
   };
   const curves = await earlierCurves(target, store, ours);
+  /**
+   * A point of a fused group of `group`: its set-up is shared; its epochs are those of earlier
+   * fused runs, else those alone scaled by the bench's fused/alone ratio (1 without one).
+   */
+  const fusedPrice = (model: string, group: number): TrainPrice | undefined => {
+    let own = fusedRuns.get(model);
+    if (!own) {
+      const base = alone.get(model) ?? benchPrice(model);
+      const r = bench.fusedRatio.get(model);
+      own = base && r
+        ? {
+          ...base,
+          perEpoch: base.perEpoch * r.perEpoch,
+          source: `${base.source}; epochs x ${r.perEpoch.toFixed(2)} fused (${r.source})`,
+        }
+        : base;
+    }
+    return own && {
+      ...own,
+      fixed: own.fixed / group,
+      source: `${own.source}; set-up shared by ${group} fused points`,
+    };
+  };
   // Fused groups (grid levels): their points share one job's set-up.
   const groupSize = new Map<string, number>();
   for (const n of target.nodes) {
@@ -472,15 +525,10 @@ export async function costModel(
       rung?: unknown;
     };
     const model = modelOf(node.stage.name);
-    const own = measured.get(model) ?? benchPrice(model);
     const group = node.fuse === undefined ? 1 : groupSize.get(node.fuse) ?? 1;
-    const price = own && group > 1
-      ? {
-        ...own,
-        fixed: own.fixed / group,
-        source: `${own.source}; set-up shared by ${group} fused points`,
-      }
-      : own;
+    const price = group > 1
+      ? fusedPrice(model, group)
+      : alone.get(model) ?? fusedRuns.get(model) ?? benchPrice(model);
     // eALS counts sweeps (`iterations`) and is evaluated once, after the last.
     const epochs = typeof p.epochs === "number"
       ? p.epochs

@@ -367,8 +367,8 @@ Deno.test("cost model: a fused level's points share the set-up; a fused run is t
   assert.ok(Math.abs(price(n("vbpr", { epochs: 20 })).seconds! - 2.5) < 1e-9);
 
   // A run made in a fused job of 4: its duration is a quarter of the job's 8 s; its own training
-  // took 1.0 s. The fit must use the latter (with 3 runs: 10 epochs in 1.5 s, 10 in 1.0 s, 20
-  // in 2.5 s, the set-up comes out 0.25 s, not the share's 2 s).
+  // took 1.0 s for 10 epochs of 100 ms. Fused points are priced from it, by its own seconds (no
+  // set-up left: 10 x 0.1 s), not by its share of the job (which would leave 1 s of set-up).
   await put(store, {
     key: hex("d"),
     stage: "vbpr",
@@ -377,16 +377,57 @@ Deno.test("cost model: a fused level's points share the set-up; a fused run is t
     fused: { nodes: 4, wallMs: 8000 },
     summary: { model: "vbpr", epochs: 10, meanEpochMs: 100, seconds: 1.0 },
   });
-  await put(store, {
-    key: hex("e"),
-    stage: "vbpr",
-    inputs: input(hex("a")),
-    durationMs: 2500,
-    summary: { model: "vbpr", epochs: 20, meanEpochMs: 100 },
-  });
   const refit = await costModel(target, store, { artifactsRoot: root, items: null });
-  const alone = refit(n("vbpr", { epochs: 10 }));
-  assert.match(alone.source, /fit over 3 earlier runs/);
-  assert.ok(alone.seconds! < 1.5, `${alone.seconds}: the fused run's share of its job was used`);
+  const f = refit(fusedNode);
+  assert.ok(
+    Math.abs(f.seconds! - 2) < 1e-9,
+    `${f.seconds}: the fused run's share of its job was used`,
+  );
+  assert.match(f.source, /earlier runs \(1\), fused; set-up shared by 4/);
+  // A node alone is still priced from the run alone (0.5 s + 20 x 0.1 s).
+  const alone = refit(n("vbpr", { epochs: 20 }));
+  assert.ok(Math.abs(alone.seconds! - 2.5) < 1e-9, String(alone.seconds));
+  assert.doesNotMatch(alone.source, /fused/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("cost model: fused points without fused runs take the bench's fused/alone epoch ratio", async () => {
+  const root = await Deno.makeTempDir({ prefix: "amr-cost-" });
+  const store = new Store(root);
+  await Deno.mkdir(join(root, "bench"));
+  await Deno.writeTextFile(
+    join(root, "bench", "2026-01-01.json"),
+    JSON.stringify({
+      children: [{
+        scale: "pinterest",
+        threads: 1,
+        epochS: { vbpr: [0.4, 0.4], "mf-bpr": [0.01] },
+        fusedEpochS: { vbpr: [0.3, 0.3, 0.3] },
+        fusedPoints: 6,
+        evalS: [1],
+      }],
+    }),
+  );
+  const nodes: NodeSpec[] = [1, 2].map((i) => ({
+    id: `g${i}`,
+    stage: st("vbpr"),
+    params: {},
+    inputs: {},
+    seed: 1,
+    fuse: "level",
+  }));
+  const target = { name: "t", nodes, resultsDir: "", meta: {} };
+  const price = await costModel(target, store, { artifactsRoot: root, items: 5000 });
+  // Fused: 10 epochs at 0.4 s x 0.75, plus 2 evaluations of 1 s (epoch 0 and the last).
+  const f = price({ ...n("vbpr", { epochs: 10 }), fuse: "level" });
+  assert.ok(Math.abs(f.seconds! - (10 * 0.3 + 1)) < 1e-9, String(f.seconds));
+  assert.match(
+    f.source,
+    /epochs x 0\.75 fused \(bench 2026-01-01, pinterest scale, 1 thread, fused group of 6\)/,
+  );
+  // Alone: the bench's epoch as it is; a model without a fused figure is not scaled.
+  assert.ok(Math.abs(price(n("vbpr", { epochs: 10 })).seconds! - (10 * 0.4 + 1)) < 1e-9);
+  const mf = price({ ...n("mf-bpr", { epochs: 10 }), fuse: "level" });
+  assert.ok(Math.abs(mf.seconds! - (10 * 0.01 + 1)) < 1e-9, String(mf.seconds));
   await Deno.remove(root, { recursive: true });
 });
