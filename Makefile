@@ -10,9 +10,10 @@ DENO := $(shell command -v deno 2>/dev/null || echo $(LOCAL_DENO))
 reproduce: deno
 	$(DENO) task reproduce
 
-# Tests run with TMPDIR in a folder of their own, removed afterwards, whatever they leave there.
-IN_TMP = tmp=$$(mktemp -d /tmp/amr-test.XXXXXX) && TMPDIR=$$tmp
-AND_CLEAN = ; rc=$$?; rm -rf "$$tmp"; exit $$rc
+# Tests run with TMPDIR in a folder of their own, removed afterwards (Ctrl-C too), whatever they
+# leave there.
+IN_TMP = tmp=$$(mktemp -d -t amr-test.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT INT TERM && TMPDIR=$$tmp
+AND_CLEAN =
 
 test: deno
 	@$(IN_TMP) $(DENO) task test $(AND_CLEAN)

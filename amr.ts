@@ -28,7 +28,7 @@ import { dataNodes } from "./plan/data.ts";
 import { dataDifference, profileDifferences, tuningReference } from "./plan/reference.ts";
 import type { TuningReference } from "./stages/tune-compare.ts";
 import { paperDatasetOf } from "./config/paper.ts";
-import { TUNED } from "./plan/tune.ts";
+import { COMPARED_SELECTIONS, TUNED } from "./plan/tune.ts";
 import { registerDataCommands } from "./commands/data.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { authorsDir, withExternalHashes } from "./plan/external_data.ts";
@@ -230,8 +230,9 @@ export function resolveRunProfile(opts: TargetOptions): Promise<ResolvedProfile>
 /**
  * The choices of the profile `tune.reference` names (plan/reference.ts): its target on the same
  * dataset, init and backend without `--set`, its selections' `chosen.json` read from their fresh
- * store entries, hashed as read. An entry that fails its hash leaves the reference unavailable,
- * said in the report, rather than stopping this run.
+ * store entries, hashed as read. An entry that fails its checks leaves the reference unavailable,
+ * said in the report, rather than stopping this run; a reference that is no profile, or this one,
+ * is an error naming the field.
  */
 async function lookUpReference(
   opts: TargetOptions,
@@ -241,25 +242,35 @@ async function lookUpReference(
 ): Promise<TuningReference | null> {
   const name = profile.tune?.reference;
   if (!name) return null;
+  if (name === profile.name) {
+    throw new Error(`profile ${profile.name}: tune.reference names the profile itself`);
+  }
   const refOpts: TargetOptions = { ...opts, profile: name, set: [], seeds: undefined };
-  const ref = await resolveTarget(refOpts, { reference: false });
-  const refProfile = withOverrides(
-    profileForDataset(
+  let ref: Target;
+  let refProfile: ProfileSpec;
+  try {
+    ref = await resolveTarget(refOpts, { reference: false });
+    const dataset = String(ref.meta.dataset);
+    refProfile = profileForDataset(
       (await resolveRunProfile(refOpts)).profile,
-      String(ref.meta.dataset),
-      paperDatasetOf(String(ref.meta.dataset)),
-    ),
-    {},
-  );
-  const selections = Object.values(TUNED).map((t) => t.node);
-  let unavailable = dataDifference(ours, ref.nodes, dataIds);
+      dataset,
+      paperDatasetOf(dataset),
+    );
+  } catch (e) {
+    throw new Error(`profile ${profile.name}: tune.reference "${name}": ${(e as Error).message}`);
+  }
+  const selections = Object.values(COMPARED_SELECTIONS);
+  let unavailable = refProfile.tune
+    ? dataDifference(ours, ref.nodes, dataIds)
+    : `${name} does not tune its hyper-parameters`;
   let chosen = new Map<string, FreshOutput>();
   if (unavailable === null) {
     try {
       chosen = await readFreshOutputs(project, ref, selections, "chosen.json");
     } catch (e) {
       if (!(e instanceof CorruptEntry)) throw e;
-      unavailable = `its entry cannot be trusted: ${e.message}`;
+      // The reason and a short key only: the node's params (its key) never carry a local path.
+      unavailable = `its store entry ${e.key.slice(0, 12)} cannot be trusted: ${e.reason}`;
     }
   }
   return tuningReference({

@@ -143,12 +143,22 @@ const ROWS_T = "step-rows-t";
  * What the feature rows `C_U` of the {@link ROWS} buffer (and, transposed, of {@link ROWS_T} at
  * row length `ld`) hold: the rows of `items` of `features`. Runs of a fused group step through
  * the same batch one after another (models/train.ts), so each batch's rows are gathered and
- * transposed once; every other write to the buffers lies past the `C_U` rows.
+ * transposed once; every other write lies past them (rows after them in {@link ROWS}, columns
+ * after them in {@link ROWS_T}). Features are never written in place.
  */
 interface HeldRows {
   features: FeatureMatrix;
   items: Int32Array;
   ld?: number;
+}
+
+/**
+ * Forgets what the step buffers hold (`models/train.ts` at the end of fused epochs), so that they
+ * keep no feature matrix alive after its training.
+ */
+export function releaseHeldRows(): void {
+  heapScratch(ROWS).contents = undefined;
+  heapScratch(ROWS_T).contents = undefined;
 }
 
 function holds(buf: HeapBuffer, features: FeatureMatrix, items: Int32Array, ld?: number): boolean {

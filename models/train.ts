@@ -14,6 +14,7 @@ import {
   type AdversaryPath,
   bprGradients,
   createStepWorkspace,
+  releaseHeldRows,
   type StepOptions,
 } from "./bpr_step.ts";
 import { applyGradients, createOptimizerState, type OptimizerState } from "./adagrad.ts";
@@ -292,7 +293,8 @@ function cpuRun(
 /**
  * The CPU epochs of runs that share their sampler (one object), first epoch and batch size:
  * per epoch the triples are drawn once, every run still training steps through every batch (batch
- * by batch with features, run by run without), then each hears `onEpoch`. A run leaves after its last epoch or when `onEpoch` returns true.
+ * by batch with features, run by run without), then each hears `onEpoch`. A run leaves after its
+ * last epoch or when `onEpoch` returns true.
  */
 async function cpuEpochs(runs: CpuRun[], data: TrainSet, index: TrainIndex): Promise<void> {
   const { sampler, first, hp } = runs[0];
@@ -327,9 +329,13 @@ async function cpuEpochs(runs: CpuRun[], data: TrainSet, index: TrainIndex): Pro
       sum.ms += performance.now() - t0;
     };
     if (runs[0].step.features) {
-      for (let b = 0; b < batches.length; b++) {
-        await cancel();
-        for (let r = 0; r < active.length; r++) step(r, b);
+      try {
+        for (let b = 0; b < batches.length; b++) {
+          await cancel();
+          for (let r = 0; r < active.length; r++) step(r, b);
+        }
+      } finally {
+        releaseHeldRows();
       }
     } else {
       for (let r = 0; r < active.length; r++) {

@@ -388,7 +388,10 @@ export function rungCost(
   };
 }
 
-/** The timings of earlier training runs by model (`fused`: only runs made in a fused job, or none of them). */
+/**
+ * The timings of earlier training runs by model (`fused`: only the runs made in a fused job, else
+ * only the others).
+ */
 function trainTimings(ours: readonly Manifest[], fused: boolean): Map<string, RunTiming[]> {
   const out = new Map<string, RunTiming[]>();
   for (const m of ours) {
@@ -487,6 +490,24 @@ export async function costModel(
   };
   const curves = await earlierCurves(target, store, ours);
   /**
+   * A node alone: earlier runs alone, else earlier fused runs with their epochs divided by the
+   * bench's fused/alone ratio, else the bench.
+   */
+  const alonePrice = (model: string): TrainPrice | undefined => {
+    const own = alone.get(model);
+    if (own) return own;
+    const fused = fusedRuns.get(model);
+    const r = bench.fusedRatio.get(model);
+    if (fused && r) {
+      return {
+        ...fused,
+        perEpoch: fused.perEpoch / r.perEpoch,
+        source: `${fused.source}; epochs / ${r.perEpoch.toFixed(2)} alone (${r.source})`,
+      };
+    }
+    return fused ?? benchPrice(model);
+  };
+  /**
    * A point of a fused group of `group`: its set-up is shared; its epochs are those of earlier
    * fused runs, else those alone scaled by the bench's fused/alone ratio (1 without one).
    */
@@ -526,9 +547,7 @@ export async function costModel(
     };
     const model = modelOf(node.stage.name);
     const group = node.fuse === undefined ? 1 : groupSize.get(node.fuse) ?? 1;
-    const price = group > 1
-      ? fusedPrice(model, group)
-      : alone.get(model) ?? fusedRuns.get(model) ?? benchPrice(model);
+    const price = group > 1 ? fusedPrice(model, group) : alonePrice(model);
     // eALS counts sweeps (`iterations`) and is evaluated once, after the last.
     const epochs = typeof p.epochs === "number"
       ? p.epochs

@@ -99,39 +99,43 @@ export interface ReferenceFacts {
 
 /**
  * The params of `tune-compare`'s reference: each selection's choice (null where the reference
- * has no fresh entry), with the entry's key and its `chosen.json`'s SHA-256.
- *
- * @throws Error naming the entry when a `chosen.json` is not a valid choice
+ * has no fresh entry), with the entry's key and its `chosen.json`'s SHA-256. A `chosen.json` that
+ * is not a valid choice makes the whole reference unavailable, naming the selection and the entry.
  */
 export function tuningReference(f: ReferenceFacts): TuningReference {
   const selections: TuningReference["selections"] = {};
-  if (f.unavailable === null) {
-    for (const node of f.selections) {
-      const out = f.chosen.get(node);
-      if (!out) {
-        selections[node] = null;
-        continue;
-      }
-      const parsed = chosenSchema.safeParse(JSON.parse(new TextDecoder().decode(out.bytes)));
-      if (!parsed.success) {
-        const i = parsed.error.issues[0];
-        throw new Error(
-          `reference ${f.profile}: chosen.json of ${node} (store key ${out.key}): field ` +
-            `"${i.path.join(".")}": ${i.message}`,
-        );
-      }
-      selections[node] = {
-        key: out.key,
-        sha256: out.sha256,
-        choice: selectionSummary(parsed.data),
-      };
+  let unavailable = f.unavailable;
+  for (const node of unavailable === null ? f.selections : []) {
+    const out = f.chosen.get(node);
+    if (!out) {
+      selections[node] = null;
+      continue;
     }
+    const problem = (why: string) =>
+      `the chosen.json of its ${node} (store entry ${
+        out.key.slice(0, 12)
+      }) is not a choice: ${why}`;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(new TextDecoder().decode(out.bytes));
+    } catch (e) {
+      unavailable = problem(`not JSON (${(e as Error).message})`);
+      break;
+    }
+    const parsed = chosenSchema.safeParse(raw);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      unavailable = problem(`field "${i.path.join(".")}": ${i.message}`);
+      break;
+    }
+    selections[node] = { key: out.key, sha256: out.sha256, choice: selectionSummary(parsed.data) };
   }
   return {
     profile: f.profile,
     target: f.target,
-    ...(f.unavailable === null ? {} : { unavailable: f.unavailable }),
+    ...(unavailable === null ? {} : { unavailable }),
     differences: f.differences,
-    selections,
+    // Never half a reference: unavailable means nothing is compared.
+    selections: unavailable === null ? selections : {},
   };
 }

@@ -74,7 +74,6 @@ import { halvingRungs } from "./halving.ts";
 import { type Extension, type Side, stage as selectStage } from "../stages/tune-select.ts";
 import { MAX_GRID_RUNS, runSlot } from "../stages/lib/grid_runs.ts";
 import { stage as compareStage, type TuningReference } from "../stages/tune-compare.ts";
-import { METHODS } from "../config/methods.ts";
 
 /** The tuning nodes and, per model, the selection its final node reads. */
 export interface TunePlan {
@@ -546,6 +545,19 @@ export function tuneSchedule(tune: NonNullable<Profile["tune"]>): string {
 export const TUNE_COMPARE_ID = "tune-compare";
 
 /**
+ * The selections `tune-compare` sets side by side, by its input name: each trained model's
+ * (the one its final node reads) and AMR's eps, chosen before its lambda.
+ */
+export const COMPARED_SELECTIONS: Readonly<Record<string, string>> = {
+  mf_eals: "select-mf-eals",
+  mf_bpr: "select-mf-bpr",
+  duif: "select-duif",
+  vbpr: "select-vbpr",
+  amr_eps: "select-amr-eps",
+  amr: "select-amr",
+};
+
+/**
  * The `tune-compare` node: every tuned model's selection, and the reference profile's choices
  * as plan/reference.ts read them (null: the profile names no reference; absent though it names
  * one: said so in the comparison, as nothing was looked up).
@@ -555,12 +567,10 @@ function tuneCompareNode(
   tune: NonNullable<Profile["tune"]>,
   reference: TuningReference | null | undefined,
 ): NodeSpec {
-  const nodes: Record<string, string> = {};
+  const nodes = { ...COMPARED_SELECTIONS };
   const inputs: Record<string, InputRef> = {};
-  for (const m of METHODS.filter((m) => m.trained)) {
-    const node = TUNED[m.key as TunableModel].node;
-    nodes[m.input] = node;
-    inputs[m.input] = { node, output: "chosen.json" };
+  for (const [input, node] of Object.entries(nodes)) {
+    inputs[input] = { node, output: "chosen.json" };
   }
   const ref = tune.reference === undefined ? null : reference ?? {
     profile: tune.reference,

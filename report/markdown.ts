@@ -137,7 +137,8 @@ function hyperMd(input: ReportInput): string {
 /** A tuned run's choices and their comparison with the reference's, under Table 2. */
 function tuningMd(input: ReportInput): string {
   if (input.tuning === undefined) return "";
-  return `\n\n### ${TUNING_TITLE}\n\n_${tuningNote(input.tuning)}_\n\n${
+  // Not in italics: the note may quote a store problem, whose underscores would end them.
+  return `\n\n### ${TUNING_TITLE}\n\n${tuningNote(input.tuning)}\n\n${
     mdTable(tuningRows(input.tuning), 99)
   }`;
 }

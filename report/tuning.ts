@@ -21,14 +21,24 @@ export const selectionSummarySchema = z.object({
   label: z.string(),
   /** The chosen hyper-parameters except the epochs (lr, regs, eps, lambda, init, c0, reg). */
   values: z.record(z.string(), z.unknown()),
+  /**
+   * The coordinates this selection chose among (e.g. `{lr, l2}`, `{lambda}`; DUIF's `init` too),
+   * what "the same choice" compares: the other values come from earlier selections.
+   */
+  point: z.record(z.string(), z.union([z.number(), z.string()])),
   /** The chosen epoch count (null: not chosen, MF-eALS's sweeps). */
   epochs: z.number().int().min(0).nullable(),
   /** Validation NDCG@10 of the choice. */
   ndcg10: z.number(),
-  /** Epochs the selection's grid trained in all (null where a run did not record where it stopped). */
+  /** Epochs its grid trained in all (null where a run did not record where it stopped). */
   epochsTrained: z.number().int().min(0).nullable(),
-  /** Every grid run's hyper-parameters (except epochs) and validation NDCG@10. */
-  grid: z.array(z.object({ values: z.record(z.string(), z.unknown()), ndcg10: z.number() })),
+  /** Every grid run the selection considered: its coordinates and validation NDCG@10. */
+  grid: z.array(
+    z.object({
+      point: z.record(z.string(), z.union([z.number(), z.string()])),
+      ndcg10: z.number(),
+    }),
+  ),
 }).strict();
 
 /** One selection's choice, reduced to what the comparison needs. */
@@ -66,13 +76,13 @@ export const selectionComparisonSchema = z.object({
   ours: selectionSummarySchema.omit({ grid: true }),
   /** The reference's choice (null: the reference has not run this selection). */
   reference: selectionSummarySchema.omit({ grid: true }).nullable(),
-  /** Whether both chose the same hyper-parameters (epochs aside); null without a reference. */
+  /** Whether both chose the same coordinates (`point`); null without a reference. */
   same: z.boolean().nullable(),
   /** Whether both chose the same epochs too; null without a reference. */
   sameEpochs: z.boolean().nullable(),
   /**
-   * Validation NDCG@10 of our choice's hyper-parameters inside the reference's grid (null: not
-   * among its runs, or no reference).
+   * Validation NDCG@10 of our choice's coordinates inside the reference's grid (null: not among
+   * the runs it considered, or no reference).
    */
   oursInReference: z.number().nullable(),
   /** The reference's best minus {@link oursInReference}: what our choice gives up there. */
@@ -97,7 +107,7 @@ export const tuningComparisonSchema = z.object({
 /** `comparison.json` of the stage `tune-compare`. */
 export type TuningComparison = z.infer<typeof tuningComparisonSchema>;
 
-function sameValues(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+function samePoint(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
@@ -131,8 +141,8 @@ export function compareTuning(
       };
     }
     const { grid, ...refShown } = r;
-    const inRef = grid.find((g) => sameValues(g.values, o.values))?.ndcg10 ?? null;
-    const same = sameValues(o.values, r.values);
+    const inRef = grid.find((g) => samePoint(g.point, o.point))?.ndcg10 ?? null;
+    const same = samePoint(o.point, r.point);
     return {
       node,
       ours: oursShown,
@@ -194,10 +204,11 @@ export function tuningClaim(c: TuningComparison): ClaimDefinition | null {
 }
 
 /**
- * The verdict of {@link tuningClaim}: holds when every selection compared chose the same
- * hyper-parameters (epochs aside), fails when one did not, not measured when the reference has
- * not run any of them on this data and code. An exact comparison, no statistical test; the
- * statistic names each difference with what it gives up inside the reference's grid.
+ * The verdict of {@link tuningClaim}: holds when every selection was compared and chose the same
+ * coordinates (epochs aside), fails when one compared did not, inconclusive when those compared
+ * agree but the reference has not run every selection, not measured when it has run none on this
+ * data and code. An exact comparison, no statistical test; the statistic names each difference
+ * with what it gives up inside the reference's grid.
  *
  * @param c the comparison (absent: not measured)
  */
@@ -219,20 +230,21 @@ export function tuningVerdict(
       ? `not among ${ref.profile}'s grid runs`
       : `validation NDCG@10 ${fmt(s.oursInReference)} in ${ref.profile}'s grid against its best ` +
         `${fmt(s.reference!.ndcg10)} (${fmtDiff(-s.regret)})`;
-    return `${s.node}: ${valuesText(s.ours.values)} against ${
-      valuesText(s.reference!.values)
+    return `${s.node}: ${valuesText(s.ours.point)} against ${
+      valuesText(s.reference!.point)
     }; ${lost}`;
   });
   const trained = trainedText(c);
   const other = ref.differences.length > 0
     ? `; other settings differ: ${ref.differences.join(", ")}`
     : "";
+  const missing = c.selections.length - compared.length;
   return {
-    status: differ.length === 0 ? "holds" : "fails",
+    status: differ.length > 0 ? "fails" : missing > 0 ? "inconclusive" : "holds",
     statistic: `the same at ${compared.length - differ.length} of ${compared.length} ` +
-      `selections${parts.length > 0 ? `; ${parts.join("; ")}` : ""}${
-        trained ? `; ${trained}` : ""
-      }${other}`,
+      `selections${missing > 0 ? ` (${missing} not run by ${ref.profile})` : ""}${
+        parts.length > 0 ? `; ${parts.join("; ")}` : ""
+      }${trained ? `; ${trained}` : ""}${other}`,
     test: "exact comparison of the chosen values (no test: one tuning run each)",
   };
 }

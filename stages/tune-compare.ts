@@ -6,22 +6,29 @@
  * `comparison.json` (report/tuning.ts), which the tuned report shows as its tuning section and
  * claims row.
  *
- * Inputs: one `chosen.json` per trained method (`mf_eals`, `mf_bpr`, `duif`, `vbpr`, `amr`),
- * each from the selection its final node reads (params `nodes` names them).
+ * Inputs: one `chosen.json` per selection compared ({@link TUNING_INPUTS}; params `nodes` names
+ * their nodes).
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage/mod.ts";
-import { METHODS } from "../config/methods.ts";
 import { type Chosen, type ChosenValues, readChosen } from "./lib/chosen.ts";
 import { compareTuning, type SelectionSummary, tuningReferenceSchema } from "../report/tuning.ts";
 import { writeJson } from "../io/json.ts";
 
 export type { TuningReference } from "../report/tuning.ts";
 
-/** Input names: one per trained method (its selection's `chosen.json`), in display order. */
-export const TUNING_INPUTS: readonly string[] = METHODS.filter((m) => m.trained).map((m) =>
-  m.input
-);
+/**
+ * Input names, in display order: one per trained method (the selection its final node reads) and
+ * `amr_eps` (AMR's eps, chosen before its lambda).
+ */
+export const TUNING_INPUTS: readonly string[] = [
+  "mf_eals",
+  "mf_bpr",
+  "duif",
+  "vbpr",
+  "amr_eps",
+  "amr",
+];
 
 function withoutEpochs(v: ChosenValues): Record<string, unknown> {
   const { epochs: _e, ...rest } = v;
@@ -42,13 +49,23 @@ export function selectionSummary(chosen: Chosen): SelectionSummary {
     }
     trained += g.stopped.epoch;
   }
+  // DUIF's start is chosen too (tune-init): part of the point.
+  const pointOf = (g: { point: Record<string, number>; values: ChosenValues }) => ({
+    ...g.point,
+    ...(g.values.init === undefined ? {} : { init: g.values.init }),
+  });
   return {
     label: chosen.best.label,
     values: withoutEpochs(chosen.values),
+    point: pointOf(chosen.best),
     epochs: chosen.values.epochs ?? null,
     ndcg10: chosen.best.ndcg10,
     epochsTrained: trained,
-    grid: chosen.grid.map((g) => ({ values: withoutEpochs(g.values), ndcg10: g.ndcg10 })),
+    // Widening points the selection did not consider stay out (as out of its choice).
+    grid: chosen.grid.filter((g) => g.considered !== false).map((g) => ({
+      point: pointOf(g),
+      ndcg10: g.ndcg10,
+    })),
   };
 }
 

@@ -66,3 +66,33 @@ Deno.test("amr: --seeds-vary data gets its own results folder and fact; training
     /--seeds-vary: expected one of training, data, got "all"/,
   );
 });
+
+Deno.test("amr: tune.reference naming itself, no profile or an untuned one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "amr-reference-" });
+  try {
+    const profile = async (name: string, reference: string) => {
+      const path = `${dir}/${name}.json`;
+      await Deno.writeTextFile(
+        path,
+        JSON.stringify({ extends: "paper-lite", name, description: "x", tune: { reference } }),
+      );
+      return path;
+    };
+    const target = (path: string) => resolveTarget({ dataset: "smoke", profile: path });
+    await assert.rejects(
+      () => profile("selfish", "selfish").then(target),
+      /profile selfish: tune\.reference names the profile itself/,
+    );
+    await assert.rejects(
+      () => profile("lost", "no-such-profile").then(target),
+      /profile lost: tune\.reference "no-such-profile": /,
+    );
+    // smoke tunes nothing: said in the comparison, planning goes on.
+    const t = await target(await profile("vs-smoke", "smoke"));
+    const compare = t.nodes.find((n) => n.id === "tune-compare")!;
+    const ref = (compare.params as { reference: { unavailable?: string } }).reference;
+    assert.equal(ref.unavailable, "smoke does not tune its hyper-parameters");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

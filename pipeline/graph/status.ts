@@ -9,7 +9,7 @@ import { nodeKey, type RuntimeFacts } from "./keys.ts";
 import type { Manifest } from "../stage/manifest.ts";
 import type { Project, Target } from "./project.ts";
 import type { RunState } from "../store/state.ts";
-import { CorruptEntry } from "../store/entry.ts";
+import { CorruptEntry, regularFileProblem } from "../store/entry.ts";
 import { Store } from "../store/store.ts";
 
 /** The status of one node. */
@@ -167,8 +167,10 @@ export async function readFreshOutputs(
     const rec = manifest?.outputs[output];
     if (!rec) continue;
     const path = store.outputPath(key, output);
-    if (!(await Deno.lstat(path)).isFile) {
-      throw new CorruptEntry(key, path, "not a regular file (links are not followed)");
+    // Never through a link, and a file the manifest records but the entry lacks is corrupt too.
+    const problem = await regularFileProblem(store.entryDir(key), output);
+    if (problem) {
+      throw new CorruptEntry(key, path, `${output}: ${problem}; run "verify --repair"`, "output");
     }
     const bytes = await Deno.readFile(path);
     const got = sha256(bytes);
@@ -176,8 +178,9 @@ export async function readFreshOutputs(
       throw new CorruptEntry(
         key,
         path,
-        `its content does not match the manifest (sha256 ${got.slice(0, 12)}, ` +
-          `expected ${rec.sha256.slice(0, 12)}); run "verify --repair"`,
+        `${output} does not match its manifest (sha256 ${got.slice(0, 12)}, expected ` +
+          `${rec.sha256.slice(0, 12)}); run "verify --repair"`,
+        "output",
       );
     }
     out.set(id, { key, sha256: got, bytes });

@@ -89,8 +89,10 @@ export class CorruptEntry extends Error {
     readonly path: string,
     /** What is wrong. */
     readonly reason: string,
+    /** What the path is: the entry's manifest, or one of its outputs. */
+    what = "manifest",
   ) {
-    super(`corrupt manifest ${path}: ${reason}`);
+    super(`corrupt ${what} ${path}: ${reason}`);
   }
 }
 

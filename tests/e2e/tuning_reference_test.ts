@@ -11,7 +11,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { amr, entries } from "../drills/helpers.ts";
 
-const SELECTIONS = ["select-mf-eals", "select-mf-bpr", "select-duif", "select-vbpr", "select-amr"];
+const SELECTIONS = [
+  "select-mf-eals",
+  "select-mf-bpr",
+  "select-duif",
+  "select-vbpr",
+  "select-amr-eps",
+  "select-amr",
+];
 
 /** Node ids a `reproduce` run printed as run. */
 function ran(stdout: string): string[] {
@@ -108,7 +115,11 @@ Deno.test({
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(ran(r.stdout).sort(), ["report", "tune-compare"], r.stdout);
       c = await comparison();
-      assert.match(c.reference?.unavailable ?? "", /cannot be trusted: .*chosen\.json/);
+      assert.match(
+        c.reference?.unavailable ?? "",
+        /^its store entry [0-9a-f]{12} cannot be trusted: chosen\.json does not match its manifest/,
+      );
+      assert.doesNotMatch(c.reference!.unavailable!, new RegExp(art), "no local path in params");
       assert.ok(c.selections.every((s) => s.same === null));
     } finally {
       await Deno.remove(root, { recursive: true });

@@ -10,7 +10,7 @@ import { loadDatasetConfig } from "../../config/dataset.ts";
 import { loadProfile } from "../../config/profile.ts";
 import { planNodes } from "../../plan/mod.ts";
 import { dataDifference, profileDifferences, tuningReference } from "../../plan/reference.ts";
-import { TUNE_COMPARE_ID, TUNED } from "../../plan/tune.ts";
+import { COMPARED_SELECTIONS, TUNE_COMPARE_ID } from "../../plan/tune.ts";
 import { sha256 } from "../../pipeline/stage/hash.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -65,6 +65,8 @@ Deno.test("tuningReference: entries become params with key and hash; bad ones ar
     point: { lr: 0.1, l2: 0 },
     ndcg10: 0.2,
     stopped: { epoch: 30, reason: "patience", patience: 2 },
+    extension: { coord: "lr", side: "above", step: 1 },
+    considered: false,
   }];
   const bytes = new TextEncoder().encode(JSON.stringify(chosen));
   const facts = {
@@ -83,28 +85,37 @@ Deno.test("tuningReference: entries become params with key and hash; bad ones ar
   assert.deepEqual(v.choice, {
     label: "tune-vbpr@lr=0.01,l2=0",
     values: { lr: [0.01, 0.01, 0.01], regs: [0, 0, 0] },
+    point: { lr: 0.01, l2: 0 },
     epochs: 40,
     ndcg10: 0.3,
     epochsTrained: 80,
-    grid: [
-      { values: { lr: [0.01, 0.01, 0.01], regs: [0, 0, 0] }, ndcg10: 0.3 },
-      { values: { lr: [0.1, 0.1, 0.1], regs: [0, 0, 0] }, ndcg10: 0.2 },
-    ],
+    // The widening point the selection did not consider is trained (counted) but not a choice.
+    grid: [{ point: { lr: 0.01, l2: 0 }, ndcg10: 0.3 }],
   });
   // Unavailable: no selection is read.
   const other = tuningReference({ ...facts, unavailable: "it runs on other data" });
   assert.deepEqual(other.selections, {});
   assert.equal(other.unavailable, "it runs on other data");
-  // A chosen.json that is not a choice: refused, naming the selection and the entry.
-  const bad = new TextEncoder().encode(JSON.stringify({ ...chosen, metric: "hr" }));
-  assert.throws(
-    () =>
-      tuningReference({
-        ...facts,
-        chosen: new Map([["select-vbpr", { key: "K", sha256: sha256(bad), bytes: bad }]]),
-      }),
-    /reference paper: chosen.json of select-vbpr \(store key K\): field "metric"/,
-  );
+  // A chosen.json that is not a choice (or not JSON): the reference is unavailable, naming the
+  // selection and the entry, and nothing of it is compared.
+  for (
+    const [text, why] of [[JSON.stringify({ ...chosen, metric: "hr" }), /field "metric"/], [
+      "{",
+      /not JSON/,
+    ]] as const
+  ) {
+    const bad = new TextEncoder().encode(text);
+    const r = tuningReference({
+      ...facts,
+      chosen: new Map([["select-vbpr", { key: "K".repeat(20), sha256: sha256(bad), bytes: bad }]]),
+    });
+    assert.match(
+      r.unavailable!,
+      /^the chosen.json of its select-vbpr \(store entry KKKKKKKKKKKK\) is not a choice: /,
+    );
+    assert.match(r.unavailable!, why);
+    assert.deepEqual(r.selections, {});
+  }
 });
 
 Deno.test("the planner: a tune-compare node reading every selection, and the tuned report", async () => {
@@ -112,7 +123,7 @@ Deno.test("the planner: a tune-compare node reading every selection, and the tun
   const compare = nodes.find((n) => n.id === TUNE_COMPARE_ID)!;
   assert.deepEqual(
     Object.values(compare.inputs).map((r) => r.node).sort(),
-    Object.values(TUNED).map((t) => t.node).sort(),
+    Object.values(COMPARED_SELECTIONS).sort(),
   );
   const params = compare.params as { reference: { unavailable?: string } | null };
   // Planned without a store: said so, never silently compared with nothing.

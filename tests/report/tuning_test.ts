@@ -16,14 +16,15 @@ import {
 } from "../../report/tuning.ts";
 
 const grid = [
-  { values: { lr: [0.01, 0.01, 0.01], regs: [0, 0, 0] }, ndcg10: 0.30 },
-  { values: { lr: [0.1, 0.1, 0.1], regs: [0, 0, 0] }, ndcg10: 0.25 },
+  { point: { lr: 0.01, l2: 0 }, ndcg10: 0.30 },
+  { point: { lr: 0.1, l2: 0 }, ndcg10: 0.25 },
 ];
 
 function summary(lr: number, epochs: number, ndcg10: number, trained: number | null) {
   return {
     label: `tune-vbpr@lr=${lr},l2=0`,
     values: { lr: [lr, lr, lr], regs: [0, 0, 0] },
+    point: { lr, l2: 0 },
     epochs,
     ndcg10,
     epochsTrained: trained,
@@ -63,7 +64,7 @@ Deno.test("compareTuning: same values with other epochs, and a different choice 
   assert.equal(v.status, "fails");
   assert.match(
     v.statistic,
-    /^the same at 1 of 2 selections; select-vbpr: lr 0.1, regs 0 against lr 0.01, regs 0; validation NDCG@10 0.2500 in paper's grid against its best 0.3000 \(-0.0500\); the compared grids trained 2500 epochs against 8000 \(31%\)$/,
+    /^the same at 1 of 2 selections \(1 not run by paper\); select-vbpr: lr 0.1, l2 0 against lr 0.01, l2 0; validation NDCG@10 0.2500 in paper's grid against its best 0.3000 \(-0.0500\); the compared grids trained 2500 epochs against 8000 \(31%\)$/,
   );
 
   const t = tuningRows(c);
@@ -83,7 +84,7 @@ Deno.test("compareTuning: same values with other epochs, and a different choice 
   assert.match(tuningNote(c), /target d--paper/);
 });
 
-Deno.test("tuning verdict: holds when every compared choice is the same", () => {
+Deno.test("tuning verdict: holds when every selection is compared and the same; partial is inconclusive", () => {
   const c = compareTuning(
     "fast",
     "halving",
@@ -94,6 +95,27 @@ Deno.test("tuning verdict: holds when every compared choice is the same", () => 
   );
   const v = tuningVerdict(c);
   assert.equal(v.status, "holds");
+  // The same where compared, but a selection the reference has not run: not enough to hold.
+  const partial = compareTuning("fast", "halving", [
+    ["select-vbpr", summary(0.01, 3, 0.3, 6)],
+    ["select-amr", summary(0.01, 3, 0.3, 6)],
+  ], reference({ "select-vbpr": { key: "k", sha256: "h", choice: summary(0.01, 3, 0.3, 6) } }));
+  assert.equal(tuningVerdict(partial).status, "inconclusive");
+  assert.match(
+    tuningVerdict(partial).statistic,
+    /^the same at 1 of 1 selections \(1 not run by paper\)/,
+  );
+  // Same coordinates, other values inherited from an earlier selection: the same choice here.
+  const inherited = { ...summary(0.01, 3, 0.3, 6), values: { lr: [9, 9, 9], regs: [0, 0, 0] } };
+  const up = compareTuning(
+    "fast",
+    "halving",
+    [["select-vbpr", inherited]],
+    reference({
+      "select-vbpr": { key: "k", sha256: "h", choice: summary(0.01, 3, 0.3, 6) },
+    }),
+  );
+  assert.equal(up.selections[0].same, true);
   assert.equal(
     v.statistic,
     "the same at 1 of 1 selections; the compared grids trained 6 epochs against 6 (100%)",

@@ -63,6 +63,12 @@ Deno.test("readFreshOutputs: a fresh entry's output, hashed as read; an edited o
       () => readFreshOutputs(p, target, ["count"], "counts.json"),
       (e: unknown) => e instanceof CorruptEntry && e.message.includes(path),
     );
+    // Recorded by the manifest but gone: corrupt as well, never a raw "not found".
+    await Deno.remove(path);
+    await assert.rejects(
+      () => readFreshOutputs(p, target, ["count"], "counts.json"),
+      (e: unknown) => e instanceof CorruptEntry && /counts\.json: missing/.test(e.reason),
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
