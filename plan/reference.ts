@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { canonicalJson, type FreshOutput, type NodeSpec } from "../pipeline/mod.ts";
+import { canonicalJson, fieldIssue, type FreshOutput, type NodeSpec } from "../pipeline/mod.ts";
 import type { ProfileSpec } from "../config/profile.ts";
 import { chosenSchema } from "../stages/lib/chosen.ts";
 import { selectionSummary, type TuningReference } from "../stages/tune-compare.ts";
@@ -124,8 +124,7 @@ export function tuningReference(f: ReferenceFacts): TuningReference {
     }
     const parsed = chosenSchema.safeParse(raw);
     if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      unavailable = problem(`field "${i.path.join(".")}": ${i.message}`);
+      unavailable = problem(fieldIssue(parsed.error.issues[0]));
       break;
     }
     selections[node] = { key: out.key, sha256: out.sha256, choice: selectionSummary(parsed.data) };

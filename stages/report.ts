@@ -20,7 +20,7 @@
  */
 import { z } from "zod";
 import { cpus, totalmem } from "node:os";
-import { defineStage } from "../pipeline/stage/mod.ts";
+import { defineStage, fieldIssue } from "../pipeline/stage/mod.ts";
 import type { FigureData } from "../figures/specs.ts";
 import {
   FIGURE_IDS,
@@ -230,10 +230,7 @@ const REPORT_INPUTS: readonly string[] = [
 /** Reads a tuned run's `comparison.json` (stage `tune-compare`). */
 async function readTuning(path: string): Promise<TuningComparison> {
   const parsed = tuningComparisonSchema.safeParse(JSON.parse(await Deno.readTextFile(path)));
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new Error(`${path}: field "${i.path.join(".")}": ${i.message}`);
-  }
+  if (!parsed.success) throw new Error(`${path}: ${fieldIssue(parsed.error.issues[0])}`);
   return parsed.data;
 }
 
