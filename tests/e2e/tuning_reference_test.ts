@@ -10,15 +10,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { amr, entries } from "../drills/helpers.ts";
+import { COMPARED_SELECTIONS } from "../../plan/tune.ts";
 
-const SELECTIONS = [
-  "select-mf-eals",
-  "select-mf-bpr",
-  "select-duif",
-  "select-vbpr",
-  "select-amr-eps",
-  "select-amr",
-];
+const SELECTIONS = Object.values(COMPARED_SELECTIONS);
 
 /** Node ids a `reproduce` run printed as run. */
 function ran(stdout: string): string[] {

@@ -65,6 +65,18 @@ const input = (key: string) => ({ d: { node: "dataset", key, output: "x", sha256
  * A store holding our dataset (`hex("a")`, name "ours") and one VBPR run on it (`hex("c")`): 10
  * epochs of 100 ms in 1.5 s, so 0.1 s/epoch + 0.5 s set-up.
  */
+/** `n` VBPR nodes of one fused group `level`. */
+function fusedLevel(n: number): NodeSpec[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `g${i + 1}`,
+    stage: st("vbpr"),
+    params: {},
+    inputs: {},
+    seed: 1,
+    fuse: "level",
+  }));
+}
+
 async function storeWithOneVbprRun(): Promise<{ root: string; store: Store }> {
   const root = await Deno.makeTempDir({ prefix: "amr-cost-" });
   const store = new Store(root);
@@ -349,14 +361,7 @@ Deno.test("cost model: a fused level's points share the set-up; a fused run is t
   const { root, store } = await storeWithOneVbprRun();
   const nodes: NodeSpec[] = [
     { id: "dataset", stage: st("dataset"), params: { name: "ours" }, inputs: {}, seed: 1 },
-    ...[1, 2, 3, 4].map((i): NodeSpec => ({
-      id: `g${i}`,
-      stage: st("vbpr"),
-      params: {},
-      inputs: {},
-      seed: 1,
-      fuse: "level",
-    })),
+    ...fusedLevel(4),
   ];
   const target = { name: "t", nodes, resultsDir: "", meta: {} };
   const price = await costModel(target, store, { artifactsRoot: root, items: null });
@@ -408,14 +413,7 @@ Deno.test("cost model: fused points without fused runs take the bench's fused/al
       }],
     }),
   );
-  const nodes: NodeSpec[] = [1, 2].map((i) => ({
-    id: `g${i}`,
-    stage: st("vbpr"),
-    params: {},
-    inputs: {},
-    seed: 1,
-    fuse: "level",
-  }));
+  const nodes = fusedLevel(2);
   const target = { name: "t", nodes, resultsDir: "", meta: {} };
   const price = await costModel(target, store, { artifactsRoot: root, items: 5000 });
   // Fused: 10 epochs at 0.4 s x 0.75, plus 2 evaluations of 1 s (epoch 0 and the last).
