@@ -75,9 +75,13 @@ Deno.test({
       const compare = all.filter((e) => e.node === "tune-compare");
       const manifestOf = (key: string) =>
         JSON.parse(Deno.readTextFileSync(join(art, "store", key, "manifest.json")));
+      // Three tune-compare entries: paper-lite's own (no reference), lite-fast's before
+      // paper-lite ran (every selection null) and the one after (every selection read).
+      assert.equal(compare.length, 3);
       const cm = compare.map((e) => manifestOf(e.key)).find((m) =>
-        // paper-lite's own tune-compare names no reference.
-        m.params.reference !== null && m.params.reference.unavailable === undefined
+        m.params.reference !== null &&
+        Object.values(m.params.reference.selections).length === SELECTIONS.length &&
+        Object.values(m.params.reference.selections).every((s) => s !== null)
       );
       assert.ok(cm, "a tune-compare entry with the reference's choices");
       const own = new Set(Object.values(cm.inputs).map((i) => (i as { key: string }).key));
