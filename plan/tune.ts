@@ -567,9 +567,8 @@ function tuneCompareNode(
   tune: NonNullable<Profile["tune"]>,
   reference: TuningReference | null | undefined,
 ): NodeSpec {
-  const nodes = { ...COMPARED_SELECTIONS };
   const inputs: Record<string, InputRef> = {};
-  for (const [input, node] of Object.entries(nodes)) {
+  for (const [input, node] of Object.entries(COMPARED_SELECTIONS)) {
     inputs[input] = { node, output: "chosen.json" };
   }
   const ref = tune.reference === undefined ? null : reference ?? {
@@ -582,7 +581,7 @@ function tuneCompareNode(
   return {
     id: TUNE_COMPARE_ID,
     stage: compareStage,
-    params: { profile: profile.name, schedule: tuneSchedule(tune), nodes, reference: ref },
+    params: { profile: profile.name, schedule: tuneSchedule(tune), reference: ref },
     inputs,
     seed: nodeSeed(profile.seed, TUNE_COMPARE_ID),
     publish: { "comparison.json": "data/tuning.json" },

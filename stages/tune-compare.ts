@@ -6,8 +6,8 @@
  * `comparison.json` (report/tuning.ts), which the tuned report shows as its tuning section and
  * claims row.
  *
- * Inputs: one `chosen.json` per selection compared ({@link TUNING_INPUTS}; params `nodes` names
- * their nodes).
+ * Inputs: one `chosen.json` per selection compared ({@link TUNING_INPUTS}); each selection is named
+ * by the node of its input's entry.
  */
 import { z } from "zod";
 import { defineStage } from "../pipeline/stage/mod.ts";
@@ -78,19 +78,18 @@ export const stage = defineStage({
     profile: z.string(),
     /** Our grids' schedule in words. */
     schedule: z.string(),
-    /** Per input name, the selection node it reads (shown in the comparison). */
-    nodes: z.record(z.string(), z.string()),
     /** The reference profile's choices (null: the profile names none). */
     reference: tuningReferenceSchema.nullable(),
   }).strict(),
   inputs: TUNING_INPUTS,
   outputs: ["comparison.json"],
+  inputManifests: true,
   async run(ctx): Promise<Record<string, unknown>> {
     const p = ctx.params;
     const ours: [string, SelectionSummary][] = [];
     for (const input of TUNING_INPUTS) {
-      const node = p.nodes[input];
-      if (!node) throw new Error(`params.nodes: no selection node for input "${input}"`);
+      const node = ctx.inputManifests?.[input]?.node;
+      if (!node) throw new Error(`input "${input}": no manifest of its entry`);
       ours.push([node, selectionSummary(await readChosen(ctx.inputs[input]))]);
     }
     const out = compareTuning(p.profile, p.schedule, ours, p.reference);
